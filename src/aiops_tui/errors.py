@@ -1,0 +1,13 @@
+"""Errors the user can act on: printed as one line, exit status 2, never a traceback."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A problem with input the user controls (a config file, a history file, a flag)."""
+
+    exit_code = 2
+
+    def __str__(self) -> str:
+        # One line, always: a multi-line message would scroll the real cause off an SSH screen.
+        return " ".join(super().__str__().split())

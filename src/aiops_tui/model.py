@@ -1,0 +1,64 @@
+"""The plain records that flow from sources to the store and from the store to signals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+Labels = tuple[tuple[str, str], ...]
+"""Label pairs sorted by name: hashable, so a (source, name, labels) triple keys a series."""
+
+
+def make_labels(labels: Mapping[str, str] | None = None, **more: str) -> Labels:
+    merged = dict(labels or {})
+    merged.update(more)
+    return tuple(sorted((str(k), str(v)) for k, v in merged.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesKey:
+    source: str
+    name: str
+    labels: Labels = ()
+
+    def label(self, name: str, default: str = "") -> str:
+        for key, value in self.labels:
+            if key == name:
+                return value
+        return default
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One value of one series at one time (`ts` in Unix seconds)."""
+
+    key: SeriesKey
+    ts: float
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened: a breaker transition, an alert, a source going down, a step ticked."""
+
+    ts: float
+    kind: str
+    subject: str
+    from_state: str | None = None
+    to_state: str | None = None
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one poll of one source produced; written to the store in one transaction per cycle."""
+
+    source: str
+    ts: float
+    samples: list[Sample] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
