@@ -1,0 +1,134 @@
+"""The `aiops-tui` command: parses arguments and hands off to the module that does the work.
+
+Every subcommand imports its module lazily, so `aiops-tui report` never pays for Textual and the
+cockpit paints its first frame before the heavy imports are done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from aiops_tui import __version__
+from aiops_tui.errors import UserError
+
+# subcommand -> one-line help; `_cmd_<name>` below runs it.
+COMMANDS: dict[str, str] = {
+    "demo": "open the cockpit on the built-in demo gateway",
+    "live": "open the cockpit on the sources in the config",
+    "review": "open a history file read-only, no polling",
+    "record": "poll the configured sources headless into the history",
+    "report": "print a report from the history file",
+    "export": "write a consistent snapshot of the history",
+    "sim": "run the demo LLM gateway on loopback",
+    "runbooks": "check runbooks against the alert rules",
+    "check-config": "print the effective config and where each value came from",
+    "locate": "print the config, data and themes paths",
+}
+
+
+def _add_config(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", "-c", metavar="FILE", help="config file (default: see `aiops-tui locate`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aiops-tui",
+        description="A terminal operations cockpit for teams that run LLM-backed systems.",
+    )
+    parser.add_argument("--version", action="version", version=f"aiops-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parsers = {name: sub.add_parser(name, help=help_) for name, help_ in COMMANDS.items()}
+
+    p = parsers["demo"]
+    p.add_argument("--seed", type=int, default=42, help="seed of the demo traffic (default 42)")
+    p.add_argument("--history", metavar="FILE", help="keep the demo history in FILE (default: a temporary file)")
+    p.add_argument("--backfill", default="1h", metavar="DURATION", help="history to simulate before opening (default 1h)")
+    p.add_argument("--theme", help="theme name")
+    p.add_argument("--lang", choices=["en", "pt"], help="language of the maturity checklist")
+
+    p = parsers["live"]
+    _add_config(p)
+    p.add_argument("--theme", help="theme name")
+    p.add_argument("--lang", choices=["en", "pt"], help="language of the maturity checklist")
+
+    p = parsers["review"]
+    _add_config(p)
+    p.add_argument("file", help="history file (DuckDB)")
+    p.add_argument("--theme", help="theme name")
+
+    p = parsers["record"]
+    _add_config(p)
+    p.add_argument("--duration", metavar="DURATION", help="stop after this long (default: until Ctrl-C)")
+
+    p = parsers["report"]
+    _add_config(p)
+    p.add_argument("kind", choices=["cost", "golden", "breakers", "incident", "maturity"])
+    p.add_argument("id", nargs="?", help="incident id (for `report incident`)")
+    p.add_argument("--file", metavar="FILE", help="history file (default: the configured one)")
+    p.add_argument("--since", default="30d", metavar="DURATION")
+    p.add_argument("--format", default="table", choices=["table", "markdown", "csv", "json"])
+
+    p = parsers["export"]
+    _add_config(p)
+    p.add_argument("out", help="file to write")
+    p.add_argument("--file", metavar="FILE", help="history file (default: the configured one)")
+    p.add_argument("--since", default="7d", metavar="DURATION")
+    p.add_argument("--parquet", action="store_true", help="write Parquet instead of DuckDB")
+
+    p = parsers["sim"]
+    p.add_argument("sim_args", nargs=argparse.REMAINDER, help="see `aiops-tui sim -- --help`")
+
+    p = parsers["runbooks"]
+    _add_config(p)
+    p.add_argument("action", choices=["lint"])
+    p.add_argument("--rules", action="append", metavar="FILE", help="alert rules file (repeatable)")
+
+    for name in ("check-config", "locate"):
+        _add_config(parsers[name])
+    return parser
+
+
+def _cmd_check_config(args: argparse.Namespace) -> int:
+    from aiops_tui.config import main_check_config
+
+    return main_check_config(args.config)
+
+
+def _cmd_locate(args: argparse.Namespace) -> int:
+    from aiops_tui.config import main_locate
+
+    return main_locate(args.config)
+
+
+def _cmd_sim(args: argparse.Namespace) -> int:
+    from aiops_tui.sim.server import main_sim
+
+    return main_sim([a for a in args.sim_args if a != "--"])
+
+
+def _resolve(name: str) -> Callable[[argparse.Namespace], int] | None:
+    return globals().get("_cmd_" + name.replace("-", "_"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    try:
+        command = _resolve(args.command)
+        if command is None:
+            raise UserError(f"`{args.command}` is not available in this build yet")
+        return int(command(args) or 0)
+    except UserError as exc:
+        print(f"aiops-tui: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Everything outside aiops_tui.ui works headless: importing it never pulls in Textual."""
+
+import json
+import subprocess
+import sys
+
+PROBE = """
+import importlib, json, pkgutil, sys
+import aiops_tui
+names = []
+for info in pkgutil.walk_packages(aiops_tui.__path__, "aiops_tui."):
+    if info.name == "aiops_tui.ui" or info.name.startswith("aiops_tui.ui."):
+        continue
+    importlib.import_module(info.name)
+    names.append(info.name)
+leaked = sorted(m for m in sys.modules if m == "textual" or m.startswith("textual."))
+print(json.dumps({"imported": names, "leaked": leaked}))
+"""
+
+
+def test_core_modules_never_import_textual():
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout)
+    assert "aiops_tui.model" in result["imported"] and "aiops_tui.cli" in result["imported"]
+    assert result["leaked"] == [], f"textual imported by the core: {result['leaked']}"
+
+
+def test_cli_help_does_not_import_textual():
+    probe = "import sys; from aiops_tui import cli; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
