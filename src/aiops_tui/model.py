@@ -49,6 +49,21 @@ class Event:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A Prometheus alert as `/api/v1/alerts` reports it (or as the local rule evaluator decides)."""
+
+    name: str
+    state: str  # "firing" | "pending"
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    active_since: float | None = None
+
+    @property
+    def identity(self) -> Labels:
+        return make_labels(self.labels, alertname=self.name)
+
+
 @dataclass(slots=True)
 class Batch:
     """What one poll of one source produced; written to the store in one transaction per cycle."""
@@ -58,6 +73,8 @@ class Batch:
     samples: list[Sample] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     error: str | None = None
+    alerts: list[Alert] | None = None
+    """The alerts this source reports now; None when it reports none (not "zero alerts")."""
 
     @property
     def ok(self) -> bool:
