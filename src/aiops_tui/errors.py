@@ -11,3 +11,9 @@ class UserError(Exception):
     def __str__(self) -> str:
         # One line, always: a multi-line message would scroll the real cause off an SSH screen.
         return " ".join(super().__str__().split())
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's text, cut to `limit` characters (bodies and dumps dropped)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:limit] if lines else ""

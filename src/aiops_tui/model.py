@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+BREAKER_STATES = ("closed", "half_open", "open")
+"""A breaker's state is stored as its index here (`signal:breaker_state` 0, 1, 2): higher is worse."""
+
 Labels = tuple[tuple[str, str], ...]
 """Label pairs sorted by name: hashable, so a (source, name, labels) triple keys a series."""
 

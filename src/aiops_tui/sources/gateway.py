@@ -1,0 +1,172 @@
+"""Direct polling of an LLM gateway: its `/metrics` exposition and its JSON health/breaker status."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from aiops_tui.errors import first_line
+from aiops_tui.model import BREAKER_STATES, Batch, Sample, SeriesKey, make_labels
+from aiops_tui.sources.base import SourceError
+from aiops_tui.sources.exposition import MAX_EXPOSITION_BYTES, ExpositionError, parse_exposition
+
+if TYPE_CHECKING:
+    import httpx
+
+    from aiops_tui.config import GatewayConfig
+
+MAX_STATUS_BYTES = 1024 * 1024
+
+
+def breaker_samples(
+    source: str, ts: float, upstream: str, state: str, *, failure_ratio: float | None = None,
+    not_permitted: float | None = None, tier: str = "",
+) -> list[Sample]:
+    labels = make_labels(upstream=upstream, tier=tier) if tier else make_labels(upstream=upstream)
+    out = [Sample(SeriesKey(source, "signal:breaker_state", labels), ts, float(BREAKER_STATES.index(state)))]
+    if failure_ratio is not None and failure_ratio >= 0:
+        out.append(Sample(SeriesKey(source, "signal:breaker_failure_ratio", labels), ts, failure_ratio))
+    if not_permitted is not None:
+        out.append(Sample(SeriesKey(source, "signal:breaker_not_permitted_total", labels), ts, not_permitted))
+    return out
+
+
+def parse_health_json(doc: Any, *, source: str, ts: float) -> list[Sample]:
+    """`application/health+json` -> breaker and check samples; raises SourceError on a wrong shape."""
+    if not isinstance(doc, Mapping) or "status" not in doc:
+        raise SourceError("status JSON has no top-level `status`: not application/health+json")
+    status = doc["status"]
+    if status not in ("pass", "warn", "fail"):
+        raise SourceError(f"status JSON: unknown status {str(status)[:40]!r}")
+    samples = [Sample(SeriesKey(source, "signal:health_status", ()), ts, float(("pass", "warn", "fail").index(status)))]
+    checks = doc.get("checks", {})
+    if not isinstance(checks, Mapping):
+        raise SourceError("status JSON: `checks` is not an object")
+    for check_name, entries in checks.items():
+        if not isinstance(check_name, str) or not isinstance(entries, list):
+            raise SourceError(f"status JSON: check {str(check_name)[:60]!r} is not a list")
+        for entry in entries:
+            if not isinstance(entry, Mapping):
+                raise SourceError(f"status JSON: check {check_name[:60]!r} holds a non-object")
+            samples.extend(_check_samples(check_name, entry, source, ts))
+    return samples
+
+
+def _check_samples(check_name: str, entry: Mapping[str, Any], source: str, ts: float) -> list[Sample]:
+    kind, _, subject = check_name.partition(":")
+    breaker = entry.get("breaker")
+    if kind == "upstream" and isinstance(breaker, Mapping):
+        state = breaker.get("state")
+        if state not in BREAKER_STATES:
+            raise SourceError(f"status JSON: breaker of {subject[:60]!r} has unknown state {str(state)[:20]!r}")
+        return breaker_samples(
+            source, ts, subject, state,
+            failure_ratio=_number(breaker.get("failure_rate")),
+            not_permitted=_number(breaker.get("not_permitted_calls")),
+            tier=str(entry.get("tier") or ""),
+        )
+    value = _number(entry.get("observedValue"))
+    if value is None:
+        return []
+    labels = make_labels(check=check_name, unit=str(entry.get("observedUnit") or ""))
+    return [Sample(SeriesKey(source, "signal:health_observed", labels), ts, value)]
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def parse_readiness_json(doc: Any, *, source: str, ts: float) -> list[Sample]:
+    """LiteLLM's `/health/readiness`: {"status": "healthy" | ...}; 0 healthy, 2 anything else."""
+    if not isinstance(doc, Mapping) or "status" not in doc:
+        raise SourceError("readiness JSON has no `status`")
+    healthy = str(doc["status"]).lower() in ("healthy", "ok", "pass")
+    return [Sample(SeriesKey(source, "signal:health_status", ()), ts, 0.0 if healthy else 2.0)]
+
+
+async def _get_limited(client: "httpx.AsyncClient", url: str, headers: dict[str, str], limit: int) -> bytes:
+    async with client.stream("GET", url, headers=headers) as resp:
+        if resp.status_code >= 400:
+            raise SourceError(f"HTTP {resp.status_code} from {url}")
+        declared = resp.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise SourceError(f"body of {int(declared):,} bytes from {url} is over the {limit:,}-byte limit")
+        chunks, size = [], 0
+        async for chunk in resp.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise SourceError(f"body from {url} is over the {limit:,}-byte limit")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+class GatewaySource:
+    """Scrapes one gateway; `poll()` returns a Batch with raw metric samples plus status signals."""
+
+    def __init__(
+        self, cfg: "GatewayConfig", client: "httpx.AsyncClient", *, clock: Callable[[], float] = time.time,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.name = cfg.name
+        self.interval_s = cfg.interval_s
+        self.timeout_s = cfg.timeout_s
+        self.client = client
+        self.clock = clock
+        token = cfg.bearer_token(env)
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.metric_names: frozenset[str] = frozenset()
+
+    async def poll(self) -> Batch:
+        ts = self.clock()
+        batch = Batch(self.name, ts)
+        try:
+            # The whole poll is bounded: a slow-loris body never holds the cycle past the timeout.
+            await asyncio.wait_for(self._poll_into(batch), timeout=self.timeout_s)
+        except asyncio.TimeoutError:
+            batch.error = f"{self.name}: no complete answer within {self.timeout_s:g} s"
+        except SourceError as exc:
+            batch.error = f"{self.name}: {exc}"
+        except ExpositionError as exc:
+            batch.error = f"{self.name}: {exc}"
+        except Exception as exc:  # noqa: BLE001 — any transport failure is one line, never a crash
+            batch.error = f"{self.name}: {_describe_transport_error(exc)}"
+        if batch.error:
+            batch.samples.clear()
+        return batch
+
+    async def _poll_into(self, batch: Batch) -> None:
+        body = await _get_limited(self.client, self.cfg.metrics_url, self._headers, MAX_EXPOSITION_BYTES)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"/metrics body is not UTF-8 text (byte {exc.start})") from None
+        samples = parse_exposition(text, source=self.name, ts=batch.ts)
+        self.metric_names = frozenset(s.key.name for s in samples)
+        batch.samples.extend(samples)
+        if self.cfg.status_url:
+            raw = await _get_limited(self.client, self.cfg.status_url, self._headers, MAX_STATUS_BYTES)
+            try:
+                doc = json.loads(raw)
+            except ValueError:
+                raise SourceError(f"status from {self.cfg.status_url} is not JSON") from None
+            parse = parse_health_json if self.cfg.kind == "health_json" else parse_readiness_json
+            batch.samples.extend(parse(doc, source=self.name, ts=batch.ts))
+
+
+def _describe_transport_error(exc: Exception) -> str:
+    import httpx
+
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect ({first_line(exc) or 'connection refused'})"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"broken HTTP answer ({first_line(exc)})"
+    return f"{type(exc).__name__}: {first_line(exc)}"
+

@@ -1,0 +1,234 @@
+"""Runs every source on its own interval, keeps their health, derives direct-mode signals, writes cycles.
+
+One cycle = the sources that were due, polled together, then one store transaction. A failing
+source backs off exponentially (with jitter) and never delays the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from aiops_tui.model import BREAKER_STATES, Alert, Batch, Event, Labels, Sample, SeriesKey, make_labels
+from aiops_tui.sources.base import Source
+
+DIRECT_WINDOW_S = 60.0
+"""Direct-mode rates and quantiles are taken over this much scrape history (like `rate(x[1m])`)."""
+MAX_BACKOFF_FACTOR = 12
+
+
+@dataclass(slots=True)
+class SourceStatus:
+    """What the status bar shows for one source."""
+
+    name: str
+    kind: str  # "prometheus" | "gateway"
+    interval_s: float
+    stale_after: int
+    last_ok_ts: float | None = None
+    last_poll_ts: float | None = None
+    last_error: str | None = None
+    failures: int = 0
+    next_due: float = 0.0
+    profiles: list[str] = field(default_factory=list)
+    reported: str | None = None  # "up" | "down": what the last source event said
+
+    def state(self, now: float) -> str:
+        """ok | stale | down | waiting (never polled yet)."""
+        if self.last_ok_ts is None:
+            return "down" if self.failures else "waiting"
+        if self.failures >= self.stale_after:
+            return "down"
+        if self.failures == 0 and now - self.last_ok_ts <= self.stale_after * self.interval_s:
+            return "ok"
+        return "stale"
+
+    def age_s(self, now: float) -> float | None:
+        return None if self.last_ok_ts is None else max(0.0, now - self.last_ok_ts)
+
+
+def _state_key(labels: Labels) -> str:
+    return dict(labels).get("upstream", "")
+
+
+class Poller:
+    """Owns the sources, their status, the current alerts, and the write of each cycle."""
+
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        write: Callable[[list[Batch]], Awaitable[None] | None],
+        *,
+        stale_after: int = 3,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+        derive: Callable[[list[Sample], list[Sample], str], dict[str, dict[str, float]]] | None = None,
+    ) -> None:
+        self.sources = list(sources)
+        self._write = write
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.paused = False
+        self.cycles = 0
+        self.status = {
+            s.name: SourceStatus(s.name, "prometheus" if s.name == "prometheus" else "gateway", s.interval_s, stale_after)
+            for s in self.sources
+        }
+        self.alerts: list[Alert] = []
+        self._scrapes: dict[str, deque[tuple[float, list[Sample]]]] = {}
+        self._breaker_states: dict[tuple[str, str], str] = {}
+        self._derive = derive
+        self._wake = asyncio.Event()
+
+    # -- control -------------------------------------------------------------------------------
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+        self._wake.set()
+
+    def refresh_now(self) -> None:
+        for status in self.status.values():
+            status.next_due = 0.0
+        self._wake.set()
+
+    def set_interval(self, interval_s: float, name: str | None = None) -> None:
+        for source in self.sources:
+            if name is None or source.name == name:
+                source.interval_s = interval_s
+                self.status[source.name].interval_s = interval_s
+                self.status[source.name].next_due = min(self.status[source.name].next_due, self.clock() + interval_s)
+        self._wake.set()
+
+    @property
+    def direct(self) -> bool:
+        """True when Prometheus is configured but down, so the panes run on direct gateway scrapes."""
+        prom = self.status.get("prometheus")
+        return prom is not None and prom.state(self.clock()) in ("down", "stale")
+
+    # -- the loop ------------------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            if not self.paused:
+                await self.run_cycle()
+            self._wake.clear()
+            delay = self.seconds_to_next_due()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=max(0.05, delay))
+            except asyncio.TimeoutError:
+                pass
+
+    def seconds_to_next_due(self) -> float:
+        if not self.status:
+            return 1.0
+        return max(0.0, min(s.next_due for s in self.status.values()) - self.clock())
+
+    async def run_cycle(self) -> list[Batch]:
+        """Poll the sources that are due, derive, and write one transaction. Returns the batches."""
+        now = self.clock()
+        due = [s for s in self.sources if self.status[s.name].next_due <= now]
+        if not due:
+            return []
+        batches = list(await asyncio.gather(*(source.poll() for source in due)))
+        events: list[Event] = []
+        for source, batch in zip(due, batches):
+            events.extend(self._account(source, batch))
+        derived = self._derive_direct(batches)
+        events.extend(self._breaker_events(batches, derived))
+        events.extend(self._alert_events(batches))
+        if derived.samples or events:
+            derived.events.extend(events)
+            batches.append(derived)
+        result = self._write(batches)
+        if asyncio.iscoroutine(result):
+            await result
+        self.cycles += 1
+        return batches
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+    def _account(self, source: Source, batch: Batch) -> list[Event]:
+        status = self.status[source.name]
+        status.last_poll_ts = batch.ts
+        if batch.ok:
+            status.failures = 0
+            status.last_error = None
+            status.last_ok_ts = batch.ts
+            status.next_due = batch.ts + source.interval_s
+            status.profiles = list(getattr(source, "profiles", []) or [])
+        else:
+            status.failures += 1
+            status.last_error = batch.error
+            factor = min(2 ** (status.failures - 1), MAX_BACKOFF_FACTOR)
+            status.next_due = batch.ts + source.interval_s * factor * self.rng.uniform(0.8, 1.2)
+        reported = "down" if status.state(batch.ts) == "down" else "up" if batch.ok else status.reported
+        if reported == status.reported:
+            return []
+        event = Event(batch.ts, "source", source.name, status.reported, reported, {"error": batch.error} if batch.error else {})
+        status.reported = reported
+        return [event]
+
+    def _derive_direct(self, batches: Iterable[Batch]) -> Batch:
+        """Golden and cost signals computed from each gateway's own scrapes (`signal:*` series)."""
+        out = Batch("derived", self.clock())
+        if self._derive is None:
+            return out
+        for batch in batches:
+            if not batch.ok or batch.source == "prometheus" or not batch.samples:
+                continue
+            window = self._scrapes.setdefault(batch.source, deque(maxlen=64))
+            if window and batch.ts <= window[-1][0]:
+                window.clear()  # the clock stepped back: start the window afresh rather than divide by <= 0
+            window.append((batch.ts, [s for s in batch.samples if not s.key.name.startswith("signal:")]))
+            while len(window) > 2 and batch.ts - window[1][0] >= DIRECT_WINDOW_S:
+                window.popleft()
+            if len(window) < 2:
+                continue
+            profiles = self.status[batch.source].profiles or ["*"]
+            signals = self._derive(window[0][1], window[-1][1], profiles[0])
+            for signal, by_group in signals.items():
+                for group, value in by_group.items():
+                    labels = make_labels(model=group) if group != "*" else ()
+                    out.samples.append(Sample(SeriesKey(batch.source, f"signal:{signal}", labels), batch.ts, value))
+        return out
+
+    def _breaker_events(self, batches: Iterable[Batch], derived: Batch) -> list[Event]:
+        events = []
+        for batch in [*batches, derived]:
+            for sample in batch.samples:
+                if sample.key.name != "signal:breaker_state":
+                    continue
+                index = int(sample.value) if 0 <= sample.value < len(BREAKER_STATES) else 0
+                state = BREAKER_STATES[index]
+                upstream = _state_key(sample.key.labels)
+                key = (sample.key.source, upstream)
+                previous = self._breaker_states.get(key)
+                self._breaker_states[key] = state
+                if previous != state and not (previous is None and state == "closed"):
+                    events.append(Event(sample.ts, "breaker", upstream, previous, state, {"source": sample.key.source}))
+        return events
+
+    def _alert_events(self, batches: Iterable[Batch]) -> list[Event]:
+        events = []
+        for batch in batches:
+            if batch.alerts is None:
+                continue
+            before = {a.identity: a for a in self.alerts if a.state == "firing"}
+            now = {a.identity: a for a in batch.alerts if a.state == "firing"}
+            for identity in now.keys() - before.keys():
+                a = now[identity]
+                events.append(Event(batch.ts, "alert", a.name, "inactive", "firing", _alert_detail(a)))
+            for identity in before.keys() - now.keys():
+                a = before[identity]
+                events.append(Event(batch.ts, "alert", a.name, "firing", "resolved", _alert_detail(a)))
+            self.alerts = list(batch.alerts)
+        return events
+
+
+def _alert_detail(alert: Alert) -> dict:
+    return {"labels": dict(alert.labels), "annotations": dict(alert.annotations)}

@@ -1,0 +1,185 @@
+"""Polls Prometheus (or Thanos, Mimir, VictoriaMetrics) for the named signals and the firing alerts.
+
+prometheus-api-client is synchronous (requests), so every call runs in a worker thread, with at
+most `max_concurrency` queries in flight: Prometheus tops out near a dozen heavy queries a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from aiops_tui.errors import first_line
+from aiops_tui.model import Alert, Batch, Sample, SeriesKey, make_labels
+from aiops_tui.sources import conventions
+from aiops_tui.sources.base import SourceError
+
+if TYPE_CHECKING:
+    from aiops_tui.config import PrometheusConfig
+
+SOURCE_NAME = "prometheus"
+PROFILE_REFRESH_S = 300.0
+
+
+def _parse_timestamp(text: Any) -> float | None:
+    from datetime import datetime
+
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def vector_samples(signal: str, result: Any, *, ts: float) -> list[Sample]:
+    """An instant-query result -> samples named `signal:<signal>`; raises SourceError on a wrong shape."""
+    if not isinstance(result, list):
+        raise SourceError(f"query for {signal}: expected a vector, got {type(result).__name__}")
+    out = []
+    for item in result:
+        if not isinstance(item, Mapping) or not isinstance(item.get("value"), list) or len(item["value"]) != 2:
+            raise SourceError(f"query for {signal}: result is not an instant vector")
+        metric = item.get("metric") or {}
+        if not isinstance(metric, Mapping):
+            raise SourceError(f"query for {signal}: labels are not an object")
+        try:
+            value = float(item["value"][1])
+        except (TypeError, ValueError):
+            raise SourceError(f"query for {signal}: value {str(item['value'][1])[:30]!r} is not a number") from None
+        labels = make_labels({k: v for k, v in metric.items() if k != "__name__"})
+        out.append(Sample(SeriesKey(SOURCE_NAME, f"signal:{signal}", labels), ts, value))
+    return out
+
+
+def parse_alerts(doc: Any) -> list[Alert]:
+    """The body of `/api/v1/alerts` -> Alert records; raises SourceError on a wrong shape."""
+    if not isinstance(doc, Mapping) or doc.get("status") != "success":
+        error = doc.get("error") if isinstance(doc, Mapping) else None
+        raise SourceError(f"alerts: {'status error: ' + str(error)[:120] if error else 'not a Prometheus API answer'}")
+    alerts = (doc.get("data") or {}).get("alerts") if isinstance(doc.get("data"), Mapping) else None
+    if not isinstance(alerts, list):
+        raise SourceError("alerts: `data.alerts` is not a list")
+    out = []
+    for item in alerts:
+        if not isinstance(item, Mapping) or not isinstance(item.get("labels"), Mapping):
+            raise SourceError("alerts: an alert without labels")
+        labels = {str(k): str(v) for k, v in item["labels"].items()}
+        annotations = item.get("annotations") or {}
+        out.append(
+            Alert(
+                name=labels.pop("alertname", "unnamed"),
+                state=str(item.get("state", "firing")),
+                labels=labels,
+                annotations={str(k): str(v) for k, v in annotations.items()} if isinstance(annotations, Mapping) else {},
+                active_since=_parse_timestamp(item.get("activeAt")),
+            )
+        )
+    return out
+
+
+class PrometheusSource:
+    """One Prometheus endpoint; `poll()` runs every signal query and fetches the alerts."""
+
+    name = SOURCE_NAME
+
+    def __init__(
+        self, cfg: "PrometheusConfig", *, clock: Callable[[], float] = time.time,
+        env: Mapping[str, str] | None = None, max_concurrency: int = 3,
+    ) -> None:
+        self.cfg = cfg
+        self.interval_s = cfg.interval_s
+        self.timeout_s = cfg.timeout_s
+        self.clock = clock
+        self._env = env
+        self._limit = asyncio.Semaphore(max_concurrency)
+        self._conn = None
+        self.profiles: list[str] = [] if cfg.profile == "auto" else [cfg.profile]
+        self._profiles_checked_at = -math.inf
+
+    def _connect(self):
+        if self._conn is None:
+            from prometheus_api_client import PrometheusConnect
+            from urllib3.util.retry import Retry
+
+            headers = dict(self.cfg.headers)
+            token = self.cfg.bearer_token(self._env)
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            # No retries inside the client: the poller owns backoff, and a retry storm hides an outage.
+            self._conn = PrometheusConnect(
+                url=self.cfg.url, headers=headers, disable_ssl=not self.cfg.verify_tls,
+                retry=Retry(total=0, redirect=3), timeout=self.timeout_s,
+            )
+        return self._conn
+
+    async def _call(self, func, *args, **kwargs):
+        async with self._limit:
+            return await asyncio.to_thread(func, *args, **kwargs)
+
+    def queries(self) -> dict[str, str]:
+        """signal -> PromQL for the profiles in use (config overrides win)."""
+        return conventions.signal_queries(self.profiles, overrides=self.cfg.queries)
+
+    async def poll(self) -> Batch:
+        ts = self.clock()
+        batch = Batch(self.name, ts)
+        try:
+            await asyncio.wait_for(self._poll_into(batch), timeout=self.timeout_s * 2)
+        except asyncio.TimeoutError:
+            batch.error = f"prometheus: no answer within {self.timeout_s * 2:g} s"
+        except SourceError as exc:
+            batch.error = f"prometheus: {exc}"
+        except Exception as exc:  # noqa: BLE001 — connection errors, HTML bodies, bad JSON: one line each
+            batch.error = f"prometheus: {_describe(exc)}"
+        if batch.error:
+            batch.samples.clear()
+            batch.alerts = None
+        return batch
+
+    async def _poll_into(self, batch: Batch) -> None:
+        conn = self._connect()
+        if self.cfg.profile == "auto" and batch.ts - self._profiles_checked_at >= PROFILE_REFRESH_S:
+            names = await self._call(conn.all_metrics)
+            self.profiles = conventions.detect_profiles(names or [])
+            self._profiles_checked_at = batch.ts
+        queries = self.queries()
+        results = await asyncio.gather(
+            *(self._call(conn.custom_query, promql) for promql in queries.values()),
+            self._call(self._fetch_alerts, conn),
+        )
+        for signal, result in zip(queries, results[:-1]):
+            batch.samples.extend(vector_samples(signal, result, ts=batch.ts))
+        batch.alerts = results[-1]
+
+    def _fetch_alerts(self, conn) -> list[Alert]:
+        resp = conn._session.get(
+            f"{conn.url}/api/v1/alerts", headers=conn.headers, timeout=self.timeout_s, verify=conn._session.verify,
+        )
+        if resp.status_code != 200:
+            raise SourceError(f"alerts: HTTP {resp.status_code}")
+        try:
+            doc = resp.json()
+        except ValueError:
+            raise SourceError("alerts: answer is not JSON") from None
+        return parse_alerts(doc)
+
+
+def _describe(exc: Exception) -> str:
+    name = type(exc).__name__
+    text = first_line(exc)
+    if name in ("ConnectionError", "MaxRetryError", "NewConnectionError"):
+        return "cannot connect (connection refused or host unreachable)"
+    if name in ("ReadTimeout", "ConnectTimeout", "Timeout"):
+        return "timed out"
+    if name == "PrometheusApiClientException":
+        # Its message carries the whole response body; keep the status only.
+        return text.split("(", 1)[0].strip() or "bad answer"
+    if name == "JSONDecodeError":
+        return "answer is not JSON (an HTML error page or a proxy in the way?)"
+    if isinstance(exc, (KeyError, TypeError)):
+        return "answer is JSON of the wrong shape"
+    return f"{name}: {text}"

@@ -1,0 +1,118 @@
+"""A real Prometheus (Debian's package) started by a test on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def require_prometheus() -> str:
+    """Path of the prometheus binary; skip (or fail when AIOPS_REQUIRE_PROMETHEUS=1) without it."""
+    path = shutil.which("prometheus") or ("/usr/bin/prometheus" if os.path.exists("/usr/bin/prometheus") else None)
+    if path:
+        return path
+    reason = "prometheus not installed (apt-get install --no-install-recommends prometheus)"
+    if os.environ.get("AIOPS_REQUIRE_PROMETHEUS") == "1":
+        pytest.fail(reason + " and AIOPS_REQUIRE_PROMETHEUS=1")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PromServer:
+    """Prometheus scraping `targets` (host:port) every `scrape_interval`, with optional rule files."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        targets: list[str],
+        *,
+        metrics_path: str = "/metrics",
+        rule_files: list[Path] = (),
+        scrape_interval: str = "1s",
+    ) -> None:
+        self.binary = require_prometheus()
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        rules = "".join(f"  - {Path(r).resolve()}\n" for r in rule_files)
+        config = (
+            "global:\n"
+            f"  scrape_interval: {scrape_interval}\n"
+            f"  evaluation_interval: {scrape_interval}\n"
+            + (f"rule_files:\n{rules}" if rules else "")
+            + "scrape_configs:\n"
+            "  - job_name: gateway\n"
+            f"    metrics_path: {metrics_path}\n"
+            "    static_configs:\n"
+            f"      - targets: [{', '.join(repr(t) for t in targets)}]\n"
+        )
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.config_path = workdir / "prometheus.yml"
+        self.config_path.write_text(config)
+
+    def start(self, timeout_s: float = 15.0) -> "PromServer":
+        self.proc = subprocess.Popen(
+            [
+                self.binary,
+                f"--config.file={self.config_path}",
+                f"--storage.tsdb.path={self.workdir / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--log.level=warn",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.workdir / "prometheus.log", "ab"),
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"prometheus exited: {(self.workdir / 'prometheus.log').read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/-/ready", timeout=1) as resp:
+                    if resp.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("prometheus did not become ready")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def wait_for(self, promql: str, predicate, timeout_s: float = 20.0):
+        """Poll an instant query until `predicate(result_list)` holds; return the result list."""
+        import json
+        import urllib.parse
+
+        deadline = time.monotonic() + timeout_s
+        result = None
+        while time.monotonic() < deadline:
+            query = urllib.parse.urlencode({"query": promql})
+            with urllib.request.urlopen(f"{self.url}/api/v1/query?{query}", timeout=5) as resp:
+                result = json.load(resp)["data"]["result"]
+            if predicate(result):
+                return result
+            time.sleep(0.25)
+        raise AssertionError(f"timed out waiting on {promql!r}; last result {result!r}")
