@@ -1,0 +1,175 @@
+"""A broken config is named to the line and column, in one line, with what to write instead."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aiops_tui.config import ConfigError, load_config
+from aiops_tui.errors import UserError
+
+
+def error_for(tmp_path: Path, text: str | bytes, env: dict[str, str] | None = None) -> str:
+    path = tmp_path / "aiops.yaml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={"HOME": str(tmp_path), **(env or {})}, cwd=tmp_path)
+    message = str(caught.value)
+    assert "\n" not in message and isinstance(caught.value, UserError) and caught.value.exit_code == 2
+    prefix = f"{path}:"
+    assert message.startswith(prefix)
+    return message.removeprefix(prefix)
+
+
+def test_typo_key_suggests_the_closest_known_key(tmp_path: Path):
+    # Line 2, column 1: the key starts the line.
+    assert error_for(tmp_path, "environment: prod\nintervall: 5s\n") == (
+        "2:1: unknown key 'intervall' (did you mean 'interval'?)"
+    )
+
+
+def test_unknown_key_with_nothing_close_lists_the_known_keys(tmp_path: Path):
+    message = error_for(tmp_path, "prometheus:\n  url: http://h:9090\n  zzz: 1\n")
+    assert message.startswith("3:3: unknown key 'zzz' (known keys: url, headers, bearer_token_env,")
+
+
+def test_string_where_a_number_goes(tmp_path: Path):
+    # "  latency_p95_ms: " is 18 characters, so the value starts in column 19.
+    assert error_for(tmp_path, "targets:\n  latency_p95_ms: fast\n") == "2:19: expected a number, got string 'fast'"
+
+
+def test_bad_duration_says_how_to_write_one(tmp_path: Path):
+    # "interval: " is 10 characters: the value starts in column 11.
+    assert error_for(tmp_path, "interval: 5 parsecs\n") == (
+        "1:11: bad duration '5 parsecs': use a number with s, m, h, d, w or y, like 15s or 5m"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("interval: 0\n", "1:11: expected a duration above zero, got 0"),
+        ("timeout: -3s\n", "1:10: expected a duration above zero, got -3s"),
+        ("interval: [5s]\n", "1:11: expected a duration like 15s or 5m, got list"),
+        ("stale_after: 0\n", "1:14: expected a whole number of at least 1, got number 0"),
+        ("stale_after: 2.5\n", "1:14: expected a whole number of at least 1, got number 2.5"),
+        ("targets: {error_ratio: 1.5}\n", "1:24: expected a ratio between 0 and 1, got 1.5"),
+        ("budget: {monthly_usd: -10}\n", "1:23: expected an amount in USD of 0 or more, got -10"),
+        ("budget: {per_team: {ml: lots}}\n", "1:25: expected a number, got string 'lots'"),
+        ("lang: de\n", "1:7: expected one of en, pt, got 'de'"),
+        ("theme: [dark]\n", "1:8: expected a string, got list"),
+        ("targets: 5\n", "1:10: mapping expected, got number 5"),
+        ("- interval: 5s\n", "1:1: mapping expected, got list"),
+        ("interval: 5s\ninterval: 6s\n", "2:1: duplicate key 'interval' (first at line 1)"),
+    ],
+)
+def test_wrong_values_are_named_at_their_position(tmp_path: Path, text: str, expected: str):
+    assert error_for(tmp_path, text) == expected
+
+
+def test_bad_url(tmp_path: Path):
+    assert error_for(tmp_path, "prometheus:\n  url: localhost:9090\n") == (
+        "2:8: bad URL 'localhost:9090': use http:// or https:// and a host, like http://127.0.0.1:9090"
+    )
+
+
+def test_profile_typo_suggests_the_right_one(tmp_path: Path):
+    text = "prometheus:\n  url: http://h:9090\n  profile: litelm\n"
+    assert error_for(tmp_path, text) == (
+        "3:12: expected one of auto, litellm, otel_genai, aiops_sim, got 'litelm' (did you mean 'litellm'?)"
+    )
+
+
+def test_prometheus_section_without_url(tmp_path: Path):
+    assert error_for(tmp_path, "prometheus:\n  verify_tls: false\n") == "2:3: prometheus: missing required key 'url'"
+    assert error_for(tmp_path, "prometheus:\n") == "1:1: prometheus: missing required key 'url'"
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path):
+    # The second line is indented under a scalar: PyYAML stops at the ":" after "  timeout" (column 10).
+    assert error_for(tmp_path, "interval: 5s\n  timeout: 3s\n") == (
+        "2:10: YAML syntax error: mapping values are not allowed here"
+    )
+
+
+def test_unclosed_quote_names_where_it_opened(tmp_path: Path):
+    message = error_for(tmp_path, 'environment: "prod\ninterval: 5s\n')
+    assert message.startswith("3:1: YAML syntax error: found unexpected end of stream")
+    assert message.endswith("(while scanning a quoted scalar at line 1)")
+
+
+GATEWAYS = """\
+gateways:
+  - name: gw-1
+    metrics_url: http://127.0.0.1:4000/metrics
+  - name: gw-2
+    metrics_url: http://127.0.0.1:4001/metrics
+{extra}"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("    intervall: 5s\n", "6:5: unknown key 'intervall' (did you mean 'interval'?)"),
+        ("    timeout: soon\n", "6:14: bad duration 'soon': use a number with s, m, h, d, w or y, like 15s or 5m"),
+        ("    status_url: ftp://x\n", "6:17: bad URL 'ftp://x': use http:// or https:// and a host, like http://127.0.0.1:9090"),
+        ("    kind: json\n", "6:11: expected one of litellm, health_json, got 'json'"),
+        ("  - name: gw-1\n    metrics_url: http://h/metrics\n", "6:11: duplicate gateway name 'gw-1' (first at line 2)"),
+        ("  - metrics_url: http://h/metrics\n", "6:5: gateways[2]: missing required key 'name'"),
+        ("  - just-a-name\n", "6:5: mapping expected, got string 'just-a-name'"),
+    ],
+)
+def test_errors_inside_a_gateway_item(tmp_path: Path, extra: str, expected: str):
+    assert error_for(tmp_path, GATEWAYS.format(extra=extra)) == expected
+
+
+def test_gateways_must_be_a_list(tmp_path: Path):
+    assert error_for(tmp_path, "gateways:\n  name: gw\n") == "2:3: expected a list of gateways, got mapping"
+
+
+def test_a_pasted_token_is_refused_without_echoing_it(tmp_path: Path):
+    text = "prometheus:\n  url: http://h:9090\n  bearer_token_env: glpat-SECRETSECRET\n"
+    message = error_for(tmp_path, text)
+    assert message == "3:21: expected the name of an environment variable (like PROM_TOKEN), not the token itself"
+    assert "SECRET" not in message
+
+
+def test_an_authorization_header_is_refused(tmp_path: Path):
+    text = "prometheus:\n  url: http://h:9090\n  headers:\n    Authorization: Bearer abc\n"
+    assert error_for(tmp_path, text) == (
+        "4:5: header 'Authorization' would keep a secret in the file: "
+        "name an environment variable with bearer_token_env instead"
+    )
+
+
+def test_python_tags_are_refused_not_constructed(tmp_path: Path):
+    message = error_for(tmp_path, "environment: !!python/object/apply:os.system [echo hi]\n")
+    assert message == "1:14: expected a string, got list"
+
+
+def test_non_utf8_file(tmp_path: Path):
+    assert error_for(tmp_path, b"environment: caf\xe9\n") == " not UTF-8 text (bad byte at offset 16)"
+
+
+@pytest.mark.parametrize("given", ["missing.yaml", "sub/missing.yaml"])
+def test_missing_explicit_file(tmp_path: Path, given: str):
+    with pytest.raises(ConfigError) as caught:
+        load_config(given, env={"HOME": str(tmp_path)}, cwd=tmp_path)
+    assert str(caught.value) == f"{given}: no such config file"
+
+
+def test_missing_file_named_by_env_var(tmp_path: Path):
+    env = {"HOME": str(tmp_path), "AIOPS_TUI_CONFIG": "/nowhere/aiops.yaml"}
+    with pytest.raises(ConfigError) as caught:
+        load_config(env=env, cwd=tmp_path)
+    assert str(caught.value) == "/nowhere/aiops.yaml: no such config file (named by $AIOPS_TUI_CONFIG)"
+
+
+def test_a_directory_is_not_a_config_file(tmp_path: Path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path, env={"HOME": str(tmp_path)}, cwd=tmp_path)
+    assert str(caught.value) == f"{tmp_path}: not a file"
