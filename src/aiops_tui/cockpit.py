@@ -1,0 +1,95 @@
+"""The cockpit's controller: the history, the poller (when live) and the views every pane renders.
+
+The UI holds one Cockpit and asks it for `views(at)` from a worker thread; it never reads the store
+or a source itself. The offline review is a Cockpit without a poller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from aiops_tui.model import Alert
+from aiops_tui.signals.breakers import BreakersView
+from aiops_tui.signals.cost import CostView
+from aiops_tui.signals.golden import GoldenView
+
+if TYPE_CHECKING:
+    from aiops_tui.sources.poller import Poller
+
+
+@dataclass(frozen=True, slots=True)
+class SourceView:
+    name: str
+    kind: str
+    state: str
+    """ok | stale | down | waiting | offline (review of a file)"""
+    age_s: float | None
+    profiles: Sequence[str] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Views:
+    at: float
+    environment: str
+    live: bool
+    """True while the view follows the clock; False when scrubbed back or reviewing a file."""
+    paused: bool
+    golden: GoldenView
+    cost: CostView
+    breakers: BreakersView
+    sources: Sequence[SourceView] = ()
+    alerts: Sequence[Alert] = ()
+    direct: bool = False
+    notes: Sequence[str] = field(default_factory=tuple)
+    """Which profile feeds which pane, e.g. "cost from litellm_spend_metric_total"."""
+
+
+class Cockpit:
+    """Ties the store, the poller and the signals together for one app or recorder."""
+
+    def __init__(
+        self, *, environment: str, history, poller: "Poller | None" = None, clock: Callable[[], float] = time.time,
+        builder=None,
+    ) -> None:
+        self.environment = environment
+        self.history = history
+        self.poller = poller
+        self.clock = clock
+        self._builder = builder
+
+    @property
+    def live(self) -> bool:
+        return self.poller is not None
+
+    def views(self, at: float | None = None, window: str = "1h") -> Views:
+        """Everything the panes show at `at` (default: now). Blocking: call it from a worker thread."""
+        return self._builder(self, at, window)
+
+    async def run_polling(self, stop: asyncio.Event) -> None:
+        if self.poller is not None:
+            await self.poller.run(stop)
+
+    def pause(self) -> None:
+        if self.poller:
+            self.poller.pause()
+
+    def resume(self) -> None:
+        if self.poller:
+            self.poller.resume()
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.poller and self.poller.paused)
+
+    def refresh_now(self) -> None:
+        if self.poller:
+            self.poller.refresh_now()
+
+    def set_interval(self, interval_s: float) -> None:
+        if self.poller:
+            self.poller.set_interval(interval_s)

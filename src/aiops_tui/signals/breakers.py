@@ -1,0 +1,126 @@
+"""Circuit breakers per upstream: current state, failure ratio, since when, and the history of flaps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from aiops_tui.model import BREAKER_STATES, Event
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    ts: float
+    from_state: str | None
+    to_state: str
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerRow:
+    upstream: str
+    state: str
+    """closed | half_open | open | unknown"""
+    since: float | None
+    failure_ratio: float | None
+    not_permitted_total: float | None
+    tier: str
+    fallback: str
+    error_ratio_series: Sequence[tuple[float, float]] = field(default_factory=list)
+    transitions: Sequence[Transition] = field(default_factory=list)
+
+    @property
+    def flaps(self) -> int:
+        return sum(1 for t in self.transitions if t.to_state == "open")
+
+
+@dataclass(frozen=True, slots=True)
+class BreakersView:
+    at: float
+    source: str
+    rows: Sequence[BreakerRow]
+    window_s: float = 3600.0
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for r in self.rows if r.state == "open")
+
+
+def state_name(value: float | None) -> str:
+    if value is None or not 0 <= value < len(BREAKER_STATES):
+        return "unknown"
+    return BREAKER_STATES[int(value)]
+
+
+def transitions_by_upstream(events: Iterable[Event]) -> dict[str, list[Transition]]:
+    out: dict[str, list[Transition]] = {}
+    for event in events:
+        if event.kind == "breaker" and event.to_state:
+            out.setdefault(event.subject, []).append(Transition(event.ts, event.from_state, event.to_state))
+    for items in out.values():
+        items.sort(key=lambda t: t.ts)
+    return out
+
+
+def since_of(state: str, transitions: Sequence[Transition]) -> float | None:
+    """When the breaker entered its current state, from the last transition into it."""
+    for t in reversed(transitions):
+        if t.to_state == state:
+            return t.ts
+    return None
+
+
+def timeline(transitions: Sequence[Transition], start: float, end: float, width: int, initial: str = "closed") -> str:
+    """The breaker's state over [start, end) as `width` cells: '▁' closed, '▄' half-open, '█' open.
+
+    Each cell shows the worst state the breaker was in during that cell, so a short flap is never lost.
+    """
+    if width <= 0 or end <= start:
+        return ""
+    glyph = {"closed": "▁", "half_open": "▄", "open": "█", "unknown": " "}
+    rank = {"unknown": -1, "closed": 0, "half_open": 1, "open": 2}
+    cell_s = (end - start) / width
+    state = initial
+    ordered = sorted(transitions, key=lambda t: t.ts)
+    i = 0
+    while i < len(ordered) and ordered[i].ts < start:
+        state = ordered[i].to_state
+        i += 1
+    cells = []
+    for c in range(width):
+        cell_end = start + (c + 1) * cell_s
+        worst = state
+        while i < len(ordered) and ordered[i].ts < cell_end:
+            state = ordered[i].to_state
+            worst = max(worst, state, key=lambda s: rank.get(s, -1))
+            i += 1
+        cells.append(glyph.get(worst, " "))
+    return "".join(cells)
+
+
+def build_rows(
+    states: Mapping[str, Mapping[str, float | str | None]],
+    transitions: Mapping[str, Sequence[Transition]],
+    error_series: Mapping[str, Sequence[tuple[float, float]]] | None = None,
+) -> list[BreakerRow]:
+    """`states`: upstream -> {"state": float index, "failure_ratio", "not_permitted", "tier", "fallback"}."""
+    rows = []
+    for upstream in sorted(set(states) | set(transitions)):
+        info = states.get(upstream, {})
+        state = state_name(info.get("state"))  # type: ignore[arg-type]
+        history = transitions.get(upstream, [])
+        rows.append(
+            BreakerRow(
+                upstream=upstream,
+                state=state,
+                since=since_of(state, history),
+                failure_ratio=info.get("failure_ratio"),  # type: ignore[arg-type]
+                not_permitted_total=info.get("not_permitted"),  # type: ignore[arg-type]
+                tier=str(info.get("tier") or ""),
+                fallback=str(info.get("fallback") or ""),
+                error_ratio_series=list((error_series or {}).get(upstream, [])),
+                transitions=list(history),
+            )
+        )
+    order = {"open": 0, "half_open": 1, "unknown": 2, "closed": 3}
+    rows.sort(key=lambda r: (order.get(r.state, 9), r.upstream))
+    return rows

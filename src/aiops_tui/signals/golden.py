@@ -1,0 +1,105 @@
+"""Golden signals (latency, traffic, errors, saturation) and the AI signals, as the golden pane shows them.
+
+Reads the `signal:*` series the sources store: Prometheus answers when it is fresh, otherwise the
+signals each gateway's own scrapes produced ("direct"). A quantile is only ever read, never averaged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from aiops_tui.signals.readings import NO_DATA, NO_TRAFFIC, Reading, judge
+
+TILE_SIGNALS = (
+    "latency_p50_s", "latency_p95_s", "latency_p99_s", "requests_per_s", "error_ratio",
+    "in_flight", "queue_depth", "cache_hit_ratio", "fallback_ratio", "tokens_per_s",
+)
+CHART_SIGNALS = ("latency_p95_s", "requests_per_s", "error_ratio", "tokens_per_s")
+RATIO_OF_TRAFFIC = {"error_ratio", "cache_hit_ratio", "fallback_ratio", "latency_p50_s", "latency_p95_s", "latency_p99_s"}
+"""Signals that are undefined (not zero) when there is no traffic."""
+CHART_WINDOWS_S = {"15m": 900.0, "1h": 3600.0, "6h": 21600.0, "24h": 86400.0}
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    latency_p95_s: float = 0.150
+    error_ratio: float = 0.01
+    cache_hit_ratio: float = 0.60
+    fallback_ratio: float = 0.05
+
+    @classmethod
+    def from_config(cls, targets) -> "Targets":
+        return cls(targets.latency_p95_ms / 1000.0, targets.error_ratio, targets.cache_hit_ratio, targets.fallback_ratio)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRow:
+    model: str
+    requests_per_s: Reading
+    error_ratio: Reading
+    latency_p95_s: Reading
+    tokens_per_s: Reading
+
+
+@dataclass(frozen=True, slots=True)
+class GoldenView:
+    at: float
+    source: str
+    """Where the numbers come from: "prometheus", a gateway name (direct), or "" when nothing does."""
+    tiles: Mapping[str, Reading]
+    models: Sequence[ModelRow]
+    charts: Mapping[str, Sequence[tuple[float, float]]] = field(default_factory=dict)
+    window: str = "1h"
+
+    @property
+    def direct(self) -> bool:
+        return self.source not in ("", "prometheus")
+
+
+def judge_tile(signal: str, value: float | None, targets: Targets, *, traffic: float | None) -> Reading:
+    """One tile's reading: "no data" without a series, "no traffic" for a ratio of nothing."""
+    if value is None:
+        return NO_DATA
+    if signal in RATIO_OF_TRAFFIC and (math.isnan(value) or traffic == 0):
+        return NO_TRAFFIC
+    if math.isnan(value):
+        return NO_DATA
+    if signal == "latency_p95_s":
+        return judge(value, targets.latency_p95_s)
+    if signal == "error_ratio":
+        return judge(value, targets.error_ratio)
+    if signal == "cache_hit_ratio":
+        return judge(value, targets.cache_hit_ratio, higher_is_better=True)
+    if signal == "fallback_ratio":
+        return judge(value, targets.fallback_ratio)
+    return Reading(value)
+
+
+def build_view(
+    at: float,
+    source: str,
+    latest: Mapping[tuple[str, str], float],
+    targets: Targets,
+    charts: Mapping[str, Sequence[tuple[float, float]]] | None = None,
+    window: str = "1h",
+) -> GoldenView:
+    """`latest` maps (signal, model) -> value, model "" for the total across models."""
+    traffic = latest.get(("requests_per_s", ""))
+    tiles = {s: judge_tile(s, latest.get((s, "")), targets, traffic=traffic) for s in TILE_SIGNALS}
+    models = sorted({m for (_, m) in latest if m})
+    rows = []
+    for model in models:
+        model_traffic = latest.get(("requests_per_s", model))
+        rows.append(
+            ModelRow(
+                model,
+                judge_tile("requests_per_s", model_traffic, targets, traffic=model_traffic),
+                judge_tile("error_ratio", latest.get(("error_ratio", model)), targets, traffic=model_traffic),
+                judge_tile("latency_p95_s", latest.get(("latency_p95_s", model)), targets, traffic=model_traffic),
+                judge_tile("tokens_per_s", latest.get(("tokens_per_s", model)), targets, traffic=model_traffic),
+            )
+        )
+    rows.sort(key=lambda r: -(r.requests_per_s.value or 0.0))
+    return GoldenView(at, source, tiles, rows, dict(charts or {}), window)
