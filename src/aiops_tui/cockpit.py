@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from aiops_tui.model import Alert
 from aiops_tui.signals.breakers import BreakersView
 from aiops_tui.signals.cost import CostView
-from aiops_tui.signals.golden import GoldenView
+from aiops_tui.signals.golden import GoldenView, Targets
 
 if TYPE_CHECKING:
     from aiops_tui.sources.poller import Poller
@@ -53,14 +53,15 @@ class Cockpit:
     """Ties the store, the poller and the signals together for one app or recorder."""
 
     def __init__(
-        self, *, environment: str, history, poller: "Poller | None" = None, clock: Callable[[], float] = time.time,
-        builder=None,
+        self, history, *, environment: str = "local", targets: Targets | None = None, monthly_budget_usd: float = 0.0,
+        poller: "Poller | None" = None, clock: Callable[[], float] = time.time,
     ) -> None:
-        self.environment = environment
         self.history = history
+        self.environment = environment
+        self.targets = targets or Targets()
+        self.monthly_budget_usd = monthly_budget_usd
         self.poller = poller
         self.clock = clock
-        self._builder = builder
 
     @property
     def live(self) -> bool:
@@ -68,7 +69,9 @@ class Cockpit:
 
     def views(self, at: float | None = None, window: str = "1h") -> Views:
         """Everything the panes show at `at` (default: now). Blocking: call it from a worker thread."""
-        return self._builder(self, at, window)
+        from aiops_tui.views import build_views
+
+        return build_views(self, at, window)
 
     async def run_polling(self, stop: asyncio.Event) -> None:
         if self.poller is not None:

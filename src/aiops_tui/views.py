@@ -1,0 +1,172 @@
+"""Assembles what every pane shows at one instant from the history (and the poller, when live)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from aiops_tui.signals import breakers as brk
+from aiops_tui.signals import cost as cst
+from aiops_tui.signals.golden import CHART_SIGNALS, CHART_WINDOWS_S, Targets, build_view
+from aiops_tui.store import timeseries as ts_sql
+
+if TYPE_CHECKING:
+    from aiops_tui.cockpit import Cockpit, SourceView, Views
+
+LOOKBACK_S = 120.0
+"""A signal older than this at the view's instant is not shown as current."""
+BREAKER_NAMES = ("signal:breaker_state", "signal:breaker_failure_ratio", "signal:breaker_not_permitted_total")
+
+
+def pick_source(freshness: dict[str, float], *, prefer_prometheus: bool = True) -> str:
+    """Prometheus when it has current signals, else the gateway with the freshest ones."""
+    if not freshness:
+        return ""
+    if prefer_prometheus and "prometheus" in freshness:
+        return "prometheus"
+    return max(freshness, key=lambda s: (freshness[s], s))
+
+
+def build_views(cockpit: "Cockpit", at: float | None, window: str) -> "Views":
+    from aiops_tui.cockpit import Views
+
+    live = at is None
+    now = cockpit.clock()
+    at = now if at is None else at
+    con = cockpit.history.cursor()
+    poller = cockpit.poller
+    direct = bool(poller and poller.direct)
+    source = pick_source(ts_sql.signal_sources(con, at, LOOKBACK_S), prefer_prometheus=not direct)
+
+    golden = _golden(con, source, at, window, cockpit.targets)
+    cost = _cost(con, source, at, cockpit.monthly_budget_usd)
+    breakers = _breakers(con, source, at, cockpit.history)
+    notes = []
+    if source:
+        notes.append(f"signals from {source}" + (" (direct scrape)" if source != "prometheus" else ""))
+    return Views(
+        at=at,
+        environment=cockpit.environment,
+        live=live and cockpit.live,
+        paused=cockpit.paused,
+        golden=golden,
+        cost=cost,
+        breakers=breakers,
+        sources=_sources(cockpit, now),
+        alerts=list(poller.alerts) if poller else [],
+        direct=direct,
+        notes=tuple(notes),
+    )
+
+
+def _sources(cockpit: "Cockpit", now: float) -> list["SourceView"]:
+    from aiops_tui.cockpit import SourceView
+
+    if cockpit.poller is None:
+        return [SourceView("history", "file", "offline", None)]
+    return [
+        SourceView(s.name, s.kind, s.state(now), s.age_s(now), tuple(s.profiles), s.last_error)
+        for s in cockpit.poller.status.values()
+    ]
+
+
+def _golden(con, source: str, at: float, window: str, targets: Targets):
+    latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
+    span = CHART_WINDOWS_S.get(window, 3600.0)
+    charts = {s: ts_sql.signal_series(con, source, s, at - span, at) for s in CHART_SIGNALS} if source else {}
+    return build_view(at, source, latest, targets, charts, window)
+
+
+def _average_rate(series: list[tuple[float, float]]) -> float | None:
+    values = [v for _, v in series if not math.isnan(v)]
+    return sum(values) / len(values) if values else None
+
+
+def _cost(con, source: str, at: float, budget_usd: float) -> cst.CostView:
+    month_start, _ = cst.month_bounds(at)
+    latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
+    rate = latest.get(("spend_usd_per_h", ""))
+    rates = {
+        label: _average_rate(ts_sql.signal_series(con, source, "spend_usd_per_h", at - window_s, at, points=60))
+        for label, window_s, _ in cst.BURN_WINDOWS
+    } if source else {}
+    rate_24h = _average_rate(ts_sql.signal_series(con, source, "spend_usd_per_h", at - 86400, at, points=96)) if source else None
+    rate_7d = _average_rate(ts_sql.signal_series(con, source, "spend_usd_per_h", at - 7 * 86400, at, points=168)) if source else None
+
+    counters = ts_sql.cost_series(con, source) if source else {}
+    mtd = ts_sql.counter_increase(con, counters, month_start, at)
+    by_model_mtd: dict[str, float] = {}
+    by_tier_mtd: dict[str, float] = {}
+    for series_id, usd in mtd.items():
+        labels = counters[series_id]
+        by_model_mtd[labels["model"]] = by_model_mtd.get(labels["model"], 0.0) + usd
+        tier = labels.get("tier", "")
+        if tier:
+            by_tier_mtd[tier] = by_tier_mtd.get(tier, 0.0) + usd
+    mtd_usd = sum(mtd.values())
+    covers_from = _first_sample_ts(con, counters, month_start, at)
+
+    by_model = sorted(
+        (cst.SpendRow(model, latest.get(("spend_usd_per_h", model), 0.0) or 0.0, usd) for model, usd in by_model_mtd.items()),
+        key=lambda r: -r.usd_per_h,
+    )
+    tier_rates = ts_sql.latest_signals(con, source, at, LOOKBACK_S, by="tier") if source else {}
+    by_tier = sorted(
+        (cst.SpendRow(tier, tier_rates.get(("spend_usd_per_h", tier), 0.0) or 0.0, usd) for tier, usd in by_tier_mtd.items()),
+        key=lambda r: r.name,
+    )
+    daily = []
+    day = month_start
+    while day < at:
+        spent = sum(ts_sql.counter_increase(con, counters, day, min(day + 86400, at)).values())
+        daily.append((day, spent))
+        day += 86400
+    savings_rate = latest.get(("cache_savings_usd_per_h", ""))
+    return cst.CostView(
+        at=at,
+        source=source,
+        spend_usd_per_h=rate,
+        mtd_usd=mtd_usd,
+        mtd_covers_from=covers_from if covers_from and covers_from > month_start + 3600 else None,
+        projected_24h_usd=cst.project_month_end(mtd_usd, rate_24h, at),
+        projected_7d_usd=cst.project_month_end(mtd_usd, rate_7d, at),
+        budget_usd=budget_usd,
+        burn=cst.burn_windows(rates, budget_usd, at),
+        by_model=by_model,
+        by_tier=by_tier,
+        cache_savings_usd_per_h=savings_rate,
+        cache_savings_mtd_usd=None,
+        daily_usd=daily,
+    )
+
+
+def _first_sample_ts(con, counters, since: float, until: float) -> float | None:
+    if not counters:
+        return None
+    row = con.execute(
+        "SELECT min(epoch_us(ts)) FROM samples WHERE list_contains($ids, series_id) "
+        "AND ts >= make_timestamptz($lo) AND ts <= make_timestamptz($hi)",
+        {"ids": list(counters), "lo": int(since * 1e6), "hi": int(until * 1e6)},
+    ).fetchone()
+    return row[0] / 1e6 if row and row[0] is not None else None
+
+
+def _breakers(con, source: str, at: float, history) -> brk.BreakersView:
+    window_s = 3600.0
+    states: dict[str, dict] = {}
+    breaker_source = source
+    for name, labels, value in ts_sql.latest_labelled(con, breaker_source, BREAKER_NAMES, at, LOOKBACK_S) if source else []:
+        upstream = labels.get("upstream", "")
+        entry = states.setdefault(upstream, {"tier": labels.get("tier", "")})
+        key = {"signal:breaker_state": "state", "signal:breaker_failure_ratio": "failure_ratio",
+               "signal:breaker_not_permitted_total": "not_permitted"}[name]
+        entry[key] = value
+    events = history.events(at - 30 * 86400, at, kinds=["breaker"])
+    # Prometheus and a gateway may both report one breaker: keep the transitions of the source shown.
+    transitions = brk.transitions_by_upstream(e for e in events if e.detail.get("source", breaker_source) == breaker_source)
+    error_series = {
+        upstream: ts_sql.signal_series(con, breaker_source, "breaker_failure_ratio", at - window_s, at,
+                                       label="upstream", value=upstream, points=60)
+        for upstream in states
+    } if source else {}
+    return brk.BreakersView(at, source, brk.build_rows(states, transitions, error_series), window_s)
