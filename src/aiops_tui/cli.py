@@ -90,6 +90,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from aiops_tui.launch import run_demo
+
+    return run_demo(args)
+
+
+def _cmd_live(args: argparse.Namespace) -> int:
+    from aiops_tui.launch import run_live
+
+    return run_live(args)
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from aiops_tui.launch import run_review
+
+    return run_review(args)
+
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    from aiops_tui.launch import run_record
+
+    return run_record(args)
+
+
 def _cmd_check_config(args: argparse.Namespace) -> int:
     from aiops_tui.config import main_check_config
 

@@ -271,6 +271,21 @@ def _duration(node: Node, ctx: _Ctx) -> float:
     return seconds
 
 
+def parse_duration(text: str, *, flag: str = "duration") -> float:
+    """A duration given on the command line (`--since 30d`), in seconds; UserError when malformed."""
+    if _DURATION.fullmatch(text) and not text.strip().startswith("-"):
+        seconds = sum(float(n) * _UNIT_S[u] for n, u in _DURATION_PART.findall(text))
+        if seconds > 0:
+            return seconds
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if seconds > 0 and math.isfinite(seconds):
+        return seconds
+    raise UserError(f"{flag}: bad duration {text!r}: use a number with s, m, h, d, w or y, like 15s or 30d")
+
+
 def _show_duration(seconds: float) -> str:
     for unit in ("y", "d", "h", "m", "s", "ms"):  # no "w": 14d reads better than 2w
         count = seconds / _UNIT_S[unit]

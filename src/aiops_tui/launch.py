@@ -1,0 +1,109 @@
+"""The long-running commands: `live`, `demo`, `review` (the cockpit) and `record` (headless)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import time
+from pathlib import Path
+
+from aiops_tui.errors import UserError
+
+
+def _cockpit_for(cfg, history, recorder=None, clock=time.time):
+    from aiops_tui.cockpit import Cockpit
+    from aiops_tui.signals.golden import Targets
+
+    return Cockpit(
+        history,
+        environment=cfg.environment,
+        targets=Targets.from_config(cfg.targets),
+        monthly_budget_usd=cfg.budget.monthly_usd,
+        poller=recorder.poller if recorder else None,
+        clock=clock,
+    )
+
+
+def _run_app(cockpit, args: argparse.Namespace, cfg) -> int:
+    from aiops_tui.ui.app import CockpitApp
+
+    app = CockpitApp(cockpit, theme=getattr(args, "theme", None) or cfg.theme, lang=getattr(args, "lang", None) or cfg.lang)
+    app.run()
+    return int(app.return_code or 0)
+
+
+def _retention(cfg) -> tuple[float, float, float]:
+    return (cfg.retention.raw_s, cfg.retention.rollup_1m_s, cfg.retention.rollup_1h_s)
+
+
+def run_live(args: argparse.Namespace) -> int:
+    from aiops_tui.config import load_config
+    from aiops_tui.recorder import Recorder, sources_from_config
+    from aiops_tui.store.history import History
+
+    cfg = load_config(args.config)
+    sources = sources_from_config(cfg)
+    if not sources:
+        raise UserError(f"{cfg.source}: no sources configured (add `prometheus:` or `gateways:`; try `aiops-tui demo`)")
+    with History.open(cfg.history_path) as history:
+        recorder = Recorder(history, sources, retention=_retention(cfg), stale_after=cfg.stale_after)
+        return _run_app(_cockpit_for(cfg, history, recorder), args, cfg)
+
+
+def run_review(args: argparse.Namespace) -> int:
+    from aiops_tui.config import load_config
+    from aiops_tui.store.history import History
+
+    cfg = load_config(args.config)
+    with History.open(Path(args.file), read_only=True) as history:
+        span = history.time_range()
+        if span is None:
+            raise UserError(f"{args.file}: the history holds no samples yet")
+        end = span[1]
+        return _run_app(_cockpit_for(cfg, history, clock=lambda: end), args, cfg)
+
+
+def run_record(args: argparse.Namespace) -> int:
+    """Poll headless until Ctrl-C (or `--duration`), one line per source state change on stderr."""
+    from aiops_tui.config import load_config, parse_duration
+    from aiops_tui.recorder import Recorder, sources_from_config
+    from aiops_tui.store.history import History
+
+    cfg = load_config(args.config)
+    sources = sources_from_config(cfg)
+    if not sources:
+        raise UserError(f"{cfg.source}: no sources configured (add `prometheus:` or `gateways:`)")
+    duration_s = parse_duration(args.duration) if args.duration else None
+    with History.open(cfg.history_path) as history:
+        recorder = Recorder(history, sources, retention=_retention(cfg), stale_after=cfg.stale_after)
+        print(f"aiops-tui: recording {len(sources)} source(s) into {cfg.history_path}", file=sys.stderr)
+        asyncio.run(_record(recorder, duration_s))
+        print(f"aiops-tui: {recorder.poller.cycles} cycles, {recorder.rows_written} rows written", file=sys.stderr)
+    return 0
+
+
+async def _record(recorder, duration_s: float | None) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if duration_s is not None:
+        loop.call_later(duration_s, stop.set)
+    reported: dict[str, str] = {}
+
+    async def report_changes() -> None:
+        while not stop.is_set():
+            now = recorder.clock()
+            for status in recorder.poller.status.values():
+                state = status.state(now)
+                if reported.get(status.name) != state and state != "waiting":
+                    reason = f": {status.last_error}" if status.last_error and state != "ok" else ""
+                    print(f"aiops-tui: {status.name} {state}{reason}", file=sys.stderr)
+                    reported[status.name] = state
+            if recorder.last_error:
+                print(f"aiops-tui: {recorder.last_error}", file=sys.stderr)
+            await asyncio.sleep(1.0)
+
+    await asyncio.gather(recorder.poller.run(stop), report_changes())

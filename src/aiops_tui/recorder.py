@@ -1,0 +1,89 @@
+"""Wires sources, poller and history together: the part the live app, the demo and `record` share.
+
+The store is written from one worker thread; rollups and retention run there too, between cycles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from aiops_tui.model import Batch
+from aiops_tui.sources.poller import Poller
+
+if TYPE_CHECKING:
+    from aiops_tui.config import Config
+    from aiops_tui.sources.base import Source
+    from aiops_tui.store.history import History
+
+ROLLUP_EVERY_S = 60.0
+PURGE_EVERY_S = 3600.0
+
+
+def derive_signals(prev, cur, profile: str):
+    from aiops_tui.signals.prommath import signals_from_scrapes
+
+    return signals_from_scrapes(prev, cur, profile)
+
+
+class Recorder:
+    """Owns the poller and writes each of its cycles to the history, keeping rollups current."""
+
+    def __init__(
+        self,
+        history: "History",
+        sources: Sequence["Source"],
+        *,
+        retention: tuple[float, float, float] | None = None,
+        stale_after: int = 3,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.history = history
+        self.clock = clock
+        self.retention = retention
+        self.poller = Poller(sources, self.write, stale_after=stale_after, clock=clock, derive=derive_signals)
+        self.rows_written = 0
+        self.last_error: str | None = None
+        self._next_rollup = 0.0
+        self._next_purge = clock() + PURGE_EVERY_S
+
+    async def write(self, batches: list[Batch]) -> None:
+        await asyncio.to_thread(self.write_now, batches)
+
+    def write_now(self, batches: list[Batch]) -> None:
+        """One transaction for the cycle, then the rollups and purge when they are due."""
+        from aiops_tui.errors import UserError
+
+        try:
+            self.rows_written += self.history.write_cycle(batches)
+            now = self.clock()
+            if now >= self._next_rollup:
+                self.history.rollup(now)
+                self._next_rollup = now + ROLLUP_EVERY_S
+            if self.retention and now >= self._next_purge:
+                raw_s, m1_s, h1_s = self.retention
+                self.history.purge(now, raw_s=raw_s, m1_s=m1_s, h1_s=h1_s)
+                self._next_purge = now + PURGE_EVERY_S
+            self.last_error = None
+        except UserError as exc:
+            # Disk full or a read-only directory: say so and keep polling; the next cycle may succeed.
+            self.last_error = str(exc)
+
+
+def sources_from_config(cfg: "Config", *, clock: Callable[[], float] = time.time) -> list["Source"]:
+    import httpx
+
+    from aiops_tui.sources.gateway import GatewaySource
+    from aiops_tui.sources.prometheus import PrometheusSource
+
+    sources: list[Source] = []
+    if cfg.prometheus is not None:
+        sources.append(PrometheusSource(cfg.prometheus, clock=clock))
+    if cfg.gateways:
+        # One client per gateway: httpx's shared async pool costs CPU as concurrency rises.
+        for gateway in cfg.gateways:
+            client = httpx.AsyncClient(follow_redirects=True, timeout=gateway.timeout_s, limits=httpx.Limits(max_connections=2))
+            sources.append(GatewaySource(gateway, client, clock=clock))
+    return sources
