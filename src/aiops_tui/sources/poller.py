@@ -120,7 +120,8 @@ class Poller:
             self._wake.clear()
             delay = self.seconds_to_next_due()
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=max(0.05, delay))
+                # Wake at least every second, so a clock stepped back never strands a source.
+                await asyncio.wait_for(self._wake.wait(), timeout=min(1.0, max(0.05, delay)))
             except asyncio.TimeoutError:
                 pass
 
@@ -132,7 +133,7 @@ class Poller:
     async def run_cycle(self) -> list[Batch]:
         """Poll the sources that are due, derive, and write one transaction. Returns the batches."""
         now = self.clock()
-        due = [s for s in self.sources if self.status[s.name].next_due <= now]
+        due = [s for s in self.sources if self._is_due(self.status[s.name], now)]
         if not due:
             return []
         batches = list(await asyncio.gather(*(source.poll() for source in due)))
@@ -150,6 +151,12 @@ class Poller:
             await result
         self.cycles += 1
         return batches
+
+    @staticmethod
+    def _is_due(status: SourceStatus, now: float) -> bool:
+        # A clock stepped back (NTP) would otherwise leave next_due far in the future.
+        stepped_back = status.last_poll_ts is not None and now < status.last_poll_ts
+        return status.next_due <= now or stepped_back
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def _account(self, source: Source, batch: Batch) -> list[Event]:
