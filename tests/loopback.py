@@ -21,7 +21,7 @@ class Answer:
 
 
 class ScriptedServer:
-    """Serves `answers[path]`; counts requests and remembers their headers."""
+    """Serves `answers[path]` (the full path, else the path without its query); remembers requests."""
 
     def __init__(self) -> None:
         self.answers: dict[str, Answer] = {}
@@ -34,7 +34,8 @@ class ScriptedServer:
 
             def do_GET(self) -> None:
                 server.requests.append((self.path, dict(self.headers)))
-                answer = server.answers.get(self.path, Answer(404, b"not found"))
+                path_only = self.path.split("?", 1)[0]
+                answer = server.answers.get(self.path) or server.answers.get(path_only) or Answer(404, b"not found")
                 try:
                     self.send_response(answer.status)
                     self.send_header("Content-Type", answer.content_type)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 LOOKBACK_S = 120.0
 """A signal older than this at the view's instant is not shown as current."""
-BREAKER_NAMES = ("signal:breaker_state", "signal:breaker_failure_ratio", "signal:breaker_not_permitted_total")
+BREAKER_NAMES = ("signal:breaker_state", "signal:breaker_failure_rate", "signal:breaker_not_permitted_total")
 
 
 def pick_source(freshness: dict[str, float], *, prefer_prometheus: bool = True) -> str:
@@ -121,7 +121,7 @@ def _cost(con, source: str, at: float, budget_usd: float) -> cst.CostView:
         spent = sum(ts_sql.counter_increase(con, counters, day, min(day + 86400, at)).values())
         daily.append((day, spent))
         day += 86400
-    savings_rate = latest.get(("cache_savings_usd_per_h", ""))
+    savings_rate = latest.get(("saved_usd_per_h", ""))
     return cst.CostView(
         at=at,
         source=source,
@@ -158,14 +158,14 @@ def _breakers(con, source: str, at: float, history) -> brk.BreakersView:
     for name, labels, value in ts_sql.latest_labelled(con, breaker_source, BREAKER_NAMES, at, LOOKBACK_S) if source else []:
         upstream = labels.get("upstream", "")
         entry = states.setdefault(upstream, {"tier": labels.get("tier", "")})
-        key = {"signal:breaker_state": "state", "signal:breaker_failure_ratio": "failure_ratio",
+        key = {"signal:breaker_state": "state", "signal:breaker_failure_rate": "failure_ratio",
                "signal:breaker_not_permitted_total": "not_permitted"}[name]
         entry[key] = value
     events = history.events(at - 30 * 86400, at, kinds=["breaker"])
     # Prometheus and a gateway may both report one breaker: keep the transitions of the source shown.
     transitions = brk.transitions_by_upstream(e for e in events if e.detail.get("source", breaker_source) == breaker_source)
     error_series = {
-        upstream: ts_sql.signal_series(con, breaker_source, "breaker_failure_ratio", at - window_s, at,
+        upstream: ts_sql.signal_series(con, breaker_source, "breaker_failure_rate", at - window_s, at,
                                        label="upstream", value=upstream, points=60)
         for upstream in states
     } if source else {}

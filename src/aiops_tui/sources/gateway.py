@@ -28,7 +28,7 @@ def breaker_samples(
     labels = make_labels(upstream=upstream, tier=tier) if tier else make_labels(upstream=upstream)
     out = [Sample(SeriesKey(source, "signal:breaker_state", labels), ts, float(BREAKER_STATES.index(state)))]
     if failure_ratio is not None and failure_ratio >= 0:
-        out.append(Sample(SeriesKey(source, "signal:breaker_failure_ratio", labels), ts, failure_ratio))
+        out.append(Sample(SeriesKey(source, "signal:breaker_failure_rate", labels), ts, failure_ratio))
     if not_permitted is not None:
         out.append(Sample(SeriesKey(source, "signal:breaker_not_permitted_total", labels), ts, not_permitted))
     return out

@@ -171,10 +171,10 @@ class PrometheusSource:
 def _describe(exc: Exception) -> str:
     name = type(exc).__name__
     text = first_line(exc)
+    if name in ("ReadTimeout", "ConnectTimeout", "Timeout") or "timed out" in str(exc):
+        return "timed out"
     if name in ("ConnectionError", "MaxRetryError", "NewConnectionError"):
         return "cannot connect (connection refused or host unreachable)"
-    if name in ("ReadTimeout", "ConnectTimeout", "Timeout"):
-        return "timed out"
     if name == "PrometheusApiClientException":
         # Its message carries the whole response body; keep the status only.
         return text.split("(", 1)[0].strip() or "bad answer"

@@ -1,0 +1,122 @@
+"""A misbehaving Prometheus gives one line of error, never a crash; odd values are kept as values."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+
+import pytest
+
+from aiops_tui.config import PrometheusConfig
+from aiops_tui.sources.prometheus import PrometheusSource
+from loopback import Answer, ScriptedServer, SilentServer, closed_port
+
+
+def source(url: str, *, timeout_s: float = 1.0, queries=None, profile="none", headers=None) -> PrometheusSource:
+    # Profile "none" has no default queries: each test runs exactly the queries it names.
+    cfg = PrometheusConfig(url, headers or {}, None, True, 15.0, timeout_s, profile, queries or {})
+    return PrometheusSource(cfg, clock=lambda: 2_000.0)
+
+
+def vector(*items) -> bytes:
+    return json.dumps({"status": "success", "data": {"resultType": "vector", "result": list(items)}}).encode()
+
+
+ALERTS_OK = json.dumps({"status": "success", "data": {"alerts": []}}).encode()
+ONE_QUERY = {"requests_per_s": "sum(rate(aiops_requests_total[1m]))"}
+
+
+def serve(server: ScriptedServer, query_answer: Answer, alerts_answer: Answer | None = None) -> None:
+    server.answers["/api/v1/query"] = query_answer
+    server.answers["/api/v1/alerts"] = alerts_answer or Answer(200, ALERTS_OK, "application/json")
+
+
+CASES = {
+    "http500": (Answer(500, b"oops"), "prometheus: HTTP Status Code 500"),
+    "http503": (Answer(503, b"unavailable"), "prometheus: HTTP Status Code 503"),
+    "html": (Answer(200, b"<html><body>login</body></html>", "text/html"), "prometheus: answer is not JSON (an HTML error page or a proxy in the way?)"),
+    "status_error": (
+        Answer(422, json.dumps({"status": "error", "errorType": "execution", "error": "boom"}).encode(), "application/json"),
+        "prometheus: HTTP Status Code 422",
+    ),
+    "wrong_type": (
+        Answer(200, json.dumps({"status": "success", "data": {"resultType": "scalar", "result": [1, "2"]}}).encode()),
+        "prometheus: query for requests_per_s: result is not an instant vector",
+    ),
+    "wrong_shape": (Answer(200, b'{"status": "success"}', "application/json"), "prometheus: answer is JSON of the wrong shape"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_answers_are_one_line(case):
+    answer, expected = CASES[case]
+    with ScriptedServer() as server:
+        serve(server, answer)
+        batch = asyncio.run(source(server.url, queries=ONE_QUERY).poll())
+    assert batch.error == expected
+    assert batch.samples == [] and batch.alerts is None
+
+
+def test_refused_and_stalled():
+    refused = asyncio.run(source(f"http://127.0.0.1:{closed_port()}", queries=ONE_QUERY).poll())
+    assert refused.error == "prometheus: cannot connect (connection refused or host unreachable)"
+    with SilentServer() as silent:
+        stalled = asyncio.run(source(silent.url, timeout_s=0.3, queries=ONE_QUERY).poll())
+    assert stalled.error in ("prometheus: timed out", "prometheus: no answer within 0.6 s")
+
+
+def test_nan_inf_and_huge_values_are_kept_as_values():
+    answer = Answer(
+        200,
+        vector(
+            {"metric": {"model": "a"}, "value": [2000, "NaN"]},
+            {"metric": {"model": "b"}, "value": [2000, "+Inf"]},
+            {"metric": {"model": "c"}, "value": [2000, "1e308"]},
+        ),
+        "application/json",
+    )
+    with ScriptedServer() as server:
+        serve(server, answer)
+        batch = asyncio.run(source(server.url, queries=ONE_QUERY).poll())
+    assert batch.ok
+    values = {dict(s.key.labels)["model"]: s.value for s in batch.samples}
+    assert math.isnan(values["a"]) and values["b"] == math.inf and values["c"] == 1e308
+
+
+def test_fifty_thousand_series_in_one_answer():
+    items = [{"metric": {"model": f"m{i}"}, "value": [2000, str(i)]} for i in range(50_000)]
+    with ScriptedServer() as server:
+        serve(server, Answer(200, vector(*items), "application/json"))
+        batch = asyncio.run(source(server.url, timeout_s=10, queries=ONE_QUERY).poll())
+    assert batch.ok and len(batch.samples) == 50_000
+    assert sum(s.value for s in batch.samples) == sum(range(50_000))
+
+
+def test_alerts_are_parsed_and_tenant_headers_sent():
+    alerts = {
+        "status": "success",
+        "data": {"alerts": [{
+            "labels": {"alertname": "LLMCircuitBreakerOpen", "upstream": "openai/gpt-4o", "severity": "critical"},
+            "annotations": {"summary": "breaker open", "runbook_url": "https://r.example/llm-circuit-breaker-open.md"},
+            "state": "firing", "activeAt": "2026-11-25T10:00:00.5Z", "value": "2e+00",
+        }]},
+    }
+    with ScriptedServer() as server:
+        serve(server, Answer(200, vector(), "application/json"), Answer(200, json.dumps(alerts).encode(), "application/json"))
+        src = source(server.url, queries=ONE_QUERY, headers={"X-Scope-OrgID": "team-a"})
+        batch = asyncio.run(src.poll())
+    assert batch.ok
+    [alert] = batch.alerts
+    assert (alert.name, alert.state, alert.labels["upstream"]) == ("LLMCircuitBreakerOpen", "firing", "openai/gpt-4o")
+    assert alert.annotations["runbook_url"].endswith("llm-circuit-breaker-open.md")
+    assert alert.active_since == 1795600800.5  # 2026-11-25T10:00:00.5Z
+    assert all(headers.get("X-Scope-OrgID") == "team-a" for _, headers in server.requests)
+
+
+def test_alerts_with_a_status_error_body():
+    body = json.dumps({"status": "error", "error": "rule manager down"}).encode()
+    with ScriptedServer() as server:
+        serve(server, Answer(200, vector(), "application/json"), Answer(200, body, "application/json"))
+        batch = asyncio.run(source(server.url, queries=ONE_QUERY).poll())
+    assert batch.error == "prometheus: alerts: status error: rule manager down"
