@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aiops_tui.errors import first_line
 from aiops_tui.model import BREAKER_STATES, Batch, Sample, SeriesKey, make_labels
 from aiops_tui.sources.base import SourceError
+from aiops_tui.sources.conventions import detect_profiles
 from aiops_tui.sources.exposition import MAX_EXPOSITION_BYTES, ExpositionError, parse_exposition
 
 if TYPE_CHECKING:
@@ -121,6 +122,7 @@ class GatewaySource:
         token = cfg.bearer_token(env)
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.metric_names: frozenset[str] = frozenset()
+        self.profiles: list[str] = []
 
     async def poll(self) -> Batch:
         ts = self.clock()
@@ -147,7 +149,10 @@ class GatewaySource:
         except UnicodeDecodeError as exc:
             raise SourceError(f"/metrics body is not UTF-8 text (byte {exc.start})") from None
         samples = parse_exposition(text, source=self.name, ts=batch.ts)
-        self.metric_names = frozenset(s.key.name for s in samples)
+        names = frozenset(s.key.name for s in samples)
+        if names != self.metric_names:
+            self.metric_names = names
+            self.profiles = detect_profiles(names)
         batch.samples.extend(samples)
         if self.cfg.status_url:
             raw = await _get_limited(self.client, self.cfg.status_url, self._headers, MAX_STATUS_BYTES)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from aiops_tui.model import BREAKER_STATES, Alert, Batch, Event, Labels, Sample, SeriesKey, make_labels
 from aiops_tui.sources.base import Source
+from aiops_tui.sources.conventions import group_label
 
 DIRECT_WINDOW_S = 60.0
 """Direct-mode rates and quantiles are taken over this much scrape history (like `rate(x[1m])`)."""
@@ -196,11 +197,11 @@ class Poller:
                 window.popleft()
             if len(window) < 2:
                 continue
-            profiles = self.status[batch.source].profiles or ["*"]
-            signals = self._derive(window[0][1], window[-1][1], profiles[0])
+            signals = self._derive(window[0][1], window[-1][1], "*")
             for signal, by_group in signals.items():
+                label = group_label(signal)
                 for group, value in by_group.items():
-                    labels = make_labels(model=group) if group != "*" else ()
+                    labels = make_labels({label: group}) if group != "*" else ()
                     out.samples.append(Sample(SeriesKey(batch.source, f"signal:{signal}", labels), batch.ts, value))
         return out
 
