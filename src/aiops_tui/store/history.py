@@ -1,0 +1,402 @@
+"""The history file: one DuckDB database holding every sample and event, written one transaction
+per poll cycle and read back by the panes, live or in review."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
+
+from aiops_tui import __version__
+from aiops_tui.model import Batch, Event, Sample, SeriesKey
+from aiops_tui.store import rollup as rollups
+from aiops_tui.store.opening import (
+    PRIVATE_MODE,
+    SCHEMA_VERSION,
+    HistoryError,
+    connect,
+    ensure_private_wal,
+    explain,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["History", "HistoryError", "RollupRow", "SCHEMA_VERSION"]
+
+_US = 1_000_000
+
+_INSERT_STAGED_SAMPLES = """
+INSERT INTO samples
+SELECT make_timestamptz(CAST(round(ts * 1000000) AS BIGINT)), series_id, value
+FROM stage_samples
+ORDER BY ts
+"""
+
+_INSERT_STAGED_EVENTS = """
+INSERT INTO events
+SELECT make_timestamptz(CAST(round(ts * 1000000) AS BIGINT)), kind, subject, from_state, to_state, detail
+FROM stage_events
+ORDER BY ts
+"""
+
+_SERIES_OF_NAME = "SELECT series_id FROM series WHERE name = $name AND ($source IS NULL OR source = $source)"
+
+
+class RollupRow(NamedTuple):
+    """One bucket of one series from samples_1m or samples_1h (`ts` is the bucket start)."""
+
+    key: SeriesKey
+    ts: float
+    min: float
+    max: float
+    avg: float
+    last: float
+    count: int
+    increase: float
+
+
+class History:
+    """A history file opened for writing (one process at a time) or for reading.
+
+    Threads: writes are serialised on `con`; other threads read through `cursor()`, which sees
+    only committed cycles.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, label: str, read_only: bool) -> None:
+        import duckdb
+
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+        self._label = label
+        self._db_error = duckdb.Error
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._ids: dict[SeriesKey, int] = {}
+        self._keys: dict[int, SeriesKey] = {}
+        # Cache entries made by the open transaction, forgotten if it rolls back.
+        self._pending_keys: list[SeriesKey] = []
+        self._pending_ids: list[int] = []
+        self._load_series()
+        if not read_only:
+            con.execute("CREATE TEMP TABLE stage_samples (ts DOUBLE, series_id INTEGER, value DOUBLE)")
+            con.execute(
+                "CREATE TEMP TABLE stage_events (ts DOUBLE, kind VARCHAR, subject VARCHAR,"
+                " from_state VARCHAR, to_state VARCHAR, detail VARCHAR)"
+            )
+
+    @classmethod
+    def open(cls, path: str | Path, *, read_only: bool = False, app_version: str = __version__) -> History:
+        """Open (or create, when writable) the history file; every failure is a HistoryError."""
+        label = str(path)
+        resolved = Path(path).expanduser()
+        con = connect(resolved, label, read_only=read_only, app_version=app_version)
+        try:
+            return cls(con, resolved, label, read_only)
+        except BaseException:
+            con.close()
+            raise
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write_cycle(self, batches: Iterable[Batch]) -> int:
+        """Write every sample and event of one poll cycle in one transaction; return rows written."""
+        batch_list = list(batches)
+        samples = [sample for batch in batch_list for sample in batch.samples]
+        events = [event for batch in batch_list for event in batch.events]
+        if not samples and not events:
+            return 0
+        with self._write_lock:
+            self._require_writable()
+            return self._in_transaction(lambda: self._write(samples, events))
+
+    def write_events(self, events: Iterable[Event]) -> None:
+        """Write events outside a poll cycle (a runbook step ticked, an incident note)."""
+        event_list = list(events)
+        with self._write_lock:
+            self._require_writable()
+            self._in_transaction(lambda: self._write([], event_list))
+
+    def series_id(self, key: SeriesKey) -> int:
+        """The id of `key`'s series; a writer registers a new series, a reader raises KeyError."""
+        known = self._ids.get(key)
+        if known is not None:
+            return known
+        if self.read_only:
+            raise KeyError(key)
+        with self._write_lock:
+            self._in_transaction(lambda: self._register([key]))
+        return self._ids[key]
+
+    def rollup(self, until: float) -> None:
+        """Complete the 1 m and 1 h buckets that end at or before `until` (Unix seconds)."""
+        with self._write_lock:
+            self._require_writable()
+            self._in_transaction(lambda: rollups.rollup(self.con, until))
+
+    def purge(self, now: float, *, raw_s: float, m1_s: float, h1_s: float) -> int:
+        """Drop raw samples older than `raw_s`, 1 m buckets older than `m1_s`, 1 h older than `h1_s`."""
+        with self._write_lock:
+            self._require_writable()
+            return self._in_transaction(lambda: rollups.purge(self.con, now, raw_s=raw_s, m1_s=m1_s, h1_s=h1_s))
+
+    def snapshot(self, dest: str | Path) -> Path:
+        """Write a consistent copy of the whole history to a new file `dest` (mode 0600).
+
+        The copy can be reviewed while this process keeps writing the original; a reader can
+        snapshot too (`aiops-tui export` when no writer holds the file).
+        """
+        target = Path(dest).expanduser()
+        if target.exists():
+            raise HistoryError(f"{dest}: already exists; choose a new file for the snapshot")
+        # Its own connection: the copy is one read transaction and does not hold up the writer.
+        copier = self.con.cursor()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            source_db = copier.execute("SELECT current_database()").fetchone()[0]
+            copier.execute("ATTACH ? AS aiops_snapshot (READ_WRITE)", [str(target)])
+            try:
+                target.chmod(PRIVATE_MODE)
+                copier.execute(f'COPY FROM DATABASE "{source_db}" TO aiops_snapshot')
+            finally:
+                copier.execute("DETACH aiops_snapshot")
+        except (OSError, self._db_error) as exc:
+            for leftover in (target, Path(f"{target}.wal")):
+                leftover.unlink(missing_ok=True)
+            raise HistoryError(explain(exc, str(dest), read_only=False)) from None
+        finally:
+            copier.close()
+        return target
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection for the calling thread, for queries that must not race the writer."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self.con.cursor()
+            self._local.cursor = cursor
+            self._cursors.append(cursor)
+        return cursor
+
+    def samples(
+        self, name: str, since: float, until: float, *, source: str | None = None
+    ) -> list[tuple[SeriesKey, float, float]]:
+        """Raw samples of metric `name` with since <= ts <= until, by series then time."""
+        rows = self._query(
+            f"""SELECT series_id, epoch_us(ts) / 1e6, value FROM samples
+                WHERE series_id IN ({_SERIES_OF_NAME})
+                  AND ts >= make_timestamptz($since) AND ts <= make_timestamptz($until)
+                ORDER BY series_id, ts""",
+            {"name": name, "source": source, "since": _to_us(since), "until": _to_us(until)},
+        )
+        return [(self._key(sid), ts, value) for sid, ts, value in rows]
+
+    def latest(
+        self, name: str, *, source: str | None = None, lookback_s: float = 900, at: float | None = None
+    ) -> list[tuple[SeriesKey, float, float]]:
+        """The newest sample of each series of `name` within (at - lookback_s, at]; `at` defaults to now."""
+        if at is None:
+            at = time.time()
+        rows = self._query(
+            f"""SELECT series_id, epoch_us(max(ts)) / 1e6, arg_max(value, ts) FROM samples
+                WHERE series_id IN ({_SERIES_OF_NAME})
+                  AND ts > make_timestamptz($since) AND ts <= make_timestamptz($until)
+                GROUP BY series_id ORDER BY series_id""",
+            {"name": name, "source": source, "since": _to_us(at - lookback_s), "until": _to_us(at)},
+        )
+        return [(self._key(sid), ts, value) for sid, ts, value in rows]
+
+    def rollups(
+        self, name: str, since: float, until: float, *, resolution: str = "1h", source: str | None = None
+    ) -> list[RollupRow]:
+        """Buckets of metric `name` (resolution "1m" or "1h") starting in [since, until], by series then time."""
+        table = {"1m": "samples_1m", "1h": "samples_1h"}.get(resolution)
+        if table is None:
+            raise ValueError(f"resolution must be '1m' or '1h', not {resolution!r}")
+        rows = self._query(
+            f"""SELECT series_id, epoch_us(bucket) / 1e6, min, max, avg, last, count, increase FROM {table}
+                WHERE series_id IN ({_SERIES_OF_NAME})
+                  AND bucket >= make_timestamptz($since) AND bucket <= make_timestamptz($until)
+                ORDER BY series_id, bucket""",
+            {"name": name, "source": source, "since": _to_us(since), "until": _to_us(until)},
+        )
+        return [RollupRow(self._key(row[0]), *row[1:]) for row in rows]
+
+    def events(self, since: float, until: float, *, kinds: Iterable[str] | None = None) -> list[Event]:
+        """Events with since <= ts <= until, oldest first (ties in the order written)."""
+        kind_list = None if kinds is None else list(kinds)
+        rows = self._query(
+            """SELECT epoch_us(ts) / 1e6, kind, subject, from_state, to_state, detail FROM events
+               WHERE ts >= make_timestamptz($since) AND ts <= make_timestamptz($until)
+                 AND ($kinds IS NULL OR list_contains($kinds, kind))
+               ORDER BY ts, rowid""",
+            {"since": _to_us(since), "until": _to_us(until), "kinds": kind_list},
+        )
+        return [
+            Event(ts=ts, kind=kind, subject=subject, from_state=from_state, to_state=to_state, detail=json.loads(detail))
+            for ts, kind, subject, from_state, to_state, detail in rows
+        ]
+
+    def time_range(self) -> tuple[float, float] | None:
+        """The first and last instants held at any resolution, or None for an empty history."""
+        row = self._query(
+            """SELECT min(lo) / 1e6, max(hi) / 1e6 FROM (
+                   SELECT min(epoch_us(ts)) AS lo, max(epoch_us(ts)) AS hi FROM samples
+                   UNION ALL SELECT min(epoch_us(bucket)), max(epoch_us(bucket)) FROM samples_1m
+                   UNION ALL SELECT min(epoch_us(bucket)), max(epoch_us(bucket)) FROM samples_1h)""",
+            {},
+        )[0]
+        return None if row[0] is None else (row[0], row[1])
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._write_lock:
+            for cursor in self._cursors:
+                cursor.close()
+            self._cursors.clear()
+            self.con.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _write(self, samples: list[Sample], events: list[Event]) -> int:
+        ids = self._ids
+        try:
+            rows = [(sample.ts, ids[sample.key], sample.value) for sample in samples]
+        except KeyError:
+            self._register(sample.key for sample in samples if sample.key not in ids)
+            rows = [(sample.ts, ids[sample.key], sample.value) for sample in samples]
+        con = self.con
+        if rows:
+            with con.appender("stage_samples") as appender:
+                appender.append_rows(rows)
+            con.execute(_INSERT_STAGED_SAMPLES)
+            con.execute("DELETE FROM stage_samples")
+        if events:
+            with con.appender("stage_events") as appender:
+                appender.append_rows(
+                    (event.ts, event.kind, event.subject, event.from_state, event.to_state, _detail_json(event.detail))
+                    for event in events
+                )
+            con.execute(_INSERT_STAGED_EVENTS)
+            con.execute("DELETE FROM stage_events")
+        return len(rows) + len(events)
+
+    def _register(self, keys: Iterable[SeriesKey]) -> None:
+        """Insert series rows for keys not seen before, within the caller's transaction.
+
+        The caches learn them at once (this cycle's own lookups need them) and forget them if
+        the transaction rolls back. Labels are keyed sorted, as the unique JSON column stores them.
+        """
+        next_id = max(self._keys, default=0) + 1
+        rows = []
+        for key in keys:
+            if key in self._ids:
+                continue
+            canonical = SeriesKey(key.source, key.name, tuple(sorted(key.labels)))
+            series_id = self._ids.get(canonical)
+            if series_id is None:
+                series_id, next_id = next_id, next_id + 1
+                rows.append((series_id, canonical.source, canonical.name, _labels_json(canonical), _unit_of(key.name)))
+                self._keys[series_id] = canonical
+                self._pending_ids.append(series_id)
+                self._remember(canonical, series_id)
+            if key != canonical:
+                self._remember(key, series_id)
+        if rows:
+            with self.con.appender("series") as appender:
+                appender.append_rows(rows)
+
+    def _remember(self, key: SeriesKey, series_id: int) -> None:
+        self._ids[key] = series_id
+        self._pending_keys.append(key)
+
+    def _in_transaction(self, work: Any) -> Any:
+        self._pending_keys = []
+        self._pending_ids = []
+        ensure_private_wal(self.path)
+        self.con.begin()
+        try:
+            result = work()
+            self.con.commit()
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, self._db_error):
+                raise HistoryError(self._write_failure(exc)) from None
+            raise
+        return result
+
+    def _rollback(self) -> None:
+        for key in self._pending_keys:
+            self._ids.pop(key, None)
+        for series_id in self._pending_ids:
+            self._keys.pop(series_id, None)
+        self._pending_keys, self._pending_ids = [], []
+        try:
+            self.con.rollback()
+        except self._db_error:
+            pass  # the transaction may already be gone after a failed commit
+
+    def _write_failure(self, exc: BaseException) -> str:
+        line = explain(exc, self._label, read_only=False)
+        return line.replace("cannot open the history file", "cannot write the history file", 1)
+
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise HistoryError(f"{self._label}: opened read-only; it cannot be written")
+
+    def _query(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return self.cursor().execute(sql, params).fetchall()
+
+    def _load_series(self) -> None:
+        rows = self.cursor().execute("SELECT series_id, source, name, labels FROM series").fetchall()
+        for series_id, source, name, labels in rows:
+            key = SeriesKey(source, name, tuple(sorted(json.loads(labels).items())))
+            self._ids[key] = series_id
+            self._keys[series_id] = key
+
+    def _key(self, series_id: int) -> SeriesKey:
+        key = self._keys.get(series_id)
+        if key is None:
+            self._load_series()
+            key = self._keys[series_id]
+        return key
+
+
+def _to_us(ts_s: float) -> int:
+    return round(ts_s * _US)
+
+
+def _labels_json(key: SeriesKey) -> str:
+    return json.dumps(dict(key.labels), separators=(",", ":"), ensure_ascii=False)
+
+
+def _detail_json(detail: Any) -> str:
+    return json.dumps(dict(detail or {}), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+# Units by the Prometheus/OpenTelemetry naming convention (the unit is the last word before the suffix).
+_UNIT_WORDS = {"seconds": "s", "milliseconds": "ms", "bytes": "bytes", "ratio": "ratio", "usd": "usd", "tokens": "tokens"}
+_TYPE_SUFFIXES = ("_total", "_sum")
+
+
+def _unit_of(name: str) -> str | None:
+    base = name
+    for suffix in _TYPE_SUFFIXES:
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+            break
+    if base.endswith(("_count", "_bucket", "_created")):
+        return None
+    return _UNIT_WORDS.get(base.rsplit("_", 1)[-1].lower())

@@ -1,0 +1,173 @@
+"""Open a history file safely: private file modes, a known schema version, and every failure
+(another writer, not DuckDB, a newer build's file, an unwritable place) as one line the user can act on."""
+
+from __future__ import annotations
+
+import os
+import re
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aiops_tui.errors import UserError
+
+if TYPE_CHECKING:
+    import duckdb
+
+try:  # errors.py is the shared home of user-facing errors; this stands in until it carries one
+    from aiops_tui.errors import HistoryError  # type: ignore[attr-defined]
+except ImportError:
+
+    class HistoryError(UserError):  # type: ignore[no-redef]
+        """A history file that cannot be opened or written, said in one line."""
+
+
+SCHEMA_VERSION = 1
+PRIVATE_MODE = 0o600
+# A DuckDB database file carries this magic at byte 8 of its first block.
+_DUCKDB_MAGIC = b"DUCK"
+_PID_RE = re.compile(r"PID (\d+)")
+
+
+def connect(path: Path, label: str, *, read_only: bool, app_version: str) -> duckdb.DuckDBPyConnection:
+    """Connect to `path` and check (or, for a new writable file, create) the schema."""
+    import duckdb
+
+    created = _prepare_path(path, label, read_only=read_only)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise HistoryError(explain(exc, label, read_only=read_only)) from None
+    try:
+        if created:
+            os.chmod(path, PRIVATE_MODE)
+        con.execute("SET GLOBAL TimeZone = 'UTC'")
+        _check_schema(con, path, label, read_only=read_only, app_version=app_version)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def ensure_private_wal(path: Path) -> None:
+    """Create the write-ahead log empty with mode 0600 before DuckDB creates it with the umask's.
+
+    DuckDB deletes the WAL at every checkpoint and recreates it at the next write, so this runs
+    before each write transaction; DuckDB opens an existing empty WAL as if it had made it.
+    """
+    try:
+        fd = os.open(f"{path}.wal", os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # DuckDB itself will report an unwritable directory at the write
+    os.close(fd)
+
+
+def explain(exc: BaseException, label: str, *, read_only: bool) -> str:
+    """Turn a DuckDB or OS error about the file at `label` into one line for the user."""
+    message = str(exc)
+    first_line = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+    first_line = re.sub(r"^[A-Za-z ]*Error: ", "", first_line)
+    lowered = message.lower()
+    if "lock" in lowered and ("conflicting" in lowered or "could not set" in lowered):
+        pid_match = _PID_RE.search(message)
+        pid = pid_match.group(1) if pid_match else "unknown"
+        if read_only:
+            return (
+                f"{label}: being written by another aiops-tui process (PID {pid}); review a snapshot "
+                "instead (write one from that process with `aiops-tui export` or its palette), "
+                "or stop that process first"
+            )
+        return (
+            f"{label}: in use by another aiops-tui process (PID {pid}); open it read-only with "
+            "`aiops-tui review`, or write a snapshot with `aiops-tui export`"
+        )
+    if "not a valid duckdb database file" in lowered:
+        return f"{label}: not a DuckDB file"
+    if "no space left" in lowered:
+        return f"{label}: disk full (no space left on device); free some space or move the history file"
+    if "permission denied" in lowered or "read-only file system" in lowered:
+        verb = "read" if read_only else "write"
+        return f"{label}: cannot {verb} it (permission denied); check the file and its directory"
+    if "different configuration" in lowered:
+        return f"{label}: already open in this process in another mode; close it first"
+    return f"{label}: cannot open the history file ({first_line})"
+
+
+def _prepare_path(path: Path, label: str, *, read_only: bool) -> bool:
+    """Check what is at `path` before DuckDB sees it; return True when a new file will be created."""
+    if path.is_dir():
+        raise HistoryError(f"{label}: is a directory, not a history file")
+    if read_only:
+        if not path.exists():
+            raise HistoryError(f"{label}: no such history file")
+        _check_magic(path, label)
+        return False
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise HistoryError(f"{label}: cannot create directory {parent} ({exc.strerror})") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise HistoryError(f"{label}: directory {parent} is not writable")
+    if path.exists() and path.stat().st_size == 0:
+        # An empty file holds nothing to lose (e.g. from `touch` or mkstemp): treat it as new.
+        path.unlink()
+    if path.exists():
+        _check_magic(path, label)
+        return False
+    return True
+
+
+def _check_magic(path: Path, label: str) -> None:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+    except OSError as exc:
+        raise HistoryError(f"{label}: cannot read it ({exc.strerror})") from None
+    if head[8:12] != _DUCKDB_MAGIC:
+        raise HistoryError(f"{label}: not a DuckDB file")
+
+
+def _check_schema(
+    con: duckdb.DuckDBPyConnection, path: Path, label: str, *, read_only: bool, app_version: str
+) -> None:
+    tables = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()"
+        ).fetchall()
+    }
+    if "meta" not in tables:
+        if tables:
+            raise HistoryError(f"{label}: not an aiops-tui history file (a DuckDB file with other tables)")
+        if read_only:
+            raise HistoryError(f"{label}: not an aiops-tui history file (an empty DuckDB file)")
+        _create_schema(con, path, app_version)
+        return
+    row = con.execute("SELECT max(schema_version) FROM meta").fetchone()
+    version = row[0] if row else None
+    if version is None:
+        raise HistoryError(f"{label}: not an aiops-tui history file (meta table has no schema version)")
+    if version > SCHEMA_VERSION:
+        raise HistoryError(
+            f"{label}: written by a newer aiops-tui (schema {version}, this build reads up to "
+            f"{SCHEMA_VERSION}); upgrade aiops-tui or open a copy with it"
+        )
+    if version < SCHEMA_VERSION:
+        # No older schema has ever shipped; a migration step goes here when version 2 exists.
+        raise HistoryError(f"{label}: unknown history schema version {version}")
+
+
+def _create_schema(con: duckdb.DuckDBPyConnection, path: Path, app_version: str) -> None:
+    ddl = resources.files("aiops_tui.store").joinpath("schema.sql").read_text(encoding="utf-8")
+    ensure_private_wal(path)
+    con.begin()
+    try:
+        con.execute(ddl)
+        con.execute("INSERT INTO meta VALUES (?, now(), ?)", [SCHEMA_VERSION, app_version])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise

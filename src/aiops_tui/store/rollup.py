@@ -1,0 +1,146 @@
+"""Incremental 1-minute and 1-hour rollups with reset-aware counter increase, and retention purge.
+
+Each function runs inside the caller's transaction on the writer's connection.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
+
+MINUTE_US = 60_000_000
+HOUR_US = 3_600_000_000
+
+# Raw samples of [lo, hi) plus the carried last sample before lo, stepped pairwise per series:
+# a rise adds its delta, a drop (counter reset) adds the new value, the first sample ever adds 0.
+_ROLLUP_1M_SQL = """
+INSERT INTO samples_1m
+WITH fresh AS (
+    SELECT series_id, epoch_us(ts) AS ts_us, value, false AS is_carry
+    FROM samples
+    WHERE ts >= make_timestamptz($lo) AND ts < make_timestamptz($hi) AND isfinite(value)
+),
+with_carry AS (
+    SELECT * FROM fresh
+    UNION ALL
+    SELECT series_id, epoch_us(ts), value, true FROM rollup_carry
+),
+stepped AS (
+    SELECT series_id, ts_us, value, is_carry,
+           lag(value) OVER (PARTITION BY series_id ORDER BY ts_us) AS prev_value
+    FROM with_carry
+)
+SELECT make_timestamptz(ts_us // 60000000 * 60000000) AS bucket,
+       series_id,
+       min(value), max(value), avg(value), arg_max(value, ts_us), count(*),
+       coalesce(sum(CASE WHEN prev_value IS NULL THEN 0
+                         WHEN value >= prev_value THEN value - prev_value
+                         ELSE value END), 0)
+FROM stepped
+WHERE NOT is_carry
+GROUP BY 1, 2
+ORDER BY 1, 2
+"""
+
+_CARRY_SQL = """
+INSERT OR REPLACE INTO rollup_carry
+SELECT series_id, max(ts), arg_max(value, ts)
+FROM samples
+WHERE ts >= make_timestamptz($lo) AND ts < make_timestamptz($hi) AND isfinite(value)
+GROUP BY series_id
+"""
+
+_ROLLUP_1H_SQL = """
+INSERT INTO samples_1h
+SELECT make_timestamptz(epoch_us(bucket) // 3600000000 * 3600000000) AS hour,
+       series_id,
+       min(min), max(max), sum(avg * count) / sum(count), arg_max(last, bucket), sum(count),
+       sum(increase)
+FROM samples_1m
+WHERE bucket >= make_timestamptz($lo) AND bucket < make_timestamptz($hi)
+GROUP BY 1, 2
+ORDER BY 1, 2
+"""
+
+
+def watermark_us(con: duckdb.DuckDBPyConnection, resolution: str) -> int | None:
+    """Every `resolution` bucket starting before this instant (µs since the epoch) is complete."""
+    row = con.execute(
+        "SELECT epoch_us(watermark) FROM rollup_watermark WHERE resolution = ?", [resolution]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def rollup(con: duckdb.DuckDBPyConnection, until_s: float) -> None:
+    """Complete every 1 m and 1 h bucket that ends at or before `until_s`.
+
+    Samples written later with a time before the 1 m watermark are kept raw but never rolled up,
+    so callers pass an `until_s` a little behind the newest samples.
+    """
+    until_us = round(until_s * 1_000_000)
+    _rollup_minutes(con, until_us // MINUTE_US * MINUTE_US)
+    minutes_done_us = watermark_us(con, "1m")
+    if minutes_done_us is not None:
+        _rollup_hours(con, min(until_us, minutes_done_us) // HOUR_US * HOUR_US)
+
+
+def _rollup_minutes(con: duckdb.DuckDBPyConnection, hi_us: int) -> None:
+    lo_us = watermark_us(con, "1m")
+    if lo_us is None:
+        first = con.execute("SELECT min(epoch_us(ts)) FROM samples").fetchone()
+        if first is None or first[0] is None:
+            return
+        lo_us = first[0] // MINUTE_US * MINUTE_US
+    if hi_us <= lo_us:
+        return
+    bounds = {"lo": lo_us, "hi": hi_us}
+    con.execute(_ROLLUP_1M_SQL, bounds)
+    con.execute(_CARRY_SQL, bounds)
+    _set_watermark(con, "1m", hi_us)
+
+
+def _rollup_hours(con: duckdb.DuckDBPyConnection, hi_us: int) -> None:
+    lo_us = watermark_us(con, "1h")
+    if lo_us is None:
+        first = con.execute("SELECT min(epoch_us(bucket)) FROM samples_1m").fetchone()
+        if first is None or first[0] is None:
+            return
+        lo_us = first[0] // HOUR_US * HOUR_US
+    if hi_us <= lo_us:
+        return
+    con.execute(_ROLLUP_1H_SQL, {"lo": lo_us, "hi": hi_us})
+    _set_watermark(con, "1h", hi_us)
+
+
+def _set_watermark(con: duckdb.DuckDBPyConnection, resolution: str, at_us: int) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO rollup_watermark VALUES (?, make_timestamptz(?))", [resolution, at_us]
+    )
+
+
+def purge(con: duckdb.DuckDBPyConnection, now_s: float, *, raw_s: float, m1_s: float, h1_s: float) -> int:
+    """Delete what is older than each resolution's horizon; return the number of rows deleted.
+
+    Raw samples not yet folded into samples_1m (and 1 m buckets not yet in samples_1h) are kept
+    whatever their age, so a purge never loses data that exists at no coarser resolution.
+    Events are the incident timeline and are never purged.
+    """
+    now_us = round(now_s * 1_000_000)
+    minutes_done_us = watermark_us(con, "1m")
+    hours_done_us = watermark_us(con, "1h")
+    deleted = 0
+    if minutes_done_us is not None:
+        cutoff_us = min(now_us - round(raw_s * 1_000_000), minutes_done_us)
+        deleted += _delete_before(con, "samples", "ts", cutoff_us)
+    if hours_done_us is not None:
+        cutoff_us = min(now_us - round(m1_s * 1_000_000), hours_done_us)
+        deleted += _delete_before(con, "samples_1m", "bucket", cutoff_us)
+    deleted += _delete_before(con, "samples_1h", "bucket", now_us - round(h1_s * 1_000_000))
+    return deleted
+
+
+def _delete_before(con: duckdb.DuckDBPyConnection, table: str, column: str, cutoff_us: int) -> int:
+    row = con.execute(f"DELETE FROM {table} WHERE {column} < make_timestamptz(?)", [cutoff_us]).fetchone()
+    return int(row[0]) if row else 0
