@@ -15,7 +15,7 @@ from aiops_tui.sources.conventions import detect_profiles
 from aiops_tui.sources.gateway import parse_health_json
 
 DEMO_SOURCE = "demo-gateway"
-BACKFILL_STEP_S = 10.0
+BACKFILL_STEP_S = 30.0
 
 
 class ModelSource:

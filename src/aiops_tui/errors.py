@@ -13,6 +13,10 @@ class UserError(Exception):
         return " ".join(super().__str__().split())
 
 
+class HistoryError(UserError):
+    """A history file that cannot be opened or written, said in one line."""
+
+
 def first_line(exc: BaseException, limit: int = 200) -> str:
     """The first line of an exception's text, cut to `limit` characters (bodies and dumps dropped)."""
     lines = str(exc).strip().splitlines()

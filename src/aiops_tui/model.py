@@ -13,9 +13,10 @@ Labels = tuple[tuple[str, str], ...]
 
 
 def make_labels(labels: Mapping[str, str] | None = None, **more: str) -> Labels:
-    merged = dict(labels or {})
-    merged.update(more)
-    return tuple(sorted((str(k), str(v)) for k, v in merged.items()))
+    """Label names and values must be strings already (every parser and source gives strings)."""
+    if more:
+        labels = {**(labels or {}), **more}
+    return tuple(sorted(labels.items())) if labels else ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,18 +9,10 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aiops_tui.errors import UserError
+from aiops_tui.errors import HistoryError
 
 if TYPE_CHECKING:
     import duckdb
-
-try:  # errors.py is the shared home of user-facing errors; this stands in until it carries one
-    from aiops_tui.errors import HistoryError  # type: ignore[attr-defined]
-except ImportError:
-
-    class HistoryError(UserError):  # type: ignore[no-redef]
-        """A history file that cannot be opened or written, said in one line."""
-
 
 SCHEMA_VERSION = 1
 PRIVATE_MODE = 0o600
