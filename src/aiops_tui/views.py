@@ -15,7 +15,12 @@ if TYPE_CHECKING:
 
 LOOKBACK_S = 120.0
 """A signal older than this at the view's instant is not shown as current."""
-BREAKER_NAMES = ("signal:breaker_state", "signal:breaker_failure_rate", "signal:breaker_not_permitted_total")
+BREAKER_FIELDS = {
+    "signal:breaker_state": "state",
+    "signal:breaker_failure_rate": "failure_ratio",
+    "signal:breaker_not_permitted_total": "not_permitted",
+    "signal:breaker_since_ts": "since",
+}
 
 
 def pick_source(freshness: dict[str, float], *, prefer_prometheus: bool = True) -> str:
@@ -155,12 +160,11 @@ def _breakers(con, source: str, at: float, history) -> brk.BreakersView:
     window_s = 3600.0
     states: dict[str, dict] = {}
     breaker_source = source
-    for name, labels, value in ts_sql.latest_labelled(con, breaker_source, BREAKER_NAMES, at, LOOKBACK_S) if source else []:
+    for name, labels, value in ts_sql.latest_labelled(con, breaker_source, BREAKER_FIELDS, at, LOOKBACK_S) if source else []:
         upstream = labels.get("upstream", "")
-        entry = states.setdefault(upstream, {"tier": labels.get("tier", "")})
-        key = {"signal:breaker_state": "state", "signal:breaker_failure_rate": "failure_ratio",
-               "signal:breaker_not_permitted_total": "not_permitted"}[name]
-        entry[key] = value
+        entry = states.setdefault(upstream, {})
+        entry.update(tier=labels.get("tier", ""), fallback=labels.get("fallback", ""))
+        entry[BREAKER_FIELDS[name]] = value
     events = history.events(at - 30 * 86400, at, kinds=["breaker"])
     # Prometheus and a gateway may both report one breaker: keep the transitions of the source shown.
     transitions = brk.transitions_by_upstream(e for e in events if e.detail.get("source", breaker_source) == breaker_source)

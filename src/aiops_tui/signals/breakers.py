@@ -102,7 +102,10 @@ def build_rows(
     transitions: Mapping[str, Sequence[Transition]],
     error_series: Mapping[str, Sequence[tuple[float, float]]] | None = None,
 ) -> list[BreakerRow]:
-    """`states`: upstream -> {"state": float index, "failure_ratio", "not_permitted", "tier", "fallback"}."""
+    """`states`: upstream -> {"state": index, "failure_ratio", "not_permitted", "since", "tier", "fallback"}.
+
+    "since" from the source wins; without it, the last recorded transition into the state.
+    """
     rows = []
     for upstream in sorted(set(states) | set(transitions)):
         info = states.get(upstream, {})
@@ -112,7 +115,7 @@ def build_rows(
             BreakerRow(
                 upstream=upstream,
                 state=state,
-                since=since_of(state, history),
+                since=info.get("since") or since_of(state, history),  # type: ignore[arg-type]
                 failure_ratio=info.get("failure_ratio"),  # type: ignore[arg-type]
                 not_permitted_total=info.get("not_permitted"),  # type: ignore[arg-type]
                 tier=str(info.get("tier") or ""),

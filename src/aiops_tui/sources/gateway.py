@@ -24,14 +24,17 @@ MAX_STATUS_BYTES = 1024 * 1024
 
 def breaker_samples(
     source: str, ts: float, upstream: str, state: str, *, failure_ratio: float | None = None,
-    not_permitted: float | None = None, tier: str = "",
+    not_permitted: float | None = None, since_ts: float | None = None, tier: str = "", fallback: str = "",
 ) -> list[Sample]:
-    labels = make_labels(upstream=upstream, tier=tier) if tier else make_labels(upstream=upstream)
+    """A breaker's state as `signal:breaker_*` samples; tier and fallback ride along as labels."""
+    labels = make_labels({"upstream": upstream, **({"tier": tier} if tier else {}), **({"fallback": fallback} if fallback else {})})
     out = [Sample(SeriesKey(source, "signal:breaker_state", labels), ts, float(BREAKER_STATES.index(state)))]
-    if failure_ratio is not None and failure_ratio >= 0:
+    if failure_ratio is not None and failure_ratio >= 0:  # resilience4j says -1 until enough calls
         out.append(Sample(SeriesKey(source, "signal:breaker_failure_rate", labels), ts, failure_ratio))
     if not_permitted is not None:
         out.append(Sample(SeriesKey(source, "signal:breaker_not_permitted_total", labels), ts, not_permitted))
+    if since_ts is not None:
+        out.append(Sample(SeriesKey(source, "signal:breaker_since_ts", labels), ts, since_ts))
     return out
 
 
@@ -67,13 +70,26 @@ def _check_samples(check_name: str, entry: Mapping[str, Any], source: str, ts: f
             source, ts, subject, state,
             failure_ratio=_number(breaker.get("failure_rate")),
             not_permitted=_number(breaker.get("not_permitted_calls")),
+            since_ts=_timestamp(breaker.get("since")),
             tier=str(entry.get("tier") or ""),
+            fallback=str(entry.get("fallback") or breaker.get("fallback") or ""),
         )
     value = _number(entry.get("observedValue"))
     if value is None:
         return []
     labels = make_labels(check=check_name, unit=str(entry.get("observedUnit") or ""))
     return [Sample(SeriesKey(source, "signal:health_observed", labels), ts, value)]
+
+
+def _timestamp(value: Any) -> float | None:
+    from datetime import datetime
+
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def _number(value: Any) -> float | None:

@@ -198,6 +198,9 @@ class Poller:
             if len(window) < 2:
                 continue
             signals = self._derive(window[0][1], window[-1][1], "*")
+            if any(s.key.name == "signal:breaker_state" for s in batch.samples):
+                # The gateway's status JSON names its breakers exactly; metric-derived guesses would repeat them.
+                signals = {k: v for k, v in signals.items() if not k.startswith("breaker_")}
             for signal, by_group in signals.items():
                 label = group_label(signal)
                 for group, value in by_group.items():
