@@ -403,7 +403,7 @@ def _render(recipe: Recipe, profile: Profile, out_label: str | None, aliases: tu
         if recipe.kind in ("rate", "ratio", "quantile"):
             text = f"rate({text}[{WINDOW_PLACEHOLDER}])"
         elif recipe.kind == "state":
-            text = " or ".join(_state_term(text, selector, recipe, level) for level in _levels(recipe))
+            text = " or ".join(_state_term(text, recipe, level) for level in _levels(recipe))
         elif recipe.min_value is not None:
             text = f"{text} >= {_num(recipe.min_value)}"
         if grouped:
@@ -441,7 +441,7 @@ def _levels(recipe: Recipe) -> list[float]:
     return sorted({level for _, level in recipe.states}, reverse=True)
 
 
-def _state_term(selector_text: str, selector: Selector, recipe: Recipe, level: float) -> str:
+def _state_term(selector_text: str, recipe: Recipe, level: float) -> str:
     states = "|".join(re.escape(s) for s, lv in recipe.states if lv == level)
     matcher = Matcher(recipe.state_label, "=~", states).promql()
     if selector_text.endswith("}"):
