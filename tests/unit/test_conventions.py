@@ -125,7 +125,8 @@ def test_signal_queries_take_each_signal_from_the_first_profile_that_has_it():
     )
     assert queries["queue_depth"] == "sum(aiops_queue_depth)"
     assert queries["my_signal"] == "sum(up)"
-    assert set(SIGNALS) - set(queries) == {"in_flight"}
+    # latency and tokens come from the LiteLLM or OTel families the sim exposes beside its own
+    assert set(SIGNALS) - set(queries) == {"in_flight", "latency_p50_s", "latency_p95_s", "latency_p99_s", "tokens_per_s"}
 
 
 def all_queries() -> list[str]:

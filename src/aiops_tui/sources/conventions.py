@@ -238,6 +238,8 @@ ENVOY = Profile(
     },
 )
 
+# The sim's own series; it also exposes LiteLLM (or OTel) families for latency and tokens, and
+# resilience4j gauges for its breakers, which those profiles read.
 _SIM_MODEL = ("model",)
 _SIM_REQUESTS = Selector("aiops_requests_total")
 
@@ -255,9 +257,7 @@ AIOPS_SIM = Profile(
         "error_ratio": _ratio(
             Selector("aiops_requests_total", (Matcher("status", "=~", "error|5..|429"),)), _SIM_REQUESTS, by=_SIM_MODEL,
         ),
-        **_latency("aiops_request_duration_seconds_bucket", by=_SIM_MODEL),
         "queue_depth": Recipe("gauge", Selector("aiops_queue_depth"), group_labels=()),
-        "tokens_per_s": _rate("aiops_tokens_total", by=_SIM_MODEL),
         "spend_usd_per_h": _rate("aiops_cost_usd_total", scale=3600.0, by=_SIM_MODEL),
         "cache_hit_ratio": _ratio(
             Selector("aiops_cache_hits_total"), Selector("aiops_cache_requests_total"), by=_SIM_MODEL, fill_zero=False,
