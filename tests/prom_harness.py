@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -11,18 +9,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
-
-def require_prometheus() -> str:
-    """Path of the prometheus binary; skip (or fail when AIOPS_REQUIRE_PROMETHEUS=1) without it."""
-    path = shutil.which("prometheus") or ("/usr/bin/prometheus" if os.path.exists("/usr/bin/prometheus") else None)
-    if path:
-        return path
-    reason = "prometheus not installed (apt-get install --no-install-recommends prometheus)"
-    if os.environ.get("AIOPS_REQUIRE_PROMETHEUS") == "1":
-        pytest.fail(reason + " and AIOPS_REQUIRE_PROMETHEUS=1")
-    pytest.skip(reason)
+from prom_required import require_binary
 
 
 def free_port() -> int:
@@ -43,7 +30,7 @@ class PromServer:
         rule_files: list[Path] = (),
         scrape_interval: str = "1s",
     ) -> None:
-        self.binary = require_prometheus()
+        self.binary = require_binary("prometheus")
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -63,6 +50,12 @@ class PromServer:
         workdir.mkdir(parents=True, exist_ok=True)
         self.config_path = workdir / "prometheus.yml"
         self.config_path.write_text(config)
+
+    def __enter__(self) -> "PromServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     def start(self, timeout_s: float = 15.0) -> "PromServer":
         self.proc = subprocess.Popen(
@@ -87,6 +80,10 @@ class PromServer:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("prometheus did not become ready")
+
+    def restart(self) -> "PromServer":
+        """Start again on the same port with the same data (after `kill` or `stop`)."""
+        return self.start()
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -164,3 +164,23 @@ def test_direct_signals_are_derived_from_consecutive_scrapes_and_a_clock_step_ba
         ("signal:requests_per_s", "gw", 2.0),
         ("signal:requests_per_s", "gw", 2.0),
     ]
+
+
+def test_a_counter_that_appears_between_scrapes_is_stored_as_zero_at_the_previous_scrape():
+    clock = Clock()
+    old = SeriesKey("gw", "spend_total", make_labels(model="a"))
+    new = SeriesKey("gw", "spend_total", make_labels(model="b"))
+    gauge = SeriesKey("gw", "in_flight", ())
+    src = ScriptedSource("gw", clock, [[(old, 5.0)], [(old, 6.0), (new, 2.5), (gauge, 3.0)]])
+    written = []
+    poller = Poller([src], written.append, clock=clock)
+    run(poller)
+    clock.now += 5
+    run(poller)
+    second = next(b for b in written[1] if b.source == "gw")
+    assert sorted((s.key.name, dict(s.key.labels).get("model"), s.ts, s.value) for s in second.samples) == [
+        ("in_flight", None, 1005.0, 3.0),  # a gauge is never back-filled
+        ("spend_total", "a", 1005.0, 6.0),
+        ("spend_total", "b", 1000.0, 0.0),  # born between the scrapes: it was 0 at the previous one
+        ("spend_total", "b", 1005.0, 2.5),
+    ]

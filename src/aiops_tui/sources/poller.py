@@ -20,6 +20,8 @@ from aiops_tui.sources.conventions import group_label
 DIRECT_WINDOW_S = 60.0
 """Direct-mode rates and quantiles are taken over this much scrape history (like `rate(x[1m])`)."""
 MAX_BACKOFF_FACTOR = 12
+COUNTER_SUFFIXES = ("_total", "_count", "_sum", "_bucket")
+"""Sample names that are counters (or histogram parts) in the Prometheus and OpenMetrics formats."""
 
 
 @dataclass(slots=True)
@@ -81,6 +83,7 @@ class Poller:
         }
         self.alerts: list[Alert] = []
         self._scrapes: dict[str, deque[tuple[float, list[Sample]]]] = {}
+        self._last_counter_keys: dict[str, tuple[float, set[SeriesKey]]] = {}
         self._breaker_states: dict[tuple[str, str], str] = {}
         self._derive = derive
         self._wake = asyncio.Event()
@@ -141,6 +144,7 @@ class Poller:
         events: list[Event] = []
         for source, batch in zip(due, batches):
             events.extend(self._account(source, batch))
+            self._mark_new_counters(batch)
         derived = self._derive_direct(batches)
         events.extend(self._breaker_events(batches, derived))
         events.extend(self._alert_events(batches))
@@ -181,6 +185,22 @@ class Poller:
         status.reported = reported
         return [event]
 
+    def _mark_new_counters(self, batch: Batch) -> None:
+        """A counter first seen after a previous scrape of its source was 0 then: store that zero.
+
+        Without it, everything a new series (a new model, team or status code) counted before its
+        first scrape would be lost from increases and cost, which step from sample to sample.
+        """
+        if not batch.ok or batch.source == "prometheus":
+            return
+        keys = {s.key for s in batch.samples if s.key.name.endswith(COUNTER_SUFFIXES)}
+        previous = self._last_counter_keys.get(batch.source)
+        self._last_counter_keys[batch.source] = (batch.ts, keys)
+        if previous is None or previous[0] >= batch.ts:
+            return
+        prev_ts, prev_keys = previous
+        batch.samples.extend(Sample(key, prev_ts, 0.0) for key in keys - prev_keys)
+
     def _derive_direct(self, batches: Iterable[Batch]) -> Batch:
         """Golden and cost signals computed from each gateway's own scrapes (`signal:*` series)."""
         out = Batch("derived", self.clock())
@@ -192,7 +212,8 @@ class Poller:
             window = self._scrapes.setdefault(batch.source, deque(maxlen=64))
             if window and batch.ts <= window[-1][0]:
                 window.clear()  # the clock stepped back: start the window afresh rather than divide by <= 0
-            window.append((batch.ts, [s for s in batch.samples if not s.key.name.startswith("signal:")]))
+            # Only this scrape's own samples: not the status signals, not the zeros of new counters.
+            window.append((batch.ts, [s for s in batch.samples if s.ts == batch.ts and not s.key.name.startswith("signal:")]))
             while len(window) > 2 and batch.ts - window[1][0] >= DIRECT_WINDOW_S:
                 window.popleft()
             if len(window) < 2:

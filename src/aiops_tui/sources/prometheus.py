@@ -88,13 +88,14 @@ class PrometheusSource:
 
     def __init__(
         self, cfg: "PrometheusConfig", *, clock: Callable[[], float] = time.time,
-        env: Mapping[str, str] | None = None, max_concurrency: int = 3,
+        env: Mapping[str, str] | None = None, max_concurrency: int = 3, window: str = "5m",
     ) -> None:
         self.cfg = cfg
         self.interval_s = cfg.interval_s
         self.timeout_s = cfg.timeout_s
         self.clock = clock
         self._env = env
+        self.window = window
         self._limit = asyncio.Semaphore(max_concurrency)
         self._conn = None
         self.profiles: list[str] = [] if cfg.profile == "auto" else [cfg.profile]
@@ -122,7 +123,7 @@ class PrometheusSource:
 
     def queries(self) -> dict[str, str]:
         """signal -> PromQL for the profiles in use (config overrides win)."""
-        return conventions.signal_queries(self.profiles, overrides=self.cfg.queries)
+        return conventions.signal_queries(self.profiles, overrides=self.cfg.queries, window=self.window)
 
     async def poll(self) -> Batch:
         ts = self.clock()
