@@ -7,10 +7,11 @@ writes the whole hour in one transaction; live polling then scrapes the sim over
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
+from pathlib import Path
 
 from aiops_tui.model import Batch
+from aiops_tui.resources import shipped_dir
 from aiops_tui.sources.conventions import detect_profiles
 from aiops_tui.sources.gateway import parse_health_json
 
@@ -52,7 +53,7 @@ class _FastClock:
 def backfill(history, model, start_ts: float, end_ts: float, *, step_s: float = BACKFILL_STEP_S) -> int:
     """Simulate [start_ts, end_ts) into the history in one transaction; returns the cycles run."""
     from aiops_tui.sources.poller import Poller
-    from aiops_tui.recorder import derive_signals
+    from aiops_tui.recorder import ROLLUP_LAG_S, derive_signals
 
     clock = _FastClock(start_ts)
     collected: list[Batch] = []
@@ -65,5 +66,10 @@ def backfill(history, model, start_ts: float, end_ts: float, *, step_s: float = 
 
     asyncio.run(run())
     history.write_cycle(collected)
-    history.rollup(end_ts)
+    history.rollup(end_ts - ROLLUP_LAG_S)
     return poller.cycles
+
+
+def demo_config_path() -> Path:
+    """The settings the demo runs with (targets and budget that fit the simulated gateway)."""
+    return shipped_dir("demo_data") / "demo.yaml"

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from aiops_tui.store.history import History
 
 ROLLUP_EVERY_S = 60.0
+ROLLUP_LAG_S = 60.0
 PURGE_EVERY_S = 3600.0
 
 
@@ -60,7 +61,8 @@ class Recorder:
             self.rows_written += self.history.write_cycle(batches)
             now = self.clock()
             if now >= self._next_rollup:
-                self.history.rollup(now)
+                # A minute behind: a new counter's zero is stored at the previous scrape's time.
+                self.history.rollup(now - ROLLUP_LAG_S)
                 self._next_rollup = now + ROLLUP_EVERY_S
             if self.retention and now >= self._next_purge:
                 raw_s, m1_s, h1_s = self.retention
