@@ -72,6 +72,17 @@ def test_advance_moves_in_whole_seconds_and_never_backwards():
     assert model.now_ts == T0 + 10
 
 
+def test_series_that_normal_and_fallback_traffic_use_exist_at_zero_from_the_start():
+    families = {f.name: f for f in new_model().families()}  # no time has passed yet
+    spend = families["litellm_spend_metric"].samples
+    # 4 upstreams x 2 teams served directly, 3 routes x 2 teams served by the local fallback,
+    # and 3 priced models' health checks: 8 + 6 + 3 = 17 series, all at zero.
+    assert len(spend) == 17 and {value for _, _, value in spend} == {0.0}
+    fallbacks = families["litellm_deployment_successful_fallbacks"].samples
+    assert len(fallbacks) == 6 and {value for _, _, value in fallbacks} == {0.0}
+    assert families["litellm_proxy_failed_requests_metric"].samples == []  # errors come on first use
+
+
 # -- exposition --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("convention", ["litellm", "otel"])
@@ -318,8 +329,9 @@ def test_status_document_follows_the_breakers():
     model.advance(T0 + 310)
     document = model.status()
     (gpt,) = document["checks"]["upstream:openai/gpt-4o"]
-    assert gpt["status"] == "fail" and gpt["tier"] == "tier_1"
+    assert (gpt["status"], gpt["tier"], gpt["fallback"]) == ("fail", "tier_1", "local/llama-3-8b-local")
     assert gpt["breaker"]["state"] == "open" and gpt["breaker"]["since"].startswith("2026-09-21T")
+    assert gpt["breaker"]["failure_rate"] == 0.5  # it trips on 2 failed of the last 4 calls
     assert document["status"] == "warn"  # degraded: the local tier takes its traffic
     model.inject("upstream_outage", "local/llama-3-8b-local")
     model.advance(T0 + 320)

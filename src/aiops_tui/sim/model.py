@@ -186,6 +186,7 @@ class GatewayModel:
         self._last_failure_status = ["503"] * len(self.upstreams)
         self._recent: deque[_TickStats] = deque(maxlen=TRUTH_WINDOW_S)
         self._spend_by_minute: deque[float] = deque(maxlen=SPEND_WINDOW_MINUTES)
+        self._initialize_series()
 
     # -- public API -------------------------------------------------------------------------
 
@@ -205,8 +206,7 @@ class GatewayModel:
 
     def upstream_successes(self) -> dict[tuple, int]:
         """Successful upstream calls keyed (served, requested, team): successes less cache hits."""
-        calls = {key: value - self.cache_hits.get(key, 0) for key, value in self.successes.items()}
-        return {key: value for key, value in calls.items() if value}
+        return {key: value - self.cache_hits.get(key, 0) for key, value in self.successes.items()}
 
     def families(self) -> list[Family]:
         return families_module.build_families(self)
@@ -324,6 +324,35 @@ class GatewayModel:
                 "fallbacks": sum(self.fallbacks_ok.values()),
             },
         }
+
+    def _initialize_series(self) -> None:
+        """Create at zero every series normal and fallback traffic will use, as Prometheus'
+        instrumentation guide advises: rates are right from the first scrape. Error series
+        (per status code) appear on first use, as LiteLLM's do."""
+        fallback = self.fallback_index
+        for requested in range(len(self.upstreams)):
+            routes = [requested] if requested == fallback else [requested, fallback]
+            for team in range(len(TEAMS)):
+                for served in routes:
+                    key = (served, requested, team)
+                    for table in (self.successes, self.input_tokens, self.output_tokens,
+                                  self.spend_usd):
+                        table[key] += 0
+                    self._new_success_hists(key)
+                self.cache_hits[(requested, requested, team)] += 0
+                self.cache_misses[(requested, requested, team)] += 0
+                if requested != fallback:
+                    self.fallbacks_ok[(requested, team)] += 0
+            if self._track_otel:
+                for served in routes:
+                    for token_type in ("input", "output"):
+                        _hist(self.token_usage, (served, requested, token_type), OTEL_TOKEN_BUCKETS)
+                    _hist(self.call_cost, (served, requested), OTEL_COST_BUCKETS_USD)
+            self.cost_saved_usd[requested] += 0.0
+            if self.prices[requested].cost_usd(*HEALTH_CHECK_TOKENS) > 0:
+                key = (requested, requested, HEALTH_CHECK_TEAM_INDEX)
+                for table in (self.input_tokens, self.output_tokens, self.spend_usd):
+                    table[key] += 0
 
     # -- one tick ---------------------------------------------------------------------------
 

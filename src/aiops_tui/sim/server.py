@@ -51,8 +51,7 @@ class SimServer:
         return self._clock_origin + (self._clock() - self._clock_origin) * self.speed
 
     def start(self) -> SimServer:
-        httpd = ThreadingHTTPServer((self.host, self.port), _Handler)
-        httpd.daemon_threads = True
+        httpd = _QuietHTTPServer((self.host, self.port), _Handler)
         httpd.sim = self  # type: ignore[attr-defined]
         self._httpd = httpd
         self.port = httpd.server_address[1]
@@ -94,6 +93,13 @@ class SimServer:
     def inject(self, fault: str, target: str | None = None, duration_s: float | None = None,
                factor: float | None = None) -> Fault | None:
         return self.locked(lambda model: model.inject(fault, target, duration_s, factor))
+
+
+class _QuietHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client hanging up mid-request is routine; stderr belongs to the TUI
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -27,6 +27,7 @@ def build_status(model: GatewayModel) -> dict[str, Any]:
 
     for i, (upstream, breaker) in enumerate(zip(model.upstreams, model.breakers)):
         calls, failures = window["calls"][i], window["failures"][i]
+        rate_pct = breaker.failure_rate_pct()
         check: dict[str, Any] = {
             "componentId": upstream.model_id,
             "componentType": "component",
@@ -38,12 +39,15 @@ def build_status(model: GatewayModel) -> dict[str, Any]:
             "breaker": {
                 "state": breaker.state,
                 "since": iso_utc(breaker.since_ts),
-                "failure_rate": breaker.failure_rate_pct(),  # percent, -1 = too few calls
+                # A ratio here (the gauge is resilience4j's percent); -1 = too few calls.
+                "failure_rate": rate_pct / 100.0 if rate_pct >= 0 else -1.0,
                 "not_permitted_calls": breaker.not_permitted_calls,
             },
         }
-        if breaker.state != "closed" and i != model.fallback_index:
-            check["output"] = f"breaker {breaker.state}; refused calls go to {fallback_name}"
+        if i != model.fallback_index:
+            check["fallback"] = fallback_name
+            if breaker.state != "closed":
+                check["output"] = f"breaker {breaker.state}; refused calls go to {fallback_name}"
         checks[f"upstream:{upstream.name}"] = [check]
 
     requests = window["requests"]
