@@ -83,6 +83,16 @@ def test_status_is_health_json_with_the_agreed_checks(sim, clock, client):
     assert readiness["status"] == "healthy"
 
 
+def test_status_answers_503_when_it_fails_as_the_health_json_draft_says(sim, clock, client):
+    for target in (GPT4O, "local/llama-3-8b-local"):  # the upstream and its fallback both down
+        client.post(f"{sim.url}/faults", json={"fault": "upstream_outage", "target": target})
+    clock.now += 30
+    response = client.get(f"{sim.url}/status")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/health+json"
+    assert response.json()["status"] == "fail"
+
+
 def test_a_posted_outage_shows_in_the_next_scrape(sim, clock, client):
     clock.now += 60
     before = scrape(client, sim.url)
@@ -107,6 +117,8 @@ def test_a_posted_outage_shows_in_the_next_scrape(sim, clock, client):
 def test_bad_fault_requests_get_400(sim, client):
     assert client.post(f"{sim.url}/faults", json={"fault": "meteor"}).status_code == 400
     assert client.post(f"{sim.url}/faults", content=b"{not json").status_code == 400
+    assert client.post(f"{sim.url}/faults", json={"fault": "upstream_outage",
+                                                   "target": ["x"]}).status_code == 400
     answer = client.post(f"{sim.url}/faults", json={"fault": "latency_spike", "factor": "big"})
     assert answer.status_code == 400 and "factor" in answer.json()["error"]
     assert client.get(f"{sim.url}/nowhere").status_code == 404

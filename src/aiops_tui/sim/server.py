@@ -153,7 +153,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _post_fault(self, model: GatewayModel, body: bytes) -> None:
         try:
             request = json.loads(body or b"{}")
-            if not isinstance(request, dict) or not isinstance(request.get("fault"), str):
+            if (not isinstance(request, dict) or not isinstance(request.get("fault"), str)
+                    or not isinstance(request.get("target", ""), (str, type(None)))):
                 raise ValueError('send a JSON object like {"fault": "upstream_outage", '
                                  '"target": "openai/gpt-4o", "duration_s": 120}')
             record = model.inject(request["fault"], request.get("target"),
