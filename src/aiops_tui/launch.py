@@ -107,3 +107,41 @@ async def _record(recorder, duration_s: float | None) -> None:
             await asyncio.sleep(1.0)
 
     await asyncio.gather(recorder.poller.run(stop), report_changes())
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """The built-in gateway in-process: backfill, then scrape it over loopback HTTP like a real one."""
+    import tempfile
+
+    from aiops_tui.config import GatewayConfig, load_config, parse_duration
+    from aiops_tui.demo import DEMO_SOURCE, backfill, demo_config_path
+    from aiops_tui.recorder import Recorder
+    from aiops_tui.sim.model import GatewayModel
+    from aiops_tui.sim.server import SimServer
+    from aiops_tui.sources.gateway import GatewaySource
+    from aiops_tui.store.history import History
+
+    import httpx
+
+    cfg = load_config(demo_config_path())
+    backfill_s = parse_duration(args.backfill, flag="--backfill")
+    workdir = None
+    if args.history:
+        path = Path(args.history)
+    else:
+        workdir = tempfile.mkdtemp(prefix="aiops-tui-demo-")
+        path = Path(workdir) / "demo.duckdb"
+    now = time.time()
+    model = GatewayModel(args.seed, now - backfill_s, budget_monthly_usd=cfg.budget.monthly_usd)
+    with History.open(path) as history:
+        backfill(history, model, now - backfill_s, now)
+        server = SimServer(model=model, clock=time.time).start()
+        try:
+            gateway = GatewayConfig(DEMO_SOURCE, f"{server.url}/metrics", f"{server.url}/status", "health_json", None, 5.0, 3.0)
+            client = httpx.AsyncClient(follow_redirects=True, timeout=3.0)
+            recorder = Recorder(history, [GatewaySource(gateway, client)], stale_after=cfg.stale_after)
+            code = _run_app(_cockpit_for(cfg, history, recorder), args, cfg)
+        finally:
+            server.stop()
+    print(f"aiops-tui: the demo history is in {path} (review it with `aiops-tui review {path}`)", file=sys.stderr)
+    return code
