@@ -105,3 +105,14 @@ def test_one_bad_source_does_not_stop_the_others():
     assert not batches["bad"].ok
     assert poller.status["good"].state(1000.0) == "ok"
     assert poller.status["bad"].last_error.startswith("bad: not Prometheus text exposition")
+
+
+def test_a_failing_health_endpoint_is_news_not_an_outage():
+    body = {"status": "fail", "checks": {"upstream:openai/gpt-4o": [{"status": "fail", "breaker": {"state": "open"}}]}}
+    with ScriptedServer() as server:
+        server.answers["/metrics"] = Answer(200, GOOD)
+        server.answers["/status"] = Answer(503, json.dumps(body).encode(), "application/health+json")
+        batch = asyncio.run(poll_once(gateway("gw", server.url + "/metrics", status_url=server.url + "/status")))
+    assert batch.ok
+    states = {s.key.name: s.value for s in batch.samples if s.key.name.startswith("signal:")}
+    assert states == {"signal:health_status": 2.0, "signal:breaker_state": 2.0}

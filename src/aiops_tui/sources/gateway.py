@@ -106,9 +106,13 @@ def parse_readiness_json(doc: Any, *, source: str, ts: float) -> list[Sample]:
     return [Sample(SeriesKey(source, "signal:health_status", ()), ts, 0.0 if healthy else 2.0)]
 
 
-async def _get_limited(client: "httpx.AsyncClient", url: str, headers: dict[str, str], limit: int) -> bytes:
+async def _get_limited(
+    client: "httpx.AsyncClient", url: str, headers: dict[str, str], limit: int, *, error_body_ok: bool = False,
+) -> bytes:
+    """The body, read up to `limit` bytes; an HTTP error is a SourceError unless `error_body_ok`
+    (a health endpoint answers 503 with its JSON when something is failing: that is the news)."""
     async with client.stream("GET", url, headers=headers) as resp:
-        if resp.status_code >= 400:
+        if resp.status_code >= 400 and not (error_body_ok and resp.status_code == 503):
             raise SourceError(f"HTTP {resp.status_code} from {url}")
         declared = resp.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
@@ -171,7 +175,7 @@ class GatewaySource:
             self.profiles = detect_profiles(names)
         batch.samples.extend(samples)
         if self.cfg.status_url:
-            raw = await _get_limited(self.client, self.cfg.status_url, self._headers, MAX_STATUS_BYTES)
+            raw = await _get_limited(self.client, self.cfg.status_url, self._headers, MAX_STATUS_BYTES, error_body_ok=True)
             try:
                 doc = json.loads(raw)
             except ValueError:
