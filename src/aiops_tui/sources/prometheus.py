@@ -96,7 +96,8 @@ class PrometheusSource:
         self.clock = clock
         self._env = env
         self.window = window
-        self._limit = asyncio.Semaphore(max_concurrency)
+        self._max_concurrency = max_concurrency
+        self._limits: dict[int, asyncio.Semaphore] = {}
         self._conn = None
         self.profiles: list[str] = [] if cfg.profile == "auto" else [cfg.profile]
         self._profiles_checked_at = -math.inf
@@ -118,7 +119,13 @@ class PrometheusSource:
         return self._conn
 
     async def _call(self, func, *args, **kwargs):
-        async with self._limit:
+        # One semaphore per event loop: a semaphore is bound to the loop it first waited in.
+        loop_id = id(asyncio.get_running_loop())
+        limit = self._limits.get(loop_id)
+        if limit is None:
+            self._limits = {loop_id: asyncio.Semaphore(self._max_concurrency)}
+            limit = self._limits[loop_id]
+        async with limit:
             return await asyncio.to_thread(func, *args, **kwargs)
 
     def queries(self) -> dict[str, str]:
