@@ -19,8 +19,6 @@ COMMANDS: dict[str, str] = {
     "live": "open the cockpit on the sources in the config",
     "review": "open a history file read-only, no polling",
     "record": "poll the configured sources headless into the history",
-    "report": "print a report from the history file",
-    "export": "write a consistent snapshot of the history",
     "sim": "run the demo LLM gateway on loopback",
     "runbooks": "check runbooks against the alert rules",
     "check-config": "print the effective config and where each value came from",
@@ -62,28 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     p.add_argument("--duration", metavar="DURATION", help="stop after this long (default: until Ctrl-C)")
 
-    p = parsers["report"]
-    _add_config(p)
-    p.add_argument("kind", choices=["cost", "golden", "breakers", "incident", "maturity"])
-    p.add_argument("id", nargs="?", help="incident id (for `report incident`)")
-    p.add_argument("--file", metavar="FILE", help="history file (default: the configured one)")
-    p.add_argument("--since", default="30d", metavar="DURATION")
-    p.add_argument("--format", default="table", choices=["table", "markdown", "csv", "json"])
-
-    p = parsers["export"]
-    _add_config(p)
-    p.add_argument("out", help="file to write")
-    p.add_argument("--file", metavar="FILE", help="history file (default: the configured one)")
-    p.add_argument("--since", default="7d", metavar="DURATION")
-    p.add_argument("--parquet", action="store_true", help="write Parquet instead of DuckDB")
-
     p = parsers["sim"]
     p.add_argument("sim_args", nargs=argparse.REMAINDER, help="see `aiops-tui sim -- --help`")
 
     p = parsers["runbooks"]
-    _add_config(p)
     p.add_argument("action", choices=["lint"])
-    p.add_argument("--rules", action="append", metavar="FILE", help="alert rules file (repeatable)")
+    p.add_argument("lint_args", nargs=argparse.REMAINDER, help="[--runbooks DIR]... [--rules FILE]... [--no-promtool]")
 
     for name in ("check-config", "locate"):
         _add_config(parsers[name])
@@ -126,14 +108,20 @@ def _cmd_locate(args: argparse.Namespace) -> int:
     return main_locate(args.config)
 
 
+def _cmd_runbooks(args: argparse.Namespace) -> int:
+    from aiops_tui.reports.runbooks_lint import main_lint
+
+    return main_lint(args.lint_args)
+
+
 def _cmd_sim(args: argparse.Namespace) -> int:
     from aiops_tui.sim.server import main_sim
 
     return main_sim([a for a in args.sim_args if a != "--"])
 
 
-def _resolve(name: str) -> Callable[[argparse.Namespace], int] | None:
-    return globals().get("_cmd_" + name.replace("-", "_"))
+def _resolve(name: str) -> Callable[[argparse.Namespace], int]:
+    return globals()["_cmd_" + name.replace("-", "_")]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -143,10 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        command = _resolve(args.command)
-        if command is None:
-            raise UserError(f"`{args.command}` is not available in this build yet")
-        return int(command(args) or 0)
+        return int(_resolve(args.command)(args) or 0)
     except UserError as exc:
         print(f"aiops-tui: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -328,11 +328,12 @@ def _link_problem(target: LinkTarget, runbook: Runbook, by_path: dict[Path, Runb
 
 
 def _default_paths() -> tuple[list[Path], list[Path]]:
-    """./runbooks and ./rules/*.yml; from a source checkout, the shipped ones as a fallback."""
-    for base in (Path.cwd(), Path(__file__).resolve().parents[3]):
-        if (base / "runbooks").is_dir():
-            return [base / "runbooks"], sorted((base / "rules").glob("*.y*ml"))
-    return [Path("runbooks")], []
+    """./runbooks and ./rules/*.yml when the working directory has them, else the shipped ones."""
+    from aiops_tui.resources import shipped_dir
+
+    if (Path.cwd() / "runbooks").is_dir():
+        return [Path.cwd() / "runbooks"], sorted((Path.cwd() / "rules").glob("*.y*ml"))
+    return [shipped_dir("runbooks")], sorted(shipped_dir("rules").glob("*.y*ml"))
 
 
 def main_lint(argv: Sequence[str] | None = None) -> int:
