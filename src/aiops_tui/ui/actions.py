@@ -1,0 +1,75 @@
+"""The one table of named actions: the key bindings, the footer, the `?` help and the command palette all come from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+PANES = (
+    ("golden", "Golden signals"),
+    ("cost", "Cost"),
+    ("breakers", "Breakers"),
+    ("runbooks", "Runbooks"),
+    ("maturity", "Maturity"),
+)
+"""(pane id, tab title) in tab order; key N shows the Nth pane."""
+
+_PANES_GROUP = Binding.Group("panes", compact=True)
+_INTERVAL_GROUP = Binding.Group("interval", compact=True)
+
+
+@dataclass(frozen=True, slots=True)
+class CockpitAction:
+    action: str
+    """A Textual action string run on the app, e.g. "toggle_pause" or "show_pane('cost')"."""
+    key: str
+    display: str
+    description: str
+    pane: str | None = None
+    """The pane this key belongs to (help lists it first there); None for keys that work everywhere."""
+    footer: bool = True
+    group: Binding.Group | None = None
+    short: str = ""
+    """The footer's word for it (the footer is one line, even at 80 columns); the description when empty."""
+
+    def binding(self) -> Binding:
+        return Binding(
+            self.key, self.action, self.short or self.description, show=self.footer, key_display=self.display,
+            group=self.group, tooltip=self.description, priority=self.action == "command_palette",
+        )
+
+
+ACTIONS: tuple[CockpitAction, ...] = (
+    *(
+        CockpitAction(f"show_pane('{pane_id}')", str(n), str(n), f"show {title}", group=_PANES_GROUP)
+        for n, (pane_id, title) in enumerate(PANES, start=1)
+    ),
+    CockpitAction("toggle_pause", "p", "p", "pause / resume polling and the display", short="pause"),
+    CockpitAction("refresh", "r", "r", "refresh now", short="refresh"),
+    CockpitAction("slower", "plus", "+", "poll less often (+5 s)", group=_INTERVAL_GROUP),
+    CockpitAction("faster", "minus", "-", "poll more often (-5 s)", group=_INTERVAL_GROUP),
+    CockpitAction("step_back", "left_square_bracket", "[", "step back through history", footer=False),
+    CockpitAction("step_forward", "right_square_bracket", "]", "step forward (back to live at the end)", footer=False),
+    CockpitAction("cycle_window", "w", "w", "chart window 15m / 1h / 6h / 24h", pane="golden", short="window"),
+    CockpitAction("cycle_theme", "t", "t", "next theme", short="theme"),
+    CockpitAction("help", "question_mark", "?", "help for this pane", short="help"),
+    CockpitAction("command_palette", "ctrl+p", "^p", "command palette", footer=False),
+    CockpitAction("quit", "q", "q", "quit", short="quit"),
+)
+
+
+def bindings() -> list[Binding]:
+    return [a.binding() for a in ACTIONS]
+
+
+def for_pane(pane_id: str | None) -> tuple[list[CockpitAction], list[CockpitAction]]:
+    """(this pane's keys, keys that work everywhere): help shows the pane's first."""
+    own = [a for a in ACTIONS if pane_id is not None and a.pane == pane_id]
+    return own, [a for a in ACTIONS if a.pane is None]
+
+
+def palette_entries(actions: Iterable[CockpitAction] = ACTIONS) -> list[tuple[str, CockpitAction]]:
+    """(title shown in the palette, action); the palette runs the same action the key does."""
+    return [(a.description[0].upper() + a.description[1:], a) for a in actions if a.action != "command_palette"]

@@ -1,0 +1,268 @@
+"""The cockpit app: a thin shell that composes the panes, fetches `Views` off the UI thread and routes the keys.
+
+Data flows one way: a 1 s timer starts a thread worker that calls `cockpit.views(at, window)` and posts
+the result as a message; the handler hands it to the pane on screen and the status bar, which only render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.css.query import NoMatches
+from textual.message import Message
+from textual.widgets import Footer, TabbedContent, TabPane
+from textual.worker import Worker, get_current_worker
+
+from aiops_tui.cockpit import Cockpit, Views
+from aiops_tui.errors import first_line
+from aiops_tui.signals.golden import CHART_WINDOWS_S
+from aiops_tui.ui import actions
+from aiops_tui.ui.palette import CockpitCommands
+from aiops_tui.ui.panes.base import Pane
+from aiops_tui.ui.panes.breakers import BreakersPane
+from aiops_tui.ui.panes.cost import CostPane
+from aiops_tui.ui.panes.golden import GoldenPane
+from aiops_tui.ui.panes.maturity import MaturityPane
+from aiops_tui.ui.panes.runbooks import RunbooksPane
+from aiops_tui.ui.screens.help import HelpScreen
+from aiops_tui.ui.themes import DEFAULT_THEME, load_themes, shipped_themes_dir, user_themes_dir
+from aiops_tui.ui.widgets.header import CockpitHeader
+from aiops_tui.ui.widgets.status_bar import StatusBar, StatusState
+
+TICK_S = 1.0
+INTERVAL_STEP_S = 5.0
+INTERVAL_RANGE_S = (5.0, 300.0)
+DEFAULT_INTERVAL_S = 15.0
+SHIPPED_THEME_ORDER = ("dark", "light", "high-contrast", "ansi-256")
+
+
+class ViewsReady(Message):
+    def __init__(self, views: Views) -> None:
+        super().__init__()
+        self.views = views
+
+
+class ViewsFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+def _initial_interval_s(cockpit: Cockpit) -> float:
+    # The cockpit has a setter but no getter; read the poller's shortest source interval when there is one.
+    status = getattr(getattr(cockpit, "poller", None), "status", None) or {}
+    intervals = [s.interval_s for s in status.values() if getattr(s, "interval_s", None)]
+    return float(min(intervals)) if intervals else DEFAULT_INTERVAL_S
+
+
+class CockpitApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "aiops-tui"
+    BINDINGS = actions.bindings()
+    COMMANDS = App.COMMANDS | {CockpitCommands}
+
+    def __init__(self, cockpit: Cockpit, theme: str | None = None, lang: str | None = None) -> None:
+        super().__init__()
+        self.cockpit = cockpit
+        self.lang = lang or "en"
+        self._requested_theme = theme or DEFAULT_THEME
+        self._theme_names: list[str] = []
+        self._window = "1h"
+        self._at: float | None = None
+        self._paused = False
+        self._interval_s = _initial_interval_s(cockpit)
+        self._error: str | None = None
+        self._views: Views | None = None
+        self._views_worker: Worker | None = None
+        self._stop_polling = asyncio.Event()
+        # Held, not queried: while help or the palette is on top, a query would search that screen instead.
+        self.header = CockpitHeader(cockpit.environment, id="header")
+        self.tabs = TabbedContent(initial="golden", id="tabs")
+        self.status_bar = StatusBar(id="status")
+        self.footer = Footer()
+        self.panes: list[Pane] = [
+            GoldenPane(getattr(cockpit, "targets", None)), CostPane(), BreakersPane(), RunbooksPane(), MaturityPane(self.lang),
+        ]
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        with self.tabs:
+            for n, pane in enumerate(self.panes, start=1):
+                with TabPane(f"{n} {pane.TITLE}", id=pane.PANE_ID):
+                    yield pane
+        yield self.status_bar
+        yield self.footer
+
+    def on_mount(self) -> None:
+        self._load_themes()
+        self.call_after_refresh(self._tick)  # first fetch once the tabs exist
+        self.set_interval(TICK_S, self._tick)
+        self.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
+        if self.cockpit.live:
+            self.run_worker(self._poll(), group="polling", exit_on_error=False)
+
+    def on_resize(self) -> None:
+        # At 80 columns the keys need the whole footer; the palette stays one ctrl+p away (and in `?`).
+        self.footer.show_command_palette = self.size.width >= 100
+
+    def on_unmount(self) -> None:
+        self._stop_polling.set()
+
+    def _load_themes(self) -> None:
+        themes, errors = load_themes([shipped_themes_dir(), user_themes_dir()])
+        for theme in themes:
+            self.register_theme(theme)
+        names = [t.name for t in themes]
+        self._theme_names = [n for n in SHIPPED_THEME_ORDER if n in names] + sorted(n for n in names if n not in SHIPPED_THEME_ORDER)
+        for error in errors:
+            self.notify(error, severity="warning", markup=False)
+        if self._requested_theme in self.available_themes:
+            self.theme = self._requested_theme
+        else:
+            self.notify(f"theme {self._requested_theme!r} not found; using {DEFAULT_THEME}", severity="warning", markup=False)
+            self.theme = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+
+    # -- data flow ---------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        self.header.set_clock(self.cockpit.clock())
+        loading = self._views_worker is not None and self._views_worker.is_running
+        if not self._paused and not loading:
+            self._request_views()
+
+    def _request_views(self) -> None:
+        self._views_worker = self._load_views(self._at, self._window)
+
+    @work(thread=True, exclusive=True, group="views")
+    def _load_views(self, at: float | None, window: str) -> None:
+        worker = get_current_worker()
+        try:
+            views = self.cockpit.views(at, window)
+        except Exception as exc:  # the app must outlive a failing query: say it in one line and keep going
+            message = ViewsFailed(first_line(exc) or exc.__class__.__name__)
+        else:
+            message = ViewsReady(views)
+        if not worker.is_cancelled:
+            self.post_message(message)
+
+    async def _poll(self) -> None:
+        try:
+            await self.cockpit.run_polling(self._stop_polling)
+        except Exception as exc:
+            self._error = f"polling stopped: {first_line(exc)}"
+            self._update_status()
+
+    def on_views_ready(self, message: ViewsReady) -> None:
+        self._views, self._error = message.views, None
+        self._update_status()
+        self._show_active_pane()
+        open_count = message.views.breakers.open_count
+        label = f"3 {BreakersPane.TITLE} · {open_count} OPEN" if open_count else f"3 {BreakersPane.TITLE}"
+        try:
+            tab = self.tabs.get_tab("breakers")
+        except NoMatches:  # the tabs are still being built: the next views set it
+            return
+        if str(tab.label) != label:
+            tab.label = label
+
+    def on_views_failed(self, message: ViewsFailed) -> None:
+        self._error = message.error
+        self._update_status()
+
+    def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
+        self._show_active_pane()
+
+    def active_pane(self) -> Pane | None:
+        active = self.tabs.active
+        return next((p for p in self.panes if p.PANE_ID == active), None)
+
+    def _show_active_pane(self, force: bool = False) -> None:
+        pane = self.active_pane()
+        if pane is None or self._views is None:
+            return
+        try:
+            pane.update_views(self._views, force=force)
+        except Exception as exc:  # one pane's bug must not take the cockpit down during an incident
+            self.log.error(f"{pane.PANE_ID} pane failed", exc)
+            self._error = f"{pane.TITLE} pane: {first_line(exc) or exc.__class__.__name__}"
+            self._update_status()
+
+    def _update_status(self) -> None:
+        self.status_bar.set_state(StatusState(
+            views=self._views, paused=self._paused, live_app=self.cockpit.live, interval_s=self._interval_s,
+            window=self._window, error=self._error,
+        ))
+
+    def _redraw(self) -> None:
+        """After a theme change: text coloured in code is redrawn now on screen, and on the next visit elsewhere."""
+        active = self.active_pane()
+        for pane in self.panes:
+            if pane is not active:
+                pane.views = None
+        self._show_active_pane(force=True)
+        self._update_status()
+
+    # -- actions (keys, palette and help all come from ui/actions.py) -------------------------
+
+    def action_show_pane(self, pane_id: str) -> None:
+        self.tabs.active = pane_id
+
+    def action_toggle_pause(self) -> None:
+        self._paused = not self._paused
+        if self._paused:
+            self.cockpit.pause()
+        else:
+            self.cockpit.resume()
+            self._request_views()
+        self._update_status()
+
+    def action_refresh(self) -> None:
+        self.cockpit.refresh_now()
+        self._request_views()
+
+    def _change_interval(self, delta_s: float) -> None:
+        low, high = INTERVAL_RANGE_S
+        self._interval_s = min(high, max(low, self._interval_s + delta_s))
+        self.cockpit.set_interval(self._interval_s)
+        self._update_status()
+
+    def action_slower(self) -> None:
+        self._change_interval(INTERVAL_STEP_S)
+
+    def action_faster(self) -> None:
+        self._change_interval(-INTERVAL_STEP_S)
+
+    def _step(self, direction: int) -> None:
+        now = self.cockpit.clock()
+        step_s = CHART_WINDOWS_S[self._window] / 6
+        at = (self._at if self._at is not None else now) + direction * step_s
+        self._at = None if at >= now else at
+        self._request_views()
+
+    def action_step_back(self) -> None:
+        self._step(-1)
+
+    def action_step_forward(self) -> None:
+        self._step(+1)
+
+    def action_cycle_window(self) -> None:
+        windows = list(CHART_WINDOWS_S)
+        self._window = windows[(windows.index(self._window) + 1) % len(windows)]
+        self._update_status()
+        self._request_views()
+
+    def action_cycle_theme(self) -> None:
+        names = self._theme_names or [self.theme]
+        self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
+        self.notify(f"theme: {self.theme}", markup=False, timeout=2)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        pane = self.active_pane()
+        own, everywhere = actions.for_pane(pane.PANE_ID if pane else None)
+        self.push_screen(HelpScreen(pane.TITLE if pane else "cockpit", pane.HELP if pane else "", own, everywhere))

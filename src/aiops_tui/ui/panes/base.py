@@ -1,0 +1,42 @@
+"""What every pane is to the app: a widget with an id, a title, a help text, and `show(views)`.
+
+The app calls `update_views` on the UI thread with the latest `Views`; a pane only renders them.
+Panes another engineer builds (runbooks, maturity) subclass `Pane` and are mounted the same way.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.widget import Widget
+
+from aiops_tui.cockpit import Views
+
+
+class Pane(Widget):
+    PANE_ID: ClassVar[str] = ""
+    TITLE: ClassVar[str] = ""
+    HELP: ClassVar[str] = ""
+    """One short paragraph for the `?` screen: what the pane shows and how to read it."""
+
+    DEFAULT_CSS = """
+    Pane { height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id or f"{self.PANE_ID}-pane")
+        self.views: Views | None = None
+
+    def update_views(self, views: Views, *, force: bool = False) -> None:
+        """Render `views` unless they are the ones already on screen (`force` redraws, e.g. after a theme change)."""
+        if not force and views == self.views:
+            return
+        self.views = views
+        self.show(views)
+
+    def redraw(self) -> None:
+        if self.views is not None:
+            self.show(self.views)
+
+    def show(self, views: Views) -> None:
+        """Render `views`; called on the UI thread. Subclasses override."""

@@ -1,0 +1,153 @@
+"""Breakers pane: one row per upstream (state in colour and in words), and for the selected one its error ratio and flap history."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Sparkline, Static
+
+from aiops_tui.cockpit import Views
+from aiops_tui.signals.breakers import BreakerRow, BreakersView
+from aiops_tui.ui import fmt
+from aiops_tui.ui.colors import styled
+from aiops_tui.ui.panes.base import Pane
+from aiops_tui.ui.safe import plain
+from aiops_tui.ui.series import resample_max
+from aiops_tui.ui.widgets.flap_strip import FlapStrip
+from aiops_tui.ui.widgets.table import fill_rows
+
+STATE_WORDS = {"open": "● OPEN", "half_open": "◐ HALF-OPEN", "closed": "○ CLOSED"}
+RECENT_TRANSITIONS = 6
+
+
+def window_label(window_s: float) -> str:
+    return f"{window_s / 3600:g}h" if window_s >= 3600 else f"{window_s / 60:g}m"
+
+
+class BreakersPane(Pane):
+    PANE_ID = "breakers"
+    TITLE = "Breakers"
+    HELP = (
+        "One row per upstream, worst first: OPEN means calls are refused and go to the fallback, HALF-OPEN "
+        "means a few trial calls are let through. Move the cursor (↑/↓) to see that upstream's error ratio and, "
+        "under it on the same time axis, each flap: █ open, ▄ half-open, ▁ closed."
+    )
+    DEFAULT_CSS = """
+    BreakersPane #breakers-summary { height: 1; padding: 0 1; }
+    BreakersPane #breakers-table { height: auto; max-height: 14; }
+    BreakersPane #breaker-detail { height: 1fr; padding: 1 1 0 1; }
+    BreakersPane #breaker-title { height: 1; text-style: bold; }
+    BreakersPane #breaker-spark-row { height: 3; margin: 1 0 0 0; }
+    BreakersPane #breaker-flaps-row, BreakersPane #breaker-axis-row { height: 1; }
+    BreakersPane .row-label { width: 8; color: $text-muted; }
+    BreakersPane #breaker-spark { height: 3; width: 1fr; }
+    BreakersPane #breaker-flaps { width: 1fr; }
+    BreakersPane #breaker-spark > .sparkline--max-color { color: $error; }
+    BreakersPane #breaker-spark > .sparkline--min-color { color: $success; }
+    BreakersPane #breaker-axis { width: 1fr; color: $text-muted; }
+    BreakersPane #breaker-legend { height: 1; color: $text-muted; }
+    BreakersPane #breaker-transitions { height: auto; margin: 1 0 0 0; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="breakers-summary")
+        table: DataTable = DataTable(id="breakers-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("state", "upstream", "failures", "since · for", "not permitted", "tier", "fallback", "opens")
+        yield table
+        with Vertical(id="breaker-detail"):
+            yield Static(id="breaker-title")
+            # Both rows share the label column, so the error ratio and the flaps line up in time.
+            with Horizontal(id="breaker-spark-row"):
+                yield Static("errors", classes="row-label")
+                yield Sparkline([], id="breaker-spark")
+            with Horizontal(id="breaker-flaps-row"):
+                yield Static("state", classes="row-label")
+                yield FlapStrip(id="breaker-flaps")
+            with Horizontal(id="breaker-axis-row"):
+                yield Static("", classes="row-label")
+                yield Static(id="breaker-axis")
+            yield Static(id="breaker-legend")
+            yield Static(id="breaker-transitions")
+
+    def show(self, views: Views) -> None:
+        breakers = views.breakers
+        self.query_one("#breakers-summary", Static).update(self._summary(breakers))
+        rows = [(row.upstream, self._cells(row, breakers.at)) for row in breakers.rows]
+        fill_rows(self.query_one("#breakers-table", DataTable), rows)
+        self._show_detail()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_detail()
+
+    def on_resize(self) -> None:
+        self._show_detail()
+
+    def selected(self) -> BreakerRow | None:
+        if self.views is None or not self.views.breakers.rows:
+            return None
+        table = self.query_one("#breakers-table", DataTable)
+        rows = self.views.breakers.rows
+        return rows[min(max(0, table.cursor_row), len(rows) - 1)]
+
+    def _summary(self, breakers: BreakersView) -> Text:
+        if not breakers.rows:
+            return Text("no circuit breakers reported yet", style="dim")
+        counts = {state: sum(1 for r in breakers.rows if r.state == state) for state in ("open", "half_open", "closed")}
+        out = Text()
+        for state, n in counts.items():
+            if n:
+                out.append_text(styled(f"{n} {STATE_WORDS[state][2:].lower()}", self.app, state, bold=state != "closed"))
+                out.append("   ")
+        out.append_text(Text.assemble(("from ", "dim"), plain(breakers.source or "no source", style="dim")))
+        return out
+
+    def _cells(self, row: BreakerRow, at: float) -> list[Text]:
+        state = styled(STATE_WORDS.get(row.state, "? UNKNOWN"), self.app, row.state, bold=row.state != "closed")
+        failures = "too few calls" if row.failure_ratio is not None and row.failure_ratio < 0 else fmt.pct(row.failure_ratio)
+        since = f"{fmt.utc_time(row.since)} · {fmt.age(at - row.since)}" if row.since is not None else fmt.DASH
+        return [
+            state, plain(row.upstream), Text(failures, justify="right"), Text(since),
+            Text(fmt.count(row.not_permitted_total), justify="right"), plain(row.tier or fmt.DASH),
+            plain(row.fallback or fmt.DASH), Text(str(row.flaps), justify="right"),
+        ]
+
+    def _show_detail(self) -> None:
+        row = self.selected()
+        if row is None or self.views is None:
+            self.query_one("#breaker-detail").display = False
+            return
+        self.query_one("#breaker-detail").display = True
+        at, window_s = self.views.breakers.at, self.views.breakers.window_s
+        start = at - window_s
+        width = max(10, self.query_one("#breaker-flaps", FlapStrip).size.width or self.size.width - 10)
+        values = [v for ts, v in row.error_ratio_series if start <= ts <= at]
+        peak = f"peak {fmt.pct(max(values))} · now {fmt.pct(values[-1])}" if values else "no error-ratio data"
+        self.query_one("#breaker-title", Static).update(
+            Text.assemble(plain(row.upstream), f" · error ratio over the last {window_label(window_s)} · {peak}")
+        )
+        self.query_one("#breaker-spark", Sparkline).data = resample_max(row.error_ratio_series, start, at, width)
+        self.query_one("#breaker-flaps", FlapStrip).set_history(row.transitions, start, at, row.state)
+        self.query_one("#breaker-axis", Static).update(self._axis(window_s, width))
+        self.query_one("#breaker-legend", Static).update(f"state: ▁ closed  ▄ half-open  █ open   · {row.flaps} opens in the history")
+        self.query_one("#breaker-transitions", Static).update(self._transitions(row))
+
+    @staticmethod
+    def _axis(window_s: float, width: int) -> Text:
+        left, middle, right = f"-{window_label(window_s)}", f"-{window_label(window_s / 2)}", "now"
+        line = [" "] * width
+        for pos, label in ((0, left), ((width - len(middle)) // 2, middle), (width - len(right), right)):
+            line[pos:pos + len(label)] = label
+        return Text("".join(line[:width]))
+
+    def _transitions(self, row: BreakerRow) -> Text:
+        if not row.transitions:
+            return Text("no transitions recorded", style="dim")
+        lines = [Text("recent transitions (UTC):", style="dim")]
+        for t in list(reversed(row.transitions))[:RECENT_TRANSITIONS]:
+            before = (t.from_state or "?").replace("_", "-")
+            lines.append(Text.assemble(
+                f"  {fmt.utc_time(t.ts)}  {before} → ", styled(t.to_state.replace("_", "-"), self.app, t.to_state, bold=True)
+            ))
+        return Text("\n").join(lines)

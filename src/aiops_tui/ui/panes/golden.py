@@ -1,0 +1,155 @@
+"""Golden signals pane: one tile per signal against its target, a per-model table, and charts over the window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Grid
+from textual.widgets import DataTable, Static
+
+from aiops_tui.cockpit import Views
+from aiops_tui.signals.golden import CHART_SIGNALS, CHART_WINDOWS_S, GoldenView, ModelRow, Targets
+from aiops_tui.signals.readings import Reading
+from aiops_tui.ui import fmt
+from aiops_tui.ui.colors import styled
+from aiops_tui.ui.panes.base import Pane
+from aiops_tui.ui.safe import plain
+from aiops_tui.ui.widgets.chart import TimeChart
+from aiops_tui.ui.widgets.table import fill_rows
+from aiops_tui.ui.widgets.tile import Tile
+
+Formatter = Callable[[float | None], str]
+
+TILES: tuple[tuple[str, str, str, Formatter], ...] = (
+    ("latency_p50_s", "p50 latency", "p50", fmt.ms),
+    ("latency_p95_s", "p95 latency", "p95", fmt.ms),
+    ("latency_p99_s", "p99 latency", "p99", fmt.ms),
+    ("requests_per_s", "requests", "requests", lambda v: fmt.rate(v, "req/s")),
+    ("error_ratio", "errors", "errors", lambda v: fmt.pct(v, 2)),
+    ("in_flight", "in flight", "in flight", fmt.count),
+    ("queue_depth", "queue", "queue", fmt.count),
+    ("cache_hit_ratio", "cache hits", "cache", fmt.pct),
+    ("fallback_ratio", "fallbacks", "fallback", fmt.pct),
+    ("tokens_per_s", "tokens", "tokens", lambda v: fmt.rate(v, "tok/s")),
+)
+CHARTS: dict[str, tuple[str, float]] = {
+    "latency_p95_s": ("p95 latency, ms", 1000.0),
+    "requests_per_s": ("requests/s", 1.0),
+    "error_ratio": ("errors, %", 100.0),
+    "tokens_per_s": ("tokens/s", 1.0),
+}
+MIN_HEIGHT_FOR_CHARTS = 26
+"""Below this many rows the charts would be unreadable slivers: hide them and say so."""
+
+
+def target_line(signal: str, reading: Reading, targets: Targets | None) -> tuple[str, str]:
+    """The tile's second line, long and short: the target in words, so the colour is never the only cue."""
+    if targets is None or reading.missing:
+        word = {"ok": "on target", "warn": "near target", "bad": "OFF target"}.get(reading.status, "")
+        return word, word
+    goals = {
+        "latency_p95_s": (fmt.ms(targets.latency_p95_s), False),
+        "error_ratio": (fmt.pct(targets.error_ratio), False),
+        "cache_hit_ratio": (fmt.pct(targets.cache_hit_ratio, 0), True),
+        "fallback_ratio": (fmt.pct(targets.fallback_ratio), False),
+    }
+    if signal not in goals:
+        return "", ""
+    goal, higher_is_better = goals[signal]
+    if reading.status == "bad":
+        word = "UNDER" if higher_is_better else "OVER"
+        return f"{word} target {goal}", f"{word} {goal}"
+    bound = ("≥" if higher_is_better else "≤") + goal
+    if reading.status == "warn":
+        return f"near target {bound}", f"near {bound}"
+    return f"target {bound}", f"target {bound}"
+
+
+class GoldenPane(Pane):
+    PANE_ID = "golden"
+    TITLE = "Golden signals"
+    HELP = (
+        "Latency, traffic, errors and saturation across all models, plus cache, fallback and token rates. "
+        "Tiles are green on target, amber near it, red past it; 'no traffic' means a ratio of nothing "
+        "(not zero), 'no data' means the source has no such series. Quantiles are read, never averaged."
+    )
+    DEFAULT_CSS = """
+    GoldenPane #tiles {
+        grid-size: 5;
+        grid-gutter: 0 1;
+        grid-rows: 4;
+        height: auto;
+    }
+    GoldenPane #golden-source { height: 1; color: $text-muted; }
+    GoldenPane #models { height: auto; max-height: 9; }
+    GoldenPane #charts {
+        grid-size: 2 2;
+        grid-gutter: 0 1;
+        height: 1fr;
+    }
+    GoldenPane #charts-note { height: 1; color: $text-muted; display: none; }
+    GoldenPane.-small #charts { display: none; }
+    GoldenPane.-small #charts-note { display: block; }
+    """
+
+    def __init__(self, targets: Targets | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.targets = targets
+
+    def compose(self) -> ComposeResult:
+        with Grid(id="tiles"):
+            for signal, label, short_label, _ in TILES:
+                yield Tile(label, short_label, id=f"tile-{signal}")
+        yield Static(id="golden-source")
+        table: DataTable = DataTable(id="models", cursor_type="row", zebra_stripes=True)
+        table.add_columns("model", "requests", "errors", "p95 latency", "tokens")
+        yield table
+        with Grid(id="charts"):
+            for signal in CHART_SIGNALS:
+                yield TimeChart(id=f"chart-{signal}")
+        yield Static("charts hidden: the terminal is too short (needs 30+ rows)", id="charts-note")
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < MIN_HEIGHT_FOR_CHARTS, "-small")
+        self.query_one("#tiles", Grid).styles.grid_size_columns = 10 if self.size.width >= 180 else 5 if self.size.width >= 60 else 2
+
+    def show(self, views: Views) -> None:
+        golden = views.golden
+        for signal, _, _, formatter in TILES:
+            reading = golden.tiles.get(signal, Reading(None, "none", "no data"))
+            text = reading.note if reading.missing else formatter(reading.value)
+            self.query_one(f"#tile-{signal}", Tile).set_reading(
+                text, target_line(signal, reading, self.targets), reading.status, missing=reading.missing
+            )
+        self.query_one("#golden-source", Static).update(self._source_line(golden))
+        fill_rows(self.query_one("#models", DataTable), [(row.model, self._model_cells(row)) for row in golden.models])
+        window_s = CHART_WINDOWS_S.get(golden.window, 3600.0)
+        for signal in CHART_SIGNALS:
+            title, scale = CHARTS[signal]
+            self.query_one(f"#chart-{signal}", TimeChart).plot_series(
+                f"{title} · last {golden.window}", golden.charts.get(signal, ()), at=golden.at, window_s=window_s, scale=scale
+            )
+
+    def _source_line(self, golden: GoldenView) -> Text:
+        if not golden.source:
+            return Text("no source is reporting golden signals yet")
+        how = " (direct scrape of the gateway)" if golden.direct else ""
+        return Text.assemble("from ", plain(golden.source), how, f" · {len(golden.models)} models · chart window {golden.window} (w)")
+
+    def _model_cells(self, row: ModelRow) -> list[Text]:
+        return [
+            plain(row.model),
+            self._cell(row.requests_per_s, lambda v: fmt.rate(v, "req/s")),
+            self._cell(row.error_ratio, lambda v: fmt.pct(v, 2)),
+            self._cell(row.latency_p95_s, fmt.ms),
+            self._cell(row.tokens_per_s, lambda v: fmt.rate(v, "tok/s")),
+        ]
+
+    def _cell(self, reading: Reading, formatter: Formatter) -> Text:
+        if reading.missing:
+            return Text(reading.note or fmt.DASH, style="dim italic", justify="right")
+        text = styled(formatter(reading.value), self.app, reading.status)
+        text.justify = "right"
+        return text

@@ -1,0 +1,36 @@
+"""The top line: product, environment and the cockpit's clock (so a frozen clock in tests draws a frozen header)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+from aiops_tui.ui import fmt
+from aiops_tui.ui.safe import plain
+
+
+class CockpitHeader(Widget):
+    DEFAULT_CSS = """
+    CockpitHeader {
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, environment: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._environment = environment
+        self._now: float | None = None
+
+    def set_clock(self, now: float) -> None:
+        if now != self._now:
+            self._now = now
+            self.refresh()
+
+    def render(self) -> Text:
+        left = Text.assemble(("aiops-tui", "bold"), " · ", plain(self._environment, style="bold"))
+        right = Text(fmt.utc_stamp(self._now))
+        gap = max(1, self.size.width - left.cell_len - right.cell_len)
+        return Text.assemble(left, " " * gap, right, no_wrap=True, overflow="ellipsis")

@@ -1,0 +1,44 @@
+"""This month's spend, cumulative by day, against the line an even burn of the budget would draw."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from itertools import accumulate
+
+from textual_plotext import PlotextPlot
+
+from aiops_tui.signals.cost import month_bounds
+
+
+def _day_of_month(ts: float) -> int:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).day
+
+
+class SpendChart(PlotextPlot):
+    DEFAULT_CSS = """
+    SpendChart { min-height: 8; min-width: 30; }
+    """
+
+    def plot_month(self, daily_usd: Sequence[tuple[float, float]], budget_line: Sequence[tuple[float, float]], at: float) -> None:
+        """`daily_usd`: (day start, spend that day); `budget_line`: (day start, cumulative budget by that day's end)."""
+        start, end = month_bounds(at)
+        days_in_month = round((end - start) / 86400)
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        month = datetime.fromtimestamp(at, tz=timezone.utc).strftime("%B %Y")
+        plt.title(f"spend this month, cumulative $ · {month}")
+        plt.xlim(1, days_in_month)
+        plt.xticks([1, 8, 15, 22, days_in_month])
+        tops = [0.0]
+        if budget_line:
+            plt.plot([_day_of_month(ts) for ts, _ in budget_line], [usd for _, usd in budget_line], label="budget", marker="dot")
+            tops.append(budget_line[-1][1])
+        if daily_usd:
+            ordered = sorted(daily_usd)
+            cumulative = list(accumulate(usd for _, usd in ordered))
+            plt.plot([_day_of_month(ts) for ts, _ in ordered], cumulative, label="spend", marker="braille")
+            tops.append(cumulative[-1])
+        plt.ylim(0, max(tops) * 1.05 or 1.0)
+        self.refresh()

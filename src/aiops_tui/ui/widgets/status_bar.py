@@ -1,0 +1,86 @@
+"""The line under the panes: mode (PAUSED, REVIEW, errors) first, then polling and each source's health."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widget import Widget
+
+from aiops_tui.cockpit import SourceView, Views
+from aiops_tui.ui import fmt
+from aiops_tui.ui.colors import status_style
+from aiops_tui.ui.safe import plain
+
+SOURCE_MARK = {"ok": "●", "stale": "◐", "down": "✖", "waiting": "○", "offline": "■"}
+SEVERITY = {"down": 0, "stale": 1, "waiting": 2, "offline": 3, "ok": 4}
+"""Worst sources first, so on a narrow terminal the one that is down is never the one cut off."""
+
+
+@dataclass(slots=True)
+class StatusState:
+    views: Views | None = None
+    paused: bool = False
+    live_app: bool = True
+    """Whether the app polls at all (False when reviewing a file)."""
+    interval_s: float | None = None
+    window: str = "1h"
+    error: str | None = None
+
+
+class StatusBar(Widget):
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state = StatusState()
+
+    def set_state(self, state: StatusState) -> None:
+        if state == self.state:
+            return
+        self.state = state
+        self.refresh()
+
+    def render(self) -> Text:
+        s, out = self.state, Text(no_wrap=True, overflow="ellipsis")
+        bad, warn = status_style(self.app, "bad", bold=True), status_style(self.app, "warn", bold=True)
+        if s.error:
+            out.append_text(Text.assemble(("⚠ ", bad), plain(s.error, style=bad), "  "))
+        if s.paused:
+            out.append("PAUSED  ", warn)
+        views = s.views
+        if views is not None and not views.live:
+            out.append(f"REVIEW @ {fmt.utc_stamp(views.at)}  ", warn)
+        if s.live_app and s.interval_s is not None:
+            out.append(f"poll {s.interval_s:g}s", "dim")
+            out.append(" · ", "dim")
+        out.append(f"window {s.window}", "dim")
+        if views is None:
+            out.append(" · loading…", "dim")
+            return out
+        if views.direct:
+            out.append(" · ", "dim")
+            out.append("direct", warn)
+        for source in sorted(views.sources, key=lambda s: SEVERITY.get(s.state, 0)):
+            out.append(" · ", "dim")
+            out.append_text(self._source(source))
+        return out
+
+    def _source(self, source: SourceView) -> Text:
+        style = status_style(self.app, source.state)
+        text = Text.assemble((SOURCE_MARK.get(source.state, "?") + " ", style), plain(source.name), " ")
+        text.append(source.state, style)
+        if source.age_s is not None:
+            text.append(f" {fmt.age(source.age_s)}", "dim")
+        if source.error and source.state in ("down", "stale"):
+            text.append_text(plain(f": {source.error}", style="dim"))
+        if source.profiles:
+            text.append_text(plain(f" ({', '.join(source.profiles)})", style="dim"))
+        return text

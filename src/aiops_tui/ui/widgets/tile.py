@@ -1,0 +1,53 @@
+"""A golden-signal tile: a label, a big value (or why there is none) and how it stands against its target.
+
+Each text comes long and short; the tile picks the short one when it is too narrow (80 columns).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+STATUS_CLASSES = ("-ok", "-warn", "-bad", "-none")
+
+
+class Tile(Static):
+    DEFAULT_CSS = """
+    Tile {
+        height: 4;
+        border: round $panel-lighten-2;
+        border-title-color: $foreground;
+        padding: 0 1;
+    }
+    Tile.-ok { border: round $success; color: $success; }
+    Tile.-warn { border: round $warning; color: $warning; }
+    Tile.-bad { border: round $error; color: $error; border-title-style: bold; }
+    Tile.-none { color: $text-muted; }
+    """
+
+    def __init__(self, label: str, short_label: str, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.labels = (label, short_label)
+        self.value_text, self.details, self.missing = "", ("", ""), False
+        self.border_title = label
+
+    def set_reading(self, value_text: str, details: tuple[str, str], status: str, *, missing: bool) -> None:
+        """`details` is the line under the value (long, short); `status` a Reading status (ok/warn/bad/none);
+        `missing` shows the value as a note ("no traffic"), not a number."""
+        for cls in STATUS_CLASSES:
+            self.remove_class(cls)
+        self.add_class(f"-{status}" if f"-{status}" in STATUS_CLASSES else "-none")
+        self.value_text, self.details, self.missing = value_text, details, missing
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        # The border title needs its text plus 4 cells (corners and spaces); the body is the content width.
+        title_room = self.outer_size.width - 4 if self.outer_size.width else 99
+        body_room = self.size.width or 99
+        self.border_title = self.labels[0] if len(self.labels[0]) <= title_room else self.labels[1]
+        detail = self.details[0] if len(self.details[0]) <= body_room else self.details[1]
+        value = Text(self.value_text, style="italic" if self.missing else "bold")
+        self.update(Text.assemble(value, "\n", Text(detail, style="dim")))

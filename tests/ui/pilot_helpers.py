@@ -1,0 +1,28 @@
+"""Helpers shared by the pilot and snapshot tests: wait until the views the app asked for are on screen."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let every worker finish (views, the palette's search) and its messages be handled; polling runs on, so it is not awaited."""
+    await pilot.pause()
+    while running := [w for w in pilot.app.workers if w.group != "polling" and not w.is_finished]:
+        await pilot.app.workers.wait_for_complete(running)
+        await pilot.pause()
+
+
+async def press(pilot: Pilot, *keys: str) -> None:
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+def cockpit_app(cockpit=None, **kwargs):
+    """The app on a FakeCockpit with animations off: tab underlines sliding cost 0.3 s a key and prove nothing."""
+    from aiops_tui.ui.app import CockpitApp
+    from ui.view_builders import FakeCockpit
+
+    app = CockpitApp(cockpit if cockpit is not None else FakeCockpit(), **kwargs)
+    app.animation_level = "none"
+    return app

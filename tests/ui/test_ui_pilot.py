@@ -1,0 +1,278 @@
+"""The cockpit driven by keys on a FakeCockpit: panes, pause, refresh, interval, window, history, help, palette, errors."""
+
+from __future__ import annotations
+
+from textual.command import CommandPalette
+from textual.widgets import DataTable, TabbedContent
+
+from aiops_tui.ui.app import CockpitApp
+from aiops_tui.ui.panes.breakers import BreakersPane
+from aiops_tui.ui.screens.help import HelpScreen
+from aiops_tui.ui.widgets.header import CockpitHeader
+from aiops_tui.ui.widgets.status_bar import StatusBar
+from ui.pilot_helpers import cockpit_app, press, settle
+from ui.view_builders import AT, ESCAPE_MODEL_SHOWN, LINK_MODEL, MARKUP_MODEL, FakeCockpit
+
+SIZE = (120, 40)
+
+
+def status_text(app: CockpitApp) -> str:
+    return app.query_one(StatusBar).render().plain
+
+
+def rendered(app: CockpitApp, selector: str) -> str:
+    return str(app.query_one(selector).render())
+
+
+async def test_number_keys_switch_panes() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tabs = app.query_one(TabbedContent)
+        assert tabs.active == "golden"
+        for key, pane in zip("32514", ["breakers", "cost", "maturity", "golden", "runbooks"]):
+            await press(pilot, key)
+            assert tabs.active == pane
+            assert app.active_pane().PANE_ID == pane
+
+
+async def test_header_shows_environment_and_the_cockpit_clock() -> None:
+    app = cockpit_app(FakeCockpit(environment="prod-eu-1"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        header = app.query_one(CockpitHeader).render().plain
+        assert header.startswith("aiops-tui · prod-eu-1")
+        assert header.endswith("2026-10-28 12:00:00 UTC")
+
+
+async def test_p_pauses_and_resumes_and_shows_paused() -> None:
+    cockpit = FakeCockpit()
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "PAUSED" not in status_text(app)
+        await press(pilot, "p")
+        assert (cockpit.pause_calls, cockpit.resume_calls) == (1, 0)
+        assert status_text(app).startswith("PAUSED")
+        calls = len(cockpit.views_calls)
+        app._tick()  # what the 1 s timer does: a paused display does not fetch
+        await settle(pilot)
+        assert len(cockpit.views_calls) == calls
+        await press(pilot, "p")
+        assert (cockpit.pause_calls, cockpit.resume_calls) == (1, 1)
+        assert "PAUSED" not in status_text(app)
+
+
+async def test_r_refreshes_the_cockpit_and_the_views() -> None:
+    cockpit = FakeCockpit()
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        calls = len(cockpit.views_calls)
+        await press(pilot, "r")
+        assert cockpit.refresh_calls == 1
+        assert len(cockpit.views_calls) > calls
+
+
+async def test_plus_and_minus_step_the_poll_interval_by_5s_within_bounds() -> None:
+    cockpit = FakeCockpit()
+    app = CockpitApp(cockpit)  # the fake has no poller: the app starts from 15 s
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "poll 15s" in status_text(app)
+        await press(pilot, "plus")
+        await press(pilot, "minus", "minus", "minus", "minus")
+        # 15 + 5 = 20, then 15, 10, 5, and 5 again: never below 5 s
+        assert cockpit.intervals == [20.0, 15.0, 10.0, 5.0, 5.0]
+        assert "poll 5s" in status_text(app)
+
+
+async def test_w_cycles_the_chart_window_and_asks_for_it() -> None:
+    cockpit = FakeCockpit()
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "w")
+        assert cockpit.views_calls[-1] == (None, "6h")
+        assert "chart window 6h" in rendered(app, "#golden-source")
+        await press(pilot, "w", "w", "w")
+        assert cockpit.views_calls[-1] == (None, "1h")  # 6h -> 24h -> 15m -> 1h
+
+
+async def test_brackets_step_through_history_and_back_to_live() -> None:
+    cockpit = FakeCockpit()
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "left_square_bracket")
+        # window 1h, step = 3600 / 6 = 600 s: 12:00:00 -> 11:50:00
+        assert cockpit.views_calls[-1] == (AT - 600, "1h")
+        assert status_text(app).startswith("REVIEW @ 2026-10-28 11:50:00 UTC")
+        await press(pilot, "right_square_bracket")
+        assert cockpit.views_calls[-1] == (None, "1h")
+        assert "REVIEW" not in status_text(app)
+
+
+async def test_review_of_a_file_does_not_poll_and_says_review() -> None:
+    cockpit = FakeCockpit(live=False)
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not cockpit.polling_started
+        assert status_text(app).startswith("REVIEW @ 2026-10-28 12:00:00 UTC")
+        assert "poll" not in status_text(app)
+
+
+async def test_live_cockpit_polls_until_the_app_exits() -> None:
+    cockpit = FakeCockpit()
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert cockpit.polling_started
+    assert app._stop_polling.is_set()
+
+
+async def test_status_bar_lists_sources_worst_first() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text = status_text(app)
+        assert text.index("gw-edge down 5m: connection refused") < text.index("gw-main stale 47s") < text.index("prometheus ok 3s")
+        assert "(litellm, resilience4j)" in text
+
+
+async def test_a_failing_views_call_is_one_line_in_the_status_bar_and_the_app_goes_on() -> None:
+    cockpit = FakeCockpit(fail="IO Error: could not read history.duckdb\nTraceback (most recent call last): ...")
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text = status_text(app)
+        assert "⚠ IO Error: could not read history.duckdb" in text and "Traceback" not in text
+        cockpit.fail = None
+        await press(pilot, "r")
+        assert "⚠" not in status_text(app)
+        assert app.query_one("#models", DataTable).row_count == 5
+
+
+async def test_help_lists_this_panes_keys_first_then_the_rest() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        own = str(app.screen.query_one("#help-pane-keys").render())
+        everywhere = str(app.screen.query_one("#help-keys").render())
+        assert own.startswith("Keys on Golden signals") and "w  chart window 15m / 1h / 6h / 24h" in own
+        for line in ("p  pause / resume polling", "r  refresh now", "+  poll less often", "?  help for this pane", "q  quit"):
+            assert line in everywhere
+        await press(pilot, "escape")
+        await press(pilot, "3", "question_mark")
+        assert app.screen.query_one(".-dummy, #help-pane-text").render()  # the breakers pane explains itself
+        assert "HALF-OPEN" in str(app.screen.query_one("#help-pane-text").render())
+        assert not app.screen.query("#help-pane-keys")  # no breaker-only keys: none listed
+
+
+async def test_command_palette_lists_and_runs_a_cockpit_action() -> None:
+    cockpit = FakeCockpit()
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await press(pilot, *"pause")
+        options = app.screen.query_one("CommandList")
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any("Pause / resume polling" in p for p in prompts)
+        await press(pilot, "enter")
+        assert cockpit.pause_calls == 1
+        await press(pilot, "ctrl+p", *"step back")  # "[" in the help text must not be read as markup
+        options = app.screen.query_one("CommandList")
+        assert "Step back through history" in str(options.get_option_at_index(0).prompt)
+
+
+async def test_resize_to_80x24_and_back_keeps_the_cockpit_working() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.query_one("#charts").display
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        golden = app.query_one("GoldenPane")
+        assert golden.has_class("-small") and not app.query_one("#charts").display
+        for key in "23451":
+            await press(pilot, key)
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        assert not golden.has_class("-small") and app.query_one("#charts").display
+        assert "⚠" not in status_text(app)
+
+
+async def test_markup_and_escapes_in_names_render_as_literal_text() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        models = app.query_one("#models", DataTable)
+        names = [models.get_row_at(i)[0].plain for i in range(models.row_count)]
+        assert names == ["gpt-4o", "claude-sonnet", MARKUP_MODEL, LINK_MODEL, ESCAPE_MODEL_SHOWN]
+        svg = app.export_screenshot()
+        assert "[red]x[/]" in svg and "[link=https://evil]y[/link]" in svg and "\x1b" not in svg
+        await press(pilot, "3")
+        breakers = app.query_one("#breakers-table", DataTable)
+        upstreams = [breakers.get_row_at(i)[1].plain for i in range(breakers.row_count)]
+        fallbacks = [breakers.get_row_at(i)[6].plain for i in range(breakers.row_count)]
+        assert LINK_MODEL in upstreams and MARKUP_MODEL in fallbacks
+
+
+async def test_golden_tiles_say_why_a_number_is_missing() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        fallback, queue, p95 = (app.query_one(f"#tile-{s}") for s in ("fallback_ratio", "queue_depth", "latency_p95_s"))
+        assert str(fallback.render()).startswith("no traffic") and fallback.has_class("-none")
+        assert str(queue.render()).startswith("no data") and queue.has_class("-none")
+        assert str(p95.render()) == "183 ms\nOVER target 150 ms" and p95.has_class("-bad")
+        assert str(app.query_one("#tile-cache_hit_ratio").render()) == "54.0 %\nnear target ≥60 %"
+
+
+async def test_cost_without_a_budget_says_so_instead_of_dividing_by_zero() -> None:
+    app = cockpit_app(FakeCockpit(budget_usd=0.0, mtd_covers_from=AT - 25 * 86400))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        figures = rendered(app, "#cost-figures")
+        assert "no budget set" in figures
+        assert "since 2026-10-03" in figures  # AT - 25 days = 2026-10-03 12:00 UTC
+        assert str(app.query_one("#budget-bar").render()).startswith("no budget set · $6,085 spent")
+        assert "—" in rendered(app, "#burn-5m") and "PAGE" not in rendered(app, "#burn-5m")
+
+
+async def test_cost_burn_lines_mark_the_windows_that_page() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        paging = {label: app.query_one(f"#burn-{label}").has_class("-paging") for label in ("5m", "1h", "6h", "3d")}
+        assert paging == {"5m": True, "1h": False, "6h": True, "3d": False}  # 15.9x >= 14.4, 5.3x < 14.4, 6.4x >= 6
+        assert rendered(app, "#burn-5m").endswith("15.9×  ≥14.4×      PAGE")
+        bar = str(app.query_one("#budget-bar").render())
+        assert "$6,085 of $7,000 (87 %)" in bar and "projected OVER" in bar
+
+
+async def test_breakers_state_in_words_and_detail_follows_the_cursor() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        assert str(app.query_one(TabbedContent).get_tab("breakers").label) == "3 Breakers · 1 OPEN"
+        table = app.query_one("#breakers-table", DataTable)
+        states = [table.get_row_at(i)[0].plain for i in range(table.row_count)]
+        assert states == ["● OPEN", "◐ HALF-OPEN", "○ CLOSED", "○ CLOSED"]
+        assert rendered(app, "#breaker-title").startswith("openai/gpt-4o · error ratio over the last 1h")
+        strip = str(app.query_one("#breaker-flaps").render())
+        assert strip.endswith("█") and "▄" in strip and strip.startswith("▁")
+        table.focus()
+        await press(pilot, "down")
+        pane = app.query_one(BreakersPane)
+        assert pane.selected().upstream == "anthropic/claude-sonnet"
+        assert rendered(app, "#breaker-title").startswith("anthropic/claude-sonnet")
+        assert str(app.query_one("#breaker-flaps").render()).endswith("▄")  # half-open for the last 3 minutes

@@ -1,0 +1,48 @@
+"""SVG snapshots of the panes on hand-built views and a frozen clock: what an on-call engineer sees, pinned.
+
+Regenerate with `pytest tests/ui/test_ui_snapshots.py --snapshot-update`, then look at the app itself
+(`python -m tests.ui.run_fake` in a terminal) before committing the new SVGs.
+"""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from ui.pilot_helpers import cockpit_app, press, settle
+from ui.view_builders import FakeCockpit
+
+
+def on_pane(key: str):
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await press(pilot, key)
+    return run_before
+
+
+def test_golden_pane_120x40(snap_compare) -> None:
+    assert snap_compare(cockpit_app(), terminal_size=(120, 40), run_before=on_pane("1"))
+
+
+def test_golden_pane_80x24_hides_charts_and_shortens_tiles(snap_compare) -> None:
+    assert snap_compare(cockpit_app(), terminal_size=(80, 24), run_before=on_pane("1"))
+
+
+def test_cost_pane_120x40_projected_over_budget_two_windows_paging(snap_compare) -> None:
+    assert snap_compare(cockpit_app(), terminal_size=(120, 40), run_before=on_pane("2"))
+
+
+def test_cost_pane_120x40_without_budget(snap_compare) -> None:
+    # The history starts 2026-10-03 00:00 UTC (1_790_985_600), so month to date says "since 2026-10-03".
+    app = cockpit_app(FakeCockpit(budget_usd=0.0, mtd_covers_from=1_790_985_600.0))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=on_pane("2"))
+
+
+def test_breakers_pane_120x40_open_after_flapping(snap_compare) -> None:
+    assert snap_compare(cockpit_app(), terminal_size=(120, 40), run_before=on_pane("3"))
+
+
+def test_golden_pane_in_light_theme_paused(snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await press(pilot, "p")
+    assert snap_compare(cockpit_app(theme="light"), terminal_size=(120, 40), run_before=run_before)
