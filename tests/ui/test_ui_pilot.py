@@ -121,6 +121,23 @@ async def test_review_of_a_file_does_not_poll_and_says_review() -> None:
         assert not cockpit.polling_started
         assert status_text(app).startswith("REVIEW @ 2026-10-28 12:00:00 UTC")
         assert "poll" not in status_text(app)
+        calls = len(cockpit.views_calls)
+        app._tick()  # a reviewed file does not change by itself: the timer does not query it again
+        await settle(pilot)
+        assert len(cockpit.views_calls) == calls
+        await press(pilot, "r")
+        assert len(cockpit.views_calls) == calls + 1
+
+
+async def test_live_cockpit_is_queried_on_every_tick() -> None:
+    cockpit = FakeCockpit()
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        calls = len(cockpit.views_calls)
+        app._tick()
+        await settle(pilot)
+        assert len(cockpit.views_calls) == calls + 1
 
 
 async def test_live_cockpit_polls_until_the_app_exits() -> None:
@@ -188,6 +205,20 @@ async def test_command_palette_lists_and_runs_a_cockpit_action() -> None:
         await press(pilot, "ctrl+p", *"step back")  # "[" in the help text must not be read as markup
         options = app.screen.query_one("CommandList")
         assert "Step back through history" in str(options.get_option_at_index(0).prompt)
+
+
+async def test_t_cycles_through_every_shipped_theme_and_back() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        seen = [app.theme]
+        for _ in range(4):
+            await press(pilot, "t", "3")  # the breakers pane colours its cells in code: it must follow the theme
+            seen.append(app.theme)
+        assert seen == ["dark", "light", "high-contrast", "ansi-256", "dark"]
+        state = app.query_one("#breakers-table", DataTable).get_row_at(0)[0]
+        assert state.spans[0].style.color.name.lower() == app.theme_variables["error"].lower()
+        assert "⚠" not in status_text(app)
 
 
 async def test_resize_to_80x24_and_back_keeps_the_cockpit_working() -> None:

@@ -67,8 +67,8 @@ class CockpitApp(App[int]):
         super().__init__()
         self.cockpit = cockpit
         self.lang = lang or "en"
-        self._requested_theme = theme or DEFAULT_THEME
         self._theme_names: list[str] = []
+        self._notices = self._load_themes(theme or DEFAULT_THEME)  # before the first frame: no flash of another theme
         self._window = "1h"
         self._at: float | None = None
         self._paused = False
@@ -98,7 +98,8 @@ class CockpitApp(App[int]):
         yield self.footer
 
     def on_mount(self) -> None:
-        self._load_themes()
+        for notice in self._notices:
+            self.notify(notice, severity="warning", markup=False)
         self.call_after_refresh(self._tick)  # first fetch once the tabs exist
         self.set_interval(TICK_S, self._tick)
         self.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
@@ -112,26 +113,27 @@ class CockpitApp(App[int]):
     def on_unmount(self) -> None:
         self._stop_polling.set()
 
-    def _load_themes(self) -> None:
-        themes, errors = load_themes([shipped_themes_dir(), user_themes_dir()])
+    def _load_themes(self, requested: str) -> list[str]:
+        """Register the shipped and user themes and pick `requested`; returns one line per problem."""
+        themes, notices = load_themes([shipped_themes_dir(), user_themes_dir()])
         for theme in themes:
             self.register_theme(theme)
         names = [t.name for t in themes]
         self._theme_names = [n for n in SHIPPED_THEME_ORDER if n in names] + sorted(n for n in names if n not in SHIPPED_THEME_ORDER)
-        for error in errors:
-            self.notify(error, severity="warning", markup=False)
-        if self._requested_theme in self.available_themes:
-            self.theme = self._requested_theme
-        else:
-            self.notify(f"theme {self._requested_theme!r} not found; using {DEFAULT_THEME}", severity="warning", markup=False)
-            self.theme = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        if requested not in self.available_themes:
+            notices.append(f"theme {requested!r} not found; using {DEFAULT_THEME}")
+            requested = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme = requested
+        return notices
 
     # -- data flow ---------------------------------------------------------------------------
 
     def _tick(self) -> None:
         self.header.set_clock(self.cockpit.clock())
         loading = self._views_worker is not None and self._views_worker.is_running
-        if not self._paused and not loading:
+        # A reviewed file or a moment in the past does not change by itself: fetch it once, then on request.
+        follows_clock = self.cockpit.live and self._at is None
+        if not self._paused and not loading and (follows_clock or self._views is None):
             self._request_views()
 
     def _request_views(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 
@@ -12,7 +13,7 @@ def resample_max(points: Sequence[tuple[float, float]], start: float, end: float
     cell_s = (end - start) / cells
     out: list[float | None] = [None] * cells
     for ts, value in points:
-        if start <= ts < end and value == value:  # value == value drops NaN
+        if start <= ts < end and math.isfinite(value):
             i = min(cells - 1, int((ts - start) / cell_s))
             out[i] = value if out[i] is None else max(out[i], value)  # type: ignore[type-var]
     filled: list[float] = []

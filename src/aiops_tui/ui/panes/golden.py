@@ -76,6 +76,7 @@ class GoldenPane(Pane):
         "(not zero), 'no data' means the source has no such series. Quantiles are read, never averaged."
     )
     DEFAULT_CSS = """
+    GoldenPane { overflow-y: auto; }
     GoldenPane #tiles {
         grid-size: 5;
         grid-gutter: 0 1;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from textual_plotext import PlotextPlot
@@ -11,7 +12,7 @@ def y_range(values: Sequence[float]) -> tuple[float, float]:
     """Fit the data with a margin so its shape shows; start at 0 when the low end is near 0 anyway."""
     low, high = min(values), max(values)
     margin = (high - low) * 0.1 or abs(high) * 0.1 or 1.0
-    low = 0.0 if low >= 0 and low < (high - low) * 0.5 else low - margin
+    low = 0.0 if 0 <= low <= (high - low) * 0.5 else low - margin
     return low, high + margin
 
 
@@ -29,8 +30,9 @@ class TimeChart(PlotextPlot):
         """Plot (ts, value) points in [at - window_s, at]; values multiplied by `scale` (e.g. 1000 for ms)."""
         in_hours = window_s > 3 * 3600
         unit_s = 3600.0 if in_hours else 60.0
-        xs = [(ts - at) / unit_s for ts, value in points if at - window_s <= ts <= at and value == value]
-        ys = [value * scale for ts, value in points if at - window_s <= ts <= at and value == value]
+        shown = [(ts, value) for ts, value in points if at - window_s <= ts <= at and math.isfinite(value)]
+        xs = [(ts - at) / unit_s for ts, _ in shown]
+        ys = [value * scale for _, value in shown]
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
