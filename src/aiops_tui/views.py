@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from aiops_tui.signals import breakers as brk
 from aiops_tui.signals import cost as cst
 from aiops_tui.signals.golden import CHART_SIGNALS, CHART_WINDOWS_S, Targets, build_view
+from aiops_tui.sources.conventions import describe_source, detect_profiles
 from aiops_tui.store import timeseries as ts_sql
 
 if TYPE_CHECKING:
@@ -43,12 +44,11 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str) -> "Views":
     direct = bool(poller and poller.direct)
     source = pick_source(ts_sql.signal_sources(con, at, LOOKBACK_S), prefer_prometheus=not direct)
 
-    golden = _golden(con, source, at, window, cockpit.targets)
-    cost = _cost(con, source, at, cockpit.monthly_budget_usd)
+    profiles = _profiles(con, cockpit, source)
+    golden = _golden(con, source, at, window, cockpit.targets, profiles)
+    cost = _cost(con, source, at, cockpit.monthly_budget_usd, profiles)
     breakers = _breakers(con, source, at, cockpit.history)
-    notes = []
-    if source:
-        notes.append(f"signals from {source}" + (" (direct scrape)" if source != "prometheus" else ""))
+    notes = [n for n in (golden.basis, cost.basis) if n]
     return Views(
         at=at,
         environment=cockpit.environment,
@@ -75,11 +75,28 @@ def _sources(cockpit: "Cockpit", now: float) -> list["SourceView"]:
     ]
 
 
-def _golden(con, source: str, at: float, window: str, targets: Targets):
+def _profiles(con, cockpit: "Cockpit", source: str) -> list[str]:
+    """The convention profiles behind `source`: as the poller detected them, else from its series names."""
+    if not source:
+        return []
+    status = cockpit.poller.status.get(source) if cockpit.poller else None
+    if status is not None and status.profiles:
+        return list(status.profiles)
+    names = [row[0] for row in con.execute("SELECT DISTINCT name FROM series WHERE source = ?", [source]).fetchall()]
+    return detect_profiles(names)
+
+
+def _basis(signals: tuple[str, ...], profiles: list[str]) -> str:
+    notes = [describe_source(s, profiles) for s in signals]
+    return " · ".join(n for n in notes if not n.endswith("no source"))
+
+
+def _golden(con, source: str, at: float, window: str, targets: Targets, profiles: list[str]):
     latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
     span = CHART_WINDOWS_S.get(window, 3600.0)
     charts = {s: ts_sql.signal_series(con, source, s, at - span, at) for s in CHART_SIGNALS} if source else {}
-    return build_view(at, source, latest, targets, charts, window)
+    basis = _basis(("latency_p95_s", "requests_per_s", "error_ratio"), profiles)
+    return build_view(at, source, latest, targets, charts, window, basis)
 
 
 def _average_rate(series: list[tuple[float, float]]) -> float | None:
@@ -87,7 +104,7 @@ def _average_rate(series: list[tuple[float, float]]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _cost(con, source: str, at: float, budget_usd: float) -> cst.CostView:
+def _cost(con, source: str, at: float, budget_usd: float, profiles: list[str]) -> cst.CostView:
     month_start, _ = cst.month_bounds(at)
     latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
     rate = latest.get(("spend_usd_per_h", ""))
@@ -142,6 +159,7 @@ def _cost(con, source: str, at: float, budget_usd: float) -> cst.CostView:
         cache_savings_usd_per_h=savings_rate,
         cache_savings_mtd_usd=None,
         daily_usd=daily,
+        basis=_basis(("spend_usd_per_h",), profiles),
     )
 
 

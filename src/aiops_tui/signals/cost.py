@@ -98,6 +98,8 @@ class CostView:
     daily_usd: Sequence[tuple[float, float]] = field(default_factory=list)
     """(day start, spend that day) for this month so far."""
     priced_from_tokens: bool = False
+    basis: str = ""
+    """Which metric the spend comes from, e.g. "cost from litellm_spend_metric_total"."""
 
     @property
     def budget_used_ratio(self) -> float | None:

@@ -52,6 +52,8 @@ class GoldenView:
     models: Sequence[ModelRow]
     charts: Mapping[str, Sequence[tuple[float, float]]] = field(default_factory=dict)
     window: str = "1h"
+    basis: str = ""
+    """Which metrics feed the pane, e.g. "latency from litellm_request_total_latency_metric_bucket"."""
 
     @property
     def direct(self) -> bool:
@@ -84,6 +86,7 @@ def build_view(
     targets: Targets,
     charts: Mapping[str, Sequence[tuple[float, float]]] | None = None,
     window: str = "1h",
+    basis: str = "",
 ) -> GoldenView:
     """`latest` maps (signal, model) -> value, model "" for the total across models."""
     traffic = latest.get(("requests_per_s", ""))
@@ -102,4 +105,4 @@ def build_view(
             )
         )
     rows.sort(key=lambda r: -(r.requests_per_s.value or 0.0))
-    return GoldenView(at, source, tiles, rows, dict(charts or {}), window)
+    return GoldenView(at, source, tiles, rows, dict(charts or {}), window, basis)
