@@ -154,6 +154,7 @@ async def test_status_bar_lists_sources_worst_first() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         text = status_text(app)
+        assert text.startswith("1 FIRING (4 runbooks)")
         assert text.index("gw-edge down 5m: connection refused") < text.index("gw-main stale 47s") < text.index("prometheus ok 3s")
         assert "(litellm, resilience4j)" in text
 
@@ -182,9 +183,9 @@ async def test_help_lists_this_panes_keys_first_then_the_rest() -> None:
         assert own.startswith("Keys on Golden signals") and "w  chart window 15m / 1h / 6h / 24h" in own
         for line in ("p  pause / resume polling", "r  refresh now", "+  poll less often", "?  help for this pane", "q  quit"):
             assert line in everywhere
+        assert "cost from litellm_spend_metric_total" in str(app.screen.query_one("#help-notes").render())
         await press(pilot, "escape")
         await press(pilot, "3", "question_mark")
-        assert app.screen.query_one(".-dummy, #help-pane-text").render()  # the breakers pane explains itself
         assert "HALF-OPEN" in str(app.screen.query_one("#help-pane-text").render())
         assert not app.screen.query("#help-pane-keys")  # no breaker-only keys: none listed
 

@@ -267,4 +267,5 @@ class CockpitApp(App[int]):
             return
         pane = self.active_pane()
         own, everywhere = actions.for_pane(pane.PANE_ID if pane else None)
-        self.push_screen(HelpScreen(pane.TITLE if pane else "cockpit", pane.HELP if pane else "", own, everywhere))
+        notes = self._views.notes if self._views is not None else ()
+        self.push_screen(HelpScreen(pane.TITLE if pane else "cockpit", pane.HELP if pane else "", own, everywhere, notes))

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from aiops_tui.ui.actions import CockpitAction
+from aiops_tui.ui.safe import plain
 
 
 def keys_text(title: str, actions: Sequence[CockpitAction]) -> Text:
@@ -41,10 +42,14 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "dismiss", "close", show=False),
     ]
 
-    def __init__(self, pane_title: str, pane_help: str, own: Sequence[CockpitAction], everywhere: Sequence[CockpitAction]) -> None:
+    def __init__(
+        self, pane_title: str, pane_help: str, own: Sequence[CockpitAction], everywhere: Sequence[CockpitAction],
+        notes: Sequence[str] = (),
+    ) -> None:
         super().__init__()
         self.pane_title, self.pane_help = pane_title, pane_help
         self.own, self.everywhere = own, everywhere
+        self.notes = notes
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as body:
@@ -55,3 +60,6 @@ class HelpScreen(ModalScreen[None]):
             if self.own:
                 yield Static(keys_text(f"Keys on {self.pane_title}", self.own), id="help-pane-keys")
             yield Static(keys_text("Keys everywhere", self.everywhere), id="help-keys")
+            if self.notes:
+                lines = [Text("Where the numbers come from", style="bold")] + [Text("  ") + plain(n) for n in self.notes]
+                yield Static(Text("\n").join(lines), id="help-notes")
