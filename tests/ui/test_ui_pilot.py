@@ -308,3 +308,30 @@ async def test_breakers_state_in_words_and_detail_follows_the_cursor() -> None:
         assert pane.selected().upstream == "anthropic/claude-sonnet"
         assert rendered(app, "#breaker-title").startswith("anthropic/claude-sonnet")
         assert str(app.query_one("#breaker-flaps").render()).endswith("▄")  # half-open for the last 3 minutes
+
+
+async def test_polling_that_dies_is_said_in_the_status_bar_and_stays_said() -> None:
+    class BrokenPoller(FakeCockpit):
+        async def run_polling(self, stop) -> None:
+            raise OSError("address already in use\nmore detail")
+
+    app = cockpit_app(BrokenPoller())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app._tick()  # fresh views arrive: they must not wipe the polling error
+        await settle(pilot)
+        assert status_text(app).startswith("⚠ polling stopped: address already in use  ")
+
+
+async def test_stepping_back_then_forward_returns_to_live_even_as_the_clock_moves() -> None:
+    cockpit = FakeCockpit()
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "left_square_bracket", "left_square_bracket")
+        assert cockpit.views_calls[-1] == (AT - 1200, "1h")  # two steps of 3600 / 6 = 600 s
+        cockpit.now = AT + 90  # 90 s pass while the engineer looks back
+        await press(pilot, "right_square_bracket")
+        assert cockpit.views_calls[-1] == (AT - 600, "1h")
+        await press(pilot, "right_square_bracket")  # lands on AT, within half a step (300 s) of AT + 90: live
+        assert cockpit.views_calls[-1] == (None, "1h")

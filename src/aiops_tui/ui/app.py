@@ -74,6 +74,8 @@ class CockpitApp(App[int]):
         self._paused = False
         self._interval_s = _initial_interval_s(cockpit)
         self._error: str | None = None
+        self._polling_error: str | None = None
+        """Kept until restart: a poller that stopped does not come back by itself, unlike a failed query."""
         self._views: Views | None = None
         self._views_worker: Worker | None = None
         self._stop_polling = asyncio.Event()
@@ -155,7 +157,7 @@ class CockpitApp(App[int]):
         try:
             await self.cockpit.run_polling(self._stop_polling)
         except Exception as exc:
-            self._error = f"polling stopped: {first_line(exc)}"
+            self._polling_error = f"polling stopped: {first_line(exc) or exc.__class__.__name__}"
             self._update_status()
 
     def on_views_ready(self, message: ViewsReady) -> None:
@@ -196,7 +198,7 @@ class CockpitApp(App[int]):
     def _update_status(self) -> None:
         self.status_bar.set_state(StatusState(
             views=self._views, paused=self._paused, live_app=self.cockpit.live, interval_s=self._interval_s,
-            window=self._window, error=self._error,
+            window=self._window, error=self._error or self._polling_error,
         ))
 
     def _redraw(self) -> None:
@@ -242,7 +244,8 @@ class CockpitApp(App[int]):
         now = self.cockpit.clock()
         step_s = CHART_WINDOWS_S[self._window] / 6
         at = (self._at if self._at is not None else now) + direction * step_s
-        self._at = None if at >= now else at
+        # Within half a step of now is "now": the clock moved on while the engineer was looking back.
+        self._at = None if at > now - step_s / 2 else at
         self._request_views()
 
     def action_step_back(self) -> None:
