@@ -6,7 +6,9 @@ The store is written from one worker thread; rollups and retention run there too
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from datetime import datetime, timezone
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -47,6 +49,7 @@ class Recorder:
         self.poller = Poller(sources, self.write, stale_after=stale_after, clock=clock, derive=derive_signals)
         self.rows_written = 0
         self.last_error: str | None = None
+        self._newest_ts: float | None = None  # newest cycle in the history, read at the first write
         self._next_rollup = 0.0
         self._next_purge = clock() + PURGE_EVERY_S
 
@@ -58,6 +61,7 @@ class Recorder:
         from aiops_tui.errors import UserError
 
         try:
+            batches, clock_note = self._in_time_order(batches)
             self.rows_written += self.history.write_cycle(batches)
             now = self.clock()
             if now >= self._next_rollup:
@@ -68,10 +72,32 @@ class Recorder:
                 raw_s, m1_s, h1_s = self.retention
                 self.history.purge(now, raw_s=raw_s, m1_s=m1_s, h1_s=h1_s)
                 self._next_purge = now + PURGE_EVERY_S
-            self.last_error = None
+            self.last_error = clock_note
         except UserError as exc:
             # Disk full or a read-only directory: say so and keep polling; the next cycle may succeed.
             self.last_error = str(exc)
+
+    def _in_time_order(self, batches: list[Batch]) -> tuple[list[Batch], str | None]:
+        """Drop the samples of a cycle stamped before the newest one written (a clock stepped back).
+
+        Prometheus refuses out-of-order samples for the same reason: an hour written twice would
+        interleave two timelines, so every counter would look reset at every other sample and
+        spend would spike. Events are kept: they are the incident timeline.
+        """
+        if self._newest_ts is None:
+            span = self.history.time_range()
+            self._newest_ts = span[1] if span else -math.inf
+        cycle_ts = max((batch.ts for batch in batches), default=-math.inf)
+        if cycle_ts > self._newest_ts:
+            self._newest_ts = cycle_ts
+            return batches, None
+        resume = datetime.fromtimestamp(self._newest_ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        note = (
+            f"clock stepped back: {self._newest_ts - cycle_ts:,.0f} s behind the newest stored sample; samples "
+            f"are not recorded until it passes {resume} again (the history stays in time order)"
+        )
+        kept = [Batch(b.source, b.ts, [], b.events, b.error, b.alerts) for b in batches]
+        return kept, note
 
 
 def sources_from_config(cfg: "Config", *, clock: Callable[[], float] = time.time) -> list["Source"]:
