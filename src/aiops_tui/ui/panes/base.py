@@ -26,13 +26,15 @@ class Pane(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id or f"{self.PANE_ID}-pane")
         self.views: Views | None = None
+        self._drawn = False
 
     def update_views(self, views: Views, *, force: bool = False) -> None:
         """Render `views` unless they are the ones already on screen (`force` redraws, e.g. after a theme change)."""
-        if not force and views == self.views:
+        if not force and self._drawn and views == self.views:
             return
-        self.views = views
+        self.views, self._drawn = views, False
         self.show(views)
+        self._drawn = True  # only now: a pane whose show() raised tries again with the next views
 
     def redraw(self) -> None:
         if self.views is not None:
