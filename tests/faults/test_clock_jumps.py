@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,6 @@ STEP_S = 60.0
 BEFORE_JUMP = 70  # cycles: 70 minutes of history, so complete hours and minutes are rolled up
 AFTER_JUMP = 80  # cycles: the stepped-back clock passes the newest pre-jump sample by 20 minutes
 JUMP_S = -3600.0
-SPEND = "litellm_spend_metric_total"
 
 
 def oracle_buckets(points: list[tuple[float, float]], width_s: float) -> dict[float, tuple[float, float, int, float]]:

@@ -22,6 +22,7 @@ DEFAULT_MAX_LABEL_VALUE_LEN = 1024
 _COUNTER_TYPE_RE = re.compile(r"^[ \t]*#[ \t]+TYPE[ \t]+(\S+)[ \t]+counter[ \t]*$", re.MULTILINE)
 _JSON_START_RE = re.compile(r'\[|\{\s*(\}|"(?:[^"\\]|\\.)*"\s*:)')
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+_QUOTED_OR_COMMENT_RE = re.compile(r'"(?:[^"\\\n]|\\.)*(?:"|$)|^[ \t]*#.*$', re.MULTILINE)
 _SNIPPET_LEN = 60
 
 
@@ -88,7 +89,8 @@ def _refuse_obvious_garbage(text: str) -> None:
         raise ExpositionError("not Prometheus text exposition: the body is empty")
     line = text.count("\n", 0, len(text) - len(stripped)) + 1
     head = stripped[:1024]
-    if _CONTROL_RE.search(head):
+    # Label values and HELP text may hold any UTF-8, escape sequences included: that is data.
+    if _CONTROL_RE.search(_QUOTED_OR_COMMENT_RE.sub("", head)):
         raise ExpositionError(f"not Prometheus text exposition: looks like binary data (line {line})")
     if head.startswith("<"):
         raise ExpositionError(f"not Prometheus text exposition: looks like HTML (line {line})")

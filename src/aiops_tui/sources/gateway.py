@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -184,9 +185,27 @@ class GatewaySource:
             batch.samples.extend(parse(doc, source=self.name, ts=batch.ts))
 
 
+_TLS_REASON_RE = re.compile(r"\[SSL: (\w+)\]\s*([^('\"]*)")
+_PLAIN_HTTP_REASONS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST")
+
+
+def describe_tls_failure(text: str) -> str | None:
+    """`TLS handshake failed (REASON)` when an error's text is OpenSSL's, with a hint for plain HTTP."""
+    found = _TLS_REASON_RE.search(text)
+    if found is None:
+        return None
+    reason, detail = found[1], found[2].strip()
+    if reason in _PLAIN_HTTP_REASONS:
+        return f"TLS handshake failed ({reason}): is it plain HTTP? use an http:// URL"
+    return f"TLS handshake failed ({reason}{': ' + detail if detail else ''})"
+
+
 def _describe_transport_error(exc: Exception) -> str:
     import httpx
 
+    tls = describe_tls_failure(str(exc))
+    if tls is not None:
+        return tls
     if isinstance(exc, httpx.ConnectError):
         return f"cannot connect ({first_line(exc) or 'connection refused'})"
     if isinstance(exc, httpx.TimeoutException):

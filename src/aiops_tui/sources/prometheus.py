@@ -177,8 +177,13 @@ class PrometheusSource:
 
 
 def _describe(exc: Exception) -> str:
+    from aiops_tui.sources.gateway import describe_tls_failure
+
     name = type(exc).__name__
     text = first_line(exc)
+    tls = describe_tls_failure(str(exc))
+    if tls is not None:
+        return tls
     if name in ("ReadTimeout", "ConnectTimeout", "Timeout") or "timed out" in str(exc):
         return "timed out"
     if name in ("ConnectionError", "MaxRetryError", "NewConnectionError"):
