@@ -185,3 +185,32 @@ def test_main_sim_explains_a_missing_token_variable_in_one_line():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
                          timeout=20)
     assert out.stdout == "--token-env NO_SUCH_VAR_FOR_SIM: that environment variable is not set\n"
+
+
+def test_a_posted_validation_drop_shows_in_the_next_scrape(sim, clock, client):
+    clock.now += 60
+    before = scrape(client, sim.url)
+    posted = client.post(f"{sim.url}/faults", json={"fault": "validation_drop", "pass_ratio": 0.5})
+    assert posted.status_code == 201
+    assert posted.json()["injected"]["pass_ratio"] == 0.5
+    assert posted.json()["injected"]["target"] is None  # every model
+    clock.now += 15  # one scrape interval later
+    after = scrape(client, sim.url)
+
+    def grown(result: str) -> float:
+        return (value(after, "aiops_validation_items", result=result)
+                - value(before, "aiops_validation_items", result=result))
+
+    passed, failed = grown("pass"), grown("fail")
+    # ~4 responses/s for 15 s: some 60, half of them failing (one sigma about 0.065).
+    assert passed + failed > 30 and 0.25 < passed / (passed + failed) < 0.75
+    assert value(after, "aiops_review_queue_depth") >= value(before, "aiops_review_queue_depth") + 10
+    assert value(after, "aiops_audit_log") == value(after, "aiops_processed") > 0
+    truth = client.get(f"{sim.url}/truth").json()
+    assert truth["review_queue_depth"] == value(after, "aiops_review_queue_depth")
+    assert truth["validation_pass_ratio"] < 0.98
+    status = client.get(f"{sim.url}/status")
+    assert status.status_code == 200  # quality trouble degrades the gateway; it still serves
+    assert status.json()["checks"]["validation:output"][0]["status"] == "warn"
+    bad = client.post(f"{sim.url}/faults", json={"fault": "validation_drop", "pass_ratio": "half"})
+    assert bad.status_code == 400 and "pass_ratio" in bad.json()["error"]

@@ -14,6 +14,8 @@ from aiops_tui.sim.breaker import CircuitBreaker
 from aiops_tui.sim.exposition import Family, render
 from aiops_tui.sim.model import GatewayModel
 from aiops_tui.sim.pricing import load_pricing
+from aiops_tui.sim.quality import QualityStage, factor_for_pass_ratio, pass_ratio_for
+from aiops_tui.sim.server import parse_fault_spec
 
 T0 = 1_790_000_000.0  # 2026-09-21 14:13:20 UTC: afternoon traffic, about 12 requests/s
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -320,7 +322,8 @@ def test_status_document_follows_the_breakers():
     assert set(document["checks"]) == {
         "upstream:openai/gpt-4o", "upstream:anthropic/claude-3-5-haiku",
         "upstream:openai/gpt-4o-mini", "upstream:local/llama-3-8b-local",
-        "cache:response", "batcher:default", "budget:monthly"}
+        "cache:response", "batcher:default", "budget:monthly", "validation:output",
+        "review:human"}
     (cache,) = document["checks"]["cache:response"]
     assert cache["target"] == 0.6 and cache["observedValue"] > 0.6
     assert document["checks"]["budget:monthly"][0]["target"] == 20_000.0
@@ -350,6 +353,141 @@ def test_otel_convention_marks_failures_with_error_type():
     assert total(families, "gen_ai_client_token_usage_count", gen_ai_token_type="input") > 0
 
 
+# -- the quality stage -------------------------------------------------------------------------
+
+ALWAYS_FAIL = 2000.0  # x2000 makes even the rarest rule (0.05 %) fail every item: no luck involved
+
+
+def test_review_queue_is_worked_oldest_first_at_the_reviewers_capacity():
+    stage = QualityStage(2, seed=1, review_capacity_per_h=60.0)  # one item a minute
+    assert stage.validate(100.0, 0, 3, ALWAYS_FAIL) == 3
+    assert stage.validate(110.0, 1, 2, ALWAYS_FAIL) == 2
+    assert stage.validate(120.0, 1, 4, 0.0) == 0  # x0: no rule ever fails
+    assert stage.processed == stage.audited == [3, 6]
+    assert stage.items == {(0, "pass"): 0, (0, "fail"): 3, (1, "pass"): 4, (1, "fail"): 2}
+    # Every rule is checked on every item: 3 rules x 3 items failed for model 0.
+    assert [stage.checks[(0, rule, "fail")] for rule in range(3)] == [3, 3, 3]
+    assert [stage.checks[(1, rule, "pass")] for rule in range(3)] == [4, 4, 4]
+    assert stage.queue_depth == 5 and stage.oldest_age_s(130.0) == 30.0  # queued at 100
+    stage.review(30.0)  # half a minute: half an item
+    assert stage.reviewed == [0, 0]
+    stage.review(30.0)
+    assert stage.reviewed == [1, 0] and stage.queue_depth == 4
+    stage.review(120.0)  # two more, still model 0's (queued first)
+    assert stage.reviewed == [3, 0] and stage.oldest_age_s(300.0) == 190.0  # queued at 110
+    stage.review(3600.0)  # an hour: the last two, then idle
+    assert stage.reviewed == [3, 2] and stage.queue_depth == 0 and stage.oldest_age_s(9e9) == 0.0
+    # The idle hour is not banked: of three new failures only one is reviewed at once.
+    stage.validate(5000.0, 0, 3, ALWAYS_FAIL)
+    stage.review(1.0)
+    assert stage.reviewed == [4, 2] and stage.queue_depth == 2
+
+
+def test_pass_ratio_and_the_factor_that_gives_it():
+    # (1 - .0005)(1 - .001)(1 - .0015) = .9995 * .999 * .9985 = 0.99700274925
+    assert pass_ratio_for(1.0) == pytest.approx(0.99700274925, rel=1e-12)
+    # x40: (1 - .02)(1 - .04)(1 - .06) = .98 * .96 * .94 = 0.884352
+    assert pass_ratio_for(40.0) == pytest.approx(0.884352, rel=1e-12)
+    assert factor_for_pass_ratio(0.884352) == pytest.approx(40.0, rel=1e-9)
+    assert factor_for_pass_ratio(1.0) == pytest.approx(0.0, abs=1e-9)
+    assert pass_ratio_for(factor_for_pass_ratio(0.0)) == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        factor_for_pass_ratio(1.5)
+
+
+def quality_counts(model: GatewayModel) -> dict[str, float]:
+    families = model.families()
+    return {
+        "processed": total(families, "aiops_processed_total"),
+        "audited": total(families, "aiops_audit_log_total"),
+        "passed": total(families, "aiops_validation_items_total", result="pass"),
+        "failed": total(families, "aiops_validation_items_total", result="fail"),
+        "reviewed": total(families, "aiops_reviewed_total"),
+        "queued": total(families, "aiops_review_queue_depth"),
+        **{rule: total(families, "aiops_validation_total", rule=rule)
+           for rule in ("security", "compliance", "accuracy")},
+    }
+
+
+def test_every_generated_response_is_validated_audited_and_failures_go_to_review():
+    model = new_model()
+    model.inject("upstream_outage", GPT4O, duration_s=60)  # fallback answers are checked too
+    model.advance(T0 + 900)
+    counts = quality_counts(model)
+    generated = sum(model.upstream_successes().values())  # successful upstream calls
+    assert counts["processed"] == counts["audited"] == generated > 3000
+    assert counts["security"] == counts["compliance"] == counts["accuracy"] == generated
+    assert counts["passed"] + counts["failed"] == generated
+    assert counts["reviewed"] + counts["queued"] == counts["failed"] > 0
+    assert 0.99 < counts["passed"] / generated < 1.0  # 99.7 % expected
+    truth = model.truth()
+    assert truth["totals"]["processed"] == generated
+    assert truth["totals"]["validation_failed"] == counts["failed"]
+    assert truth["review_queue_depth"] == counts["queued"]
+    assert truth["validation_pass_ratio"] > 0.98
+    checks = model.status()["checks"]
+    assert checks["validation:output"][0]["status"] == "pass"
+    assert checks["review:human"][0]["capacity_per_h"] == 60.0
+
+
+def test_validation_drop_lowers_the_pass_ratio_fills_the_queue_and_leaves_traffic_alone():
+    base, dropped = new_model(), new_model()
+    base.advance(T0 + 300)
+    dropped.advance(T0 + 300)
+    fault = dropped.inject("validation_drop")
+    assert (fault.target, fault.factor) == (None, 40.0)  # every model, 88.4 % pass
+    base.advance(T0 + 360)
+    dropped.advance(T0 + 360)
+    assert base.truth()["validation_pass_ratio"] > 0.98
+    assert dropped.truth()["validation_pass_ratio"] < 0.95  # the last minute was all under it
+    base.advance(T0 + 900)
+    dropped.advance(T0 + 900)
+    before, after = base.truth(), dropped.truth()
+    # About 11.6 % of some 4 responses/s fail for 600 s (~280) while reviewers take 1 a minute.
+    assert after["review_queue_depth"] > 150 and after["review_oldest_age_s"] > 500
+    assert before["review_queue_depth"] < 10
+    assert after["totals"]["requests"] == before["totals"]["requests"]
+    assert after["totals"]["spend_usd"] == before["totals"]["spend_usd"]
+    (check,) = dropped.status()["checks"]["validation:output"]
+    assert check["status"] == "warn" and check["observedValue"] < 0.98 and check["target"] == 0.98
+    assert dropped.status()["status"] == "warn"  # degraded, still serving
+
+
+def test_validation_drop_to_a_pass_ratio_on_one_model():
+    model = new_model()
+    model.advance(T0 + 300)
+    fault = model.inject("validation_drop", GPT4O, pass_ratio=0.5)
+    assert fault.pass_ratio == 0.5 and fault.factor == pytest.approx(factor_for_pass_ratio(0.5))
+    assert fault.to_dict()["pass_ratio"] == 0.5
+    before = model.families()
+    model.advance(T0 + 900)
+    after = model.families()
+
+    def pass_ratio(name: str) -> float:
+        passed, failed = (total(after, "aiops_validation_items_total", model=name, result=r)
+                          - total(before, "aiops_validation_items_total", model=name, result=r)
+                          for r in ("pass", "fail"))
+        return passed / (passed + failed)
+
+    assert 0.45 < pass_ratio("gpt-4o") < 0.55  # ~1,000 responses: one sigma is sqrt(.25/1000) = .016
+    assert pass_ratio("claude-3-5-haiku") > 0.98 and pass_ratio("gpt-4o-mini") > 0.98
+    for bad in [dict(fault="latency_spike", pass_ratio=0.5),
+                dict(fault="validation_drop", factor=2.0, pass_ratio=0.5),
+                dict(fault="validation_drop", pass_ratio=1.5),
+                dict(fault="validation_drop", factor=-1.0)]:
+        with pytest.raises(ValueError):
+            model.inject(**bad)
+
+
+def test_fault_specs_take_a_pass_ratio_in_percent():
+    assert parse_fault_spec("validation_drop::90%") == {
+        "fault": "validation_drop", "target": None, "factor": None, "pass_ratio": 0.9}
+    assert parse_fault_spec("validation_drop:openai/gpt-4o:x10") == {
+        "fault": "validation_drop", "target": GPT4O, "factor": 10.0}
+    with pytest.raises(UserError, match="not a number"):
+        parse_fault_spec("validation_drop::lots%")
+
+
 # -- pricing -----------------------------------------------------------------------------------
 
 def test_pricing_file_prices_tokens_per_million(tmp_path):
@@ -361,3 +499,20 @@ def test_pricing_file_prices_tokens_per_million(tmp_path):
         load_pricing(broken)
     with pytest.raises(UserError, match="cannot read"):
         load_pricing(tmp_path / "missing.yaml")
+
+
+def test_pricing_file_places_models_in_tiers(tmp_path):
+    from aiops_tui.sim.pricing import load_tiers
+
+    tiers = load_tiers()
+    assert {tiers[m] for m in ("gpt-4o", "claude-3-5-haiku", "gpt-4o-mini", "llama-3-8b-local")} == {
+        "tier_1", "tier_2", "tier_3"}
+    assert tiers["gpt-4o"] == "tier_1" and tiers["llama-3-8b-local"] == "tier_3"
+    own = tmp_path / "pricing.yaml"
+    own.write_text("models:\n  a: {input_usd_per_1m: 1, output_usd_per_1m: 2, tier: tier_2}\n"
+                   "  b: {input_usd_per_1m: 0, output_usd_per_1m: 0}\n")
+    assert load_tiers(own) == {"a": "tier_2"}  # b names no tier
+    assert load_pricing(own)["b"].tier == ""
+    own.write_text("models:\n  a: {input_usd_per_1m: 1, output_usd_per_1m: 2, tier: [1]}\n")
+    with pytest.raises(UserError, match="tier"):
+        load_tiers(own)

@@ -1,5 +1,6 @@
 """Metric families from the gateway model's counters: LiteLLM 1.108.7 or OTel GenAI names, plus
-resilience4j-style breaker gauges and the sim's own `aiops_*` series (always present)."""
+resilience4j-style breaker gauges and the sim's own `aiops_*` series (always present), among
+them the quality stage's validation, review-queue and audit-log series."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from aiops_tui.sim.breaker import STATES
 from aiops_tui.sim.exposition import Family, SampleTuple, format_value
+from aiops_tui.sim.quality import RULES
 from aiops_tui.sim.spec import ALL_TEAMS, HEALTH_CHECK_TEAM_INDEX
 
 if TYPE_CHECKING:
@@ -43,7 +45,8 @@ def build_families(model: GatewayModel) -> list[Family]:
         families = _otel_families(model)
     else:
         families = _litellm_families(model, _LabelMaker(model))
-    return families + _resilience4j_families(model) + _aiops_families(model)
+    return (families + _resilience4j_families(model) + _aiops_families(model)
+            + _quality_families(model))
 
 
 class _LabelMaker:
@@ -318,7 +321,13 @@ def _aiops_families(model: GatewayModel) -> list[Family]:
         return {"model": ups[i].model, "tier": ups[i].tier}
 
     requests = _sum_by(model.requests_by_status(), lambda k: (k[0], k[3]))
-    cost = _sum_by(model.spend_usd, lambda k: None if k[2] == HEALTH_CHECK_TEAM_INDEX else (k[0],))
+    def user_traffic(key: tuple) -> tuple | None:
+        return None if key[2] == HEALTH_CHECK_TEAM_INDEX else (key[0],)
+
+    cost = _sum_by(model.spend_usd, user_traffic)
+    tokens = [({**model_tier(i), "type": kind}, v)
+              for kind, table in (("input", model.input_tokens), ("output", model.output_tokens))
+              for (i,), v in _sum_by(table, user_traffic).items()]
     fallbacks = _sum_by(model.fallbacks_ok, lambda k: (k[0],))
     hits = _sum_by(model.cache_hits, lambda k: (k[0],))
     misses = _sum_by(model.cache_misses, lambda k: (k[0],))
@@ -344,9 +353,46 @@ def _aiops_families(model: GatewayModel) -> list[Family]:
                  [({**model_tier(i), "status": status}, v) for (i, status), v in requests.items()]),
         _counter("aiops_cost_usd", "Spend on client traffic in USD",
                  [(model_tier(i), v) for (i,), v in cost.items()]),
+        _counter("aiops_tokens", "Tokens of client traffic by the model that answered and type",
+                 tokens),
         _counter("aiops_cost_saved_usd", "Spend avoided by response-cache hits in USD",
                  [(model_tier(i), v) for i, v in sorted(model.cost_saved_usd.items())]),
         _gauge("aiops_budget_monthly_usd", "Monthly LLM budget in USD",
                [({}, model.budget_monthly_usd)]),
     ]
 
+
+
+def _quality_families(model: GatewayModel) -> list[Family]:
+    ups = model.upstreams
+    quality = model.quality
+
+    def model_tier(i: int) -> dict[str, str]:
+        return {"model": ups[i].model, "tier": ups[i].tier}
+
+    def by_model(counts: Sequence[int]) -> list[tuple[dict[str, str], float]]:
+        return [(model_tier(i), value) for i, value in enumerate(counts)]
+
+    return [
+        _counter("aiops_validation",
+                 "Validation checks of generated responses, by the model that generated them, "
+                 "rule and result", [({**model_tier(i), "rule": RULES[rule], "result": result}, v)
+                                     for (i, rule, result), v in sorted(quality.checks.items())]),
+        _counter("aiops_validation_items",
+                 "Generated responses by validation outcome (fail: at least one rule failed)",
+                 [({**model_tier(i), "result": result}, v)
+                  for (i, result), v in sorted(quality.items.items())]),
+        _gauge("aiops_review_queue_depth", "Failed responses waiting for human review",
+               [({}, quality.queue_depth)]),
+        _gauge("aiops_review_oldest_age_seconds",
+               "How long the oldest item in the review queue has waited (0 when empty)",
+               [({}, quality.oldest_age_s(model.now_ts))]),
+        _gauge("aiops_review_capacity_items_per_hour", "Items the reviewers can review per hour",
+               [({}, quality.review_capacity_per_h)]),
+        _counter("aiops_reviewed", "Items reviewed by a human, by the model that generated them",
+                 by_model(quality.reviewed)),
+        _counter("aiops_processed", "Generated responses through the quality stage",
+                 by_model(quality.processed)),
+        _counter("aiops_audit_log", "Audit-log entries written for processed items",
+                 by_model(quality.audited)),
+    ]

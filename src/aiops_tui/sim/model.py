@@ -2,7 +2,8 @@
 
 Each 1 s tick draws the second's requests from a diurnal rate; a response cache answers part of
 them, the router sends the rest by complexity to three tiers through a batcher, a breaker per
-upstream sends refused calls to the local tier, and tokens are priced from pricing.yaml. The
+upstream sends refused calls to the local tier, and tokens are priced from pricing.yaml. Each
+generated response then passes the quality stage (validation, human review, audit log). The
 same seed and the same clock give the same numbers; the model never reads the wall clock.
 """
 
@@ -24,6 +25,9 @@ from aiops_tui.sim import status as status_module
 from aiops_tui.sim.breaker import BreakerConfig, CircuitBreaker
 from aiops_tui.sim.exposition import Family
 from aiops_tui.sim.pricing import ModelPrice, load_pricing
+from aiops_tui.sim.quality import (
+    DEFAULT_VALIDATION_DROP_FACTOR, REVIEW_CAPACITY_PER_H, QualityStage, factor_for_pass_ratio,
+)
 from aiops_tui.sim.spec import (
     BATCH_SIZE_BUCKETS, DEFAULT_UPSTREAMS, FALLBACK_TIER, HEALTH_CHECK_TEAM_INDEX,
     LITELLM_LATENCY_BUCKETS_S, OTEL_COST_BUCKETS_USD, OTEL_DURATION_BUCKETS_S, OTEL_TOKEN_BUCKETS,
@@ -31,9 +35,10 @@ from aiops_tui.sim.spec import (
 )
 
 CONVENTIONS = ("litellm", "otel")
-FAULT_KINDS = ("upstream_outage", "latency_spike", "cost_spike", "cache_flush")
+FAULT_KINDS = ("upstream_outage", "latency_spike", "cost_spike", "cache_flush", "validation_drop")
 # A x25 cost spike at average traffic burns the budget at ~15x: past the 14.4x paging line.
-DEFAULT_FAULT_FACTOR = {"latency_spike": 5.0, "cost_spike": 25.0}
+DEFAULT_FAULT_FACTOR = {"latency_spike": 5.0, "cost_spike": 25.0,
+                        "validation_drop": DEFAULT_VALIDATION_DROP_FACTOR}
 
 TICK_S = 1.0
 TRUTH_WINDOW_S = 60
@@ -74,23 +79,25 @@ class Fault:
     factor: float | None
     start_ts: float
     end_ts: float | None  # None: until cleared
+    pass_ratio: float | None = None  # validation_drop asked as a pass ratio (factor derived)
 
     def active(self, ts: float) -> bool:
         return self.start_ts <= ts and (self.end_ts is None or ts < self.end_ts)
 
     def to_dict(self) -> dict[str, Any]:
         return {"fault": self.kind, "target": self.target, "factor": self.factor,
-                "start_ts": self.start_ts, "end_ts": self.end_ts}
+                "pass_ratio": self.pass_ratio, "start_ts": self.start_ts, "end_ts": self.end_ts}
 
 
 class _TickStats:
     """What one second of traffic did, kept for the last minute to answer `truth()`."""
 
     __slots__ = ("requests", "errors", "hits", "fallbacks", "spend_usd", "latency_sum_s",
-                 "latencies_s", "calls", "failures")
+                 "latencies_s", "calls", "failures", "validated", "validation_failed")
 
     def __init__(self, upstream_count: int) -> None:
         self.requests = self.errors = self.hits = self.fallbacks = 0
+        self.validated = self.validation_failed = 0
         self.spend_usd = self.latency_sum_s = 0.0
         self.latencies_s: list[float] = []  # end-to-end latency of successful requests
         self.calls = [0] * upstream_count
@@ -121,6 +128,7 @@ class GatewayModel:
         cache_hit_target_ratio: float = 0.60,
         rate_mean_per_s: float = 8.0,
         rate_amplitude_per_s: float = 4.0,
+        review_capacity_per_h: float = REVIEW_CAPACITY_PER_H,
     ) -> None:
         if convention not in CONVENTIONS:
             raise ValueError(f"unknown convention {convention!r}; expected one of {CONVENTIONS}")
@@ -141,6 +149,8 @@ class GatewayModel:
         self.rate_amplitude_per_s = rate_amplitude_per_s
         self.fallback_index = next(i for i, u in enumerate(self.upstreams) if u.tier == FALLBACK_TIER)
         self.breakers = [CircuitBreaker(u.name, self.now_ts, breaker_config) for u in self.upstreams]
+        self.quality = QualityStage(len(self.upstreams), seed,
+                                    review_capacity_per_h=review_capacity_per_h)
         self._index_by_name = {u.name: i for i, u in enumerate(self.upstreams)}
         self._rng = random.Random(seed)
         self._ticks = 0
@@ -231,8 +241,11 @@ class GatewayModel:
         return max(0.5, rate)
 
     def inject(self, fault: str, target: str | None = None, duration_s: float | None = None,
-               factor: float | None = None) -> Fault | None:
-        """Start a fault now (sim time), or `clear` faults (all, or those on `target`)."""
+               factor: float | None = None, pass_ratio: float | None = None) -> Fault | None:
+        """Start a fault now (sim time), or `clear` faults (all, or those on `target`).
+
+        `validation_drop` takes either `factor` (each rule fails that many times as often) or
+        `pass_ratio` (the share of items that should pass every rule, 0..1)."""
         if fault == "clear":
             self._faults = [f for f in self._faults if target is not None and f.target != target]
             return None
@@ -241,6 +254,12 @@ class GatewayModel:
                              f"{', '.join(FAULT_KINDS + ('clear',))}")
         if duration_s is not None and not (math.isfinite(duration_s) and duration_s > 0):
             raise ValueError("duration_s must be a positive number of seconds")
+        if pass_ratio is not None:
+            if fault != "validation_drop":
+                raise ValueError("pass_ratio applies to validation_drop only")
+            if factor is not None:
+                raise ValueError("give validation_drop a factor or a pass_ratio, not both")
+            factor = factor_for_pass_ratio(pass_ratio)
         if fault == "cache_flush":
             target, factor = None, None
             self._cache_flushed_ts = self.now_ts
@@ -249,14 +268,14 @@ class GatewayModel:
             self.upstream_index(target)
         elif fault == "upstream_outage":
             target = self.upstreams[0].name
-        if fault in DEFAULT_FAULT_FACTOR:
+        if fault not in DEFAULT_FAULT_FACTOR:
+            factor = None
+        elif pass_ratio is None:  # a factor derived from a pass ratio may be 0: all items pass
             factor = DEFAULT_FAULT_FACTOR[fault] if factor is None else float(factor)
             if not (math.isfinite(factor) and factor > 0):
                 raise ValueError("factor must be a positive number")
-        else:
-            factor = None
         end_ts = None if duration_s is None else self.now_ts + duration_s
-        record = Fault(fault, target, factor, self.now_ts, end_ts)
+        record = Fault(fault, target, factor, self.now_ts, end_ts, pass_ratio)
         self._faults.append(record)
         return record
 
@@ -283,6 +302,8 @@ class GatewayModel:
             "latencies_s": latencies,
             "calls": [sum(s.calls[i] for s in ticks) for i in range(n)],
             "failures": [sum(s.failures[i] for s in ticks) for i in range(n)],
+            "validated": sum(s.validated for s in ticks),
+            "validation_failed": sum(s.validation_failed for s in ticks),
         }
 
     def spend_rate_usd_per_hour(self) -> float:
@@ -305,6 +326,8 @@ class GatewayModel:
             return part / requests if requests else None
 
         p95 = latencies[math.ceil(0.95 * len(latencies)) - 1] if latencies else None
+        validated = w["validated"]
+        quality = self.quality
         return {
             "ts": self.now_ts,
             "window_s": window_s,
@@ -315,6 +338,10 @@ class GatewayModel:
             "cache_hit_ratio": ratio(w["hits"]),
             "fallback_ratio": ratio(w["fallbacks"]),
             "breakers": {b.name: b.state for b in self.breakers},
+            "validation_pass_ratio": (validated - w["validation_failed"]) / validated
+                                     if validated else None,
+            "review_queue_depth": quality.queue_depth,
+            "review_oldest_age_s": quality.oldest_age_s(self.now_ts),
             "totals": {
                 "requests": sum(self.successes.values()) + sum(self.proxy_failures.values()),
                 "errors": sum(self.proxy_failures.values()),
@@ -322,6 +349,11 @@ class GatewayModel:
                                  if k[2] != HEALTH_CHECK_TEAM_INDEX),
                 "cache_hits": sum(self.cache_hits.values()),
                 "fallbacks": sum(self.fallbacks_ok.values()),
+                "processed": sum(quality.processed),
+                "audited": sum(quality.audited),
+                "validation_failed": sum(v for (_, result), v in quality.items.items()
+                                         if result == "fail"),
+                "reviewed": sum(quality.reviewed),
             },
         }
 
@@ -359,7 +391,7 @@ class GatewayModel:
     def _tick(self, t: float) -> None:
         rng = self._rng
         n_up = len(self.upstreams)
-        outage, latency_factor, cost_factor = self._fault_effects(t)
+        outage, latency_factor, cost_factor, validation_factor = self._fault_effects(t)
         for breaker in self.breakers:
             if breaker.state == "open":
                 breaker.tick(t)
@@ -397,6 +429,13 @@ class GatewayModel:
 
         if self._ticks % HEALTH_CHECK_INTERVAL_S == 0:
             self._health_check_calls(outage)
+        for served in range(n_up):
+            generated = stats.calls[served] - stats.failures[served]
+            if generated:
+                stats.validated += generated
+                stats.validation_failed += self.quality.validate(
+                    t, served, generated, validation_factor[served])
+        self.quality.review(TICK_S)
         self.in_flight = round(stats.latency_sum_s)  # Little's law over one second
         self._local_calls_last_tick = stats.calls[self.fallback_index]
         self._recent.append(stats)
@@ -404,12 +443,14 @@ class GatewayModel:
             self._spend_by_minute.append(0.0)
         self._spend_by_minute[-1] += stats.spend_usd
 
-    def _fault_effects(self, t: float) -> tuple[list[bool], list[float], list[float]]:
-        """Per upstream: in outage?, latency multiplier, token (so cost) multiplier."""
+    def _fault_effects(self, t: float) -> tuple[list[bool], list[float], list[float], list[float]]:
+        """Per upstream: in outage?, latency multiplier, token (so cost) multiplier, validation
+        failure multiplier (of the responses it generates)."""
         n_up = len(self.upstreams)
         outage, latency_factor, cost_factor = [False] * n_up, [1.0] * n_up, [1.0] * n_up
+        validation_factor = [1.0] * n_up
         if not self._faults:
-            return outage, latency_factor, cost_factor
+            return outage, latency_factor, cost_factor, validation_factor
         self._faults = [f for f in self._faults if f.end_ts is None or t < f.end_ts]
         for fault in self._faults:
             if not fault.active(t) or fault.kind == "cache_flush":
@@ -420,9 +461,11 @@ class GatewayModel:
                     outage[i] = True
                 elif fault.kind == "latency_spike":
                     latency_factor[i] *= fault.factor or 1.0
+                elif fault.kind == "validation_drop":
+                    validation_factor[i] *= fault.factor if fault.factor is not None else 1.0
                 else:
                     cost_factor[i] *= fault.factor or 1.0
-        return outage, latency_factor, cost_factor
+        return outage, latency_factor, cost_factor, validation_factor
 
     def _poisson(self, mean: float) -> int:
         rng = self._rng

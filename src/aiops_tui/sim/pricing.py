@@ -1,4 +1,5 @@
-"""Token prices for the demo gateway, read from `demo_data/pricing.yaml` (USD per 1M tokens)."""
+"""Token prices and model tiers, read from `demo_data/pricing.yaml` (USD per 1M tokens): the demo
+gateway prices its traffic with them, the cost pane prices tokens and savings levers."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ class ModelPrice:
     provider: str
     input_usd_per_1m: float
     output_usd_per_1m: float
+    tier: str = ""
+    """tier_1 | tier_2 | tier_3 (local fallback), or "" when the file does not say."""
 
     def cost_usd(self, input_tokens: float, output_tokens: float) -> float:
         return (input_tokens * self.input_usd_per_1m + output_tokens * self.output_usd_per_1m) / 1e6
@@ -48,10 +51,24 @@ def load_pricing(path: Path | str | None = None) -> dict[str, ModelPrice]:
                 provider=str(entry.get("provider", "")),
                 input_usd_per_1m=float(entry["input_usd_per_1m"]),
                 output_usd_per_1m=float(entry["output_usd_per_1m"]),
+                tier=_tier(entry.get("tier")),
             )
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise UserError(
                 f"pricing file {pricing_path}: model {model!r} needs numeric "
-                f"input_usd_per_1m and output_usd_per_1m"
+                f"input_usd_per_1m and output_usd_per_1m (and a text `tier`, if any)"
             ) from exc
     return prices
+
+
+def load_tiers(path: Path | str | None = None) -> dict[str, str]:
+    """model -> tier for the models whose entry names one (sources without a tier label)."""
+    return {model: price.tier for model, price in load_pricing(path).items() if price.tier}
+
+
+def _tier(value: object) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError("tier must be text, e.g. tier_2")
+    return value.strip()

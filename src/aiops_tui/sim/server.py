@@ -91,8 +91,9 @@ class SimServer:
         return self.locked(lambda model: model.families())
 
     def inject(self, fault: str, target: str | None = None, duration_s: float | None = None,
-               factor: float | None = None) -> Fault | None:
-        return self.locked(lambda model: model.inject(fault, target, duration_s, factor))
+               factor: float | None = None, pass_ratio: float | None = None) -> Fault | None:
+        return self.locked(lambda model: model.inject(fault, target, duration_s, factor,
+                                                      pass_ratio))
 
 
 class _QuietHTTPServer(ThreadingHTTPServer):
@@ -159,7 +160,8 @@ class _Handler(BaseHTTPRequestHandler):
                                  '"target": "openai/gpt-4o", "duration_s": 120}')
             record = model.inject(request["fault"], request.get("target"),
                                   _optional_float(request, "duration_s"),
-                                  _optional_float(request, "factor"))
+                                  _optional_float(request, "factor"),
+                                  _optional_float(request, "pass_ratio"))
         except ValueError as exc:  # json.JSONDecodeError is a ValueError too
             return self._json(400, {"error": str(exc)})
         document = _faults_document(model)
@@ -207,16 +209,24 @@ def _faults_document(model: GatewayModel) -> dict[str, Any]:
 
 def parse_fault_spec(spec: str) -> dict[str, Any]:
     """`KIND[:TARGET[:FACTOR]]`, e.g. `upstream_outage:openai/gpt-4o`, `latency_spike::5`
-    (empty or `*` target = every upstream), `cache_flush`."""
+    (empty or `*` target = every upstream), `cache_flush`; a FACTOR ending in `%` is a pass
+    ratio: `validation_drop::90%` makes 90 % of responses pass validation."""
     kind, _, rest = spec.partition(":")
     target, _, factor_text = rest.partition(":")
     factor: float | None = None
+    pass_ratio: float | None = None
     if factor_text:
         try:
-            factor = float(factor_text.lstrip("xX"))
+            if factor_text.endswith("%"):
+                pass_ratio = float(factor_text[:-1]) / 100.0
+            else:
+                factor = float(factor_text.lstrip("xX"))
         except ValueError:
             raise UserError(f"--fault {spec}: factor {factor_text!r} is not a number") from None
-    return {"fault": kind, "target": None if target in ("", "*") else target, "factor": factor}
+    parsed = {"fault": kind, "target": None if target in ("", "*") else target, "factor": factor}
+    if pass_ratio is not None:
+        parsed["pass_ratio"] = pass_ratio
+    return parsed
 
 
 def serve(host: str = "127.0.0.1", port: int = 4000, *, seed: int = 42,
@@ -229,7 +239,7 @@ def serve(host: str = "127.0.0.1", port: int = 4000, *, seed: int = 42,
     for fault in faults:
         try:
             server.model.inject(fault["fault"], fault.get("target"), fault.get("duration_s"),
-                                fault.get("factor"))
+                                fault.get("factor"), fault.get("pass_ratio"))
         except ValueError as exc:
             raise UserError(f"--fault: {exc}") from exc
     try:
@@ -258,7 +268,8 @@ def main_sim(argv: list[str]) -> int:
     parser.add_argument("--convention", choices=CONVENTIONS, default="litellm")
     parser.add_argument("--fault", action="append", default=[], metavar="KIND[:TARGET[:FACTOR]]",
                         help=f"start with a fault: one of {', '.join(FAULT_KINDS)}; "
-                             "e.g. upstream_outage:openai/gpt-4o or latency_spike::5")
+                             "e.g. upstream_outage:openai/gpt-4o, latency_spike::5 or "
+                             "validation_drop::90%% (90 %% of responses pass validation)")
     parser.add_argument("--token-env", metavar="NAME",
                         help="require `Authorization: Bearer $NAME` on /metrics/ and /status")
     parser.add_argument("--speed", type=float, default=1.0,

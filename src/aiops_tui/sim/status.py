@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from aiops_tui.sim.quality import REVIEW_OLDEST_AGE_TARGET_S, RULES, VALIDATION_PASS_TARGET_RATIO
+
 if TYPE_CHECKING:
     from aiops_tui.sim.model import GatewayModel
 
@@ -67,6 +69,25 @@ def build_status(model: GatewayModel) -> dict[str, Any]:
         "componentType": "component", "status": "pass", "time": time,
         "observedValue": model.queue_depth, "observedUnit": "queued_requests",
         "max_batch_size": 10, "max_wait_ms": 500,
+    }]
+
+    # Quality problems degrade the service ("warn"); they never make it unavailable ("fail").
+    validated = window["validated"]
+    pass_ratio = (validated - window["validation_failed"]) / validated if validated else None
+    pass_target = VALIDATION_PASS_TARGET_RATIO
+    checks["validation:output"] = [{
+        "componentType": "component", "time": time,
+        "status": "pass" if pass_ratio is None or pass_ratio >= pass_target else "warn",
+        "observedValue": pass_ratio, "observedUnit": "pass_ratio", "target": pass_target,
+        "rules": list(RULES),
+    }]
+    quality = model.quality
+    oldest_age_s = quality.oldest_age_s(now)
+    checks["review:human"] = [{
+        "componentType": "component", "time": time,
+        "status": "pass" if oldest_age_s <= REVIEW_OLDEST_AGE_TARGET_S else "warn",
+        "observedValue": quality.queue_depth, "observedUnit": "queued_items",
+        "oldest_age_s": oldest_age_s, "capacity_per_h": quality.review_capacity_per_h,
     }]
 
     budget = model.budget_monthly_usd

@@ -157,6 +157,9 @@ LITELLM = Profile(
         # One unlabelled gauge for the whole proxy: a total, never a per-model figure.
         "in_flight": Recipe("gauge", Selector("litellm_in_flight_requests"), group_labels=()),
         "tokens_per_s": _rate("litellm_total_tokens_metric_total", by=_LITELLM_MODEL),
+        # The split prices a move between tiers (input and output tokens cost differently).
+        "input_tokens_per_s": _rate("litellm_input_tokens_metric_total", by=_LITELLM_MODEL),
+        "output_tokens_per_s": _rate("litellm_output_tokens_metric_total", by=_LITELLM_MODEL),
         "spend_usd_per_h": _rate("litellm_spend_metric_total", *_LITELLM_NOT_HEALTH_CHECK, scale=3600.0, by=_LITELLM_MODEL),
         # Cache counters carry the deployment's `model`, not `requested_model`.
         "cache_hit_ratio": _ratio(
@@ -265,6 +268,20 @@ AIOPS_SIM = Profile(
         "fallback_ratio": _ratio(Selector("aiops_fallback_total", group_labels=("from",)), _SIM_REQUESTS, by=_SIM_MODEL),
         "saved_usd_per_h": _rate("aiops_cost_saved_usd_total", scale=3600.0, by=_SIM_MODEL),
         "budget_monthly_usd": Recipe("gauge", Selector("aiops_budget_monthly_usd"), group_labels=(), agg="max"),
+        "input_tokens_per_s": _rate("aiops_tokens_total", Matcher("type", "=", "input"), by=_SIM_MODEL),
+        "output_tokens_per_s": _rate("aiops_tokens_total", Matcher("type", "=", "output"), by=_SIM_MODEL),
+        # AI output quality: validation after generation, the human-review queue, the audit log.
+        "validation_pass_ratio": _ratio(
+            Selector("aiops_validation_items_total", (Matcher("result", "=", "pass"),)),
+            Selector("aiops_validation_items_total"), by=_SIM_MODEL,
+        ),
+        "review_queue_depth": Recipe("gauge", Selector("aiops_review_queue_depth"), group_labels=()),
+        "review_oldest_age_s": Recipe("gauge", Selector("aiops_review_oldest_age_seconds"), group_labels=(), agg="max"),
+        "reviewed_per_h": _rate("aiops_reviewed_total", scale=3600.0, by=_SIM_MODEL),
+        "review_capacity_per_h": Recipe(
+            "gauge", Selector("aiops_review_capacity_items_per_hour"), group_labels=(), agg="max",
+        ),
+        "audit_coverage_ratio": _ratio(Selector("aiops_audit_log_total"), Selector("aiops_processed_total"), by=_SIM_MODEL),
     },
 )
 
@@ -279,7 +296,10 @@ _SIGNAL_NOUNS = {
     "queue_depth": "queue depth", "tokens_per_s": "tokens", "spend_usd_per_h": "cost",
     "cache_hit_ratio": "cache hits", "fallback_ratio": "fallbacks", "breaker_state": "breaker state",
     "breaker_failure_rate": "breaker failures", "saved_usd_per_h": "cache savings",
-    "budget_monthly_usd": "budget",
+    "budget_monthly_usd": "budget", "input_tokens_per_s": "input tokens", "output_tokens_per_s": "output tokens",
+    "validation_pass_ratio": "validation pass rate", "review_queue_depth": "review queue",
+    "review_oldest_age_s": "oldest review item", "reviewed_per_h": "reviews", "review_capacity_per_h": "review capacity",
+    "audit_coverage_ratio": "audit coverage",
 }
 _SAMPLE_SUFFIXES = ("", "_total", "_count", "_sum", "_bucket")
 
