@@ -33,6 +33,9 @@ class CockpitAction:
     group: Binding.Group | None = None
     short: str = ""
     """The footer's word for it (the footer is one line, even at 80 columns); the description when empty."""
+    on_pane: bool = False
+    """Bound on the pane widget, not the app: the key acts only while focus is in that pane, and its action
+    is the pane's (`pane_bindings`). The palette, which runs actions on the app, leaves these out."""
 
     def binding(self) -> Binding:
         return Binding(
@@ -57,11 +60,22 @@ ACTIONS: tuple[CockpitAction, ...] = (
     CockpitAction("help", "question_mark", "?", "help for this pane", short="help"),
     CockpitAction("command_palette", "ctrl+p", "^p", "command palette", footer=False),
     CockpitAction("quit", "q", "q", "quit", short="quit"),
+    CockpitAction("answer('yes')", "y", "y", "answer yes (or confirm the suggestion)", pane="maturity", short="yes", on_pane=True),
+    CockpitAction("answer('no')", "n", "n", "answer no", pane="maturity", short="no", on_pane=True),
+    CockpitAction("answer('unknown')", "u", "u", "answer unknown (clears the answer)", pane="maturity", short="unknown", on_pane=True),
+    CockpitAction("confirm", "enter", "⏎", "accept the suggested answer", pane="maturity", footer=False, on_pane=True),
+    CockpitAction("note", "e", "e", "write an evidence note for the question", pane="maturity", short="note", on_pane=True),
+    CockpitAction("save", "s", "s", "save the assessment (kept in the history with its time)", pane="maturity", short="save", on_pane=True),
 )
 
 
 def bindings() -> list[Binding]:
-    return [a.binding() for a in ACTIONS]
+    return [a.binding() for a in ACTIONS if not a.on_pane]
+
+
+def pane_bindings(pane_id: str) -> list[Binding]:
+    """The keys a pane binds on itself (`on_pane`), for its BINDINGS."""
+    return [a.binding() for a in ACTIONS if a.on_pane and a.pane == pane_id]
 
 
 def for_pane(pane_id: str | None) -> tuple[list[CockpitAction], list[CockpitAction]]:
@@ -72,4 +86,6 @@ def for_pane(pane_id: str | None) -> tuple[list[CockpitAction], list[CockpitActi
 
 def palette_entries(actions: Iterable[CockpitAction] = ACTIONS) -> list[tuple[str, CockpitAction]]:
     """(title shown in the palette, action); the palette runs the same action the key does."""
-    return [(a.description[0].upper() + a.description[1:], a) for a in actions if a.action != "command_palette"]
+    return [
+        (a.description[0].upper() + a.description[1:], a) for a in actions if a.action != "command_palette" and not a.on_pane
+    ]
