@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiops_tui.model import Alert
@@ -55,6 +56,7 @@ class Cockpit:
     def __init__(
         self, history, *, environment: str = "local", targets: Targets | None = None, monthly_budget_usd: float = 0.0,
         poller: "Poller | None" = None, clock: Callable[[], float] = time.time,
+        prepare: Callable[[], None] | None = None, runbook_dirs: Sequence[Path] = (),
     ) -> None:
         self.history = history
         self.environment = environment
@@ -62,6 +64,8 @@ class Cockpit:
         self.monthly_budget_usd = monthly_budget_usd
         self.poller = poller
         self.clock = clock
+        self.runbook_dirs = list(runbook_dirs)
+        self._prepare = prepare
 
     @property
     def live(self) -> bool:
@@ -74,8 +78,19 @@ class Cockpit:
         return build_views(self, at, window)
 
     async def run_polling(self, stop: asyncio.Event) -> None:
+        """Run `prepare` (the demo's backfill) in a thread after the first frame, then poll until `stop`."""
+        if self._prepare is not None:
+            prepare, self._prepare = self._prepare, None
+            await asyncio.to_thread(prepare)
         if self.poller is not None:
             await self.poller.run(stop)
+
+    @property
+    def interval_s(self) -> float | None:
+        """The shortest poll interval among the sources (None offline)."""
+        if self.poller is None or not self.poller.status:
+            return None
+        return min(s.interval_s for s in self.poller.status.values())
 
     def pause(self) -> None:
         if self.poller:

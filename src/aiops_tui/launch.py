@@ -12,7 +12,7 @@ from pathlib import Path
 from aiops_tui.errors import UserError
 
 
-def _cockpit_for(cfg, history, recorder=None, clock=time.time):
+def _cockpit_for(cfg, history, recorder=None, clock=time.time, prepare=None):
     from aiops_tui.cockpit import Cockpit
     from aiops_tui.signals.golden import Targets
 
@@ -23,6 +23,8 @@ def _cockpit_for(cfg, history, recorder=None, clock=time.time):
         monthly_budget_usd=cfg.budget.monthly_usd,
         poller=recorder.poller if recorder else None,
         clock=clock,
+        prepare=prepare,
+        runbook_dirs=cfg.runbooks.dirs,
     )
 
 
@@ -134,13 +136,18 @@ def run_demo(args: argparse.Namespace) -> int:
     now = time.time()
     model = GatewayModel(args.seed, now - backfill_s, budget_monthly_usd=cfg.budget.monthly_usd)
     with History.open(path) as history:
-        backfill(history, model, now - backfill_s, now)
-        server = SimServer(model=model, clock=time.time).start()
-        try:
+        server = SimServer(model=model, clock=time.time)
+        recorder = Recorder(history, [], stale_after=cfg.stale_after)
+
+        def prepare() -> None:
+            """After the first frame: simulate the hour before now, then serve and scrape the sim."""
+            backfill(history, model, now - backfill_s, now)
+            server.start()
             gateway = GatewayConfig(DEMO_SOURCE, f"{server.url}/metrics", f"{server.url}/status", "health_json", None, 5.0, 3.0)
-            client = httpx.AsyncClient(follow_redirects=True, timeout=3.0)
-            recorder = Recorder(history, [GatewaySource(gateway, client)], stale_after=cfg.stale_after)
-            code = _run_app(_cockpit_for(cfg, history, recorder), args, cfg)
+            recorder.poller.add_source(GatewaySource(gateway, httpx.AsyncClient(follow_redirects=True, timeout=3.0)))
+
+        try:
+            code = _run_app(_cockpit_for(cfg, history, recorder, prepare=prepare), args, cfg)
         finally:
             server.stop()
     print(f"aiops-tui: the demo history is in {path} (review it with `aiops-tui review {path}`)", file=sys.stderr)

@@ -180,3 +180,7 @@ class FakeCockpit:
 
     def set_interval(self, interval_s: float) -> None:
         self.intervals.append(interval_s)
+
+    @property
+    def interval_s(self) -> float:
+        return self.intervals[-1] if self.intervals else 15.0

@@ -71,22 +71,29 @@ class Poller:
         rng: random.Random | None = None,
         derive: Callable[[list[Sample], list[Sample], str], dict[str, dict[str, float]]] | None = None,
     ) -> None:
-        self.sources = list(sources)
         self._write = write
         self.clock = clock
         self.rng = rng or random.Random()
         self.paused = False
         self.cycles = 0
-        self.status = {
-            s.name: SourceStatus(s.name, "prometheus" if s.name == "prometheus" else "gateway", s.interval_s, stale_after)
-            for s in self.sources
-        }
         self.alerts: list[Alert] = []
+        self._stale_after = stale_after
+        self._derive = derive
+        self._wake = asyncio.Event()
         self._scrapes: dict[str, deque[tuple[float, list[Sample]]]] = {}
         self._last_counter_keys: dict[str, tuple[float, set[SeriesKey]]] = {}
         self._breaker_states: dict[tuple[str, str], str] = {}
-        self._derive = derive
-        self._wake = asyncio.Event()
+        self.sources: list[Source] = []
+        self.status: dict[str, SourceStatus] = {}
+        for source in sources:
+            self.add_source(source)
+
+    def add_source(self, source: Source) -> None:
+        """Start polling one more source (the demo adds its gateway once the sim is serving)."""
+        self.sources.append(source)
+        kind = "prometheus" if source.name == "prometheus" else "gateway"
+        self.status[source.name] = SourceStatus(source.name, kind, source.interval_s, self._stale_after)
+        self._wake.set()
 
     # -- control -------------------------------------------------------------------------------
     def pause(self) -> None:

@@ -50,13 +50,6 @@ class ViewsFailed(Message):
         self.error = error
 
 
-def _initial_interval_s(cockpit: Cockpit) -> float:
-    # The cockpit has a setter but no getter; read the poller's shortest source interval when there is one.
-    status = getattr(getattr(cockpit, "poller", None), "status", None) or {}
-    intervals = [s.interval_s for s in status.values() if getattr(s, "interval_s", None)]
-    return float(min(intervals)) if intervals else DEFAULT_INTERVAL_S
-
-
 class CockpitApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "aiops-tui"
@@ -72,7 +65,6 @@ class CockpitApp(App[int]):
         self._window = "1h"
         self._at: float | None = None
         self._paused = False
-        self._interval_s = _initial_interval_s(cockpit)
         self._error: str | None = None
         self._polling_error: str | None = None
         """Kept until restart: a poller that stopped does not come back by itself, unlike a failed query."""
@@ -98,6 +90,10 @@ class CockpitApp(App[int]):
                     yield pane
         yield self.status_bar
         yield self.footer
+
+    @property
+    def interval_s(self) -> float:
+        return getattr(self.cockpit, "interval_s", None) or DEFAULT_INTERVAL_S
 
     def on_mount(self) -> None:
         for notice in self._notices:
@@ -197,7 +193,7 @@ class CockpitApp(App[int]):
 
     def _update_status(self) -> None:
         self.status_bar.set_state(StatusState(
-            views=self._views, paused=self._paused, live_app=self.cockpit.live, interval_s=self._interval_s,
+            views=self._views, paused=self._paused, live_app=self.cockpit.live, interval_s=self.interval_s,
             window=self._window, error=self._error or self._polling_error,
         ))
 
@@ -230,8 +226,7 @@ class CockpitApp(App[int]):
 
     def _change_interval(self, delta_s: float) -> None:
         low, high = INTERVAL_RANGE_S
-        self._interval_s = min(high, max(low, self._interval_s + delta_s))
-        self.cockpit.set_interval(self._interval_s)
+        self.cockpit.set_interval(min(high, max(low, self.interval_s + delta_s)))
         self._update_status()
 
     def action_slower(self) -> None:
