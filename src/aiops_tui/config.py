@@ -223,9 +223,13 @@ def _text(node: Node, ctx: _Ctx) -> str:
 def _number(node: Node, ctx: _Ctx) -> float:
     if not (isinstance(node, ScalarNode) and node.tag in (_TAG + "int", _TAG + "float")):
         ctx.fail(node, f"expected a number, got {_describe(node)}")
-    value = float(ctx.loader.construct_object(node))
+    try:
+        value = float(ctx.loader.construct_object(node))
+    except OverflowError:  # an integer too long for a float
+        value = math.inf
     if not math.isfinite(value):
-        ctx.fail(node, f"expected a finite number, got {node.value}")
+        shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+        ctx.fail(node, f"expected a finite number, got {shown}")
     return value
 
 
@@ -268,6 +272,8 @@ def _duration(node: Node, ctx: _Ctx) -> float:
         ctx.fail(node, f"expected a duration like 15s or 5m, got {_describe(node)}")
     if seconds <= 0:
         ctx.fail(node, f"expected a duration above zero, got {node.value}")
+    if not math.isfinite(seconds):
+        ctx.fail(node, f"expected a finite duration, got {_quote(node.value)}")
     return seconds
 
 
@@ -275,7 +281,7 @@ def parse_duration(text: str, *, flag: str = "duration") -> float:
     """A duration given on the command line (`--since 30d`), in seconds; UserError when malformed."""
     if _DURATION.fullmatch(text) and not text.strip().startswith("-"):
         seconds = sum(float(n) * _UNIT_S[u] for n, u in _DURATION_PART.findall(text))
-        if seconds > 0:
+        if 0 < seconds < math.inf:
             return seconds
     try:
         seconds = float(text)
@@ -553,9 +559,17 @@ def _find(path: str | Path | None, env: Mapping[str, str], cwd: Path) -> tuple[P
     return None
 
 
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of a character index."""
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
 def _compose(ctx: _Ctx) -> Node | None:
     try:
         return ctx.loader.get_single_node()
+    except RecursionError:  # PyYAML composes nested collections recursively
+        mark = ctx.loader.get_mark()
+        raise ConfigError(ctx.file, "YAML syntax error: nested too deeply", mark.line + 1, mark.column + 1) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         detail = exc.problem or exc.context or "unreadable"
@@ -585,7 +599,11 @@ def load_config(
             raise ConfigError(shown, f"not UTF-8 text (bad byte at offset {exc.start})") from None
         except OSError as exc:
             raise ConfigError(shown, f"cannot read: {exc.strerror}") from None
-        ctx = _Ctx(shown, text, env, file.parent)
+        try:
+            ctx = _Ctx(shown, text, env, file.parent)
+        except yaml.reader.ReaderError as exc:  # a control character anywhere in the file
+            line, column = _position(text, exc.position)
+            raise ConfigError(shown, f"YAML syntax error: control character U+{exc.character:04X} is not allowed", line, column) from None
         root = _compose(ctx)
     try:
         values = _read_section(_ROOT, root, ctx, "", root)
