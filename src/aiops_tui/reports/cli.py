@@ -1,0 +1,139 @@
+"""`aiops-tui report` and `aiops-tui export`: open the history read-only, write the report to stdout
+(and nothing else there) or the snapshot to a new file; every problem is one UserError line."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from aiops_tui.errors import HistoryError, UserError
+
+REPORT_KINDS = ("cost", "golden", "breakers", "incident", "maturity")
+DEFAULT_SINCE = "30d"
+DEFAULT_EXPORT_SINCE = "7d"
+_HELD_BY = re.compile(r"another aiops-tui process \(PID (\w+)\)")
+
+
+def add_report_arguments(p: argparse.ArgumentParser) -> None:
+    """The `report` subcommand's arguments (the CLI may call this or spell them out)."""
+    p.add_argument("kind", choices=REPORT_KINDS, help="which report")
+    p.add_argument("id", nargs="?", help="incident id (report incident; without it, the list of incidents)")
+    p.add_argument("--since", default=DEFAULT_SINCE, metavar="DURATION", help="period before the newest sample (default 30d)")
+    p.add_argument("--format", "-f", default="table", choices=("table", "markdown", "csv", "json"))
+    p.add_argument("--file", metavar="HISTORY", help="history file (default: the config's history path)")
+    p.add_argument("--config", "-c", metavar="FILE", help="config file (default: see `aiops-tui locate`)")
+
+
+def add_export_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("out", metavar="OUT", help="new DuckDB file (or directory with --parquet) to write")
+    p.add_argument("--since", default=DEFAULT_EXPORT_SINCE, metavar="DURATION", help="period before the newest sample (default 7d)")
+    p.add_argument("--parquet", action="store_true", help="write one Parquet file per table into the directory OUT")
+    p.add_argument("--file", metavar="HISTORY", help="history file (default: the config's history path)")
+    p.add_argument("--config", "-c", metavar="FILE", help="config file (default: see `aiops-tui locate`)")
+
+
+def _history_path(args: argparse.Namespace, cfg) -> Path:
+    return Path(args.file).expanduser() if getattr(args, "file", None) else cfg.history_path
+
+
+def render_report(history, kind: str, *, since_s: float, fmt: str, incident_id: str | None = None,
+                  budget_usd: float = 0.0, lang: str = "en", label: str = "") -> str:
+    """The text of one report over an open history (the CLI and the tests call this)."""
+    from aiops_tui.reports import render as rnd
+    from aiops_tui.reports.span import report_span
+
+    if fmt not in rnd.FORMATS:
+        raise UserError(f"--format: {fmt!r} is not one of {', '.join(rnd.FORMATS)}")
+    if incident_id and kind != "incident":
+        raise UserError(f"report {kind} takes no ID (only `report incident ID` does)")
+    if kind == "maturity":
+        from aiops_tui.reports.maturity import render_latest
+
+        # The assessment is a document, not a table: plain text shows its Markdown.
+        return render_latest(history.cursor(), "markdown" if fmt == "table" else fmt, lang)
+    span = report_span(history, since_s, label=label)
+    con = history.cursor()
+    if kind == "cost":
+        from aiops_tui.reports import cost
+
+        report = cost.build(con, span, budget_usd=budget_usd)
+    elif kind == "golden":
+        from aiops_tui.reports import golden
+
+        report = golden.build(con, span)
+    elif kind == "breakers":
+        from aiops_tui.reports import breakers
+
+        report = breakers.build(history, span)
+    elif kind == "incident":
+        from aiops_tui.reports import incident
+
+        report = incident.build(history, incident_id, newest=span.newest)
+    else:
+        raise UserError(f"unknown report {kind!r}: choose one of {', '.join(REPORT_KINDS)}")
+    return rnd.render(report, fmt)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """`aiops-tui report KIND [ID] --since 30d --format table [--file HISTORY] [--config FILE]`."""
+    from aiops_tui.config import load_config, parse_duration
+    from aiops_tui.store.history import History
+
+    cfg = load_config(getattr(args, "config", None))
+    since_s = parse_duration(getattr(args, "since", None) or DEFAULT_SINCE, flag="--since")
+    path = _history_path(args, cfg)
+    with History.open(path, read_only=True) as history:
+        text = render_report(
+            history, args.kind, since_s=since_s, fmt=getattr(args, "format", None) or "table",
+            incident_id=getattr(args, "id", None), budget_usd=cfg.budget.monthly_usd, lang=cfg.lang, label=str(path),
+        )
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return 0
+
+
+def held_elsewhere(path: Path, exc: HistoryError) -> UserError | None:
+    """The export-specific line for a file another process is writing, or None for other errors."""
+    match = _HELD_BY.search(str(exc))
+    if not match:
+        return None
+    pid = match.group(1)
+    return UserError(
+        f"{path}: held by another process (PID {pid}{_command_of(pid)}), which alone can read it now; "
+        "export from that process: its command palette (ctrl+p) has \"Export snapshot\" — or stop it and run this again"
+    )
+
+
+def _command_of(pid: str) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    words = [w.decode(errors="replace") for w in raw.split(b"\0") if w]
+    if not words:
+        return ""
+    words[0] = Path(words[0]).name
+    command = " ".join(words)
+    return f": {command[:60]}{'…' if len(command) > 60 else ''}"
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """`aiops-tui export OUT [--since 7d] [--parquet] [--file HISTORY] [--config FILE]`; a summary on stderr."""
+    from aiops_tui.config import load_config, parse_duration
+    from aiops_tui.store.export import export_snapshot
+    from aiops_tui.store.history import History
+
+    cfg = load_config(getattr(args, "config", None))
+    since_s = parse_duration(getattr(args, "since", None) or DEFAULT_EXPORT_SINCE, flag="--since")
+    path = _history_path(args, cfg)
+    try:
+        history = History.open(path, read_only=True)
+    except HistoryError as exc:
+        raise held_elsewhere(path, exc) or exc from None
+    with history:
+        result = export_snapshot(history, args.out, since_s, parquet=bool(getattr(args, "parquet", False)))
+    total = sum(result.rows.values())
+    print(f"aiops-tui: wrote {result.path} ({total} rows, {result.rows.get('samples', 0)} samples)", file=sys.stderr)
+    return 0
