@@ -79,7 +79,7 @@ def explain(exc: BaseException, label: str, *, read_only: bool) -> str:
         return f"{label}: not a DuckDB file"
     if "no space left" in lowered:
         return f"{label}: disk full (no space left on device); free some space or move the history file"
-    if "permission denied" in lowered or "read-only file system" in lowered:
+    if "permission denied" in lowered or "read-only file system" in lowered or "operation not permitted" in lowered:
         verb = "read" if read_only else "write"
         return f"{label}: cannot {verb} it (permission denied); check the file and its directory"
     if "different configuration" in lowered:
