@@ -1,0 +1,121 @@
+"""The real cockpit: real history from the seeded sim (snapshots, frozen clock) and live polling of a
+real sim over loopback (pause, an outage turning a breaker row red)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+from rich.style import Style
+from textual.widgets import DataTable
+
+from aiops_tui.cockpit import Cockpit
+from aiops_tui.config import GatewayConfig
+from aiops_tui.demo import backfill
+from aiops_tui.recorder import Recorder
+from aiops_tui.signals.golden import Targets
+from aiops_tui.sim.model import GatewayModel
+from aiops_tui.sim.server import SimServer
+from aiops_tui.sources.gateway import GatewaySource
+from aiops_tui.store.history import History
+from ui.pilot_helpers import cockpit_app, press, settle
+
+NOW = 1_795_600_800.0  # 2026-11-25 10:00 UTC, frozen
+OUTAGE_AT = NOW - 1_500.0  # 25 minutes before now: the breaker opened, then recovered
+
+
+@pytest.fixture(scope="module")
+def seeded_history(tmp_path_factory):
+    """An hour of the seed-11 sim, with a two-minute gpt-4o outage in the middle, in a real file."""
+    path = tmp_path_factory.mktemp("seeded") / "history.duckdb"
+    model = GatewayModel(11, NOW - 3_600.0, budget_monthly_usd=15_000.0)
+    with History.open(path) as history:
+        backfill(history, model, NOW - 3_600.0, OUTAGE_AT)
+        model.inject("upstream_outage", "openai/gpt-4o", duration_s=120.0)
+        backfill(history, model, OUTAGE_AT, NOW)
+    return path
+
+
+def review_app(path):
+    history = History.open(path, read_only=True)
+    cockpit = Cockpit(history, environment="staging", targets=Targets(latency_p95_s=4.0), monthly_budget_usd=15_000.0, clock=lambda: NOW)
+    return cockpit_app(cockpit)
+
+
+def on_pane(key: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await press(pilot, key)
+    return run_before
+
+
+@pytest.mark.parametrize("key", ["1", "2", "3"])
+def test_pane_from_seeded_history_120x40(snap_compare, seeded_history, key):
+    assert snap_compare(review_app(seeded_history), terminal_size=(120, 40), run_before=on_pane(key))
+
+
+def test_golden_pane_from_seeded_history_80x24(snap_compare, seeded_history):
+    assert snap_compare(review_app(seeded_history), terminal_size=(80, 24), run_before=on_pane("1"))
+
+
+def test_the_outage_in_the_history_shows_as_flaps_of_that_upstream(seeded_history):
+    with History.open(seeded_history, read_only=True) as history:
+        views = Cockpit(history, clock=lambda: NOW).views()
+    row = next(r for r in views.breakers.rows if r.upstream == "openai/gpt-4o")
+    assert row.state == "closed" and row.flaps >= 1
+    assert [t.to_state for t in row.transitions][:1] == ["open"]
+    assert OUTAGE_AT <= row.transitions[0].ts <= OUTAGE_AT + 120
+
+
+async def wait_for(predicate, pilot, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.1)
+
+
+async def test_pause_stops_polling_and_an_outage_turns_the_breaker_row_red(tmp_path):
+    # Sim time runs 4x: its breaker needs a few failed calls, and night-time traffic is thin.
+    with SimServer(seed=5, speed=4.0) as sim:
+        history = History.open(tmp_path / "h.duckdb")
+        cfg = GatewayConfig("gw", f"{sim.url}/metrics", f"{sim.url}/status", "health_json", None, 0.5, 2.0)
+        recorder = Recorder(history, [GatewaySource(cfg, httpx.AsyncClient(follow_redirects=True, timeout=2.0))])
+        poller = recorder.poller
+        app = cockpit_app(Cockpit(history, poller=poller))
+
+        def stored() -> int:
+            return history.cursor().execute("SELECT count(*) FROM samples").fetchone()[0]
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(lambda: poller.cycles >= 3, pilot)
+            await pilot.press("p")
+            await pilot.pause(0.3)  # a cycle already in flight may still land
+            cycles, rows = poller.cycles, stored()
+            await pilot.pause(1.5)  # three intervals
+            assert (poller.cycles, stored()) == (cycles, rows)
+            assert "PAUSED" in str(app.status_bar.render())
+
+            await pilot.press("p")
+            await wait_for(lambda: poller.cycles > cycles, pilot)
+            assert stored() > rows
+
+            sim.inject("upstream_outage", "openai/gpt-4o", duration_s=120.0)
+            await press(pilot, "3")
+            table = app.query_one("#breakers-table", DataTable)
+
+            def state_cell():
+                try:
+                    return table.get_row("openai/gpt-4o")[0]  # the state column
+                except Exception:
+                    return None
+
+            await wait_for(lambda: state_cell() is not None and state_cell().plain == "● OPEN", pilot, timeout_s=40)
+            cell = state_cell()
+            assert cell.plain == "● OPEN"
+            colours = {Style.parse(str(span.style)).color for span in cell.spans if span.style}
+            assert {c.name if c.name.startswith("#") else c.triplet.hex for c in colours if c} == {
+                app.theme_variables["error"].lower()
+            }
+        history.close()
