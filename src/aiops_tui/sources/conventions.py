@@ -268,6 +268,10 @@ AIOPS_SIM = Profile(
         "fallback_ratio": _ratio(Selector("aiops_fallback_total", group_labels=("from",)), _SIM_REQUESTS, by=_SIM_MODEL),
         "saved_usd_per_h": _rate("aiops_cost_saved_usd_total", scale=3600.0, by=_SIM_MODEL),
         "budget_monthly_usd": Recipe("gauge", Selector("aiops_budget_monthly_usd"), group_labels=(), agg="max"),
+        # Calls per batch, for the batching savings lever.
+        "batch_size_avg": Recipe(
+            "ratio", Selector("aiops_batch_size_sum"), Selector("aiops_batch_size_count"), group_labels=(), fill_zero=False,
+        ),
         "input_tokens_per_s": _rate("aiops_tokens_total", Matcher("type", "=", "input"), by=_SIM_MODEL),
         "output_tokens_per_s": _rate("aiops_tokens_total", Matcher("type", "=", "output"), by=_SIM_MODEL),
         # AI output quality: validation after generation, the human-review queue, the audit log.
@@ -299,7 +303,7 @@ _SIGNAL_NOUNS = {
     "budget_monthly_usd": "budget", "input_tokens_per_s": "input tokens", "output_tokens_per_s": "output tokens",
     "validation_pass_ratio": "validation pass rate", "review_queue_depth": "review queue",
     "review_oldest_age_s": "oldest review item", "reviewed_per_h": "reviews", "review_capacity_per_h": "review capacity",
-    "audit_coverage_ratio": "audit coverage",
+    "audit_coverage_ratio": "audit coverage", "batch_size_avg": "batch size",
 }
 _SAMPLE_SUFFIXES = ("", "_total", "_count", "_sum", "_bucket")
 
