@@ -18,6 +18,7 @@ PANES = (
 
 _PANES_GROUP = Binding.Group("panes", compact=True)
 _INTERVAL_GROUP = Binding.Group("interval", compact=True)
+_ANSWER_GROUP = Binding.Group("answer", compact=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +71,9 @@ ACTIONS: tuple[CockpitAction, ...] = (
     CockpitAction("help", "question_mark", "?", "help for this pane", short="help"),
     CockpitAction("command_palette", "ctrl+p", "^p", "command palette", footer=False),
     CockpitAction("quit", "q", "q", "quit", short="quit"),
-    CockpitAction("answer('yes')", "y", "y", "answer yes (or confirm the suggestion)", pane="maturity", short="yes", on_pane=True),
-    CockpitAction("answer('no')", "n", "n", "answer no", pane="maturity", short="no", on_pane=True),
-    CockpitAction("answer('unknown')", "u", "u", "answer unknown (clears the answer)", pane="maturity", short="unknown", on_pane=True),
+    CockpitAction("answer('yes')", "y", "y", "answer yes (or confirm the suggestion)", pane="maturity", group=_ANSWER_GROUP, on_pane=True),
+    CockpitAction("answer('no')", "n", "n", "answer no", pane="maturity", group=_ANSWER_GROUP, on_pane=True),
+    CockpitAction("answer('unknown')", "u", "u", "answer unknown (clears the answer)", pane="maturity", group=_ANSWER_GROUP, on_pane=True),
     CockpitAction("confirm", "enter", "⏎", "accept the suggested answer", pane="maturity", footer=False, on_pane=True),
     CockpitAction("note", "e", "e", "write an evidence note for the question", pane="maturity", short="note", on_pane=True),
     CockpitAction("save", "s", "s", "save the assessment (kept in the history with its time)", pane="maturity", short="save", on_pane=True),
