@@ -238,10 +238,16 @@ def _plan(models: list[ModelParams], start_ts: float, step_s: float, steps: int,
     rng = random.Random(seed)
     plan = _Plan(start_ts, step_s, steps, models)
     days = steps * step_s / 86400.0
-    day_steps = 86400.0 / step_s
+    end_ts = start_ts + steps * step_s
 
     def at_day(day_fraction: float, hour: float) -> int:
-        return min(steps - 1, int(math.floor(days * day_fraction) * day_steps + hour * 3600 / step_s))
+        """The step at `hour` UTC of the day `day_fraction` of the way through the period."""
+        ts = math.floor((start_ts + day_fraction * (end_ts - start_ts)) / 86400) * 86400 + hour * 3600
+        while ts < start_ts:
+            ts += 86400
+        while ts > end_ts - 7200 and ts - 86400 >= start_ts:
+            ts -= 86400
+        return min(steps - 1, int((ts - start_ts) // step_s))
 
     plan.events.append(Event(plan.ts(0), "source", SOURCE, None, "up", {}))
     restart = at_day(0.55, 3.3)

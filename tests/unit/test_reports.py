@@ -1,0 +1,424 @@
+"""`aiops-tui report`: every report in every format carries the numbers plain SQL finds in the raw
+samples and events (queries written here, independent of the report code), and the cost report
+agrees with the Cost pane at the same instant."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from argparse import Namespace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from aiops_tui.cockpit import Cockpit
+from aiops_tui.errors import UserError
+from aiops_tui.model import Batch, Event, Sample, SeriesKey, make_labels
+from aiops_tui.reports import render as rnd
+from aiops_tui.reports.cli import render_report, run_report
+from aiops_tui.sim import history_gen
+from aiops_tui.store.history import History
+
+END_TS = 1_767_355_200.0
+"""2026-01-02T12:00:00Z; two days of history start 2025-12-31T12:00Z, so December and January both appear."""
+STEP_S = 60.0
+TWO_DAYS_S = 2 * 86400.0
+FORMATS = rnd.FORMATS
+# The demo's routing tiers (sim/spec.py), written out by hand as the oracle for "by tier".
+TIERS = {"gpt-4o": "tier_1", "claude-3-5-haiku": "tier_2", "gpt-4o-mini": "tier_2", "llama-3-8b-local": "tier_3"}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    path = tmp_path_factory.mktemp("reports") / "history.duckdb"
+    return history_gen.generate(path, days=2, step_s=STEP_S, seed=5, end_ts=END_TS)
+
+
+@pytest.fixture(scope="module")
+def history(generated):
+    with History.open(generated.path, read_only=True) as opened:
+        yield opened
+
+
+def q(history: History, sql: str, params=None):
+    return history.cursor().execute(sql, params or {}).fetchall()
+
+
+# -- reading the four formats back -------------------------------------------------------------------
+
+def parse(text: str, fmt: str) -> dict[str, list[dict]]:
+    """section -> rows as dicts: strings for table/markdown/csv, JSON values for json."""
+    if fmt == "json":
+        return json.loads(text)["sections"]
+    if fmt == "csv":
+        out: dict[str, list[dict]] = {}
+        for row in csv.DictReader(io.StringIO(text)):
+            out.setdefault(row.pop("section"), []).append(row)
+        return out
+    if fmt == "markdown":
+        return _parse_markdown(text)
+    return _parse_table(text)
+
+
+def _parse_table(text: str) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if i + 2 < len(lines) and re.fullmatch(r"[-  ]+", lines[i + 2] or "x") and line.endswith(":"):
+            dashes = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[i + 2])]
+            header = lines[i + 1]
+            names = [header[a:b + 1].strip() for a, b in dashes]
+            rows = []
+            for row in lines[i + 3:]:
+                if not row.strip():
+                    break
+                # The last column may be wider than its header underline only if it is left-aligned text.
+                cells = [row[a:(dashes[n + 1][0] if n + 1 < len(dashes) else None)].strip() for n, (a, _) in enumerate(dashes)]
+                rows.append(dict(zip(names, cells)))
+            out[line[:-1]] = rows
+    return out
+
+
+def _parse_markdown(text: str) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    section = None
+    names: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("## "):
+            section = re.sub(r"\\(.)", r"\1", line[3:])
+            out[section], names = [], []
+        elif line.startswith("|") and section is not None:
+            cells = [re.sub(r"\\(.)", r"\1", c.strip()) for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+            if not names:
+                names = cells
+            elif not set("".join(cells)) <= set("-:"):
+                out[section].append(dict(zip(names, cells)))
+    return out
+
+
+def assert_value(fmt: str, cell, expected, kind: str) -> None:
+    """`cell` as the format carries `expected` (a number, time or text computed by the test)."""
+    if kind == "bool":
+        assert cell == {"json": expected, "csv": str(expected)}.get(fmt, rnd.shown(expected, "text"))
+    elif fmt in ("table", "markdown"):
+        assert cell == rnd.shown(expected, kind)
+    elif expected is None:
+        assert cell in (None, "")
+    elif kind == "time":
+        assert cell == rnd.iso_utc(expected)
+    elif kind in ("usd", "ratio", "seconds", "rate", "number"):
+        assert float(cell) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    elif kind == "int":
+        assert int(cell) == expected
+    else:
+        assert cell == expected
+
+
+def report(history: History, kind: str, fmt: str, *, since_s: float = TWO_DAYS_S, **kwargs) -> dict[str, list[dict]]:
+    return parse(render_report(history, kind, since_s=since_s, fmt=fmt, **kwargs), fmt)
+
+
+def newest(history: History) -> float:
+    return q(history, "SELECT max(epoch(ts)) FROM samples")[0][0]
+
+
+# -- cost ----------------------------------------------------------------------------------------------
+
+def spend_by_day(history: History, since: float, until: float) -> list[tuple[date, str, str, float]]:
+    """(UTC day, model, team, USD): the reset-aware increase of LiteLLM's spend counter, each step
+    counted at its later sample, for samples in [since, until)."""
+    return q(history, """
+        WITH counter AS (
+            SELECT s.labels ->> 'model' AS model, s.labels ->> 'team' AS team, v.ts, v.value,
+                   lag(v.value) OVER (PARTITION BY v.series_id ORDER BY v.ts) AS prev
+            FROM samples v JOIN series s USING (series_id) WHERE s.name = 'litellm_spend_metric_total')
+        SELECT CAST(timezone('UTC', ts) AS DATE), model, team,
+               sum(CASE WHEN prev IS NULL THEN 0 WHEN value >= prev THEN value - prev ELSE value END)
+        FROM counter WHERE epoch(ts) >= $since AND epoch(ts) < $until GROUP BY ALL""", {"since": since, "until": until})
+
+
+def expected_spend(history: History, since: float, until: float) -> dict[tuple[str, str, str, str], float]:
+    out: dict[tuple[str, str, str, str], float] = {}
+    for day, model, team, usd in spend_by_day(history, since, until):
+        starts = {"day": day.isoformat(), "week": (day - timedelta(days=day.weekday())).isoformat(),
+                  "month": day.strftime("%Y-%m")}
+        for period, start in starts.items():
+            for by, name in (("total", "all"), ("model", model), ("tier", TIERS[model]), ("team", team)):
+                out[(period, start, by, name)] = out.get((period, start, by, name), 0.0) + usd
+    return out
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_cost_spend_rows_equal_sql_over_the_samples(history, fmt):
+    until = newest(history) + 0.001
+    expected = expected_spend(history, until - TWO_DAYS_S, until)
+    # Days 2025-12-31 (from 12:00), 2026-01-01, 2026-01-02 (to 11:59); one ISO week (Monday 2025-12-29);
+    # months 2025-12 and 2026-01: (3 + 1 + 2) periods x (1 total + 4 models + 3 tiers + 2 teams) = 60 rows.
+    assert len(expected) == 60
+    rows = report(history, "cost", fmt)["spend"]
+    got = {(r["period"], r["start"], r["by"], r["name"]): r["usd"] for r in rows}
+    assert set(got) == set(expected)
+    for key, usd in expected.items():
+        assert_value(fmt, got[key], usd, "usd")
+
+
+def test_cost_total_is_the_sum_of_models_and_of_tiers(history):
+    rows = report(history, "cost", "json")["spend"]
+    for period_start in {(r["period"], r["start"]) for r in rows}:
+        mine = [r for r in rows if (r["period"], r["start"]) == period_start]
+        total = next(r["usd"] for r in mine if r["by"] == "total")
+        for by in ("model", "tier", "team"):
+            assert sum(r["usd"] for r in mine if r["by"] == by) == pytest.approx(total, rel=1e-12)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_cost_months_match_the_cost_pane_and_the_samples(history, generated, fmt):
+    until = newest(history) + 0.001
+    views = Cockpit(history, monthly_budget_usd=20_000.0, clock=lambda: until).views(until)
+    months = {r["month"]: r for r in report(history, "cost", fmt, budget_usd=20_000.0)["months"]}
+    assert set(months) == {"2025-12", "2026-01"}
+    jan, dec = months["2026-01"], months["2025-12"]
+    jan_sql = sum(usd for day, *_, usd in spend_by_day(history, 1_767_225_600.0, until))  # from 2026-01-01T00:00Z
+    dec_sql = sum(usd for day, *_, usd in spend_by_day(history, 1_764_547_200.0, 1_767_225_600.0))  # 2025-12-01 .. 2026-01-01
+    assert views.cost.mtd_usd == pytest.approx(jan_sql, rel=1e-9)
+    assert_value(fmt, jan["spent_usd"], jan_sql, "usd")
+    assert_value(fmt, jan["projected_24h_usd"], views.cost.projected_24h_usd, "usd")
+    assert_value(fmt, jan["projected_7d_usd"], views.cost.projected_7d_usd, "usd")
+    assert_value(fmt, jan["projected_at"], newest(history) + 0.001, "time")
+    assert_value(fmt, jan["budget_usd"], 20_000.0, "usd")
+    assert_value(fmt, dec["spent_usd"], dec_sql, "usd")
+    # December is over; its mid-month (Dec 16 12:00) precedes the history, so no projection exists.
+    assert_value(fmt, dec["complete"], True, "bool")
+    assert_value(fmt, dec["covers_from"], generated.start_ts, "time")
+    assert_value(fmt, dec["projected_24h_usd"], None, "usd")
+    # The pane's daily bars this month are the report's January days.
+    days = {r["start"]: r["usd"] for r in report(history, "cost", fmt)["spend"] if r["period"] == "day" and r["by"] == "total"}
+    for day_start, usd in views.cost.daily_usd:
+        assert_value(fmt, days[rnd.iso_utc(day_start)[:10]], usd, "usd")
+
+
+def test_cost_budget_comes_from_the_config_else_from_the_gateway(history):
+    facts = json.loads(render_report(history, "cost", since_s=TWO_DAYS_S, fmt="json"))["facts"]
+    assert (facts["budget_monthly_usd"], facts["budget_from"]) == (15_000.0, "history")  # the generator's default
+    facts = json.loads(render_report(history, "cost", since_s=TWO_DAYS_S, fmt="json", budget_usd=9_000.0))["facts"]
+    assert (facts["budget_monthly_usd"], facts["budget_from"]) == (9_000.0, "config")
+
+
+# -- golden --------------------------------------------------------------------------------------------
+
+def golden_sql(history: History, since_floor: float, until: float, step_s: float):
+    """(signal, bucket start) -> (min, avg, max) of the total series, NaN (no traffic) skipped."""
+    rows = q(history, """
+        SELECT substr(s.name, 8), floor(epoch(v.ts) / $step) * $step, min(v.value), avg(v.value), max(v.value)
+        FROM samples v JOIN series s USING (series_id)
+        WHERE s.labels = '{}' AND s.name IN ('signal:requests_per_s', 'signal:error_ratio', 'signal:latency_p95_s')
+          AND isfinite(v.value) AND epoch(v.ts) >= $lo AND epoch(v.ts) < $hi
+        GROUP BY ALL""", {"step": step_s, "lo": since_floor, "hi": until})
+    return {(signal, bucket): stats for signal, bucket, *stats in rows}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("since_s, step_s", [(TWO_DAYS_S, 3600.0), (6 * 3600.0, 300.0)])
+def test_golden_buckets_equal_sql_over_the_samples(history, fmt, since_s, step_s):
+    until = newest(history) + 0.001
+    since_floor = (until - since_s) // step_s * step_s
+    expected = golden_sql(history, since_floor, until, step_s)
+    rows = report(history, "golden", fmt, since_s=since_s)["buckets"]
+    # Two days hourly: the file starts 2025-12-31T12:00Z and ends 2026-01-02T11:59Z: 48 buckets.
+    # Six hours from 05:59:00.001 (newest 11:59 minus 6 h), floored to 05:55, to 11:55: 73 buckets.
+    assert len(rows) == len({b for _, b in expected}) == (48 if step_s == 3600 else 73)
+    short = {"requests_per_s": ("rps", "rate", ""), "error_ratio": ("err", "ratio", ""), "latency_p95_s": ("p95", "seconds", "_s")}
+    for row in rows:
+        start = datetime.strptime(row["start"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+        for signal, (prefix, kind, unit) in short.items():
+            for stat, value in zip(("min", "avg", "max"), expected[(signal, start)]):
+                assert_value(fmt, row[f"{prefix}_{stat}{unit}"], value, kind)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_golden_summary_per_model_equals_sql(history, fmt):
+    until = newest(history) + 0.001
+    lo = (until - TWO_DAYS_S) // 3600 * 3600
+    expected = q(history, """
+        SELECT coalesce(s.labels ->> 'model', 'all'), substr(s.name, 8), min(v.value), avg(v.value), max(v.value), count(*)
+        FROM samples v JOIN series s USING (series_id)
+        WHERE s.name IN ('signal:requests_per_s', 'signal:error_ratio', 'signal:latency_p95_s')
+          AND isfinite(v.value) AND epoch(v.ts) >= $lo AND epoch(v.ts) < $hi GROUP BY ALL""", {"lo": lo, "hi": until})
+    rows = {(r["model"], r["signal"]): r for r in report(history, "golden", fmt)["summary"]}
+    assert len(rows) == len(expected) == 15  # (total + 4 models) x 3 signals
+    for model, signal, mn, avg, mx, count in expected:
+        row = rows[(model, signal)]
+        for stat, value in (("min", mn), ("avg", avg), ("max", mx)):
+            assert_value(fmt, row[stat], value, "number")
+        assert_value(fmt, row["samples"], count, "int")
+
+
+# -- breakers ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_breakers_flaps_and_time_open_equal_sql(history, fmt):
+    until = newest(history) + 0.001
+    since = until - 3 * 86400  # before the file starts: every breaker starts closed
+    flaps = dict(q(history, "SELECT subject, count(*) FILTER (WHERE to_state = 'open') FROM events WHERE kind = 'breaker' GROUP BY 1"))
+    transitions = dict(q(history, "SELECT subject, count(*) FROM events WHERE kind = 'breaker' GROUP BY 1"))
+    # Each breaker_state sample stands for the step after it: 60 s per sample in a state.
+    seconds = {(u, state): n * STEP_S for u, state, n in q(history, """
+        SELECT s.labels ->> 'upstream', v.value, count(*) FROM samples v JOIN series s USING (series_id)
+        WHERE s.name = 'signal:breaker_state' GROUP BY ALL""")}
+    rows = {r["upstream"]: r for r in report(history, "breakers", fmt, since_s=until - since)["summary"]}
+    assert set(rows) == {"openai/gpt-4o", "anthropic/claude-3-5-haiku", "openai/gpt-4o-mini", "local/llama-3-8b-local"}
+    assert sum(flaps.values()) >= 3  # the incident opened the breaker three times
+    for upstream, row in rows.items():
+        assert_value(fmt, row["flaps"], flaps.get(upstream, 0), "int")
+        assert_value(fmt, row["transitions"], transitions.get(upstream, 0), "int")
+        assert_value(fmt, row["open_s"], seconds.get((upstream, 2.0), 0.0), "seconds")
+        assert_value(fmt, row["half_open_s"], seconds.get((upstream, 1.0), 0.0), "seconds")
+        assert_value(fmt, row["state_at_end"], "closed", "text")
+    listed = report(history, "breakers", fmt, since_s=until - since)["transitions"]
+    events = q(history, "SELECT epoch(ts), subject, from_state, to_state FROM events WHERE kind = 'breaker' ORDER BY ts, rowid")
+    assert len(listed) == len(events)
+    for row, (ts, upstream, from_state, to_state) in zip(listed, events):
+        assert_value(fmt, row["time"], ts, "time")
+        assert (row["upstream"], row["from_state"], row["to_state"]) == (upstream, from_state, to_state)
+
+
+def test_breakers_carry_the_state_from_before_the_period(history, generated):
+    # Start the period inside the incident's first open stretch: the breaker was already open.
+    opened, _ = generated.incident_span
+    until = newest(history) + 0.001
+    rows = {r["upstream"]: r for r in report(history, "breakers", "json", since_s=until - (opened + 90))["summary"]}
+    victim = rows[generated.incident_upstream]
+    assert victim["state_at_start"] == "open"
+    # Open 14:02..14:07 (from 14:03:30 in the period), 14:08..14:13 and 14:14..14:24: 210 + 300 + 600 s.
+    assert victim["open_s"] == pytest.approx(1110.0)
+    assert victim["flaps"] == 2
+
+
+# -- incident ------------------------------------------------------------------------------------------
+
+def incident_sql(history: History, incident_id: str):
+    opened, closed = q(history, """SELECT min(epoch(ts)) FILTER (WHERE to_state = 'open'), max(epoch(ts)) FILTER (WHERE to_state = 'closed')
+                                   FROM events WHERE kind = 'incident' AND subject = $id""", {"id": incident_id})[0]
+    return q(history, """
+        SELECT epoch(ts), kind, subject FROM events
+        WHERE (kind = 'incident' AND subject = $id)
+           OR (kind = 'note' AND detail ->> 'incident' = $id)
+           OR (kind = 'runbook_step' AND (detail ->> 'incident' = $id
+                 OR (detail ->> 'incident' IS NULL AND epoch(ts) BETWEEN $lo AND $hi)))
+           OR (kind IN ('alert', 'breaker', 'source') AND epoch(ts) BETWEEN $lo AND $hi)
+        ORDER BY ts, rowid""", {"id": incident_id, "lo": opened, "hi": closed})
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_incident_timeline_equals_sql_over_the_events(history, generated, fmt):
+    expected = incident_sql(history, generated.incident_id)
+    # The breaker opening and its alert (at the incident's opening), the incident opened, 2 notes,
+    # 3 steps, 6 more breaker transitions, the alert resolved, the incident closed:
+    # 1 + 1 + 1 + 2 + 3 + 6 + 1 + 1 = 16 rows.
+    assert len(expected) == 16
+    rows = report(history, "incident", fmt, incident_id=generated.incident_id)["timeline"]
+    assert len(rows) == len(expected)
+    for row, (ts, kind, subject) in zip(rows, expected):
+        assert_value(fmt, row["time"], ts, "time")
+        assert (row["kind"], row["subject"]) == (kind, subject)
+    assert rows[-1]["change"] == "open → closed"
+
+
+def test_incident_markdown_is_a_post_mortem(history, generated):
+    text = render_report(history, "incident", since_s=TWO_DAYS_S, fmt="markdown", incident_id=generated.incident_id)
+    assert text.startswith(f"# Incident {generated.incident_id}: anthropic/claude-3-5-haiku circuit breaker open\n")
+    assert "- **opened\\_utc:** 2026-01-01T14:02:00Z" in text
+    assert "| +00:00:00 | incident |" in text
+
+
+def test_incident_without_id_lists_the_incidents(history, generated):
+    rows = report(history, "incident", "json")["incidents"]
+    assert rows == [{"incident": generated.incident_id, "opened": rnd.iso_utc(generated.incident_span[0]),
+                     "closed": rnd.iso_utc(generated.incident_span[1]), "severity": "critical",
+                     "title": "anthropic/claude-3-5-haiku circuit breaker open"}]
+
+
+def test_incident_rules_on_a_hand_built_history(tmp_path: Path):
+    """Reopened incident, another incident's note and step, an unattached tick, context outside the span."""
+    t = 1_767_225_600.0  # 2026-01-01T00:00Z
+    gw = SeriesKey("gw", "signal:requests_per_s", make_labels())
+
+    def ev(offset, kind, subject, frm=None, to=None, **detail):
+        return Event(t + offset, kind, subject, frm, to, detail)
+
+    events = [
+        ev(-60, "alert", "Early", "inactive", "firing"),                    # before: out
+        ev(0, "incident", "INC-A", None, "open", title="Checkout slow"),
+        ev(10, "note", "INC-A", incident="INC-A", text="looking"),
+        ev(20, "note", "INC-B", incident="INC-B", text="other incident"),   # out
+        ev(30, "runbook_step", "rb.md#0", None, "done", incident=None, runbook="rb.md", step=0, text="check"),
+        ev(40, "runbook_step", "rb.md#1", None, "done", incident="INC-B", runbook="rb.md", step=1, text="x"),  # out
+        ev(50, "incident", "INC-A", "open", "closed", title="Checkout slow"),
+        ev(70, "breaker", "up/a", "closed", "open", source="gw"),           # between close and reopen: out
+        ev(100, "incident", "INC-A", "closed", "open", title="Checkout slow"),
+        ev(110, "source", "gw", "up", "down", error="refused"),
+        ev(120, "incident", "INC-A", "open", "closed", title="Checkout slow"),
+        ev(130, "note", "INC-A", incident="INC-A", text="post-mortem note"),  # its own note, after: in
+    ]
+    with History.open(tmp_path / "h.duckdb") as h:
+        h.write_cycle([Batch("gw", t, [Sample(gw, t + 200, 1.0)], events)])
+        text = render_report(h, "incident", since_s=3600, fmt="json", incident_id="INC-A")
+    doc = json.loads(text)
+    got = [(r["offset"], r["kind"], r["detail"]) for r in doc["sections"]["timeline"]]
+    # Span: first opening (t) to the last closing (t + 120); the breaker at t + 70 falls inside it.
+    assert got == [
+        ("+00:00:00", "incident", "Checkout slow"), ("+00:00:10", "note", "looking"),
+        ("+00:00:30", "runbook_step", "check"), ("+00:00:50", "incident", "Checkout slow"),
+        ("+00:01:10", "breaker", "source gw"), ("+00:01:40", "incident", "Checkout slow"),
+        ("+00:01:50", "source", "refused"), ("+00:02:00", "incident", "Checkout slow"),
+        ("+00:02:10", "note", "post-mortem note"),
+    ]
+    assert doc["facts"]["duration_s"] == 120.0
+
+
+# -- maturity and the command line ---------------------------------------------------------------------
+
+def test_maturity_delegates_to_the_maturity_export(tmp_path: Path):
+    from aiops_tui.reports.maturity import render_latest
+    from aiops_tui.signals.maturity import Assessment, assessment_to_event
+
+    t = 1_767_225_600.0
+    with History.open(tmp_path / "m.duckdb") as h:
+        with pytest.raises(UserError, match="no maturity assessment"):
+            render_report(h, "maturity", since_s=86400, fmt="json")
+        h.write_events([assessment_to_event(Assessment(ts=t, answers={}))])
+        assert render_report(h, "maturity", since_s=86400, fmt="json") == render_latest(h.cursor(), "json")
+        assert render_report(h, "maturity", since_s=86400, fmt="table") == render_latest(h.cursor(), "markdown")
+        with pytest.raises(UserError, match="csv"):
+            render_report(h, "maturity", since_s=86400, fmt="csv")
+
+
+def test_run_report_writes_only_the_report_to_stdout(generated, history, capsys, tmp_path: Path):
+    args = Namespace(kind="breakers", id=None, file=str(generated.path), since="2d", format="csv",
+                     config=str(tmp_path / "none.yaml"))
+    (tmp_path / "none.yaml").write_text("budget:\n  monthly_usd: 1000\n")
+    assert run_report(args) == 0
+    captured = capsys.readouterr()
+    assert captured.out == render_report(history, "breakers", since_s=TWO_DAYS_S, fmt="csv")
+    assert captured.err == ""
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"format": "yaml"}, "--format"),
+    ({"kind": "cost", "id": "INC-1"}, "takes no ID"),
+    ({"kind": "incident", "id": "INC-none"}, "no incident 'INC-none'"),
+    ({"since": "soon"}, "--since"),
+    ({"file": "/nonexistent/h.duckdb"}, "no such history file"),
+])
+def test_run_report_errors_are_one_user_error_line(generated, tmp_path: Path, change, message):
+    config = tmp_path / "c.yaml"
+    config.write_text("environment: test\n")
+    args = Namespace(kind="golden", id=None, file=str(generated.path), since="1d", format="table", config=str(config))
+    for key, value in change.items():
+        setattr(args, key, value)
+    with pytest.raises(UserError, match=re.escape(message)) as caught:
+        run_report(args)
+    assert "\n" not in str(caught.value)
