@@ -75,7 +75,7 @@ ACTIONS: tuple[CockpitAction, ...] = (
     CockpitAction("answer('no')", "n", "n", "answer no", pane="maturity", group=_ANSWER_GROUP, on_pane=True),
     CockpitAction("answer('unknown')", "u", "u", "answer unknown (clears the answer)", pane="maturity", group=_ANSWER_GROUP, on_pane=True),
     CockpitAction("confirm", "enter", "⏎", "accept the suggested answer", pane="maturity", footer=False, on_pane=True),
-    CockpitAction("note", "e", "e", "write an evidence note for the question", pane="maturity", short="note", on_pane=True),
+    CockpitAction("note", "e", "e", "write an evidence note for the question", pane="maturity", footer=False, on_pane=True),
     CockpitAction("save", "s", "s", "save the assessment (kept in the history with its time)", pane="maturity", short="save", on_pane=True),
 )
 
