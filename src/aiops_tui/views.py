@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 from aiops_tui.signals import breakers as brk
 from aiops_tui.signals import cost as cst
-from aiops_tui.signals.golden import CHART_SIGNALS, CHART_WINDOWS_S, Targets, build_view
+from aiops_tui.signals.golden import CHART_SIGNALS, CHART_WINDOWS_S, build_view
+from aiops_tui.signals.quality import quality_readings
+from aiops_tui.signals.savings import inputs_from_signals, monthly_run_rate_usd, savings_levers
 from aiops_tui.sources.conventions import describe_source, detect_profiles
 from aiops_tui.store import timeseries as ts_sql
 
@@ -45,8 +47,9 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str) -> "Views":
     source = pick_source(ts_sql.signal_sources(con, at, LOOKBACK_S), prefer_prometheus=not direct)
 
     profiles = _profiles(con, cockpit, source)
-    golden = _golden(con, source, at, window, cockpit.targets, profiles)
-    cost = _cost(con, source, at, cockpit.monthly_budget_usd, profiles)
+    latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
+    golden = _golden(con, source, at, window, cockpit, profiles, latest)
+    cost = _cost(con, source, at, cockpit, profiles, latest)
     breakers = _breakers(con, source, at, cockpit.history)
     notes = [n for n in (golden.basis, cost.basis) if n]
     return Views(
@@ -91,12 +94,12 @@ def _basis(signals: tuple[str, ...], profiles: list[str]) -> str:
     return " · ".join(n for n in notes if not n.endswith("no source"))
 
 
-def _golden(con, source: str, at: float, window: str, targets: Targets, profiles: list[str]):
-    latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
+def _golden(con, source: str, at: float, window: str, cockpit: "Cockpit", profiles: list[str], latest):
     span = CHART_WINDOWS_S.get(window, 3600.0)
     charts = {s: ts_sql.signal_series(con, source, s, at - span, at) for s in CHART_SIGNALS} if source else {}
     basis = _basis(("latency_p95_s", "requests_per_s", "error_ratio"), profiles)
-    return build_view(at, source, latest, targets, charts, window, basis)
+    quality = quality_readings(latest, cockpit.quality_targets)
+    return build_view(at, source, latest, cockpit.targets, charts, window, basis, quality if quality.present else None)
 
 
 def _average_rate(series: list[tuple[float, float]]) -> float | None:
@@ -104,9 +107,9 @@ def _average_rate(series: list[tuple[float, float]]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _cost(con, source: str, at: float, budget_usd: float, profiles: list[str]) -> cst.CostView:
+def _cost(con, source: str, at: float, cockpit: "Cockpit", profiles: list[str], latest) -> cst.CostView:
+    budget_usd = cockpit.monthly_budget_usd
     month_start, _ = cst.month_bounds(at)
-    latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
     rate = latest.get(("spend_usd_per_h", ""))
     rates = {
         label: _average_rate(ts_sql.signal_series(con, source, "spend_usd_per_h", at - window_s, at, points=60))
@@ -122,28 +125,30 @@ def _cost(con, source: str, at: float, budget_usd: float, profiles: list[str]) -
     for series_id, usd in mtd.items():
         labels = counters[series_id]
         by_model_mtd[labels["model"]] = by_model_mtd.get(labels["model"], 0.0) + usd
-        tier = labels.get("tier", "")
+        tier = labels.get("tier") or getattr(cockpit.prices.get(labels["model"]), "tier", "")
         if tier:
             by_tier_mtd[tier] = by_tier_mtd.get(tier, 0.0) + usd
     mtd_usd = sum(mtd.values())
-    covers_from = _first_sample_ts(con, counters, month_start, at)
+    covers_from = ts_sql.first_sample_ts(con, counters, month_start, at)
 
     by_model = sorted(
         (cst.SpendRow(model, latest.get(("spend_usd_per_h", model), 0.0) or 0.0, usd) for model, usd in by_model_mtd.items()),
         key=lambda r: -r.usd_per_h,
     )
-    tier_rates = ts_sql.latest_signals(con, source, at, LOOKBACK_S, by="tier") if source else {}
+    tier_rates: dict[str, float] = {}
+    for (signal, model), value in latest.items():
+        tier = getattr(cockpit.prices.get(model), "tier", "") if model else ""
+        if signal == "spend_usd_per_h" and tier and not math.isnan(value):
+            tier_rates[tier] = tier_rates.get(tier, 0.0) + value
     by_tier = sorted(
-        (cst.SpendRow(tier, tier_rates.get(("spend_usd_per_h", tier), 0.0) or 0.0, usd) for tier, usd in by_tier_mtd.items()),
+        (cst.SpendRow(tier, tier_rates.get(tier, 0.0), by_tier_mtd.get(tier, 0.0)) for tier in set(by_tier_mtd) | set(tier_rates)),
         key=lambda r: r.name,
     )
-    daily = []
-    day = month_start
-    while day < at:
-        spent = sum(ts_sql.counter_increase(con, counters, day, min(day + 86400, at)).values())
-        daily.append((day, spent))
-        day += 86400
+    daily = ts_sql.daily_increase(con, counters, month_start, at)
     savings_rate = latest.get(("saved_usd_per_h", ""))
+    savings = inputs_from_signals(
+        latest, cockpit.prices, cst.hours_in_month(at), cache_hit_target_ratio=cockpit.targets.cache_hit_ratio,
+    )
     return cst.CostView(
         at=at,
         source=source,
@@ -160,18 +165,9 @@ def _cost(con, source: str, at: float, budget_usd: float, profiles: list[str]) -
         cache_savings_mtd_usd=None,
         daily_usd=daily,
         basis=_basis(("spend_usd_per_h",), profiles),
+        run_rate_monthly_usd=monthly_run_rate_usd(savings),
+        levers=savings_levers(savings),
     )
-
-
-def _first_sample_ts(con, counters, since: float, until: float) -> float | None:
-    if not counters:
-        return None
-    row = con.execute(
-        "SELECT min(epoch_us(ts)) FROM samples WHERE list_contains($ids, series_id) "
-        "AND ts >= make_timestamptz($lo) AND ts <= make_timestamptz($hi)",
-        {"ids": list(counters), "lo": int(since * 1e6), "hi": int(until * 1e6)},
-    ).fetchone()
-    return row[0] / 1e6 if row and row[0] is not None else None
 
 
 def _breakers(con, source: str, at: float, history) -> brk.BreakersView:
@@ -186,9 +182,7 @@ def _breakers(con, source: str, at: float, history) -> brk.BreakersView:
     events = history.events(at - 30 * 86400, at, kinds=["breaker"])
     # Prometheus and a gateway may both report one breaker: keep the transitions of the source shown.
     transitions = brk.transitions_by_upstream(e for e in events if e.detail.get("source", breaker_source) == breaker_source)
-    error_series = {
-        upstream: ts_sql.signal_series(con, breaker_source, "breaker_failure_rate", at - window_s, at,
-                                       label="upstream", value=upstream, points=60)
-        for upstream in states
-    } if source else {}
+    error_series = ts_sql.signal_series_by(
+        con, breaker_source, "breaker_failure_rate", at - window_s, at, label="upstream", values=states, points=60,
+    ) if source else {}
     return brk.BreakersView(at, source, brk.build_rows(states, transitions, error_series), window_s)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 US = 1_000_000
 MINUTE_S = 60.0
 HOUR_S = 3600.0
+DAY_S = 86400.0
 
 COST_COUNTERS = (
     ("litellm_spend_metric_total", "model"),
@@ -105,6 +106,32 @@ def signal_series(
     return [(b / US, val) for b, val in rows]
 
 
+def signal_series_by(
+    con: "duckdb.DuckDBPyConnection", source: str, signal: str, since: float, until: float, *,
+    label: str, values: Iterable[str], points: int = 240,
+) -> dict[str, list[tuple[float, float]]]:
+    """`signal_series` for each of `values` of `label`, in one query (one per value cost 10x more)."""
+    wanted = list(values)
+    out: dict[str, list[tuple[float, float]]] = {value: [] for value in wanted}
+    if not wanted:
+        return out
+    step_us = max(US, _us((until - since) / points))
+    rows = con.execute(
+        """
+        SELECT coalesce(s.labels ->> $label, '') AS g, epoch_us(v.ts) // $step * $step AS b, avg(v.value)
+        FROM samples v JOIN series s USING (series_id)
+        WHERE s.source = $source AND s.name = $name AND list_contains($values, coalesce(s.labels ->> $label, ''))
+          AND v.ts >= make_timestamptz($lo) AND v.ts <= make_timestamptz($hi) AND isfinite(v.value)
+        GROUP BY 1, 2 ORDER BY 1, 2
+        """,
+        {"source": source, "name": f"signal:{signal}", "label": label, "values": wanted,
+         "lo": _us(since), "hi": _us(until), "step": step_us},
+    ).fetchall()
+    for group, bucket, value in rows:
+        out[group].append((bucket / US, value))
+    return out
+
+
 def cost_series(con: "duckdb.DuckDBPyConnection", source: str) -> dict[int, dict[str, str]]:
     """series_id -> its labels, for the one cost counter `source` exposes (first in COST_COUNTERS)."""
     import json
@@ -130,6 +157,36 @@ def cost_series(con: "duckdb.DuckDBPyConnection", source: str) -> dict[int, dict
                 out[series_id] = labels
             return out
     return {}
+
+
+def first_sample_ts(
+    con: "duckdb.DuckDBPyConnection", series_ids: Iterable[int], since: float, until: float,
+) -> float | None:
+    """The time of the first raw sample of any of `series_ids` in [since, until], or None.
+
+    The 1 h rollup says which hour the first sample is in, so the raw scan covers two hours instead
+    of the whole span (on a month of 1,000 series that is 3 ms instead of 225 ms); an answer the
+    hint cannot give (raw samples purged, or not rolled up yet) comes from the full scan.
+    """
+    ids = list(series_ids)
+    if not ids or until < since:
+        return None
+    sql = (
+        "SELECT min(epoch_us(ts)) FROM samples WHERE list_contains($ids, series_id) "
+        "AND ts >= make_timestamptz($lo) AND ts <= make_timestamptz($hi)"
+    )
+    hour = con.execute(
+        "SELECT min(epoch_us(bucket)) FROM samples_1h WHERE list_contains($ids, series_id) "
+        "AND bucket >= make_timestamptz($lo) AND bucket <= make_timestamptz($hi)",
+        {"ids": ids, "lo": _us(math.floor(since / HOUR_S) * HOUR_S), "hi": _us(until)},
+    ).fetchone()[0]
+    if hour is not None:
+        # Any sample found in a prefix of [since, until] is the first one of the whole span.
+        row = con.execute(sql, {"ids": ids, "lo": _us(since), "hi": min(_us(until), hour + 2 * _us(HOUR_S))}).fetchone()
+        if row[0] is not None:
+            return row[0] / US
+    row = con.execute(sql, {"ids": ids, "lo": _us(since), "hi": _us(until)}).fetchone()
+    return row[0] / US if row[0] is not None else None
 
 
 def _watermark(con: "duckdb.DuckDBPyConnection", resolution: str) -> float:
@@ -165,6 +222,45 @@ def counter_increase(
         else:
             _add(totals, _raw_increase(con, ids, lo, hi))
     return totals
+
+
+def daily_increase(
+    con: "duckdb.DuckDBPyConnection", series_ids: Iterable[int], since: float, until: float,
+) -> list[tuple[float, float]]:
+    """(day start, increase of all the counters together) for each day from `since` (a UTC midnight) to `until`.
+
+    Days the 1 h rollup covers completely come from one grouped query; the rest (today) from
+    `counter_increase`. On a month of 1,000 series that is 5 ms instead of 24 calls and 90 ms.
+    """
+    ids = list(series_ids)
+    days = []
+    day = since
+    while day < until:
+        days.append(day)
+        day += DAY_S
+    if not ids:
+        return [(d, 0.0) for d in days]
+    rolled_until = min(_watermark(con, "1h"), until)
+    complete = [d for d in days if d + DAY_S <= rolled_until]
+    totals: dict[float, float] = {}
+    if complete:
+        rows = con.execute(
+            """
+            SELECT (epoch_us(bucket) - $lo) // $day_us, sum(increase) FROM samples_1h
+            WHERE list_contains($ids, series_id)
+              AND bucket >= make_timestamptz($lo) AND bucket < make_timestamptz($hi)
+            GROUP BY 1
+            """,
+            {"ids": ids, "lo": _us(complete[0]), "hi": _us(complete[-1] + DAY_S), "day_us": _us(DAY_S)},
+        ).fetchall()
+        totals = {complete[0] + index * DAY_S: usd for index, usd in rows}
+    out = []
+    for d in days:
+        if d + DAY_S <= rolled_until:
+            out.append((d, totals.get(d, 0.0)))
+        else:
+            out.append((d, sum(counter_increase(con, ids, d, min(d + DAY_S, until)).values())))
+    return out
 
 
 def _add(totals: dict[int, float], part: Mapping[int, float]) -> None:
