@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,8 +17,10 @@ from aiops_tui.model import Alert
 from aiops_tui.signals.breakers import BreakersView
 from aiops_tui.signals.cost import CostView
 from aiops_tui.signals.golden import GoldenView, Targets
+from aiops_tui.signals.quality import QualityTargets
 
 if TYPE_CHECKING:
+    from aiops_tui.sim.pricing import ModelPrice
     from aiops_tui.sources.poller import Poller
 
 
@@ -57,6 +59,7 @@ class Cockpit:
         self, history, *, environment: str = "local", targets: Targets | None = None, monthly_budget_usd: float = 0.0,
         poller: "Poller | None" = None, clock: Callable[[], float] = time.time,
         prepare: Callable[[], None] | None = None, runbook_dirs: Sequence[Path] = (),
+        quality_targets: QualityTargets | None = None, prices: Mapping[str, ModelPrice] | None = None,
     ) -> None:
         self.history = history
         self.environment = environment
@@ -65,6 +68,9 @@ class Cockpit:
         self.poller = poller
         self.clock = clock
         self.runbook_dirs = list(runbook_dirs)
+        self.quality_targets = quality_targets or QualityTargets()
+        self.prices = dict(prices or {})
+        """Model -> token prices and tier (pricing.yaml): tiers for the cost pane, prices for the levers."""
         self._prepare = prepare
 
     @property

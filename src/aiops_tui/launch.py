@@ -15,6 +15,8 @@ from aiops_tui.errors import UserError
 def _cockpit_for(cfg, history, recorder=None, clock=time.time, prepare=None):
     from aiops_tui.cockpit import Cockpit
     from aiops_tui.signals.golden import Targets
+    from aiops_tui.signals.quality import QualityTargets
+    from aiops_tui.sim.pricing import load_pricing
 
     return Cockpit(
         history,
@@ -25,6 +27,8 @@ def _cockpit_for(cfg, history, recorder=None, clock=time.time, prepare=None):
         clock=clock,
         prepare=prepare,
         runbook_dirs=cfg.runbooks.dirs,
+        quality_targets=QualityTargets.from_config(cfg.targets),
+        prices=load_pricing(cfg.pricing_path),
     )
 
 
@@ -51,7 +55,19 @@ def run_live(args: argparse.Namespace) -> int:
         raise UserError(f"{cfg.source}: no sources configured (add `prometheus:` or `gateways:`; try `aiops-tui demo`)")
     with History.open(cfg.history_path) as history:
         recorder = Recorder(history, sources, retention=_retention(cfg), stale_after=cfg.stale_after)
+        _add_local_alerts(cfg, history, recorder)
         return _run_app(_cockpit_for(cfg, history, recorder), args, cfg)
+
+
+def _add_local_alerts(cfg, history, recorder) -> None:
+    """Without Prometheus, the shipped alert rules are evaluated locally over the gateways' signals.
+
+    Never beside a Prometheus source: one alert list fed by two sources would flap.
+    """
+    if cfg.prometheus is None:
+        from aiops_tui.sources.local_alerts import LocalAlertSource
+
+        recorder.poller.add_source(LocalAlertSource(history, monthly_budget_usd=cfg.budget.monthly_usd, interval_s=cfg.interval_s))
 
 
 def run_review(args: argparse.Namespace) -> int:
@@ -80,6 +96,7 @@ def run_record(args: argparse.Namespace) -> int:
     duration_s = parse_duration(args.duration) if args.duration else None
     with History.open(cfg.history_path) as history:
         recorder = Recorder(history, sources, retention=_retention(cfg), stale_after=cfg.stale_after)
+        _add_local_alerts(cfg, history, recorder)
         print(f"aiops-tui: recording {len(sources)} source(s) into {cfg.history_path}", file=sys.stderr)
         asyncio.run(_record(recorder, duration_s))
         print(f"aiops-tui: {recorder.poller.cycles} cycles, {recorder.rows_written} rows written", file=sys.stderr)
@@ -120,10 +137,11 @@ def run_demo(args: argparse.Namespace) -> int:
     from aiops_tui.recorder import Recorder
     from aiops_tui.sim.model import GatewayModel
     from aiops_tui.sim.server import SimServer
-    from aiops_tui.sources.gateway import GatewaySource
-    from aiops_tui.store.history import History
-
     import httpx
+
+    from aiops_tui.sources.gateway import GatewaySource
+    from aiops_tui.sources.local_alerts import LocalAlertSource
+    from aiops_tui.store.history import History
 
     cfg = load_config(demo_config_path())
     backfill_s = parse_duration(args.backfill, flag="--backfill")
@@ -145,6 +163,11 @@ def run_demo(args: argparse.Namespace) -> int:
             server.start()
             gateway = GatewayConfig(DEMO_SOURCE, f"{server.url}/metrics", f"{server.url}/status", "health_json", None, 5.0, 3.0)
             recorder.poller.add_source(GatewaySource(gateway, httpx.AsyncClient(follow_redirects=True, timeout=3.0)))
+            # No Prometheus in the demo: the shipped alert rules are evaluated against the history instead.
+            recorder.poller.add_source(LocalAlertSource(
+                history, source=DEMO_SOURCE, monthly_budget_usd=cfg.budget.monthly_usd,
+                instances={DEMO_SOURCE: f"127.0.0.1:{server.port}"}, interval_s=5.0,
+            ))
 
         try:
             code = _run_app(_cockpit_for(cfg, history, recorder, prepare=prepare), args, cfg)

@@ -10,6 +10,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aiops_tui.signals.savings import Lever
 
 BURN_WINDOWS = (("5m", 300.0, 14.4), ("1h", 3600.0, 14.4), ("6h", 21600.0, 6.0), ("3d", 259200.0, None))
 """(label, seconds, page threshold): 14.4x over 1 h and 5 m, 6x over 6 h (and 30 m), as the SRE workbook pairs them."""
@@ -100,6 +104,9 @@ class CostView:
     priced_from_tokens: bool = False
     basis: str = ""
     """Which metric the spend comes from, e.g. "cost from litellm_spend_metric_total"."""
+    run_rate_monthly_usd: float | None = None
+    """The current spend rate over a whole month: what each savings lever is measured against."""
+    levers: Sequence["Lever"] = ()
 
     @property
     def budget_used_ratio(self) -> float | None:

@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from aiops_tui.signals.quality import QualityRow
 from aiops_tui.signals.readings import NO_DATA, NO_TRAFFIC, Reading, judge
 
 TILE_SIGNALS = (
@@ -54,6 +55,8 @@ class GoldenView:
     window: str = "1h"
     basis: str = ""
     """Which metrics feed the pane, e.g. "latency from litellm_request_total_latency_metric_bucket"."""
+    quality: "QualityRow | None" = None
+    """The AI-quality row (validation, human review, audit); None when no source reports it."""
 
     @property
     def direct(self) -> bool:
@@ -87,6 +90,7 @@ def build_view(
     charts: Mapping[str, Sequence[tuple[float, float]]] | None = None,
     window: str = "1h",
     basis: str = "",
+    quality: QualityRow | None = None,
 ) -> GoldenView:
     """`latest` maps (signal, model) -> value, model "" for the total across models."""
     traffic = latest.get(("requests_per_s", ""))
@@ -105,4 +109,4 @@ def build_view(
             )
         )
     rows.sort(key=lambda r: -(r.requests_per_s.value or 0.0))
-    return GoldenView(at, source, tiles, rows, dict(charts or {}), window, basis)
+    return GoldenView(at, source, tiles, rows, dict(charts or {}), window, basis, quality)

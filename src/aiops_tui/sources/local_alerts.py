@@ -95,6 +95,8 @@ def read_down_since(con: "duckdb.DuckDBPyConnection", at: float, *, exclude: Ite
 class LocalAlertSource:
     """The alert rules evaluated over the history every `interval_s`; `poll()` reads it in a thread."""
 
+    kind = "rules"
+
     def __init__(
         self,
         history: "History",

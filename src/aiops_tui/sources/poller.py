@@ -91,7 +91,7 @@ class Poller:
     def add_source(self, source: Source) -> None:
         """Start polling one more source (the demo adds its gateway once the sim is serving)."""
         self.sources.append(source)
-        kind = "prometheus" if source.name == "prometheus" else "gateway"
+        kind = getattr(source, "kind", None) or ("prometheus" if source.name == "prometheus" else "gateway")
         self.status[source.name] = SourceStatus(source.name, kind, source.interval_s, self._stale_after)
         self._wake.set()
 
