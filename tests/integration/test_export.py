@@ -224,3 +224,20 @@ def test_cli_export_writes_the_snapshot(tmp_path: Path, capsys):
     assert captured.out == ""  # stdout belongs to reports
     assert "25 samples" in captured.err  # newest T0 + 71 h; one day back: hours 47..71
     assert (tmp_path / "pq" / "samples.parquet").exists()
+
+
+def test_cli_report_of_a_held_file_points_at_the_snapshot(tmp_path: Path):
+    from aiops_tui.reports.cli import run_report
+
+    path = tmp_path / "h.duckdb"
+    write_days(path, 1)
+    holder = hold_open(path)
+    try:
+        args = Namespace(kind="cost", id=None, file=str(path), since="30d", format="table", config=empty_config(tmp_path))
+        with pytest.raises(UserError) as caught:
+            run_report(args)
+    finally:
+        release(holder)
+    message = str(caught.value)
+    assert f"PID {holder.pid}" in message and '"Export snapshot"' in message
+    assert "aiops-tui report cost --file SNAPSHOT" in message

@@ -84,7 +84,11 @@ def run_report(args: argparse.Namespace) -> int:
     cfg = load_config(getattr(args, "config", None))
     since_s = parse_duration(getattr(args, "since", None) or DEFAULT_SINCE, flag="--since")
     path = _history_path(args, cfg)
-    with History.open(path, read_only=True) as history:
+    try:
+        history = History.open(path, read_only=True)
+    except HistoryError as exc:
+        raise held_elsewhere(path, exc, f", then `aiops-tui report {args.kind} --file SNAPSHOT`") or exc from None
+    with history:
         text = render_report(
             history, args.kind, since_s=since_s, fmt=getattr(args, "format", None) or "table",
             incident_id=getattr(args, "id", None), budget_usd=cfg.budget.monthly_usd, lang=cfg.lang, label=str(path),
@@ -94,15 +98,17 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def held_elsewhere(path: Path, exc: HistoryError) -> UserError | None:
-    """The export-specific line for a file another process is writing, or None for other errors."""
+def held_elsewhere(path: Path, exc: HistoryError, then: str = "") -> UserError | None:
+    """One line for a file another process is writing (who, and the palette's "Export snapshot"),
+    or None for any other open error."""
     match = _HELD_BY.search(str(exc))
     if not match:
         return None
     pid = match.group(1)
     return UserError(
         f"{path}: held by another process (PID {pid}{_command_of(pid)}), which alone can read it now; "
-        "export from that process: its command palette (ctrl+p) has \"Export snapshot\" — or stop it and run this again"
+        f"export from that process: its command palette (ctrl+p) has \"Export snapshot\"{then} — "
+        "or stop it and run this again"
     )
 
 
