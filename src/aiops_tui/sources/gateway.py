@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -96,7 +97,10 @@ def _timestamp(value: Any) -> float | None:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # a JSON integer too long for a float
+        return math.inf if value > 0 else -math.inf
 
 
 def parse_readiness_json(doc: Any, *, source: str, ts: float) -> list[Sample]:

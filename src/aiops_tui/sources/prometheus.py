@@ -48,9 +48,10 @@ def vector_samples(signal: str, result: Any, *, ts: float) -> list[Sample]:
             raise SourceError(f"query for {signal}: labels are not an object")
         try:
             value = float(item["value"][1])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise SourceError(f"query for {signal}: value {str(item['value'][1])[:30]!r} is not a number") from None
-        labels = make_labels({k: v for k, v in metric.items() if k != "__name__"})
+        # Label values are strings in every real answer; anything else is made one, never kept as a list.
+        labels = make_labels({k: str(v) for k, v in metric.items() if k != "__name__"})
         out.append(Sample(SeriesKey(SOURCE_NAME, f"signal:{signal}", labels), ts, value))
     return out
 
