@@ -422,3 +422,18 @@ def test_run_report_errors_are_one_user_error_line(generated, tmp_path: Path, ch
     with pytest.raises(UserError, match=re.escape(message)) as caught:
         run_report(args)
     assert "\n" not in str(caught.value)
+
+
+def test_cost_tiers_for_counters_without_a_tier_label_come_from_pricing(tmp_path: Path):
+    t = 1_767_225_600.0  # 2026-01-01T00:00Z
+    samples = []
+    for model, usd_per_min in (("gpt-4o", 1.0), ("mystery", 0.5)):
+        key = SeriesKey("gw", "litellm_spend_metric_total", make_labels(model=model, team="search"))
+        samples += [Sample(key, t + 60.0 * m, usd_per_min * m) for m in range(61)]
+    with History.open(tmp_path / "h.duckdb") as h:
+        h.write_cycle([Batch("gw", t, samples)])
+        h.rollup(t + 3600)
+        doc = json.loads(render_report(h, "cost", since_s=7200, fmt="json", tiers={"gpt-4o": "tier_1"}))
+    tiers = {r["name"]: r["usd"] for r in doc["sections"]["spend"] if r["period"] == "day" and r["by"] == "tier"}
+    # 60 one-minute steps: gpt-4o 60 x $1.00, the unpriced model 60 x $0.50.
+    assert tiers == {"tier_1": pytest.approx(60.0), "unknown": pytest.approx(30.0)}

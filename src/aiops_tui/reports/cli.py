@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from aiops_tui.errors import HistoryError, UserError
@@ -39,8 +40,11 @@ def _history_path(args: argparse.Namespace, cfg) -> Path:
 
 
 def render_report(history, kind: str, *, since_s: float, fmt: str, incident_id: str | None = None,
-                  budget_usd: float = 0.0, lang: str = "en", label: str = "") -> str:
-    """The text of one report over an open history (the CLI and the tests call this)."""
+                  budget_usd: float = 0.0, tiers: Mapping[str, str] | None = None, lang: str = "en",
+                  label: str = "") -> str:
+    """The text of one report over an open history (the CLI and the tests call this).
+
+    `tiers`: model -> tier for counters without a tier label (pricing.yaml, as the Cost pane uses)."""
     from aiops_tui.reports import render as rnd
     from aiops_tui.reports.span import report_span
 
@@ -58,7 +62,7 @@ def render_report(history, kind: str, *, since_s: float, fmt: str, incident_id: 
     if kind == "cost":
         from aiops_tui.reports import cost
 
-        report = cost.build(con, span, budget_usd=budget_usd)
+        report = cost.build(con, span, budget_usd=budget_usd, tiers=tiers)
     elif kind == "golden":
         from aiops_tui.reports import golden
 
@@ -79,6 +83,7 @@ def render_report(history, kind: str, *, since_s: float, fmt: str, incident_id: 
 def run_report(args: argparse.Namespace) -> int:
     """`aiops-tui report KIND [ID] --since 30d --format table [--file HISTORY] [--config FILE]`."""
     from aiops_tui.config import load_config, parse_duration
+    from aiops_tui.sim.pricing import load_tiers
     from aiops_tui.store.history import History
 
     cfg = load_config(getattr(args, "config", None))
@@ -91,7 +96,8 @@ def run_report(args: argparse.Namespace) -> int:
     with history:
         text = render_report(
             history, args.kind, since_s=since_s, fmt=getattr(args, "format", None) or "table",
-            incident_id=getattr(args, "id", None), budget_usd=cfg.budget.monthly_usd, lang=cfg.lang, label=str(path),
+            incident_id=getattr(args, "id", None), budget_usd=cfg.budget.monthly_usd,
+            tiers=load_tiers(cfg.pricing_path) if args.kind == "cost" else None, lang=cfg.lang, label=str(path),
         )
     sys.stdout.write(text)
     sys.stdout.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -57,14 +58,40 @@ def tier_of_models(con: "duckdb.DuckDBPyConnection", source: str) -> dict[str, s
     return dict(rows)
 
 
+def _watermark_s(con, resolution: str) -> float:
+    row = con.execute("SELECT epoch_us(watermark) / 1e6 FROM rollup_watermark WHERE resolution = ?", [resolution]).fetchone()
+    return row[0] if row else -math.inf
+
+
 def daily_spend(con, counters: dict[int, dict[str, str]], since: float, until: float) -> list[tuple[float, dict[int, float]]]:
-    """(day start, series -> USD over that day within [since, until]) for each UTC day, oldest first."""
-    out = []
+    """(day start, series -> USD over that day within [since, until]) for each UTC day, oldest first.
+
+    Days inside the period that the 1 h rollup covers whole come from one grouped query (the
+    buckets `counter_increase` would sum); the partial first and last days from `counter_increase`.
+    """
+    ids = list(counters)
+    days = []
     day = period_start("day", since)
     while day < until:
-        out.append((day, ts_sql.counter_increase(con, counters, max(day, since), min(day + DAY_S, until))))
+        days.append(day)
         day += DAY_S
-    return out
+    rolled_until = min(_watermark_s(con, "1h"), until) if ids else -math.inf
+    whole = [d for d in days if d >= since and d + DAY_S <= rolled_until]
+    by_day: dict[float, dict[int, float]] = {d: {} for d in whole}
+    if whole:
+        rows = con.execute(
+            """SELECT epoch_us(bucket) // 86400000000 * 86400, series_id, sum(increase) FROM samples_1h
+               WHERE list_contains($ids, series_id)
+                 AND bucket >= make_timestamptz($lo) AND bucket < make_timestamptz($hi)
+               GROUP BY 1, 2""",
+            {"ids": ids, "lo": round(whole[0] * 1e6), "hi": round((whole[-1] + DAY_S) * 1e6)},
+        ).fetchall()
+        for day_s, series_id, usd in rows:
+            by_day[float(day_s)][series_id] = usd
+    return [
+        (d, by_day[d] if d in by_day else ts_sql.counter_increase(con, ids, max(d, since), min(d + DAY_S, until)))
+        for d in days
+    ]
 
 
 def _average_rate(series: list[tuple[float, float]]) -> float | None:
@@ -110,10 +137,13 @@ def budget_from_history(con, source: str, at: float) -> float | None:
     return row[0] if row and row[0] else None
 
 
-def build(con: "duckdb.DuckDBPyConnection", span: Span, *, budget_usd: float = 0.0) -> Report:
-    """`budget_usd` from the config; 0 means "not set", and the budget the source reports is used."""
+def build(con: "duckdb.DuckDBPyConnection", span: Span, *, budget_usd: float = 0.0,
+          tiers: Mapping[str, str] | None = None) -> Report:
+    """`budget_usd` from the config; 0 means "not set", and the budget the source reports is used.
+    A model's tier: its series' `tier` label, else `tiers` (pricing.yaml, as the Cost pane reads
+    it), else any series of the source that names both."""
     counters = ts_sql.cost_series(con, span.source)
-    tiers = tier_of_models(con, span.source)
+    tiers = {**tier_of_models(con, span.source), **(tiers or {})}
     budget_origin = "config"
     if budget_usd <= 0:
         budget_usd = budget_from_history(con, span.source, span.until) or 0.0
