@@ -54,7 +54,7 @@ def _select(table: str, source_db: str, cut_us: int) -> str:
     return f'SELECT * FROM "{source_db}".main.{table}{where}{order}'
 
 
-def export_snapshot(history: "History", out: str | Path, since_s: float, *, parquet: bool = False) -> ExportResult:
+def export_snapshot(history: "History", out: str | Path, since_s: float, parquet: bool = False) -> ExportResult:
     """Write the last `since_s` seconds (before the newest sample) of `history` to `out`.
 
     `out` must not exist: a DuckDB history file, or with `parquet` a directory of `<table>.parquet`.
