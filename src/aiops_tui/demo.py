@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from aiops_tui.model import Batch
+from aiops_tui.model import Batch, Sample, SeriesKey, make_labels
 from aiops_tui.resources import shipped_dir
 from aiops_tui.sources.conventions import detect_profiles
 from aiops_tui.sources.gateway import parse_health_json
@@ -29,17 +29,31 @@ class ModelSource:
         self.interval_s = interval_s
         self.timeout_s = 1.0
         self.profiles: list[str] = []
+        # One SeriesKey per series for the whole run: no label sort per sample, and the store's
+        # id lookups hit on identity.
+        self._keys: dict[tuple[str, tuple[tuple[str, str], ...]], SeriesKey] = {}
 
     async def poll(self) -> Batch:
-        from aiops_tui.sim.exposition import to_samples
-
         ts = self.clock()
         self.model.advance(ts)
-        samples = to_samples(self.model.families(), source=self.name, ts=ts)
+        samples = self._samples(ts)
         samples.extend(parse_health_json(self.model.status(), source=self.name, ts=ts))
         if not self.profiles:
             self.profiles = detect_profiles({s.key.name for s in samples})
         return Batch(self.name, ts, samples)
+
+    def _samples(self, ts: float) -> list[Sample]:
+        """What `sim.exposition.to_samples` gives for the model's families, with the keys reused."""
+        keys = self._keys
+        out = []
+        for family in self.model.families():
+            for sample_name, labels, value in family.samples:
+                ident = (sample_name, tuple(labels.items()))
+                key = keys.get(ident)
+                if key is None:
+                    key = keys[ident] = SeriesKey(self.name, sample_name, make_labels(labels))
+                out.append(Sample(key, ts, float(value)))
+        return out
 
 
 class _FastClock:
