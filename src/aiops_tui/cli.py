@@ -19,6 +19,8 @@ COMMANDS: dict[str, str] = {
     "live": "open the cockpit on the sources in the config",
     "review": "open a history file read-only, no polling",
     "record": "poll the configured sources headless into the history",
+    "report": "print a report from the history file (stdout carries only the report)",
+    "export": "write a consistent snapshot of the history (DuckDB, or Parquet)",
     "sim": "run the demo LLM gateway on loopback",
     "runbooks": "check runbooks against the alert rules",
     "check-config": "print the effective config and where each value came from",
@@ -59,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = parsers["record"]
     _add_config(p)
     p.add_argument("--duration", metavar="DURATION", help="stop after this long (default: until Ctrl-C)")
+
+    from aiops_tui.reports.cli import add_export_arguments, add_report_arguments
+
+    add_report_arguments(parsers["report"])
+    add_export_arguments(parsers["export"])
 
     p = parsers["sim"]
     p.add_argument("sim_args", nargs=argparse.REMAINDER, help="see `aiops-tui sim -- --help`")
@@ -106,6 +113,18 @@ def _cmd_locate(args: argparse.Namespace) -> int:
     from aiops_tui.config import main_locate
 
     return main_locate(args.config)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from aiops_tui.reports.cli import run_report
+
+    return run_report(args)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from aiops_tui.reports.cli import run_export
+
+    return run_export(args)
 
 
 def _cmd_runbooks(args: argparse.Namespace) -> int:
