@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_arguments(parsers["export"])
 
     p = parsers["sim"]
-    p.add_argument("sim_args", nargs=argparse.REMAINDER, help="see `aiops-tui sim -- --help`")
+    p.add_argument("sim_args", nargs=argparse.REMAINDER, help="--host, --port, --seed, --convention, --fault, --token-env")
 
     p = parsers["runbooks"]
     p.add_argument("action", choices=["lint"])
@@ -145,7 +145,12 @@ def _resolve(name: str) -> Callable[[argparse.Namespace], int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # `sim` hands its options to the sim's own parser; every other command takes only its own.
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "sim":
+        args.sim_args = [*extra, *args.sim_args]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not args.command:
         parser.print_help()
         return 0

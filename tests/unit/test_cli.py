@@ -1,0 +1,34 @@
+"""The command line: every command listed in the help, options routed to the right parser."""
+
+import subprocess
+import sys
+
+import pytest
+
+from aiops_tui import cli
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    for command in cli.COMMANDS:
+        assert command in out
+
+
+def test_unknown_option_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["locate", "--bogus"])
+    assert done.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_sim_options_reach_the_sims_own_parser():
+    # A bad convention is refused by the sim's parser, which proves the options got there.
+    result = subprocess.run(
+        [sys.executable, "-m", "aiops_tui.cli", "sim", "--port", "0", "--convention", "klingon"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2
+    assert "klingon" in result.stderr and "Traceback" not in result.stderr
