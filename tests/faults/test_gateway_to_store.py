@@ -160,3 +160,23 @@ def test_other_tls_failures_keep_openssl_s_reason():
         "TLS handshake failed (CERTIFICATE_VERIFY_FAILED: certificate verify failed: self-signed certificate)"
     )
     assert describe_tls_failure("connection refused") is None
+
+
+def test_a_spend_counter_restarting_below_zero_never_makes_spend_negative(tmp_path: Path):
+    from aiops_tui.store import timeseries
+
+    # A broken exporter: 10 -> 15 (+5), restarts at -3 (+0: nothing is spent below zero), -3 -> 2 (+5).
+    values = [10, 15, -3, 2]
+    bodies = [f'litellm_spend_metric_total{{model="m"}} {v}\n'.encode() for v in values]
+    with record_scrapes(tmp_path, bodies) as history:
+        ids = timeseries.cost_series(history.con, "gw")
+        raw = timeseries.counter_increase(history.con, ids, T0 - 1, T0 + 60)
+    [series_id] = ids
+    assert raw[series_id] == 10.0
+    path = tmp_path / "history.duckdb"
+    with History.open(path) as history:
+        history.rollup(T0 + 120)  # close the minute the four scrapes (T0 .. T0 + 45) fall in
+        [bucket] = history.rollups("litellm_spend_metric_total", T0, T0 + 60, resolution="1m")
+        rolled = timeseries.counter_increase(history.con, ids, T0, T0 + 60)
+    assert (bucket.min, bucket.max, bucket.increase) == (-3.0, 15.0, 10.0)
+    assert rolled[series_id] == 10.0

@@ -50,15 +50,16 @@ def burn_multiple(rate_usd_per_h: float | None, monthly_budget_usd: float, ts: f
     """
     if rate_usd_per_h is None or math.isnan(rate_usd_per_h) or monthly_budget_usd <= 0:
         return None
-    budget_rate = monthly_budget_usd / hours_in_month(ts)
-    return max(0.0, rate_usd_per_h) / budget_rate
+    # rate / (budget / hours), multiplied out: a tiny budget's hourly share would underflow to 0.
+    return max(0.0, rate_usd_per_h) * hours_in_month(ts) / monthly_budget_usd
 
 
 def reset_aware_increase(points: Sequence[tuple[float, float]]) -> float:
-    """Increase of a counter over time-ordered points; a drop is a restart, counted from zero."""
+    """Increase of a counter over time-ordered points; a drop is a restart, counted from zero
+    (a restart below zero, from a broken exporter, adds nothing)."""
     total = 0.0
     for (_, prev), (_, cur) in zip(points, points[1:]):
-        total += cur - prev if cur >= prev else cur
+        total += cur - prev if cur >= prev else max(cur, 0.0)
     return total
 
 

@@ -14,7 +14,8 @@ MINUTE_US = 60_000_000
 HOUR_US = 3_600_000_000
 
 # Raw samples of [lo, hi) plus the carried last sample before lo, stepped pairwise per series:
-# a rise adds its delta, a drop (counter reset) adds the new value, the first sample ever adds 0.
+# a rise adds its delta, a drop (counter reset) adds the new value (never below 0), the first
+# sample ever adds 0.
 _ROLLUP_1M_SQL = """
 INSERT INTO samples_1m
 WITH fresh AS (
@@ -37,7 +38,7 @@ SELECT make_timestamptz(ts_us // 60000000 * 60000000) AS bucket,
        min(value), max(value), avg(value), arg_max(value, ts_us), count(*),
        coalesce(sum(CASE WHEN prev_value IS NULL THEN 0
                          WHEN value >= prev_value THEN value - prev_value
-                         ELSE value END), 0)
+                         ELSE greatest(value, 0) END), 0)
 FROM stepped
 WHERE NOT is_carry
 GROUP BY 1, 2

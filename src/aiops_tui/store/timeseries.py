@@ -302,7 +302,7 @@ def _raw_increase(con, ids: list[int], lo: float, hi: float) -> dict[int, float]
             SELECT series_id, ts, value, lag(value) OVER (PARTITION BY series_id ORDER BY ts) AS prev, in_window
             FROM (SELECT *, true AS in_window FROM window_rows UNION ALL SELECT *, false FROM before)
         )
-        SELECT series_id, sum(CASE WHEN prev IS NULL THEN 0 WHEN value >= prev THEN value - prev ELSE value END)
+        SELECT series_id, sum(CASE WHEN prev IS NULL THEN 0 WHEN value >= prev THEN value - prev ELSE greatest(value, 0) END)
         FROM stepped WHERE in_window GROUP BY 1
         """,
         {"ids": ids, "lo": _us(lo), "hi": _us(hi)},
