@@ -52,9 +52,11 @@ async def run_cycles(recorder: Recorder, steps_s: Iterable[float]) -> None:
             await recorder.poller.run_cycle()
     finally:
         for source in recorder.poller.sources:
-            # A client belongs to the event loop it ran in: close it, leave a fresh one for the next run.
-            await source.client.aclose()  # type: ignore[attr-defined]
-            source.client = httpx.AsyncClient(follow_redirects=True, timeout=source.timeout_s)  # type: ignore[attr-defined]
+            client = getattr(source, "client", None)  # gateways hold an async client; Prometheus a sync one
+            if client is not None:
+                # A client belongs to the event loop it ran in: close it, leave a fresh one for the next run.
+                await client.aclose()
+                source.client = httpx.AsyncClient(follow_redirects=True, timeout=source.timeout_s)  # type: ignore[attr-defined]
 
 
 def record(recorder: Recorder, steps_s: Iterable[float]) -> None:
