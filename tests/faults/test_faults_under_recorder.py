@@ -114,3 +114,29 @@ def test_gateway_fault(tmp_path: Path, case: str):
     with History.open(tmp_path / "history.duckdb", read_only=True) as history:
         [down] = [e for e in history.events(T0, T0 + 15, kinds=["source"]) if e.to_state == "down"]
     assert (down.subject, down.detail["error"]) == ("gw", status.last_error)  # the timeline says why
+
+
+def test_odd_values_and_fifty_thousand_series_are_stored_as_values(tmp_path: Path):
+    import math
+
+    odd = [{"metric": {"model": name}, "value": [T0, text]} for name, text in (("nan", "NaN"), ("inf", "+Inf"), ("huge", "1e308"))]
+    many = [{"metric": {"model": f"m{i}"}, "value": [T0, str(i)]} for i in range(50_000)]
+    body = json.dumps({"status": "success", "data": {"resultType": "vector", "result": odd + many}}).encode()
+    clock = HandClock()
+    with ScriptedServer() as prom:
+        prom.answers["/api/v1/query"] = Answer(200, body, "application/json")
+        prom.answers["/api/v1/alerts"] = Answer(200, ALERTS_OK, "application/json")
+        cfg = PrometheusConfig(prom.url, {}, None, True, 15.0, 10.0, "none", {"requests_per_s": "sum(rate(x[1m]))"})
+        recorder = Recorder(History.open(tmp_path / "history.duckdb"), [PrometheusSource(cfg, clock=clock)], clock=clock)
+        record(recorder, [])
+        recorder.history.rollup(T0 + 120)
+        recorder.history.close()
+    assert recorder.last_error is None and recorder.poller.status["prometheus"].last_error is None
+    with History.open(tmp_path / "history.duckdb", read_only=True) as history:
+        values = {key.label("model"): value for key, _, value in history.samples("signal:requests_per_s", T0, T0)}
+        rolled = history.rollups("signal:requests_per_s", T0, T0, resolution="1m")
+    assert len(values) == 50_003
+    assert math.isnan(values["nan"]) and values["inf"] == math.inf and values["huge"] == 1e308
+    assert sum(v for k, v in values.items() if k.startswith("m")) == sum(range(50_000))
+    # Rollups skip what is not finite: 50,001 buckets (the 50,000 and "huge"), none for NaN or +Inf.
+    assert len(rolled) == 50_001 and {r.key.label("model") for r in rolled}.isdisjoint({"nan", "inf"})
