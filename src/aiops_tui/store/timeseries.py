@@ -83,24 +83,64 @@ def latest_labelled(
     return [(name, json.loads(labels) if isinstance(labels, str) else dict(labels), value) for name, labels, value in rows]
 
 
+ROLLUP_AFTER_S = DAY_S
+"""Charts over a longer span read the rollups: the four golden charts of 90 days took 436 ms from raw
+samples and 48 ms from samples_1h (a 14M-sample file, median of 11); raw is purged after 14 days anyway."""
+ROLLUP_S = {"1m": MINUTE_S, "1h": HOUR_S}
+
+
+def chart_resolution(span_s: float, points: int) -> str:
+    """raw up to a day; beyond, 1 h rollups when a chart bucket is whole hours (the answer is then
+    exactly the raw one), else 1 m rollups (a rolled minute lands in the bucket holding its start)."""
+    if span_s <= ROLLUP_AFTER_S:
+        return "raw"
+    step_us = max(US, _us(span_s / points))
+    return "1h" if step_us % _us(HOUR_S) == 0 else "1m"
+
+
 def signal_series(
     con: "duckdb.DuckDBPyConnection", source: str, signal: str, since: float, until: float, *,
-    label: str | None = None, value: str = "", points: int = 240,
+    label: str | None = None, value: str = "", points: int = 240, resolution: str = "auto",
 ) -> list[tuple[float, float]]:
-    """The signal over [since, until] averaged into at most `points` time buckets (NaN skipped)."""
+    """The signal over [since, until] averaged into at most `points` time buckets (NaN skipped).
+
+    `resolution` "auto" picks by span (`chart_resolution`); with "1m" or "1h" the rolled-up buckets
+    wholly inside the span give their count-weighted averages, and raw samples fill the partial edges
+    and whatever is not rolled up yet, so the answer is the raw one read through fewer rows.
+    """
     step_us = max(US, _us((until - since) / points))
+    if resolution == "auto":
+        resolution = chart_resolution(until - since, points)
     where_label = "AND coalesce(s.labels ->> $label, '') = $value" if label else "AND s.labels = '{}'::JSON"
     params = {"source": source, "name": f"signal:{signal}", "lo": _us(since), "hi": _us(until), "step": step_us}
     if label:
         params.update(label=label, value=value)
-    rows = con.execute(
-        f"""
-        SELECT epoch_us(v.ts) // $step * $step AS b, avg(v.value)
+    raw = f"""
+        SELECT epoch_us(v.ts) // $step * $step AS b, v.value AS total, 1 AS n
         FROM samples v JOIN series s USING (series_id)
         WHERE s.source = $source AND s.name = $name {where_label}
-          AND v.ts >= make_timestamptz($lo) AND v.ts <= make_timestamptz($hi) AND isfinite(v.value)
-        GROUP BY 1 ORDER BY 1
-        """,
+          AND v.ts >= make_timestamptz(LO) AND v.ts <= make_timestamptz(HI) AND isfinite(v.value)
+    """
+    parts = [raw.replace("LO", "$lo").replace("HI", "$hi")]
+    if resolution in ROLLUP_S:
+        bucket_s = ROLLUP_S[resolution]
+        rolled_lo = math.ceil(since / bucket_s) * bucket_s
+        rolled_hi = min(math.floor(until / bucket_s) * bucket_s, _watermark(con, resolution))
+        if rolled_hi > rolled_lo:
+            params.update(rlo=_us(rolled_lo), rhi=_us(rolled_hi))
+            # Raw before the first whole bucket and from the first bucket not rolled up; the buckets between.
+            parts = [
+                raw.replace("LO", "$lo").replace("HI", "$rlo - 1"),
+                f"""
+        SELECT epoch_us(r.bucket) // $step * $step, r.avg * r.count, r.count
+        FROM samples_{resolution} r JOIN series s USING (series_id)
+        WHERE s.source = $source AND s.name = $name {where_label}
+          AND r.bucket >= make_timestamptz($rlo) AND r.bucket < make_timestamptz($rhi) AND r.count > 0
+                """,
+                raw.replace("LO", "$rhi").replace("HI", "$hi"),
+            ]
+    rows = con.execute(
+        f"SELECT b, sum(total) / sum(n) FROM ({' UNION ALL '.join(parts)}) GROUP BY 1 ORDER BY 1",
         params,
     ).fetchall()
     return [(b / US, val) for b, val in rows]

@@ -1,0 +1,64 @@
+"""Chart series over more than a day read the rollups and give what the raw samples give, past raw retention too."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from aiops_tui.model import Batch, Sample, SeriesKey
+from aiops_tui.store import timeseries as ts_sql
+from aiops_tui.store.history import History
+
+T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+HOUR = 3600.0
+DAY = 86400.0
+TRAFFIC = SeriesKey("gw", "signal:requests_per_s")
+SINCE = T0 + 20 * HOUR + 90  # not on a bucket edge: the raw samples answer the part-hour at each end
+UNTIL = SINCE + 30 * HOUR  # 30 h in 30 points: one-hour chart buckets
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """A sample every 30 s valued j (its index) for 51 h, a NaN among them, rolled up to T0 + 48 h."""
+    path = tmp_path_factory.mktemp("rollup") / "h.duckdb"
+    with History.open(path) as opened:
+        samples = [Sample(TRAFFIC, T0 + 30 * j, float(j)) for j in range(51 * 120)]
+        samples.append(Sample(TRAFFIC, T0 + 30.5 * HOUR + 1, math.nan))  # skipped by both paths
+        samples.sort(key=lambda s: s.ts)
+        opened.write_cycle([Batch("gw", T0 + 51 * HOUR, samples)])
+        opened.rollup(T0 + 48 * HOUR)
+        yield opened
+
+
+def expected() -> list[tuple[float, float]]:
+    # Hour h holds j = 120h .. 120h + 119: mean 120h + 59.5. The first hour starts at SINCE = 20 h + 90 s,
+    # so j = 2403 .. 2519: mean (2403 + 2519) / 2 = 2461. The last ends at 50 h + 90 s: j = 6000 .. 6003, mean 6001.5.
+    middle = [(T0 + h * HOUR, 120 * h + 59.5) for h in range(21, 50)]
+    return [(T0 + 20 * HOUR, 2461.0), *middle, (T0 + 50 * HOUR, 6001.5)]
+
+
+def test_resolution_follows_the_span_and_the_bucket_width():
+    assert ts_sql.chart_resolution(DAY, 240) == "raw"
+    assert ts_sql.chart_resolution(7 * DAY, 240) == "1m"  # 42-minute buckets
+    assert ts_sql.chart_resolution(30 * DAY, 240) == "1h"  # 3-hour buckets
+    assert ts_sql.chart_resolution(90 * DAY, 240) == "1h"  # 9-hour buckets
+    assert ts_sql.chart_resolution(7 * DAY, 168) == "1h"
+
+
+@pytest.mark.parametrize("resolution", ["raw", "1m", "1h", "auto"])
+def test_every_resolution_gives_the_raw_answer(history, resolution):
+    got = ts_sql.signal_series(history.cursor(), "gw", "requests_per_s", SINCE, UNTIL, points=30, resolution=resolution)
+    assert got == pytest.approx(expected())
+
+
+def test_past_raw_retention_the_rollups_still_chart_the_span(tmp_path):
+    with History.open(tmp_path / "h.duckdb") as history:
+        history.write_cycle([Batch("gw", T0 + 51 * HOUR, [Sample(TRAFFIC, T0 + 30 * j, float(j)) for j in range(51 * 120)])])
+        history.rollup(T0 + 48 * HOUR)
+        history.purge(T0 + 51 * HOUR, raw_s=4 * HOUR, m1_s=90 * DAY, h1_s=730 * DAY)  # raw kept from 47 h on
+        con = history.cursor()
+        raw = ts_sql.signal_series(con, "gw", "requests_per_s", SINCE, UNTIL, points=30, resolution="raw")
+        assert [ts for ts, _ in raw] == [T0 + h * HOUR for h in (47, 48, 49, 50)]
+        # The part-hour at the start was only ever raw (it is gone); every whole hour after it comes from samples_1h.
+        assert ts_sql.signal_series(con, "gw", "requests_per_s", SINCE, UNTIL, points=30) == pytest.approx(expected()[1:])
