@@ -1,0 +1,281 @@
+"""Spend over long periods from the rollups: per UTC day, ISO week and calendar month by model, tier and
+team, and each month's budget and mid-month projection beside what was spent (the cost report and the
+cost trends screen both read it)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from aiops_tui.signals import cost as cst
+from aiops_tui.store import timeseries as ts_sql
+
+if TYPE_CHECKING:
+    import duckdb
+
+DAY_S = 86400.0
+HOUR_S = 3600.0
+PERIODS = ("day", "week", "month")
+DIMENSIONS = ("total", "model", "tier", "team")
+
+SpendKey = tuple[str, float, str, str]
+"""(period, period start, dimension, name), e.g. ("month", <2026-11-01>, "model", "gpt-4o")."""
+
+
+def _utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=timezone.utc)
+
+
+def period_start(period: str, ts: float) -> float:
+    """Start of the UTC day, ISO week (Monday) or calendar month holding `ts`."""
+    day = _utc(ts).replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "week":
+        day -= timedelta(days=day.weekday())
+    elif period == "month":
+        day = day.replace(day=1)
+    return day.timestamp()
+
+
+def period_label(period: str, start: float) -> str:
+    return _utc(start).strftime("%Y-%m" if period == "month" else "%Y-%m-%d")
+
+
+def tier_of_models(con: "duckdb.DuckDBPyConnection", source: str) -> dict[str, str]:
+    """model -> tier from any series of `source` that carries both labels (LiteLLM's spend has no tier)."""
+    rows = con.execute(
+        """SELECT labels ->> 'model', min(labels ->> 'tier') FROM series
+           WHERE source = $source AND labels ->> 'model' IS NOT NULL AND labels ->> 'tier' IS NOT NULL
+           GROUP BY 1""",
+        {"source": source},
+    ).fetchall()
+    return dict(rows)
+
+
+def budget_from_history(con: "duckdb.DuckDBPyConnection", source: str, at: float) -> float | None:
+    """The monthly budget a source reports about itself (the demo gateway does), if any."""
+    row = con.execute(
+        """SELECT arg_max(v.value, v.ts) FROM samples v JOIN series s USING (series_id)
+           WHERE s.source = $source AND s.name = 'signal:budget_monthly_usd' AND isfinite(v.value)
+             AND v.ts <= make_timestamptz($at) AND v.ts > make_timestamptz($at) - INTERVAL 1 DAY""",
+        {"source": source, "at": round(at * 1e6)},
+    ).fetchone()
+    if row and row[0]:
+        return row[0]
+    # Raw samples are purged after two weeks: the last hour the 1 h rollup holds says the same.
+    row = con.execute(
+        """SELECT arg_max(h.last, h.bucket) FROM samples_1h h JOIN series s USING (series_id)
+           WHERE s.source = $source AND s.name = 'signal:budget_monthly_usd' AND isfinite(h.last)
+             AND h.bucket <= make_timestamptz($at)""",
+        {"source": source, "at": round(at * 1e6)},
+    ).fetchone()
+    return row[0] if row and row[0] else None
+
+
+def resolve_budget(con: "duckdb.DuckDBPyConnection", source: str, at: float, configured_usd: float) -> tuple[float, str]:
+    """(monthly budget, where it came from): the config's; if 0 ("not set"), the one the source reports."""
+    if configured_usd > 0:
+        return configured_usd, "config"
+    reported = budget_from_history(con, source, at) or 0.0
+    return reported, "history" if reported else "not set"
+
+
+def _watermark_s(con: "duckdb.DuckDBPyConnection", resolution: str) -> float:
+    from aiops_tui.store.rollup import watermark_us
+
+    at_us = watermark_us(con, resolution)
+    return -math.inf if at_us is None else at_us / 1e6
+
+
+def daily_spend(
+    con: "duckdb.DuckDBPyConnection", counters: Mapping[int, Mapping[str, str]], since: float, until: float,
+) -> list[tuple[float, dict[int, float]]]:
+    """(day start, series -> USD over that day within [since, until]) for each UTC day, oldest first.
+
+    Days inside the period that the 1 h rollup covers whole come from one grouped query (the
+    buckets `counter_increase` would sum); the partial first and last days from `counter_increase`.
+    """
+    ids = list(counters)
+    days = []
+    day = period_start("day", since)
+    while day < until:
+        days.append(day)
+        day += DAY_S
+    rolled_until = min(_watermark_s(con, "1h"), until) if ids else -math.inf
+    whole = [d for d in days if d >= since and d + DAY_S <= rolled_until]
+    by_day: dict[float, dict[int, float]] = {d: {} for d in whole}
+    if whole:
+        rows = con.execute(
+            """SELECT epoch_us(bucket) // 86400000000 * 86400, series_id, sum(increase) FROM samples_1h
+               WHERE list_contains($ids, series_id)
+                 AND bucket >= make_timestamptz($lo) AND bucket < make_timestamptz($hi)
+               GROUP BY 1, 2""",
+            {"ids": ids, "lo": round(whole[0] * 1e6), "hi": round((whole[-1] + DAY_S) * 1e6)},
+        ).fetchall()
+        for day_s, series_id, usd in rows:
+            by_day[float(day_s)][series_id] = usd
+    return [
+        (d, by_day[d] if d in by_day else ts_sql.counter_increase(con, ids, max(d, since), min(d + DAY_S, until)))
+        for d in days
+    ]
+
+
+def spend_by_period(
+    counters: Mapping[int, Mapping[str, str]], days: Sequence[tuple[float, Mapping[int, float]]],
+    tiers: Mapping[str, str],
+) -> dict[SpendKey, float]:
+    """Each day's spend summed into its day, week and month, in total and by model, tier and team.
+
+    A model's tier: its series' `tier` label, else `tiers`; a series without a team counts as "unknown".
+    """
+    sums: dict[SpendKey, float] = defaultdict(float)
+    for day, by_series in days:
+        starts = {period: period_start(period, day) for period in PERIODS}
+        for series_id, usd in by_series.items():
+            labels = counters[series_id]
+            model = labels["model"]
+            groups = {"total": "all", "model": model, "tier": labels.get("tier") or tiers.get(model, "unknown"),
+                      "team": labels.get("team", "unknown")}
+            for period, start in starts.items():
+                for by, name in groups.items():
+                    sums[(period, start, by, name)] += usd
+    return dict(sums)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthSpend:
+    """One month's spend beside its budget and the projection the Cost pane showed for it."""
+
+    month: str
+    start: float
+    budget_usd: float | None
+    spent_usd: float
+    complete: bool
+    covers_from: float | None
+    """When the history starts, if that is after the month's first hour (the spend is partial)."""
+    projected_at: float
+    """Mid-month for a month that is over; `until` for the month in progress."""
+    projected_24h_usd: float | None
+    projected_7d_usd: float | None
+    over_budget: bool | None
+    """Spent over budget (a month that is over) or projected over it at the 24 h rate (this month)."""
+
+
+def _average_rate(series: list[tuple[float, float]]) -> float | None:
+    values = [v for _, v in series if not math.isnan(v)]
+    return sum(values) / len(values) if values else None
+
+
+def _past_rate(
+    con: "duckdb.DuckDBPyConnection", source: str, at: float, span_s: float, points: int, complete: bool,
+) -> float | None:
+    """The mean spend rate over the `span_s` before `at`, bucketed as the Cost pane buckets it.
+
+    A month that is over reads the rollups, never raw samples (purged after two weeks): hour-wide
+    buckets from the 1 h rollup (the same answer), narrower ones from the 1 m rollup while it lasts
+    (90 days), then from the 1 h rollup (the mean of hourly means)."""
+    if not complete:
+        return _average_rate(ts_sql.signal_series(con, source, "spend_usd_per_h", at - span_s, at, points=points))
+    resolutions = ("1h",) if (span_s / points) % HOUR_S == 0 else ("1m", "1h")
+    for resolution in resolutions:
+        series = ts_sql.signal_series(con, source, "spend_usd_per_h", at - span_s, at, points=points, resolution=resolution)
+        if series:
+            return _average_rate(series)
+    return None
+
+
+def _first_ts(con: "duckdb.DuckDBPyConnection", ids: list[int], since: float, until: float) -> float | None:
+    """The first sample of `ids` in [since, until]: the 1 h rollup finds its hour, raw samples the second
+    within it; once they are purged (two weeks) the hour is the answer."""
+    hour = con.execute(
+        "SELECT min(epoch_us(bucket)) / 1e6 FROM samples_1h WHERE list_contains($ids, series_id) "
+        "AND bucket >= make_timestamptz($lo) AND bucket <= make_timestamptz($hi)",
+        {"ids": ids, "lo": round(math.floor(since / HOUR_S) * HOUR_S * 1e6), "hi": round(until * 1e6)},
+    ).fetchone()[0]
+    if hour is None:  # not rolled up yet: raw samples are all there is
+        return ts_sql.first_sample_ts(con, ids, since, until)
+    first = ts_sql.first_sample_ts(con, ids, since, min(until, hour + HOUR_S))
+    return first if first is not None else max(hour, since)
+
+
+def month_spend(
+    con: "duckdb.DuckDBPyConnection", source: str, counters: Mapping[int, Mapping[str, str]],
+    month_start: float, until: float, budget_usd: float | None,
+) -> MonthSpend:
+    """One month: spent so far (or in all), and the projection the Cost pane showed at mid-month
+    (for a month that is over) or shows now (for the month in progress)."""
+    ids = list(counters)
+    _, month_end = cst.month_bounds(month_start)
+    complete = until >= month_end
+    end = min(month_end, until)
+    spent = sum(ts_sql.counter_increase(con, ids, month_start, end).values())
+    first = _first_ts(con, ids, month_start, end) if ids else None
+    covers_from = first if first is not None and first > month_start + HOUR_S else None
+    at = month_start + (month_end - month_start) / 2 if complete else until
+    mtd = sum(ts_sql.counter_increase(con, ids, month_start, at).values())
+    rate_24h = _past_rate(con, source, at, DAY_S, 96, complete)
+    rate_7d = _past_rate(con, source, at, 7 * DAY_S, 168, complete)
+    projected_24h = cst.project_month_end(mtd, rate_24h, at)
+    projected_7d = cst.project_month_end(mtd, rate_7d, at)
+    over = None
+    if budget_usd:
+        judged = spent if complete else projected_24h
+        over = None if judged is None else judged > budget_usd
+    return MonthSpend(period_label("month", month_start), month_start, budget_usd, spent, complete, covers_from, at,
+                      projected_24h, projected_7d, over)
+
+
+@dataclass(frozen=True, slots=True)
+class Trends:
+    """Spend of one source over [since, until] by period and dimension, and its months against the budget."""
+
+    source: str
+    since: float
+    until: float
+    budget_usd: float
+    """0 when no budget is set anywhere."""
+    budget_from: str
+    """config | history | not set"""
+    spend: Mapping[SpendKey, float]
+    months: Sequence[MonthSpend]
+    counter: str = ""
+    """The cost counter the spend is read from, e.g. litellm_spend_metric_total ("" when there is none)."""
+
+    def table(self, period: str, by: str) -> tuple[list[float], list[str], dict[str, list[float]]]:
+        """(period starts oldest first, names by total spend, name -> USD per start) for one chart or table."""
+        starts = sorted({start for (p, start, _, _) in self.spend if p == period})
+        index = {start: n for n, start in enumerate(starts)}
+        usd: dict[str, list[float]] = {}
+        for (p, start, dimension, name), value in self.spend.items():
+            if p == period and dimension == by:
+                usd.setdefault(name, [0.0] * len(starts))[index[start]] += value
+        names = sorted(usd, key=lambda n: (-sum(usd[n]), n))
+        return starts, names, usd
+
+
+def build_trends(
+    con: "duckdb.DuckDBPyConnection", source: str, since: float, until: float, *,
+    budget_usd: float = 0.0, tiers: Mapping[str, str] | None = None,
+) -> Trends:
+    """`budget_usd` from the config (0: not set, use the one the source reports); `tiers` model -> tier
+    from pricing.yaml, over any tier the series of the source name."""
+    counters = ts_sql.cost_series(con, source) if source else {}
+    tiers = {**tier_of_models(con, source), **(tiers or {})}
+    budget, origin = resolve_budget(con, source, until, budget_usd)
+    spend = spend_by_period(counters, daily_spend(con, counters, since, until), tiers)
+    months = []
+    month = period_start("month", since)
+    while month < until:
+        months.append(month_spend(con, source, counters, month, until, budget or None))
+        month = cst.month_bounds(month)[1]
+    return Trends(source, since, until, budget, origin, spend, months, _counter_name(con, counters))
+
+
+def _counter_name(con: "duckdb.DuckDBPyConnection", counters: Mapping[int, Mapping[str, str]]) -> str:
+    if not counters:
+        return ""
+    row = con.execute("SELECT name FROM series WHERE series_id = ?", [next(iter(counters))]).fetchone()
+    return row[0] if row else ""
