@@ -95,8 +95,8 @@ async def test_w_cycles_the_chart_window_and_asks_for_it() -> None:
         await press(pilot, "w")
         assert cockpit.views_calls[-1] == (None, "6h")
         assert "chart window 6h" in rendered(app, "#golden-source")
-        await press(pilot, "w", "w", "w")
-        assert cockpit.views_calls[-1] == (None, "1h")  # 6h -> 24h -> 15m -> 1h
+        await press(pilot, "w", "w", "w", "w", "w", "w")
+        assert cockpit.views_calls[-1] == (None, "1h")  # 6h -> 24h -> 7d -> 30d -> 90d -> 15m -> 1h
 
 
 async def test_brackets_step_through_history_and_back_to_live() -> None:

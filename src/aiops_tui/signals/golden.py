@@ -20,7 +20,10 @@ TILE_SIGNALS = (
 CHART_SIGNALS = ("latency_p95_s", "requests_per_s", "error_ratio", "tokens_per_s")
 RATIO_OF_TRAFFIC = {"error_ratio", "cache_hit_ratio", "fallback_ratio", "latency_p50_s", "latency_p95_s", "latency_p99_s"}
 """Signals that are undefined (not zero) when there is no traffic."""
-CHART_WINDOWS_S = {"15m": 900.0, "1h": 3600.0, "6h": 21600.0, "24h": 86400.0}
+CHART_WINDOWS_S = {
+    "15m": 900.0, "1h": 3600.0, "6h": 21600.0, "24h": 86400.0, "7d": 7 * 86400.0, "30d": 30 * 86400.0, "90d": 90 * 86400.0,
+}
+"""The chart windows `w` cycles through; over a day the charts read the rollups (store/timeseries.py)."""
 
 
 @dataclass(frozen=True, slots=True)
