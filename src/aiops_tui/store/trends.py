@@ -83,6 +83,25 @@ def resolve_budget(con: "duckdb.DuckDBPyConnection", source: str, at: float, con
     return reported, "history" if reported else "not set"
 
 
+def cost_source(con: "duckdb.DuckDBPyConnection") -> str:
+    """The source with the most cost-counter series ("" when none has one): whose spend a trend shows
+    when no pane has picked a source yet."""
+    row = con.execute(
+        "SELECT source FROM series WHERE list_contains($names, name) GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+        {"names": [name for name, _ in ts_sql.COST_COUNTERS]},
+    ).fetchone()
+    return row[0] if row else ""
+
+
+def history_start(con: "duckdb.DuckDBPyConnection") -> float | None:
+    """The oldest instant the history still holds (the 1 h rollup keeps the longest), or None when empty."""
+    row = con.execute("SELECT min(epoch_us(bucket)) / 1e6 FROM samples_1h").fetchone()
+    if row[0] is not None:
+        return row[0]
+    row = con.execute("SELECT min(epoch_us(ts)) / 1e6 FROM samples").fetchone()
+    return row[0]
+
+
 def _watermark_s(con: "duckdb.DuckDBPyConnection", resolution: str) -> float:
     from aiops_tui.store.rollup import watermark_us
 

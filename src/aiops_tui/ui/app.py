@@ -7,6 +7,8 @@ the result as a message; the handler hands it to the pane on screen and the stat
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
+from pathlib import Path
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -26,6 +28,8 @@ from aiops_tui.ui.panes.cost import CostPane
 from aiops_tui.ui.panes.golden import GoldenPane
 from aiops_tui.ui.panes.maturity import MaturityPane
 from aiops_tui.ui.panes.runbooks import RunbooksPane
+from aiops_tui.ui.screens.cost_trends import CostTrendsScreen
+from aiops_tui.ui.screens.goto import GotoScreen
 from aiops_tui.ui.screens.help import HelpScreen
 from aiops_tui.ui.themes import DEFAULT_THEME, load_themes, shipped_themes_dir, user_themes_dir
 from aiops_tui.ui.widgets.header import CockpitHeader
@@ -36,6 +40,7 @@ INTERVAL_STEP_S = 5.0
 INTERVAL_RANGE_S = (5.0, 300.0)
 DEFAULT_INTERVAL_S = 15.0
 SHIPPED_THEME_ORDER = ("dark", "light", "high-contrast", "ansi-256")
+EXPORT_SINCE_S = 7 * 86400.0
 
 
 class ViewsReady(Message):
@@ -209,6 +214,8 @@ class CockpitApp(App[int]):
     # -- actions (keys, palette and help all come from ui/actions.py) -------------------------
 
     def action_show_pane(self, pane_id: str) -> None:
+        if isinstance(self.screen, CostTrendsScreen):
+            self.pop_screen()
         self.tabs.active = pane_id
 
     def action_toggle_pause(self) -> None:
@@ -249,11 +256,57 @@ class CockpitApp(App[int]):
     def action_step_forward(self) -> None:
         self._step(+1)
 
+    def action_goto_time(self) -> None:
+        if not isinstance(self.screen, GotoScreen):
+            self.push_screen(GotoScreen(self.cockpit.clock(), self._at), self._go_to)
+
+    def _go_to(self, at: float | None) -> None:
+        if at is not None:  # None: the question was cancelled
+            self._move_cursor(None if at >= self.cockpit.clock() else at)
+
+    def action_back_to_live(self) -> None:
+        self._move_cursor(None)
+
+    def _move_cursor(self, at: float | None) -> None:
+        """Every pane follows the one cursor; None follows the clock (live, or the reviewed file's end)."""
+        self._at = at
+        self._request_views()
+
     def action_cycle_window(self) -> None:
         windows = list(CHART_WINDOWS_S)
         self._window = windows[(windows.index(self._window) + 1) % len(windows)]
         self._update_status()
         self._request_views()
+
+    def action_cost_trends(self) -> None:
+        if isinstance(self.screen, CostTrendsScreen):
+            self.pop_screen()
+            return
+        source = self._views.cost.source if self._views is not None else ""
+        until = self._at if self._at is not None else self.cockpit.clock()
+        prices = getattr(self.cockpit, "prices", {}) or {}
+        tiers = {model: price.tier for model, price in prices.items() if getattr(price, "tier", "")}
+        self.push_screen(CostTrendsScreen(
+            self.cockpit.history, source, until, budget_usd=getattr(self.cockpit, "monthly_budget_usd", 0.0), tiers=tiers,
+        ))
+
+    def action_export_snapshot(self) -> None:
+        self._export_snapshot()
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export_snapshot(self) -> None:
+        """The last week into a new file beside the history; the live app keeps polling meanwhile."""
+        from aiops_tui.store.export import export_snapshot
+
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        out = Path(self.cockpit.history.path).parent / f"export-{stamp}.duckdb"
+        try:
+            result = export_snapshot(self.cockpit.history, out, since_s=EXPORT_SINCE_S)
+        except Exception as exc:  # a full disk or a read-only directory is one line, not a crash
+            self.call_from_thread(self.notify, f"export failed: {first_line(exc) or exc.__class__.__name__}",
+                                  severity="error", markup=False)
+            return
+        self.call_from_thread(self.notify, f"exported the last 7 days to {result.path}", markup=False, timeout=10)
 
     def action_cycle_theme(self) -> None:
         names = self._theme_names or [self.theme]

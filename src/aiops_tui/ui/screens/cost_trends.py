@@ -1,0 +1,167 @@
+"""Cost trends: spend per day, week or month by model, tier or team over up to two years, and each month's
+spend beside its budget and the projection the Cost pane showed mid-month. Read from the rollups in a worker."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+from textual_plotext import PlotextPlot
+
+from aiops_tui.errors import first_line
+from aiops_tui.store import trends as tr
+from aiops_tui.ui import fmt
+from aiops_tui.ui.colors import styled
+from aiops_tui.ui.safe import plain
+from aiops_tui.ui.widgets.table import fill_rows
+
+TREND_SPAN_S = 730 * tr.DAY_S
+"""Two years back from the cursor at most (the 1 h rollup's default retention)."""
+BREAKDOWNS = ("model", "tier", "team")
+MAX_BARS = 40
+"""More periods than this draw as lines: bars narrower than a cell say nothing."""
+MONTH_COLUMNS = ("month", "budget", "spent", "projected · 24 h rate", "projected · 7 d rate", "")
+
+
+class CostTrendsScreen(Screen[None]):
+    DEFAULT_CSS = """
+    CostTrendsScreen { layout: vertical; }
+    CostTrendsScreen #trends-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
+    CostTrendsScreen #trends-chart { height: 1fr; min-height: 10; }
+    CostTrendsScreen #trends-spend { height: 1fr; min-height: 5; }
+    CostTrendsScreen #trends-months { height: auto; max-height: 10; }
+    CostTrendsScreen #trends-keys { height: 1; color: $text-muted; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("d", "period('day')", "day", show=False),
+        Binding("w", "period('week')", "week", show=False),
+        Binding("m", "period('month')", "month", show=False),
+        Binding("b", "next_breakdown", "by", show=False),
+        Binding("escape,q,T", "close", "close", show=False),
+    ]
+
+    def __init__(self, history, source: str, until: float, *, budget_usd: float = 0.0,
+                 tiers: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self.history, self.source, self.until = history, source, until
+        self.budget_usd, self.tiers = budget_usd, dict(tiers or {})
+        self.period, self.breakdown = "month", "model"
+        self.trends: tr.Trends | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Cost trends · loading…", id="trends-title")
+        yield PlotextPlot(id="trends-chart")
+        spend: DataTable = DataTable(id="trends-spend", zebra_stripes=True, cursor_type="row")
+        yield spend
+        months: DataTable = DataTable(id="trends-months", zebra_stripes=True, cursor_type="row")
+        months.add_columns(*MONTH_COLUMNS)
+        yield months
+        yield Static("d / w / m: day, week, month · b: by model, tier, team · esc: back", id="trends-keys")
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="trends")
+    def _load(self) -> None:
+        try:
+            con = self.history.cursor()
+            source = self.source or tr.cost_source(con)
+            since = tr.history_start(con)
+            since = self.until if since is None else max(since, self.until - TREND_SPAN_S)
+            trends = tr.build_trends(con, source, tr.period_start("day", since), self.until,
+                                     budget_usd=self.budget_usd, tiers=self.tiers)
+        except Exception as exc:  # a broken file says so on the screen instead of taking the cockpit down
+            self.app.call_from_thread(self._failed, first_line(exc) or exc.__class__.__name__)
+            return
+        self.app.call_from_thread(self._loaded, trends)
+
+    def _failed(self, error: str) -> None:
+        self.query_one("#trends-title", Static).update(Text(f"Cost trends · cannot read the history: {error}"))
+
+    def _loaded(self, trends: tr.Trends) -> None:
+        self.trends = trends
+        self._draw()
+
+    # -- keys ------------------------------------------------------------------------------------
+
+    def action_period(self, period: str) -> None:
+        self.period = period
+        self._draw()
+
+    def action_next_breakdown(self) -> None:
+        self.breakdown = BREAKDOWNS[(BREAKDOWNS.index(self.breakdown) + 1) % len(BREAKDOWNS)]
+        self._draw()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    # -- drawing ---------------------------------------------------------------------------------
+
+    def _draw(self) -> None:
+        trends = self.trends
+        if trends is None:
+            return
+        starts, names, usd = trends.table(self.period, self.breakdown)
+        self.query_one("#trends-title", Static).update(self._title(trends))
+        self._chart(trends, starts, names, usd)
+        self._spend_table(starts, names, usd)
+        fill_rows(self.query_one("#trends-months", DataTable), [(m.month, self._month_cells(m)) for m in reversed(trends.months)])
+
+    def _title(self, trends: tr.Trends) -> Text:
+        budget = f"budget {fmt.usd(trends.budget_usd)}/month ({trends.budget_from})" if trends.budget_usd else "no budget set"
+        return Text.assemble(
+            "Cost trends · ", plain(trends.source or "no source"),
+            f" · {fmt.utc_date(trends.since)} .. {fmt.utc_date(trends.until)} · per {self.period} by {self.breakdown} · {budget}",
+        )
+
+    def _chart(self, trends: tr.Trends, starts: list[float], names: list[str], usd: dict[str, list[float]]) -> None:
+        plot = self.query_one("#trends-chart", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(f"spend per {self.period}, $, by {self.breakdown}" + ("" if starts else ": no spend recorded"))
+        labels = [tr.period_label(self.period, start) for start in starts]
+        xs = list(range(1, len(starts) + 1))
+        if starts and names:
+            if len(starts) <= MAX_BARS:
+                plt.stacked_bar(xs, [usd[name] for name in names], labels=names)
+            else:
+                for name in names:
+                    plt.plot(xs, usd[name], label=name, marker="braille")
+            every = max(1, len(xs) // 6)
+            plt.xticks(xs[::every], labels[::every])
+            if self.period == "month" and trends.budget_usd:
+                plt.hline(trends.budget_usd)
+        plot.refresh()
+
+    def _spend_table(self, starts: list[float], names: list[str], usd: dict[str, list[float]]) -> None:
+        table = self.query_one("#trends-spend", DataTable)
+        columns = [self.period, "total", *names]
+        if [str(c.label) for c in table.columns.values()] != columns:
+            table.clear(columns=True)
+            table.add_columns(*columns)
+        rows = []
+        for n in range(len(starts) - 1, -1, -1):  # newest first
+            cells = [usd[name][n] for name in names]
+            rows.append((str(starts[n]), [Text(tr.period_label(self.period, starts[n])), _money(sum(cells)), *map(_money, cells)]))
+        fill_rows(table, rows)
+
+    def _month_cells(self, month: tr.MonthSpend) -> list[Text]:
+        if month.complete:
+            note = "partial: history from " + fmt.utc_date(month.covers_from) if month.covers_from else "projected mid-month"
+        else:
+            note = "in progress, projected now"
+        over = styled(" OVER budget", self.app, "bad", bold=True) if month.over_budget else Text("")
+        return [
+            Text(month.month), _money(month.budget_usd), _money(month.spent_usd),
+            _money(month.projected_24h_usd), _money(month.projected_7d_usd), Text(note, style="dim") + over,
+        ]
+
+
+def _money(value: float | None) -> Text:
+    return Text(fmt.usd(value), justify="right")
