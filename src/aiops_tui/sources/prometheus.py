@@ -10,6 +10,7 @@ import asyncio
 import math
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiops_tui.errors import first_line
@@ -99,6 +100,7 @@ class PrometheusSource:
         self.window = window
         self._max_concurrency = max_concurrency
         self._limits: dict[int, asyncio.Semaphore] = {}
+        self._executor = None
         self._conn = None
         self.profiles: list[str] = [] if cfg.profile == "auto" else [cfg.profile]
         self._profiles_checked_at = -math.inf
@@ -127,7 +129,13 @@ class PrometheusSource:
             self._limits = {loop_id: asyncio.Semaphore(self._max_concurrency)}
             limit = self._limits[loop_id]
         async with limit:
-            return await asyncio.to_thread(func, *args, **kwargs)
+            if self._executor is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                # Threads of its own: a Prometheus that trickles its answer (each byte within the
+                # read timeout) holds these, never the shared pool the history writes run in.
+                self._executor = ThreadPoolExecutor(self._max_concurrency, thread_name_prefix="prometheus")
+            return await asyncio.get_running_loop().run_in_executor(self._executor, partial(func, *args, **kwargs))
 
     def queries(self) -> dict[str, str]:
         """signal -> PromQL for the profiles in use (config overrides win)."""
