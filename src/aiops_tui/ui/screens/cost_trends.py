@@ -33,7 +33,7 @@ class CostTrendsScreen(Screen[None]):
     CostTrendsScreen { layout: vertical; }
     CostTrendsScreen #trends-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
     CostTrendsScreen #trends-chart { height: 1fr; min-height: 10; }
-    CostTrendsScreen #trends-spend { height: 1fr; min-height: 5; }
+    CostTrendsScreen #trends-spend { height: auto; max-height: 12; }
     CostTrendsScreen #trends-months { height: auto; max-height: 10; }
     CostTrendsScreen #trends-keys { height: 1; color: $text-muted; padding: 0 1; }
     """

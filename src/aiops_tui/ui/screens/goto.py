@@ -23,7 +23,7 @@ def parse_when(text: str, now: float) -> float:
     of time before `now`, or "now". Raises ValueError with a one-line reason."""
     entry = text.strip()
     if not entry:
-        raise ValueError(f"type a time, e.g. {EXAMPLES}")
+        raise ValueError("type a time, e.g. 2026-11-20 14:00 or -3h")
     if entry.lower() in ("now", "end", "live"):
         return now
     relative = RELATIVE.match(entry.lower())
@@ -33,13 +33,17 @@ def parse_when(text: str, now: float) -> float:
     try:
         moment = datetime.fromisoformat(iso)
     except ValueError:
-        raise ValueError(f"{entry!r} is not a time: use {EXAMPLES}") from None
+        raise ValueError(f"not a time: {entry[:24]!r} (try 2026-11-20 14:00 or -3h)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     at = moment.timestamp()
     if at > now:
-        raise ValueError(f"{fmt.utc_stamp(at)} is after {fmt.utc_stamp(now)}, the newest time there is")
+        raise ValueError(f"{_minute(at)} is after the newest time there is, {_minute(now)} UTC")
     return at
+
+
+def _minute(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 class GotoScreen(ModalScreen[float | None]):
@@ -48,7 +52,7 @@ class GotoScreen(ModalScreen[float | None]):
     DEFAULT_CSS = """
     GotoScreen { align: center middle; }
     GotoScreen > Vertical {
-        width: 64; max-width: 100%; height: auto;
+        width: 72; max-width: 100%; height: auto;
         border: round $primary; border-title-color: $primary; background: $surface; padding: 0 1;
     }
     GotoScreen #goto-help { color: $text-muted; }
@@ -63,7 +67,7 @@ class GotoScreen(ModalScreen[float | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Go to time"
-            box.border_subtitle = "enter: go · esc: cancel · 0: back to now"
+            box.border_subtitle = "enter: go · esc: cancel · now: back to now"
             shown = "now" if self.at is None else fmt.utc_stamp(self.at)
             yield Static(f"showing {shown}; now is {fmt.utc_stamp(self.now)}", id="goto-help")
             yield Input(placeholder=EXAMPLES, id="goto-input", max_length=64)
