@@ -28,7 +28,7 @@ def vector(*values: float) -> bytes:
 
 ALERTS_OK = json.dumps({"status": "success", "data": {"alerts": []}}).encode()
 
-# fault -> (answer for the faulty path, the status line's start)
+# fault -> (answer for the faulty path, or None for the server gone; the status line's start)
 PROMETHEUS_FAULTS = {
     "http500": (Answer(500, b"oops"), "prometheus: HTTP Status Code 500"),
     "http503": (Answer(503, b"unavailable"), "prometheus: HTTP Status Code 503"),
@@ -43,6 +43,7 @@ PROMETHEUS_FAULTS = {
     ),
     # Headers, one byte, then nothing for a second (past the 0.2 s read timeout): a stalled answer.
     "stall": (Answer(200, vector(1.0), "application/json", drip_s=1.0), "prometheus: timed out"),
+    "refused": (None, "prometheus: cannot connect (connection refused or host unreachable)"),
 }
 GATEWAY_FAULTS = {
     "garbage": (Answer(200, b"<!DOCTYPE html><h1>502</h1>", "text/html"), "gw: not Prometheus text exposition: looks like HTML (line 1)"),
@@ -50,6 +51,7 @@ GATEWAY_FAULTS = {
     "ten_mb": (Answer(200, b"# " + b"x" * (10 * 1024 * 1024) + b"\n"), "gw: body of 10,485,763 bytes from "),
     "slow_loris": (Answer(200, GOOD_GAUGES * 20, drip_s=0.02), "gw: no complete answer within 0.4 s"),
     "http401": (Answer(401, b"no"), "gw: HTTP 401 from "),
+    "refused": (None, "gw: cannot connect ("),
 }
 
 
@@ -66,14 +68,18 @@ def written(path: Path) -> dict[str, dict[float, int]]:
     return out
 
 
-def run_two_cycles(tmp_path: Path, faulty_server: ScriptedServer, faulty_source, fault_path: str, fault: Answer) -> Recorder:
+def run_two_cycles(tmp_path: Path, faulty_server: ScriptedServer, faulty_source, fault_path: str, fault: Answer | None) -> Recorder:
     clock = faulty_source.clock
     with ScriptedServer() as healthy:
         healthy.answers["/metrics"] = Answer(200, GOOD_GAUGES)
         sources = [gateway_source("healthy", healthy.url + "/metrics", clock, interval_s=15), faulty_source]
         recorder = Recorder(History.open(tmp_path / "history.duckdb"), sources, clock=clock, stale_after=1)
         record(recorder, [])  # cycle 1 at T0: everyone answers well
-        faulty_server.answers[fault_path] = fault
+        if fault is None:  # the faulty server goes away: connection refused
+            faulty_server.httpd.shutdown()
+            faulty_server.httpd.server_close()
+        else:
+            faulty_server.answers[fault_path] = fault
         record(recorder, [15.0])  # cycle 2 at T0 + 15: the fault
         recorder.history.close()
     return recorder
