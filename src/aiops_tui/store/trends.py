@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -277,20 +277,28 @@ class Trends:
 
 def build_trends(
     con: "duckdb.DuckDBPyConnection", source: str, since: float, until: float, *,
-    budget_usd: float = 0.0, tiers: Mapping[str, str] | None = None,
+    budget_usd: float = 0.0, tiers: Mapping[str, str] | None = None, with_months: bool = True,
 ) -> Trends:
     """`budget_usd` from the config (0: not set, use the one the source reports); `tiers` model -> tier
-    from pricing.yaml, over any tier the series of the source name."""
+    from pricing.yaml, over any tier the series of the source name. Without `with_months` the months
+    are left for `month_rows` (the spend is one query; each month costs several)."""
     counters = ts_sql.cost_series(con, source) if source else {}
     tiers = {**tier_of_models(con, source), **(tiers or {})}
     budget, origin = resolve_budget(con, source, until, budget_usd)
     spend = spend_by_period(counters, daily_spend(con, counters, since, until), tiers)
+    trends = Trends(source, since, until, budget, origin, spend, (), _counter_name(con, counters))
+    return replace(trends, months=month_rows(con, trends)) if with_months else trends
+
+
+def month_rows(con: "duckdb.DuckDBPyConnection", trends: Trends) -> list[MonthSpend]:
+    """Each calendar month `trends` touches, oldest first, against its budget."""
+    counters = ts_sql.cost_series(con, trends.source) if trends.source else {}
     months = []
-    month = period_start("month", since)
-    while month < until:
-        months.append(month_spend(con, source, counters, month, until, budget or None))
+    month = period_start("month", trends.since)
+    while month < trends.until:
+        months.append(month_spend(con, trends.source, counters, month, trends.until, trends.budget_usd or None))
         month = cst.month_bounds(month)[1]
-    return Trends(source, since, until, budget, origin, spend, months, _counter_name(con, counters))
+    return months
 
 
 def _counter_name(con: "duckdb.DuckDBPyConnection", counters: Mapping[int, Mapping[str, str]]) -> str:

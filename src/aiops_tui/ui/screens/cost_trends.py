@@ -4,6 +4,7 @@ spend beside its budget and the projection the Cost pane showed mid-month. Read 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from rich.text import Text
 from textual import work
@@ -11,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
 from aiops_tui.errors import first_line
@@ -52,6 +54,7 @@ class CostTrendsScreen(Screen[None]):
         self.budget_usd, self.tiers = budget_usd, dict(tiers or {})
         self.period, self.breakdown = "month", "model"
         self.trends: tr.Trends | None = None
+        self.months_ready = False
 
     def compose(self) -> ComposeResult:
         yield Static("Cost trends · loading…", id="trends-title")
@@ -68,24 +71,35 @@ class CostTrendsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="trends")
     def _load(self) -> None:
+        worker = get_current_worker()
+
+        def post(*args) -> None:
+            if not worker.is_cancelled:  # closed meanwhile: nothing left to draw on
+                self.app.call_from_thread(*args)
+
         try:
             con = self.history.cursor()
             source = self.source or tr.cost_source(con)
             since = tr.history_start(con)
             since = self.until if since is None else max(since, self.until - TREND_SPAN_S)
             trends = tr.build_trends(con, source, tr.period_start("day", since), self.until,
-                                     budget_usd=self.budget_usd, tiers=self.tiers)
+                                     budget_usd=self.budget_usd, tiers=self.tiers, with_months=False)
+            # The chart first (one grouped query over two years), then the months (several queries each).
+            post(self._loaded, trends, False)
+            trends = replace(trends, months=tr.month_rows(con, trends))
         except Exception as exc:  # a broken file says so on the screen instead of taking the cockpit down
-            self.app.call_from_thread(self._failed, first_line(exc) or exc.__class__.__name__)
+            post(self._failed, first_line(exc) or exc.__class__.__name__)
             return
-        self.app.call_from_thread(self._loaded, trends)
+        post(self._loaded, trends, True)
 
     def _failed(self, error: str) -> None:
-        self.query_one("#trends-title", Static).update(Text(f"Cost trends · cannot read the history: {error}"))
+        if self.is_attached:
+            self.query_one("#trends-title", Static).update(Text(f"Cost trends · cannot read the history: {error}"))
 
-    def _loaded(self, trends: tr.Trends) -> None:
-        self.trends = trends
-        self._draw()
+    def _loaded(self, trends: tr.Trends, months_ready: bool) -> None:
+        self.trends, self.months_ready = trends, months_ready
+        if self.is_attached:
+            self._draw()
 
     # -- keys ------------------------------------------------------------------------------------
 
@@ -110,7 +124,10 @@ class CostTrendsScreen(Screen[None]):
         self.query_one("#trends-title", Static).update(self._title(trends))
         self._chart(trends, starts, names, usd)
         self._spend_table(starts, names, usd)
-        fill_rows(self.query_one("#trends-months", DataTable), [(m.month, self._month_cells(m)) for m in reversed(trends.months)])
+        months = [(m.month, self._month_cells(m)) for m in reversed(trends.months)]
+        if not self.months_ready:
+            months = [("loading", [Text("…"), Text(""), Text(""), Text(""), Text(""), Text("reading the months…", style="dim")])]
+        fill_rows(self.query_one("#trends-months", DataTable), months)
 
     def _title(self, trends: tr.Trends) -> Text:
         budget = f"budget {fmt.usd(trends.budget_usd)}/month ({trends.budget_from})" if trends.budget_usd else "no budget set"
