@@ -4,6 +4,8 @@ over the rollups, and the palette's export writes a file that opens."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,8 +13,9 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from aiops_tui.cockpit import Cockpit
-from aiops_tui.model import BREAKER_STATES
+from aiops_tui.model import BREAKER_STATES, Batch, Sample, SeriesKey
 from aiops_tui.sim.history_gen import SOURCE, generate
+from aiops_tui.sources.poller import Poller
 from aiops_tui.store.history import History
 from aiops_tui.ui import fmt
 from aiops_tui.ui.screens.cost_trends import CostTrendsScreen
@@ -222,3 +225,47 @@ async def test_export_from_the_palette_writes_a_file_that_opens(history):
         # 7 days of 300 s steps (2016, plus the one exactly a week back) x 77 series, in both files.
         assert snapshot.cursor().execute(count, {"lo": week_ago_us}).fetchone()[0] == 2017 * 77
         assert history.cursor().execute(count, {"lo": week_ago_us}).fetchone()[0] == 2017 * 77
+
+
+# -- the live app --------------------------------------------------------------------------------------
+
+LIVE_REQUESTS = SeriesKey("gw", "signal:requests_per_s")
+
+
+class SteadySource:
+    """A gateway stand-in that reports 42 req/s at every poll, ten times a second."""
+
+    name, interval_s, timeout_s = "gw", 0.1, 1.0
+
+    async def poll(self) -> Batch:
+        now = time.time()
+        return Batch("gw", now, [Sample(LIVE_REQUESTS, now, 42.0)])
+
+
+async def wait_for(predicate, pilot, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.1)
+
+
+async def test_the_live_app_scrubs_back_while_polling_goes_on(tmp_path):
+    now = time.time()
+    history = History.open(tmp_path / "live.duckdb")
+    # The two hours before: 7 req/s, one sample a minute.
+    history.write_cycle([Batch("gw", now, [Sample(LIVE_REQUESTS, now - 7200 + 60 * k, 7.0) for k in range(120)])])
+    poller = Poller([SteadySource()], lambda batches: asyncio.to_thread(history.write_cycle, batches))
+    app = cockpit_app(Cockpit(history, poller=poller))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: poller.cycles >= 2 and requests_tile(app) == "42.0 req/s", pilot)
+        await press(pilot, "left_square_bracket")  # 600 s back: the stored 7 req/s
+        assert status(app).startswith("REVIEW @") and requests_tile(app) == "7.00 req/s"
+        cycles = poller.cycles
+        await wait_for(lambda: poller.cycles >= cycles + 3, pilot)  # polling went on meanwhile
+        app._tick()  # what the 1 s timer does: a moment in the past is not fetched again
+        await settle(pilot)
+        assert not poller.paused and "PAUSED" not in status(app)
+        assert status(app).startswith("REVIEW @") and requests_tile(app) == "7.00 req/s"
+        await press(pilot, "0")
+        assert requests_tile(app) == "42.0 req/s" and "REVIEW" not in status(app)
+    history.close()
