@@ -2,7 +2,8 @@
 
 Everything is relative to AT (a frozen clock), so snapshots never see real time. The data is chosen to
 exercise each pane: several models, a breaker open after flapping, a month of daily spend, a tile with
-"no traffic" and one with "no data", and names carrying Rich markup and a terminal escape.
+"no traffic" and one with "no data", an AI-quality row below target, savings levers of which one cannot
+be priced, and names carrying Rich markup and a terminal escape.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from aiops_tui.model import Alert
 from aiops_tui.signals.breakers import BreakerRow, BreakersView, Transition
 from aiops_tui.signals.cost import CostView, SpendRow, burn_windows, project_month_end
 from aiops_tui.signals.golden import CHART_SIGNALS, CHART_WINDOWS_S, GoldenView, ModelRow, Targets
+from aiops_tui.signals.quality import QualityRow, quality_readings
 from aiops_tui.signals.readings import NO_DATA, NO_TRAFFIC, Reading
+from aiops_tui.signals.savings import Lever
 
 AT = datetime(2026, 10, 28, 12, 0, 0, tzinfo=timezone.utc).timestamp()
 """2026-10-28 12:00:00 UTC: late in a 31-day month, so the spend chart has 28 days in it."""
@@ -39,7 +42,56 @@ def _wave(at: float, window_s: float, base: float, amplitude: float, n: int = 60
     return [(at - window_s + (i + 1) * step_s, base + amplitude * math.sin(i / 6.0)) for i in range(n)]
 
 
-def golden_view(at: float, window: str) -> GoldenView:
+QUALITY_LATEST = {
+    ("validation_pass_ratio", ""): 0.953,  # under 96 % (98 % less its 2 % failure share): bad
+    ("validation_pass_ratio", "gpt-4o"): 0.962,  # under 98 % but not 96 %: warn
+    ("validation_pass_ratio", MARKUP_MODEL): 0.871,  # the worst model, named in markup
+    ("validation_pass_ratio", "claude-sonnet"): 0.991,
+    ("review_queue_depth", ""): 42.0,
+    ("review_oldest_age_s", ""): 4_320.0,  # 1h12m, over the hour a failed item may wait: bad
+    ("reviewed_per_h", ""): 48.0,
+    ("review_capacity_per_h", ""): 60.0,
+    ("audit_coverage_ratio", ""): 0.995,  # under 100 % but not 99 %: warn
+}
+
+
+def quality_row() -> QualityRow:
+    return quality_readings(QUALITY_LATEST)
+
+
+HOURS_IN_OCTOBER = 31 * 24.0
+RUN_RATE_USD = 148.20 * HOURS_IN_OCTOBER
+"""The spend rate now over the whole month: 148.20 $/h x 744 h = $110,260.80."""
+NO_CACHE_METRIC = "no cache hit metric from this source"
+
+
+def levers() -> list[Lever]:
+    """One lever without a price (no cache metric) and three priced by hand, $/h saved x 744 h."""
+    month = lambda usd_per_h: usd_per_h * HOURS_IN_OCTOBER  # noqa: E731 - a saving per hour over the month
+    return [
+        Lever("Cache hit rate to target", RUN_RATE_USD, None, None, (), NO_CACHE_METRIC),
+        # 12 $/h x 744 h = $8,928 saved, 8.1 % of the run rate; after: 110,260.80 - 8,928 = $101,332.80.
+        Lever("Move tier_1 traffic to tier_2", RUN_RATE_USD, RUN_RATE_USD - month(12.0), month(12.0), (
+            "25.0 % of tier_1 tokens answered by claude-sonnet ($3.00/$15.00 per 1M in/out) instead",
+            "gpt-4o ($5.00/$20.00 per 1M in/out): 1,600 in + 700 out tokens/s = $12.00/h",
+            "assumes tier_2 answers those requests well enough (quality not priced)",
+            "744 h in the month",
+        )),
+        # 3.60 $/h x 744 h = $2,678.40 saved (2.4 %); after $107,582.40.
+        Lever("Fill batches", RUN_RATE_USD, RUN_RATE_USD - month(3.6), month(3.6), (
+            "200 shared prompt tokens per call, sent once per batch",
+            f"{MARKUP_MODEL}: 2.00 calls/s at $2.50/1M input = $3.24/h",
+            f"{ESCAPE_MODEL}: 0.40 calls/s at $2.50/1M input = $0.36/h",
+            "744 h in the month",
+        )),
+        # 10 % of tier_2's 4.24 $/h = 0.424 $/h x 744 h = $315.46 saved (0.3 %); after $109,945.34.
+        Lever("Local model for tier_2 traffic", RUN_RATE_USD, RUN_RATE_USD - month(0.424), month(0.424), (
+            f"10.0 % of tier_2 requests answered by {ESCAPE_MODEL} at $0 instead", "744 h in the month",
+        )),
+    ]
+
+
+def golden_view(at: float, window: str, quality: bool = True) -> GoldenView:
     tiles = {
         "latency_p50_s": Reading(0.042),
         "latency_p95_s": Reading(0.183, "bad"),
@@ -62,7 +114,7 @@ def golden_view(at: float, window: str) -> GoldenView:
     window_s = CHART_WINDOWS_S[window]
     shapes = {"latency_p95_s": (0.15, 0.04), "requests_per_s": (12.0, 3.0), "error_ratio": (0.008, 0.004), "tokens_per_s": (1800.0, 300.0)}
     charts = {signal: _wave(at, window_s, *shapes[signal]) for signal in CHART_SIGNALS}
-    return GoldenView(at, "prometheus", tiles, models, charts, window)
+    return GoldenView(at, "prometheus", tiles, models, charts, window, quality=quality_row() if quality else None)
 
 
 def cost_view(at: float, budget_usd: float = BUDGET_USD, mtd_covers_from: float | None = None) -> CostView:
@@ -82,6 +134,7 @@ def cost_view(at: float, budget_usd: float = BUDGET_USD, mtd_covers_from: float 
                   SpendRow(MARKUP_MODEL, 0.34, 185.0), SpendRow(ESCAPE_MODEL, 0.0, 0.0)],
         by_tier=[SpendRow("tier_1", 8.10, 4100.0), SpendRow("tier_2", 4.24, 1985.0), SpendRow("tier_3", 0.0, 0.0)],
         cache_savings_usd_per_h=1.85, cache_savings_mtd_usd=402.10, daily_usd=daily,
+        run_rate_monthly_usd=RUN_RATE_USD, levers=levers(),
     )
 
 
@@ -116,13 +169,13 @@ SOURCES = (
 @lru_cache(maxsize=64)
 def build_views(
     at: float = AT, window: str = "1h", *, live: bool = True, paused: bool = False, budget_usd: float = BUDGET_USD,
-    mtd_covers_from: float | None = None, environment: str = "prod-eu-1",
+    mtd_covers_from: float | None = None, environment: str = "prod-eu-1", quality: bool = True,
 ) -> Views:
     """The same arguments give the same (cached) object, as a real cockpit's unchanged history would give equal views."""
     alert = Alert("LLMCircuitBreakerOpen", "firing", {"upstream": "openai/gpt-4o"}, {"summary": "breaker open"}, at - 840)
     return Views(
         at=at, environment=environment, live=live, paused=paused,
-        golden=golden_view(at, window), cost=cost_view(at, budget_usd, mtd_covers_from), breakers=breakers_view(at),
+        golden=golden_view(at, window, quality), cost=cost_view(at, budget_usd, mtd_covers_from), breakers=breakers_view(at),
         sources=SOURCES, alerts=(alert,), direct=False, notes=("cost from litellm_spend_metric_total",),
     )
 

@@ -1,4 +1,5 @@
-"""Cost pane: spend rate, month to date, month-end projections, the budget bar, burn multiples with page marks, and where the money goes."""
+"""Cost pane: spend rate, month to date, month-end projections, the budget bar, burn multiples with page marks,
+the savings levers against the monthly run rate, and where the money goes."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aiops_tui.ui.colors import styled
 from aiops_tui.ui.panes.base import Pane
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.widgets.budget_bar import BudgetBar
+from aiops_tui.ui.widgets.levers_table import LeversTable, assumption_lines
 from aiops_tui.ui.widgets.spend_chart import SpendChart
 from aiops_tui.ui.widgets.table import fill_rows
 
@@ -49,22 +51,33 @@ class CostPane(Pane):
         "Spend rate, month to date and where the month will end at the last 24 h and 7 d rates. "
         "Burn multiples compare a window's spend rate with the rate that would spend exactly the budget this "
         "month (SRE workbook): 14.4× over 5 m or 1 h, or 6× over 6 h, is worth a page. "
-        "The chart is this month's cumulative spend against the budget's even pace."
+        "The chart is this month's cumulative spend against the budget's even pace. "
+        "Savings levers price what-ifs from the live rates against the run rate now (spend rate over a whole "
+        "month): each lever alone; they overlap, so their savings do not add up. A lever without the data "
+        "to price it says why. ↑/↓ on the levers (or a click) shows what a lever's price rests on."
     )
     DEFAULT_CSS = """
     CostPane { overflow-y: auto; }
-    CostPane #cost-top { height: 1fr; min-height: 16; }
-    CostPane #cost-summary { width: 64; padding: 0 1; }
+    CostPane #cost-top { height: auto; }
+    CostPane #cost-summary { width: 64; height: auto; padding: 0 1; }
     CostPane #cost-figures { height: auto; }
     CostPane BudgetBar { margin: 1 0 0 0; }
     CostPane #burn-title { margin: 1 0 0 0; color: $text-muted; }
-    CostPane #cost-chart { width: 1fr; }
-    CostPane #cost-tables { height: auto; max-height: 14; margin: 1 0 0 0; }
-    CostPane #cost-tables DataTable { width: 1fr; height: auto; max-height: 14; }
+    CostPane #cost-chart { width: 1fr; height: 16; }
+    CostPane #cost-lower { height: 1fr; min-height: 12; margin: 1 0 0 0; }
+    CostPane #levers { width: 1fr; padding: 0 1; }
+    CostPane #levers-title, CostPane #levers-caveat { height: 1; }
+    CostPane #levers-caveat { color: $text-muted; }
+    CostPane #lever-notes { margin: 1 0 0 0; height: auto; }
+    CostPane #cost-tables { width: 44; height: auto; }
+    CostPane #cost-tables DataTable { height: auto; max-height: 9; }
+    CostPane #by-tier { margin: 1 0 0 0; }
+    CostPane.-short #cost-chart { height: 13; }
     CostPane.-short BudgetBar, CostPane.-short #burn-title { margin: 0; }
     CostPane.-narrow #cost-chart { display: none; }
-    CostPane.-narrow #cost-summary { width: 1fr; height: auto; }
-    CostPane.-narrow #cost-top { height: auto; min-height: 0; }
+    CostPane.-narrow #cost-summary { width: 1fr; }
+    CostPane.-narrow #cost-lower { layout: vertical; height: auto; min-height: 0; }
+    CostPane.-narrow #cost-tables { width: 1fr; margin: 1 0 0 0; }
     """
 
     def compose(self) -> ComposeResult:
@@ -76,11 +89,17 @@ class CostPane(Pane):
                 for label in ("5m", "1h", "6h", "3d"):
                     yield BurnLine(id=f"burn-{label}")
             yield SpendChart(id="cost-chart")
-        with Horizontal(id="cost-tables"):
-            for table_id, first in (("by-model", "model"), ("by-tier", "tier")):
-                table: DataTable = DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
-                table.add_columns(first, "$/h", "month to date")
-                yield table
+        with Horizontal(id="cost-lower"):
+            with Vertical(id="levers"):
+                yield Static(id="levers-title")
+                yield LeversTable(id="levers-table")
+                yield Static("each lever alone: they overlap, so their savings do not add up", id="levers-caveat")
+                yield Static(id="lever-notes")
+            with Vertical(id="cost-tables"):
+                for table_id, first in (("by-model", "model"), ("by-tier", "tier")):
+                    table: DataTable = DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
+                    table.add_columns(first, "$/h", "month to date")
+                    yield table
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
@@ -100,6 +119,14 @@ class CostPane(Pane):
         self.query_one(SpendChart).plot_month(cost.daily_usd, cost.budget_line(), cost.at)
         fill_rows(self.query_one("#by-model", DataTable), [(r.name, self._spend_cells(r)) for r in cost.by_model])
         fill_rows(self.query_one("#by-tier", DataTable), [(r.name, self._spend_cells(r)) for r in cost.by_tier])
+        run_rate = f"{fmt.usd_whole(cost.run_rate_monthly_usd)}/month"
+        self.query_one("#levers-title", Static).update(
+            Text.assemble(("savings levers", "bold"), ("  run rate now ", "dim"), (run_rate, "bold")))
+        self.query_one(LeversTable).set_levers(cost.levers)
+
+    def on_levers_table_selected(self, message: LeversTable.Selected) -> None:
+        notes = assumption_lines(message.lever) if message.lever is not None else Text("")
+        self.query_one("#lever-notes", Static).update(notes)
 
     def _figures(self, cost: CostView) -> Text:
         since = f"  since {fmt.utc_date(cost.mtd_covers_from)} (history starts there)" if cost.mtd_covers_from else ""

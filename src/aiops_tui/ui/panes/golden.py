@@ -11,12 +11,14 @@ from textual.widgets import DataTable, Static
 
 from aiops_tui.cockpit import Views
 from aiops_tui.signals.golden import CHART_SIGNALS, CHART_WINDOWS_S, GoldenView, ModelRow, Targets
+from aiops_tui.signals.quality import QualityTargets
 from aiops_tui.signals.readings import Reading
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
 from aiops_tui.ui.panes.base import Pane
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.widgets.chart import TimeChart
+from aiops_tui.ui.widgets.quality_row import QualityStrip
 from aiops_tui.ui.widgets.table import fill_rows
 from aiops_tui.ui.widgets.tile import Tile
 
@@ -73,7 +75,10 @@ class GoldenPane(Pane):
     HELP = (
         "Latency, traffic, errors and saturation across all models, plus cache, fallback and token rates. "
         "Tiles are green on target, amber near it, red past it; 'no traffic' means a ratio of nothing "
-        "(not zero), 'no data' means the source has no such series. Quantiles are read, never averaged."
+        "(not zero), 'no data' means the source has no such series. Quantiles are read, never averaged. "
+        "The AI-quality row: the share of answers passing validation (and the worst model when one is "
+        "off target), the human-review queue with its oldest item and reviews per hour against capacity, "
+        "and the share of processed items written to the audit log."
     )
     DEFAULT_CSS = """
     GoldenPane { overflow-y: auto; }
@@ -95,14 +100,17 @@ class GoldenPane(Pane):
     GoldenPane.-small #charts-note { display: block; }
     """
 
-    def __init__(self, targets: Targets | None = None, *, id: str | None = None) -> None:
+    def __init__(self, targets: Targets | None = None, quality_targets: QualityTargets | None = None, *,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self.targets = targets
+        self.quality_targets = quality_targets
 
     def compose(self) -> ComposeResult:
         with Grid(id="tiles"):
             for signal, label, short_label, _ in TILES:
                 yield Tile(label, short_label, id=f"tile-{signal}")
+        yield QualityStrip(self.quality_targets, id="quality")
         yield Static(id="golden-source")
         table: DataTable = DataTable(id="models", cursor_type="row", zebra_stripes=True)
         table.add_columns("model", "requests", "errors", "p95 latency", "tokens")
@@ -112,8 +120,15 @@ class GoldenPane(Pane):
                 yield TimeChart(id=f"chart-{signal}")
         yield Static("charts hidden: the terminal is too short (needs 30+ rows)", id="charts-note")
 
+    def on_mount(self) -> None:
+        if self.quality_targets is None:  # the app passes only the golden targets: the cockpit holds the rest
+            targets = getattr(getattr(self.app, "cockpit", None), "quality_targets", None)
+            self.query_one(QualityStrip).targets = targets if isinstance(targets, QualityTargets) else QualityTargets()
+
     def on_resize(self) -> None:
-        self.set_class(self.size.height < MIN_HEIGHT_FOR_CHARTS, "-small")
+        small = self.size.height < MIN_HEIGHT_FOR_CHARTS
+        self.set_class(small, "-small")
+        self.query_one(QualityStrip).set_class(small, "-compact")
         self.query_one("#tiles", Grid).styles.grid_size_columns = 10 if self.size.width >= 180 else 5 if self.size.width >= 60 else 2
 
     def show(self, views: Views) -> None:
@@ -124,6 +139,7 @@ class GoldenPane(Pane):
             self.query_one(f"#tile-{signal}", Tile).set_reading(
                 text, target_line(signal, reading, self.targets), reading.status, missing=reading.missing
             )
+        self.query_one(QualityStrip).set_row(golden.quality)
         self.query_one("#golden-source", Static).update(self._source_line(golden))
         fill_rows(self.query_one("#models", DataTable), [(row.model, self._model_cells(row)) for row in golden.models])
         window_s = CHART_WINDOWS_S.get(golden.window, 3600.0)
