@@ -386,8 +386,17 @@ def test_header_flags_an_overdue_review() -> None:
     )
     # 2026-10-28 is 300 days after 2026-01-01 (31+28+31+30+31+30+31+31+30 = 273 to Oct 1, + 27): over 180.
     text = header_text(runbook, date(2026, 10, 28)).plain
-    assert text.split("\n")[1] == "warning · owner [b]team[/b] · reviewed 2026-01-01 ⚠ review overdue (300 days) · old.md"
+    assert text.split("\n")[1] == "warning · owner [b]team[/b] · reviewed 2026-01-01 ⚠ review overdue (300 days)"
     assert "overdue" not in header_text(runbook, date(2026, 3, 1)).plain
+
+
+def test_header_names_the_alert_by_the_labels_that_tell_it_apart() -> None:
+    runbook = load_runbook(SHIPPED / "llm-circuit-breaker-open.md")  # variables: UPSTREAM, INSTANCE
+    alert = Alert("LLMCircuitBreakerOpen", "firing",
+                  {"job": "demo", "instance": "127.0.0.1:4000", "upstream": "openai/gpt-4o", "severity": "critical"}, {})
+    line = header_text(runbook, date(2026, 11, 2), alert, "alerts").plain.split("\n")[2]
+    assert line == ("for LLMCircuitBreakerOpen (firing) · upstream=openai/gpt-4o · instance=127.0.0.1:4000 · job=demo"
+                    " · via its alerts: list")
 
 
 def test_shipped_breaker_runbook_is_what_the_fake_alert_opens() -> None:

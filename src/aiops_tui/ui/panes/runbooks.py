@@ -14,33 +14,30 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Markdown, OptionList, Static
+from textual.widgets import Input, Markdown, OptionList
+from textual.worker import Worker, WorkerState
 
 from aiops_tui.cockpit import Views
 from aiops_tui.errors import first_line
 from aiops_tui.model import Alert
 from aiops_tui.signals import incidents
 from aiops_tui.signals.runbooks import Runbook, classify_link, load_runbook, load_runbooks, match_alert
-from aiops_tui.ui import actions, fmt
+from aiops_tui.ui import actions
 from aiops_tui.ui.panes.base import Pane
-from aiops_tui.ui.safe import clean, plain
-from aiops_tui.ui.screens.prompt import ConfirmScreen, PromptScreen
+from aiops_tui.ui.safe import clean
 from aiops_tui.ui.widgets.runbook_body import task_line, title_heading
 from aiops_tui.ui.widgets.runbook_header import RunbookHeader
 from aiops_tui.ui.widgets.runbook_lists import AlertList, ContentsList, RunbookList, alert_key
-from aiops_tui.ui.widgets.runbook_state import (
-    IncidentStatus, Prepared, incident_status, prepare, promql_results, runbook_dirs, utc_date,
-)
+from aiops_tui.ui.widgets.runbook_incident import NO_HISTORY, IncidentLine
+from aiops_tui.ui.widgets.runbook_state import IncidentStatus, Prepared, prepare, promql_results, runbook_dirs, utc_date
 from aiops_tui.ui.widgets.runbook_steps import RunbookSteps, shell_labels
 from aiops_tui.ui.widgets.runbook_viewer import RunbookViewer
 
 VALUES_EVERY_S = 30.0
 INCIDENT_EVERY_S = 15.0
-NO_HISTORY = "no history file: ticks, notes and incidents are not kept"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +69,6 @@ class RunbooksPane(Pane):
     )
     BINDINGS = actions.pane_bindings("runbooks")
     DEFAULT_CSS = """
-    RunbooksPane #runbooks-incident { height: 1; padding: 0 1; background: $boost; }
-    RunbooksPane #runbooks-incident.open { background: $error 25%; }
     RunbooksPane #runbooks-left { width: 38; }
     RunbooksPane #runbooks-right { width: 1fr; }
     RunbooksPane #runbooks-filter { height: 1; border: none; padding: 0 1; margin: 0 0 0 0; }
@@ -83,6 +78,10 @@ class RunbooksPane(Pane):
     RunbooksPane #runbook-steps { height: 12; }
     RunbooksPane #runbooks-list { height: auto; max-height: 14; }
     RunbooksPane #runbooks-contents { height: 1fr; max-height: 100%; }
+    RunbooksPane.-narrow #runbooks-left { width: 26; }
+    RunbooksPane.-short #runbook-steps { height: 7; }
+    RunbooksPane.-short #runbooks-list { max-height: 7; }
+    RunbooksPane.-short #runbooks-alerts { max-height: 5; }
     """
 
     def __init__(self, dirs: Sequence[Path | str] | None = None, *, id: str | None = None) -> None:
@@ -92,15 +91,15 @@ class RunbooksPane(Pane):
         self.loaded = False
         self.location: Location | None = None
         self.prepared: Prepared | None = None
-        self.incident: IncidentStatus | None = None
         self._back: list[Location] = []
         self._forward: list[Location] = []
         self._memory_ticks: dict[str, dict[int, bool]] = {}
         self._told_no_history = False
-        self._values_at = self._incident_at = 0.0
+        self._values_at = 0.0
+        self._focus_steps_when_open = False
 
     def compose(self) -> ComposeResult:
-        yield Static(id="runbooks-incident")
+        yield IncidentLine(lambda: self.history, self.now, id="runbooks-incident")
         with Horizontal():
             with Vertical(id="runbooks-left"):
                 yield AlertList(id="runbooks-alerts")
@@ -133,11 +132,10 @@ class RunbooksPane(Pane):
         self.query_one(RunbookList).border_title = "Runbooks"
         self.query_one(AlertList).border_title = "No alerts firing"
         self._show_document_parts(False)
-        self._show_incident()
         self._load_runbooks(runbook_dirs(self._dirs, getattr(self.cockpit, "runbook_dirs", None)))
-        self._load_incident()
+        self.query_one(IncidentLine).load()
 
-    @work(thread=True, group="runbooks-load")
+    @work(thread=True, group="runbooks-load", exit_on_error=False)
     def _load_runbooks(self, dirs: list[Path]) -> None:
         runbooks, errors = load_runbooks(dirs)
         self.app.call_from_thread(self._runbooks_loaded, runbooks, [first_line(e) for e in errors])
@@ -156,8 +154,8 @@ class RunbooksPane(Pane):
         clock = time.monotonic()
         if self.location is not None and clock - self._values_at > VALUES_EVERY_S:
             self._refresh_values()
-        if clock - self._incident_at > INCIDENT_EVERY_S:
-            self._load_incident()
+        if clock - self.query_one(IncidentLine).loaded_at > INCIDENT_EVERY_S:
+            self.query_one(IncidentLine).load()
 
     def _open_first_alert(self) -> None:
         if self.location is not None or not self.loaded:
@@ -166,16 +164,27 @@ class RunbooksPane(Pane):
         firing = [a for a in alerts if a.state == "firing"]
         if firing:
             self.open_alert(firing[0])
+            self._focus_steps_when_open = True
         elif self.query_one(RunbookViewer).mounted_chunks == 0 and not self.query("#runbook-empty"):
             self.run_worker(self.query_one(RunbookViewer).show_message(
                 "No alert is firing. Pick a runbook on the left (enter), / filters the list."
-            ), group="runbook-open")
+            ), group="runbook-open", exit_on_error=False)
+
+    def on_resize(self) -> None:
+        self.set_class(self.app.size.width < 100, "-narrow")
+        self.set_class(self.app.size.height < 32, "-short")
 
     def on_show(self) -> None:
         focused = self.app.focused
         if focused is None or self not in focused.ancestors:
             steps = self.query_one(RunbookSteps)
             (steps if steps.display else self.query_one(RunbookList)).focus()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Workers run with exit_on_error=False: a file or a history we do not control must not end the cockpit.
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.notify(f"runbooks: {first_line(error) or type(error).__name__}", severity="error", markup=False)
 
     # -- opening and navigating ----------------------------------------------------------------
 
@@ -197,11 +206,11 @@ class RunbooksPane(Pane):
         self.query_one(RunbookList).mark_open(location.runbook)
         if location.same_document(previous) and self.prepared is not None:
             if location.line is not None:
-                self.run_worker(self.query_one(RunbookViewer).goto_line(location.line), group="runbook-goto")
+                self._goto(location.line)
             return
         self._open(location)
 
-    @work(exclusive=True, group="runbook-open")
+    @work(exclusive=True, group="runbook-open", exit_on_error=False)
     async def _open(self, location: Location) -> None:
         runbook = location.runbook
         labels = dict(location.alert.labels) if location.alert else {}
@@ -220,7 +229,11 @@ class RunbooksPane(Pane):
         steps = self.query_one(RunbookSteps)
         steps.show_items(prepared.items, prepared.ticked, {})
         self._title_steps()
+        if self._focus_steps_when_open:  # opened for the first firing alert: its steps are what to do next
+            self._focus_steps_when_open = False
+            steps.focus()
         viewer = self.query_one(RunbookViewer)
+        viewer.border_title = clean(runbook.path.name) if runbook.path else "no runbook file: the alert's own text"
         await viewer.show_chunks(prepared.chunks)
         if location.line is not None:
             await viewer.goto_line(location.line)
@@ -237,7 +250,10 @@ class RunbooksPane(Pane):
         total = len(prepared.runbook.steps) if prepared else 0
         done = sum(1 for s in prepared.runbook.steps if steps.is_ticked(s.index, s.done)) if prepared else 0
         steps.border_title = f"Steps {done}/{total} ticked" if total else "Steps: none in this runbook"
-        steps.border_subtitle = "space/x tick · c copy · enter shows it" if total or steps.option_count else ""
+        steps.border_subtitle = "x tick · c copy · enter shows it above" if total or steps.option_count else ""
+
+    def _goto(self, line: int) -> None:
+        self.run_worker(self.query_one(RunbookViewer).goto_line(line), group="runbook-goto", exit_on_error=False)
 
     def action_go_back(self) -> None:
         if not self._back:
@@ -263,9 +279,9 @@ class RunbooksPane(Pane):
         elif isinstance(source, RunbookList) and (runbook := source.selected()) is not None:
             self.open_runbook(runbook)
         elif isinstance(source, ContentsList) and (heading := source.selected()) is not None:
-            self.run_worker(self.query_one(RunbookViewer).goto_line(heading.line), group="runbook-goto")
+            self._goto(heading.line)
         elif isinstance(source, RunbookSteps) and (item := source.selected()) is not None:
-            self.run_worker(self.query_one(RunbookViewer).goto_line(item.line), group="runbook-goto")
+            self._goto(item.line)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -288,6 +304,22 @@ class RunbooksPane(Pane):
 
     def action_previous_item(self) -> None:
         self._move(down=False)
+
+    # -- the incident (the line above the pane keeps and writes it) ------------------------------
+
+    @property
+    def incident(self) -> IncidentStatus | None:
+        return self.query_one(IncidentLine).status
+
+    def action_start_incident(self) -> None:
+        alert = self.location.alert if self.location else None
+        self.query_one(IncidentLine).start(alert.name if alert else "")
+
+    def action_add_note(self) -> None:
+        self.query_one(IncidentLine).add_note()
+
+    def action_close_incident(self) -> None:
+        self.query_one(IncidentLine).close()
 
     # -- links ---------------------------------------------------------------------------------
 
@@ -372,7 +404,7 @@ class RunbooksPane(Pane):
             prepared.lines[index] = task_line(prepared.lines[index], done)
             await self.query_one(RunbookViewer).replace_lines({line: prepared.lines[index]})
 
-    @work(thread=True, group="runbook-write")
+    @work(thread=True, group="runbook-write", exit_on_error=False)
     def _write_tick(self, runbook: Runbook, step_index: int, done: bool) -> None:
         history = self.history
         try:
@@ -416,100 +448,13 @@ class RunbooksPane(Pane):
             self._values_at = time.monotonic()
             self._fetch_values(self.location)
 
-    @work(exclusive=True, group="runbook-values")
+    @work(exclusive=True, group="runbook-values", exit_on_error=False)
     async def _fetch_values(self, location: Location) -> None:
         labels = dict(location.alert.labels) if location.alert else {}
         values = await promql_results(location.runbook, labels, self.cockpit)
         if self.location is not None and self.location.runbook is location.runbook:
             self.query_one(RunbookViewer).set_values(values)
             self.query_one(RunbookSteps).set_values(values)
-
-    # -- the incident --------------------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="runbook-incident")
-    def _load_incident(self) -> None:
-        self._incident_at = time.monotonic()
-        if self.history is None:
-            return
-        try:
-            status = incident_status(self.history)
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, f"incident not read: {first_line(exc)}", severity="warning", markup=False)
-            return
-        self.app.call_from_thread(self._set_incident, status)
-
-    def _set_incident(self, status: IncidentStatus | None) -> None:
-        self.incident = status
-        self._show_incident()
-
-    def _show_incident(self) -> None:
-        line = self.query_one("#runbooks-incident", Static)
-        status = self.incident
-        line.set_class(status is not None, "open")
-        if self.history is None:
-            line.update(Text(NO_HISTORY, style="dim"))
-        elif status is None:
-            line.update(Text.assemble("No incident open", (" · i starts one: ticked steps and notes go on its timeline", "dim")))
-        else:
-            opened = f"open since {fmt.utc_time(status.opened_ts)} UTC" if status.opened_ts else "open"
-            line.update(Text.assemble(
-                ("● INCIDENT ", "bold"), plain(status.id, style="bold"), f" {opened} · ", plain(status.title),
-                (" · o adds a note · I closes it", "dim"),
-            ))
-
-    def action_start_incident(self) -> None:
-        if self.history is None:
-            self.notify(NO_HISTORY, severity="warning", markup=False)
-            return
-        if self.incident is not None:
-            self.notify(f"incident {self.incident.id} is open: o adds a note, I closes it", markup=False)
-            return
-        alert = self.location.alert if self.location else None
-        self.app.push_screen(
-            PromptScreen("Start an incident", "Its title on the timeline and in the post-mortem report.",
-                         "what is happening", clean(alert.name) if alert else ""),
-            lambda title: self._incident_write("start", title) if title is not None else None,
-        )
-
-    def action_add_note(self) -> None:
-        if self.incident is None:
-            self.notify("no incident open: i starts one", markup=False)
-            return
-        self.app.push_screen(
-            PromptScreen(f"Note on {self.incident.id}", "A line for the incident's timeline.", "what you saw or did"),
-            lambda text: self._incident_write("note", text) if text else None,
-        )
-
-    def action_close_incident(self) -> None:
-        if self.incident is None:
-            self.notify("no incident open", markup=False)
-            return
-        incident_id = self.incident.id
-        self.app.push_screen(
-            ConfirmScreen("Close the incident", f"Close {incident_id} ({self.incident.title})?"),
-            lambda yes: self._incident_write("close", incident_id) if yes else None,
-        )
-
-    @work(thread=True, group="runbook-write")
-    def _incident_write(self, what: str, text: str) -> None:
-        history, now = self.history, self.now()
-        try:
-            if what == "start":
-                incident_id = incidents.start_incident(history, text, now)
-                message = f"incident {incident_id} started"
-            elif what == "note":
-                incident_id = self.incident.id if self.incident else ""
-                incidents.add_note(history, incident_id, text, now)
-                message = f"note added to {incident_id}"
-            else:
-                incidents.close_incident(history, text, now)
-                message = f"incident {text} closed"
-            status = incident_status(history)
-        except Exception as exc:
-            self.app.call_from_thread(self.notify, first_line(exc), severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._set_incident, status)
-        self.app.call_from_thread(self.notify, message, markup=False, timeout=4)
 
 
 def clean_block(text: str) -> str:

@@ -1,5 +1,5 @@
 """The runbook's front matter as a compact header: title; severity, owner, last review (flagged when
-overdue) and file; and, when an alert opened it, which alert and how it matched."""
+overdue); and, when an alert opened it, which alert and how it matched. The viewer's border names the file."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from textual.widgets import Static
 from aiops_tui.model import Alert
 from aiops_tui.signals.runbooks import Runbook
 from aiops_tui.ui.safe import plain
+from aiops_tui.ui.widgets.runbook_lists import telling_labels
 
 REVIEW_MAX_AGE_DAYS = 180
 SEVERITY_STYLES = {"critical": "bold red", "page": "bold red", "warning": "bold yellow", "info": "bold cyan"}
@@ -39,8 +40,6 @@ def header_text(runbook: Runbook, today: date, alert: Alert | None = None, rule:
         facts.append(reviewed)
     elif not runbook.synthetic:
         facts.append(Text("never reviewed", style="dim"))
-    if runbook.path is not None:
-        facts.append(plain(runbook.path.name, style="dim"))
     if facts:
         lines.append(Text(" · ", style="dim").join(facts))
     if alert is not None:
@@ -51,9 +50,7 @@ def header_text(runbook: Runbook, today: date, alert: Alert | None = None, rule:
 def alert_line(alert: Alert, rule: str, variables: Mapping[str, str]) -> Text:
     """`for LLMCircuitBreakerOpen (firing) · upstream=openai/gpt-4o · named in its alerts:`."""
     line = Text.assemble(("for ", "dim"), plain(alert.name, style="bold"), (f" ({alert.state})", "dim"))
-    used = set(variables.values())
-    shown = sorted(alert.labels.items(), key=lambda kv: (kv[0] not in used, kv[0]))
-    for key, value in [kv for kv in shown if kv[0] not in ("alertname", "severity")][:MAX_LABELS_SHOWN]:
+    for key, value in telling_labels(alert, set(variables.values()))[:MAX_LABELS_SHOWN]:
         line.append(" · ", style="dim")
         line.append_text(plain(f"{key}={value}"))
     if rule:
@@ -64,7 +61,7 @@ def alert_line(alert: Alert, rule: str, variables: Mapping[str, str]) -> Text:
 
 class RunbookHeader(Static):
     DEFAULT_CSS = """
-    RunbookHeader { height: auto; max-height: 3; padding: 0 1; }
+    RunbookHeader { height: auto; max-height: 3; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def show_runbook(self, runbook: Runbook, today: date, alert: Alert | None = None, rule: str = "") -> None:

@@ -3,7 +3,7 @@ open runbook's table of contents. Names come from files and alert labels, so eac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from rich.text import Text
 from textual.widgets import OptionList
@@ -16,8 +16,18 @@ from aiops_tui.ui.safe import plain
 MAX_ALERT_LABELS = 2
 
 
+NOISY_LABELS = ("instance", "job")
+"""Labels every alert carries: shown after the ones that tell alerts apart (upstream, model)."""
+
+
 def alert_key(alert: Alert) -> tuple:
     return (alert.name, tuple(sorted(alert.labels.items())))
+
+
+def telling_labels(alert: Alert, first: Collection[str] = ()) -> list[tuple[str, str]]:
+    """The alert's labels to show, in order: those in `first`, then the rest, `instance` and `job` last."""
+    shown = [(k, v) for k, v in alert.labels.items() if k not in ("alertname", "severity")]
+    return sorted(shown, key=lambda kv: (kv[0] not in first, kv[0] in NOISY_LABELS, kv[0]))
 
 
 def _keep_highlight(option_list: OptionList, index: int | None) -> None:
@@ -58,7 +68,7 @@ class AlertList(OptionList):
     def _prompt(alert: Alert) -> Text:
         mark = ("● ", "bold red") if alert.state == "firing" else ("◐ ", "bold yellow")
         head = Text.assemble(mark, plain(alert.name, style="bold"), no_wrap=True, overflow="ellipsis")
-        labels = [f"{k}={v}" for k, v in sorted(alert.labels.items()) if k not in ("alertname", "severity")]
+        labels = [f"{k}={v}" for k, v in telling_labels(alert)]
         if not labels:
             return head
         detail = plain("  " + " ".join(labels[:MAX_ALERT_LABELS]), style="dim")

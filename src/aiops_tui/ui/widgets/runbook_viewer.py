@@ -234,7 +234,7 @@ class RunbookViewer(VerticalScroll, can_focus=True):
                 region = slot.virtual_region
                 if region.height and region.y < bottom and region.bottom > top:
                     self._rendering = True
-                    self.run_worker(self._render_then_look_again(index, self._generation), group="runbook-render")
+                    self.run_worker(self._render_then_look_again(index, self._generation), group="runbook-render", exit_on_error=False)
                     return
 
     async def _render_then_look_again(self, index: int, generation: int) -> None:
