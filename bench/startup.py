@@ -1,0 +1,144 @@
+"""Startup: process start to the first screen WITH DATA of `aiops-tui demo` and `aiops-tui review FILE`
+(a 10M-sample history), in a private tmux at 120x40, against a minimal five-tab Textual app run in the
+same loop; resident memory at that moment; the demo's backfill and the first views() on their own.
+
+    .venv/bin/python bench/startup.py [--runs 5]
+
+"First screen with data" is the first `tmux capture-pane` (polled every 10 ms) that shows "req/s":
+the golden pane's requests tile and model table only say it once a value is drawn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    AIOPS_TUI, BENCH_DIR, PYTHON, REVIEW_10M, Tmux, history_file, median, print_header, rss_mb,
+)
+
+MARKER = "req/s"
+FIRST_FRAME = "Golden signals"
+"""The first tab's label: on screen once the app has drawn its first frame, with or without data."""
+IMPORTS = ("textual.app", "textual_plotext", "duckdb", "httpx", "aiops_tui.ui.app")
+
+
+def time_imports(runs: int) -> dict[str, float]:
+    """Median seconds to import each module in a fresh interpreter (the interpreter's own start excluded)."""
+    out = {}
+    for module in ("",) + IMPORTS:
+        code = (f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+                if module else "print(0.0)")
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
+            wall = time.perf_counter() - started
+            times.append(wall if not module else float(result.stdout))
+        out[module or "python -c pass (whole process)"] = median(times)
+    return out
+
+
+def time_backfill(runs: int) -> tuple[float, int, int]:
+    """The demo's hour of backfill on its own, in this process: (median s, cycles, samples)."""
+    from aiops_tui.demo import backfill
+    from aiops_tui.sim.model import GatewayModel
+    from aiops_tui.store.history import History
+
+    times, cycles, samples = [], 0, 0
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as scratch:
+            now = time.time()
+            model = GatewayModel(42, now - 3600, budget_monthly_usd=15_000.0)
+            with History.open(Path(scratch) / "b.duckdb") as history:
+                started = time.perf_counter()
+                cycles = backfill(history, model, now - 3600, now)
+                times.append(time.perf_counter() - started)
+                samples = history.con.execute("SELECT count(*) FROM samples").fetchone()[0]
+    return median(times), cycles, samples
+
+
+def time_first_views(path: Path, runs: int) -> tuple[float, float]:
+    """(median s to open the file read-only and find its time range, median s of the first Cockpit.views())."""
+    from aiops_tui.cockpit import Cockpit
+    from aiops_tui.store.history import History
+
+    opens, views = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        with History.open(path, read_only=True) as history:
+            end = history.time_range()[1]
+            opened = time.perf_counter()
+            Cockpit(history, clock=lambda: end).views()
+            views.append(time.perf_counter() - opened)
+            opens.append(opened - started)
+    return median(opens), median(views)
+
+
+def measure(tmux: Tmux, argv: list[str], runs: int, scratch: Path, per_run=None) -> tuple[list[float], list[float], list[float]]:
+    """(seconds to the first frame, seconds to MARKER, RSS MB at that moment) for `runs` fresh launches."""
+    frames, seconds, rss = [], [], []
+    for run in range(runs):
+        args = per_run(run, scratch) if per_run else argv
+        started = tmux.start(args)
+        frames.append(tmux.wait_for(FIRST_FRAME, started))
+        seconds.append(tmux.wait_for(MARKER, started))
+        rss.append(rss_mb(tmux.pane_pid()) or float("nan"))
+        tmux.stop_pane()
+        time.sleep(0.3)  # let the killed process go before the next one starts
+    return frames, seconds, rss
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print_header("startup: process start to first screen with data, tmux 120x40")
+    review_file = history_file("review-10m.duckdb", **REVIEW_10M)
+
+    imports = time_imports(args.runs)
+    print(f"\nimports alone (median of {args.runs}, fresh interpreter each):")
+    for module, seconds in imports.items():
+        print(f"  {module:34s} {seconds:6.3f} s")
+
+    demo_argv = lambda run, scratch: [AIOPS_TUI, "demo", "--history", str(scratch / f"demo-{run}.duckdb")]  # noqa: E731
+    apps = {
+        "minimal five-tab app": ([PYTHON, str(BENCH_DIR / "minimal_app.py")], None),
+        "minimal five-tab app + textual_plotext": ([PYTHON, str(BENCH_DIR / "minimal_app.py"), "--plotext"], None),
+        "aiops-tui demo": ([], demo_argv),
+        f"aiops-tui review ({review_file.name})": ([AIOPS_TUI, "review", str(review_file)], None),
+    }
+    results: dict[str, tuple[float, float, float]] = {}
+    tmux = Tmux()
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            for name, (argv, per_run) in apps.items():
+                frames, seconds, rss = measure(tmux, argv, args.runs, Path(scratch), per_run)
+                results[name] = (median(frames), median(seconds), median(rss))
+                runs = " ".join(f"{s:.2f}" for s in seconds)
+                print(f"  measured {name}: {runs} s", flush=True)
+    finally:
+        tmux.close()
+
+    floor_s = results["minimal five-tab app"][1]
+    print(f"\nmedian of {args.runs}: first frame · first frame with data · its ratio to the minimal app · RSS then"
+          f" (target <= 1.0 s and <= 1.3x)")
+    for name, (frame, seconds, rss) in results.items():
+        print(f"  {name:44s} {frame:6.2f} s  {seconds:6.2f} s  {seconds / floor_s:5.2f}x  {rss:5.0f} MB")
+
+    backfill_s, cycles, samples = time_backfill(3)
+    print(f"\ndemo backfill of 1 h alone (median of 3): {backfill_s:.2f} s, {cycles} cycles, {samples:,} samples")
+    open_s, views_s = time_first_views(review_file, 3)
+    print(f"review: History.open + time_range {open_s * 1000:.0f} ms; the first Cockpit.views() {views_s * 1000:.0f} ms "
+          f"(median of 3, in this process, file in the page cache)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
