@@ -20,6 +20,7 @@ from aiops_tui.signals.golden import GoldenView, Targets
 from aiops_tui.signals.quality import QualityTargets
 
 if TYPE_CHECKING:
+    from aiops_tui.config import PrometheusConfig
     from aiops_tui.sim.pricing import ModelPrice
     from aiops_tui.sources.poller import Poller
 
@@ -60,6 +61,7 @@ class Cockpit:
         poller: "Poller | None" = None, clock: Callable[[], float] = time.time,
         prepare: Callable[[], None] | None = None, runbook_dirs: Sequence[Path] = (),
         quality_targets: QualityTargets | None = None, prices: Mapping[str, ModelPrice] | None = None,
+        prometheus: "PrometheusConfig | None" = None,
     ) -> None:
         self.history = history
         self.environment = environment
@@ -69,6 +71,8 @@ class Cockpit:
         self.clock = clock
         self.runbook_dirs = list(runbook_dirs)
         self.quality_targets = quality_targets or QualityTargets()
+        self.prometheus = prometheus
+        """Where runbook promql blocks are evaluated (read-only); None: they say "needs Prometheus"."""
         self.prices = dict(prices or {})
         """Model -> token prices and tier (pricing.yaml): tiers for the cost pane, prices for the levers."""
         self._prepare = prepare

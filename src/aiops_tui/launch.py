@@ -29,6 +29,7 @@ def _cockpit_for(cfg, history, recorder=None, clock=time.time, prepare=None):
         runbook_dirs=cfg.runbooks.dirs,
         quality_targets=QualityTargets.from_config(cfg.targets),
         prices=load_pricing(cfg.pricing_path),
+        prometheus=cfg.prometheus,
     )
 
 
