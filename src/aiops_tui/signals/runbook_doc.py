@@ -193,6 +193,8 @@ def _parse_yaml(source: str, path: Path | str) -> tuple[dict[str, Any], dict[str
         raise RunbookError(path, line, column, f"bad front matter: {problem}") from None
     except yaml.YAMLError as exc:
         raise RunbookError(path, 2, 1, f"bad front matter: {exc}") from None
+    except RecursionError:
+        raise RunbookError(path, 2, 1, "bad front matter: nested too deeply") from None
     if data is None:
         return {}, {}
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
