@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.widget import Widget
 
 from aiops_tui.signals.maturity import Assessment, Questionnaire, diff, score
 from aiops_tui.ui import fmt
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.widgets.maturity_text import delta_text, score_text
+from aiops_tui.ui.widgets.lines import LinesWidget
 
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
 MAX_CHANGES = 4
@@ -27,7 +27,7 @@ def when(ts: float) -> str:
     return fmt.utc_stamp(ts).removesuffix(" UTC")[:16]
 
 
-class MaturityHistory(Widget):
+class MaturityHistory(LinesWidget):
     DEFAULT_CSS = """
     MaturityHistory { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
     MaturityHistory > .maturity-history--spark { color: $accent; }
@@ -49,14 +49,6 @@ class MaturityHistory(Widget):
         """`saved` oldest first; `unsaved` says `current` differs from the last saved one."""
         self._state = (questionnaire, saved, current, unsaved, words)
         self.refresh(layout=True)
-
-    def get_content_height(self, container, viewport, width: int) -> int:
-        return len(self._build())
-
-    def render(self) -> Text:
-        text = Text("\n").join(self._build())
-        text.no_wrap, text.overflow = True, "ellipsis"
-        return text
 
     def _build(self) -> list[Text]:
         if self._state is None:

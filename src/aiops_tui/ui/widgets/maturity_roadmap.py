@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.widget import Widget
 
 from aiops_tui.signals.maturity import Recommendation
+from aiops_tui.ui.widgets.lines import LinesWidget
 
 
 def phase_text(rec: Recommendation, words: dict[str, str]) -> str:
@@ -17,7 +17,7 @@ def phase_text(rec: Recommendation, words: dict[str, str]) -> str:
     return words["phase_line_short"].format(phase=rec.phase_name, months=rec.duration_months)
 
 
-class MaturityRoadmap(Widget):
+class MaturityRoadmap(LinesWidget):
     DEFAULT_CSS = """
     MaturityRoadmap { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
     MaturityRoadmap > .maturity-roadmap--phase { color: $text-muted; }
@@ -32,14 +32,6 @@ class MaturityRoadmap(Widget):
     def set_recommendations(self, recs: Sequence[Recommendation], words: dict[str, str]) -> None:
         self._state = (recs, words)
         self.refresh(layout=True)
-
-    def get_content_height(self, container, viewport, width: int) -> int:
-        return len(self._build())
-
-    def render(self) -> Text:
-        text = Text("\n").join(self._build())
-        text.no_wrap, text.overflow = True, "ellipsis"
-        return text
 
     def _build(self) -> list[Text]:
         if self._state is None:
