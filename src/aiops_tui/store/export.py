@@ -87,7 +87,7 @@ def export_snapshot(history: "History", out: str | Path, since_s: float, parquet
 
 def _cut_us(cursor, since_s: float) -> int | None:
     """The instant `since_s` before the newest sample, read inside the copy's transaction."""
-    newest = cursor.execute("SELECT max(epoch_us(ts)) FROM samples").fetchone()[0]
+    newest = cursor.execute("SELECT epoch_us(max(ts)) FROM samples").fetchone()[0]
     return None if newest is None else newest - round(since_s * 1e6)
 
 

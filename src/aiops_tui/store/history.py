@@ -243,12 +243,14 @@ class History:
         ]
 
     def time_range(self) -> tuple[float, float] | None:
-        """The first and last instants held at any resolution, or None for an empty history."""
+        """The first and last instants held at any resolution, or None for an empty history.
+
+        `epoch_us(min(ts))`, not `min(epoch_us(ts))`: the first is answered from the column statistics."""
         row = self._query(
             """SELECT min(lo) / 1e6, max(hi) / 1e6 FROM (
-                   SELECT min(epoch_us(ts)) AS lo, max(epoch_us(ts)) AS hi FROM samples
-                   UNION ALL SELECT min(epoch_us(bucket)), max(epoch_us(bucket)) FROM samples_1m
-                   UNION ALL SELECT min(epoch_us(bucket)), max(epoch_us(bucket)) FROM samples_1h)""",
+                   SELECT epoch_us(min(ts)) AS lo, epoch_us(max(ts)) AS hi FROM samples
+                   UNION ALL SELECT epoch_us(min(bucket)), epoch_us(max(bucket)) FROM samples_1m
+                   UNION ALL SELECT epoch_us(min(bucket)), epoch_us(max(bucket)) FROM samples_1h)""",
             {},
         )[0]
         return None if row[0] is None else (row[0], row[1])

@@ -90,7 +90,7 @@ def rollup(con: duckdb.DuckDBPyConnection, until_s: float) -> None:
 def _rollup_minutes(con: duckdb.DuckDBPyConnection, hi_us: int) -> None:
     lo_us = watermark_us(con, "1m")
     if lo_us is None:
-        first = con.execute("SELECT min(epoch_us(ts)) FROM samples").fetchone()
+        first = con.execute("SELECT epoch_us(min(ts)) FROM samples").fetchone()
         if first is None or first[0] is None:
             return
         lo_us = first[0] // MINUTE_US * MINUTE_US
@@ -105,7 +105,7 @@ def _rollup_minutes(con: duckdb.DuckDBPyConnection, hi_us: int) -> None:
 def _rollup_hours(con: duckdb.DuckDBPyConnection, hi_us: int) -> None:
     lo_us = watermark_us(con, "1h")
     if lo_us is None:
-        first = con.execute("SELECT min(epoch_us(bucket)) FROM samples_1m").fetchone()
+        first = con.execute("SELECT epoch_us(min(bucket)) FROM samples_1m").fetchone()
         if first is None or first[0] is None:
             return
         lo_us = first[0] // HOUR_US * HOUR_US

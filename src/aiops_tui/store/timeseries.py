@@ -36,7 +36,7 @@ def signal_sources(con: "duckdb.DuckDBPyConnection", at: float, lookback_s: floa
     """source -> time of its latest `signal:requests_per_s` sample in (at - lookback, at]."""
     rows = con.execute(
         """
-        SELECT s.source, max(epoch_us(v.ts))
+        SELECT s.source, epoch_us(max(v.ts))
         FROM samples v JOIN series s USING (series_id)
         WHERE s.name = 'signal:requests_per_s'
           AND v.ts > make_timestamptz($lo) AND v.ts <= make_timestamptz($hi)
@@ -212,11 +212,11 @@ def first_sample_ts(
     if not ids or until < since:
         return None
     sql = (
-        "SELECT min(epoch_us(ts)) FROM samples WHERE list_contains($ids, series_id) "
+        "SELECT epoch_us(min(ts)) FROM samples WHERE list_contains($ids, series_id) "
         "AND ts >= make_timestamptz($lo) AND ts <= make_timestamptz($hi)"
     )
     hour = con.execute(
-        "SELECT min(epoch_us(bucket)) FROM samples_1h WHERE list_contains($ids, series_id) "
+        "SELECT epoch_us(min(bucket)) FROM samples_1h WHERE list_contains($ids, series_id) "
         "AND bucket >= make_timestamptz($lo) AND bucket <= make_timestamptz($hi)",
         {"ids": ids, "lo": _us(math.floor(since / HOUR_S) * HOUR_S), "hi": _us(until)},
     ).fetchone()[0]

@@ -95,10 +95,10 @@ def cost_source(con: "duckdb.DuckDBPyConnection") -> str:
 
 def history_start(con: "duckdb.DuckDBPyConnection") -> float | None:
     """The oldest instant the history still holds (the 1 h rollup keeps the longest), or None when empty."""
-    row = con.execute("SELECT min(epoch_us(bucket)) / 1e6 FROM samples_1h").fetchone()
+    row = con.execute("SELECT epoch_us(min(bucket)) / 1e6 FROM samples_1h").fetchone()
     if row[0] is not None:
         return row[0]
-    row = con.execute("SELECT min(epoch_us(ts)) / 1e6 FROM samples").fetchone()
+    row = con.execute("SELECT epoch_us(min(ts)) / 1e6 FROM samples").fetchone()
     return row[0]
 
 
@@ -210,7 +210,7 @@ def _first_ts(con: "duckdb.DuckDBPyConnection", ids: list[int], since: float, un
     """The first sample of `ids` in [since, until]: the 1 h rollup finds its hour, raw samples the second
     within it; once they are purged (two weeks) the hour is the answer."""
     hour = con.execute(
-        "SELECT min(epoch_us(bucket)) / 1e6 FROM samples_1h WHERE list_contains($ids, series_id) "
+        "SELECT epoch_us(min(bucket)) / 1e6 FROM samples_1h WHERE list_contains($ids, series_id) "
         "AND bucket >= make_timestamptz($lo) AND bucket <= make_timestamptz($hi)",
         {"ids": ids, "lo": round(math.floor(since / HOUR_S) * HOUR_S * 1e6), "hi": round(until * 1e6)},
     ).fetchone()[0]
