@@ -19,6 +19,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from aiops_tui.errors import UserError
+from aiops_tui.yaml_keys import DuplicateKeyError, unique_entries
+from aiops_tui.yaml_keys import quote as _quote
 
 CONFIG_ENV_VAR = "AIOPS_TUI_CONFIG"
 DEFAULTS = "defaults"
@@ -185,10 +187,6 @@ def _is_null(node: Node | None) -> bool:
     return node is None or (isinstance(node, ScalarNode) and node.tag == _TAG + "null")
 
 
-def _quote(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:37] + "...")
-
-
 def _describe(node: Node) -> str:
     if isinstance(node, MappingNode):
         return "mapping"
@@ -349,14 +347,11 @@ def _entries(node: Node, ctx: _Ctx, what: str) -> dict[str, tuple[Node, Node]]:
         return {}
     if not isinstance(node, MappingNode):
         ctx.fail(node, f"expected a mapping of {what}, got {_describe(node)}")
-    entries: dict[str, tuple[Node, Node]] = {}
-    for key_node, value_node in node.value:
-        key = _text(key_node, ctx)
-        if key in entries:
-            first = entries[key][0].start_mark.line + 1
-            ctx.fail(key_node, f"duplicate key {_quote(key)} (first at line {first})")
-        entries[key] = (key_node, value_node)
-    return entries
+    try:
+        return unique_entries(node, lambda key_node: _text(key_node, ctx))
+    except DuplicateKeyError as exc:
+        mark = exc.node.start_mark
+        raise ConfigError(ctx.file, exc.message(), mark.line + 1, mark.column + 1) from None
 
 
 def _mapping_of(value: Callable[[Node, _Ctx], Any], what: str) -> _Kind:

@@ -136,6 +136,14 @@ BAD_RUNBOOKS = {
     "bad_date": ("---\nlast_reviewed: yesterday\n---\n# X\n", "2:16: front matter last_reviewed: expected a date YYYY-MM-DD, got 'yesterday'"),
     "bad_variable": ("---\nvariables: {A: [1]}\n---\n# X\n", "2:16: front matter variables: A: expected a label name, got [1]"),
     "toml_syntax": ("+++\ntitle = \n+++\n# X\n", "2:1: bad front matter: Invalid value (at end of document)"),
+    "duplicate_key": ("---\ntitle: a\nalerts: [A]\ntitle: b\n---\n# X\n", "4:1: duplicate key 'title' (first at line 2)"),
+    "duplicate_nested_key": (
+        "---\nvariables:\n  UP: upstream\n  UP: model\n---\n# X\n",
+        "4:3: duplicate key 'UP' (first at line 3)",
+    ),
+    # tomllib refuses it too, but names no position for it
+    "toml_duplicate_key": ('+++\ntitle = "a"\ntitle = "b"\n+++\n# X\n', "2:1: bad front matter: Cannot overwrite a value (at end of document)"),
+    "alias_holding_itself": ("---\na: &x [*x]\n---\n# X\n", "2:1: bad front matter: a value holds itself (an alias inside its own anchor)"),
 }
 
 

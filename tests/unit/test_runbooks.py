@@ -384,6 +384,9 @@ def test_loaded_runbooks_are_sanitized(tmp_path: Path) -> None:
         ("last_reviewed: soon", "2:16: front matter last_reviewed: expected a date YYYY-MM-DD, got 'soon'"),
         ("variables: {UP: 3}", "2:17: front matter variables: UP: expected a label name, got 3"),
         ("- a\n- b", "2:1: front matter must be a mapping of keys to values"),
+        ("title: a\nowner: o\ntitle: b", "4:1: duplicate key 'title' (first at line 2)"),
+        ("variables:\n  UP: upstream\n  UP: model", "4:3: duplicate key 'UP' (first at line 3)"),
+        ("a: &x [*x]", "2:1: bad front matter: a value holds itself (an alias inside its own anchor)"),
     ],
 )
 def test_bad_front_matter_names_file_line_and_column(tmp_path: Path, front_matter: str, expected: str) -> None:

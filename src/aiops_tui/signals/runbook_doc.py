@@ -15,6 +15,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from aiops_tui.errors import UserError
+from aiops_tui.yaml_keys import DuplicateKeyError, refuse_duplicate_keys
 
 MAX_RUNBOOK_BYTES = 5_000_000
 SHELL_LANGS = frozenset({"sh", "bash", "shell", "console", "zsh", "shell-session", "shellsession"})
@@ -168,7 +169,12 @@ def split_front_matter(text: str, path: Path | str) -> FrontMatter:
     if opener == "+++":
         return FrontMatter(_sanitize_values(_parse_toml(source, path)), {}, 2, body, index + 2)
     data, nodes = _parse_yaml(source, path)
-    return FrontMatter(_sanitize_values(data), nodes, 2, body, index + 2)
+    try:
+        data = _sanitize_values(data)
+    except RecursionError:  # `a: &x [*x]` builds a list holding itself
+        message = "bad front matter: a value holds itself (an alias inside its own anchor)"
+        raise RunbookError(path, 2, 1, message) from None
+    return FrontMatter(data, nodes, 2, body, index + 2)
 
 
 def _sanitize_values(value: Any) -> Any:
@@ -182,10 +188,22 @@ def _sanitize_values(value: Any) -> Any:
     return value
 
 
+def _compose_and_construct(source: str) -> tuple[yaml.Node | None, Any]:
+    loader = yaml.SafeLoader(source)
+    try:
+        node = loader.get_single_node()
+        refuse_duplicate_keys(node)  # safe_load would keep the last value without a word
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+
+
 def _parse_yaml(source: str, path: Path | str) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(source)
+        node, data = _compose_and_construct(source)
+    except DuplicateKeyError as exc:
+        mark = exc.node.start_mark
+        raise RunbookError(path, mark.line + 2, mark.column + 1, exc.message(line_offset=2)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 2, mark.column + 1) if mark else (2, 1)
