@@ -25,7 +25,11 @@ ESCAPES = (
     "\x1b]52;c;cm0gLXJmIC8K\x07",  # OSC 52: put `rm -rf /` on the clipboard
     "\x1b[2J",  # CSI 2 J: clear the screen
     "\x1b]8;;https://evil.example\x1b\\",  # OSC 8 hyperlink, ended by ST
-    "\x9b31m",  # a C1 CSI
+    "\x9b31m",  # a C1 CSI: the one-byte form of ESC [
+    "\x9d52;c;cm0gLXJmIC8K\x07",  # a C1 OSC 52, ended by BEL
+    "\x9d8;;https://evil.example\x9c",  # a C1 OSC 8 hyperlink, ended by the C1 ST
+    "\x90+q544e\x9c",  # a C1 DCS (a terminfo query), ended by the C1 ST
+    "\x1b]0;title\x9c",  # a 7-bit OSC ended by the C1 ST
 )
 HOSTILE = MARKUP + tuple(f"a{e}b" for e in ESCAPES)
 
@@ -92,9 +96,10 @@ def test_runbook_text_loses_every_escape_sequence_and_keeps_markup_as_text():
     texts = every_text_of(runbook)
     assert len(runbook.steps) == 1 and len(runbook.shell_blocks) == 1 and len(runbook.promql_blocks) == 1
     for text in texts:
-        assert not any(ch in text for ch in "\x1b\x07\x9b"), repr(text)
+        assert not any(ch in text for ch in "\x1b\x07\x90\x9b\x9c\x9d"), repr(text)
+        assert not any(tail in text for tail in ("31m", "52;c", "8;;", "544e", "0;title")), repr(text)
     # Markup is not interpreted here: it stays literal text for the UI to escape.
-    assert runbook.title == "[bold]Evil[/bold] 31m"  # the C1 CSI byte goes; its parameters are plain text
+    assert runbook.title == "[bold]Evil[/bold]"
     assert runbook.headings[0].title.endswith("[link=https://evil.example]x[/link]")
 
 
@@ -102,7 +107,7 @@ def test_alert_labels_filled_into_copied_commands_lose_their_escapes():
     runbook = parse_runbook(hostile_runbook(), Path("evil.md"))
     labels = {"upstream": "api\x1b]52;c;cm0gLXJmIC8K\x07\x1b[2J"}
     copied = fill_variables(shell_copy_text(runbook.shell_blocks[0]), runbook, labels)
-    assert copied == "kubectl get pods -l app=api 31m\n"
+    assert copied == "kubectl get pods -l app=api \n"  # the space before the escapes in the block stays
 
 
 def test_a_synthetic_runbook_from_hostile_annotations_holds_no_escape():
@@ -116,9 +121,8 @@ def test_a_synthetic_runbook_from_hostile_annotations_holds_no_escape():
 
 @pytest.mark.parametrize("escape", ESCAPES)
 def test_sanitize_text_strips_each_sequence(escape):
-    # A C1 CSI loses its control byte; "31m" after it is then plain, harmless text.
-    expected = "before31mafter" if escape.startswith("\x9b") else "beforeafter"
-    assert sanitize_text(f"before{escape}after") == expected
+    # The whole sequence goes, 8-bit forms too: no "31m" or "8;;https://…" tail is left as text.
+    assert sanitize_text(f"before{escape}after") == "beforeafter"
 
 
 # --- nothing in a runbook runs ---------------------------------------------------------------------

@@ -18,6 +18,11 @@ from aiops_tui.ui.series import resample_max
         ("a\x1b]0;title\x1b\\b", "ab"),  # OSC set-title, ST-terminated
         ("bell\x07 nul\x00 del\x7f", "bell nul del"),
         ("c1\x85next", "c1next"),
+        ("a\x9b31mb\x9b2Jc", "abc"),  # the C1 CSI, parameters and final byte too
+        ("a\x9d52;c;ZXZpbA==\x07b", "ab"),  # a C1 OSC 52, BEL-terminated
+        ("a\x9d8;;https://evil\x9cb", "ab"),  # a C1 OSC 8, ended by the C1 ST
+        ("a\x90+q544e\x9cb", "ab"),  # a C1 DCS, ended by the C1 ST
+        ("a\x1b]0;title\x9cb\x9cc", "abc"),  # a 7-bit OSC ended by the C1 ST; a lone ST
         ("two\nlines\ttab", "two lines tab"),
         ("ümlaut 模型 ✓", "ümlaut 模型 ✓"),
     ],

@@ -358,7 +358,9 @@ def test_sanitize_strips_terminal_escape_sequences() -> None:
     assert sanitize_text("copy\x1b]52;c;cm0gLXJmIC8=\x07me") == "copyme"
     assert sanitize_text("a\x1b]52;c;eA==\x1b\\b") == "ab"
     assert sanitize_text("clear\x1b[2Jscreen\x1b[31mred\x1b[0m") == "clearscreenred"
-    assert sanitize_text("bell\x07 c1\x9b31m del\x7f cr\r\nline\ttab") == "bell c131m del cr\nline\ttab"
+    assert sanitize_text("bell\x07 c1\x9b31m del\x7f cr\r\nline\ttab") == "bell c1 del cr\nline\ttab"
+    # 8-bit forms: C1 OSC ended by BEL or the C1 ST, C1 DCS, 7-bit OSC ended by the C1 ST; a lone ST.
+    assert sanitize_text("a\x9d52;c;eA==\x07b\x9d8;;https://evil\x9cc\x90+q544e\x9cd\x1b]0;t\x9ce\x9cf") == "abcdef"
     assert sanitize_text("unterminated \x1b]0;title\nnext line") == "unterminated \nnext line"
 
 

@@ -36,9 +36,11 @@ class RunbookError(UserError):
 
 # --- untrusted text -------------------------------------------------------------------------
 
+# Each sequence in its 7-bit (ESC x) and 8-bit (one C1 byte) form, so no "31m" tail is left behind.
 _ESCAPE_SEQUENCE = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]?"  # CSI: cursor moves, screen clears, colours
-    r"|\x1b[\]PX^_][^\x07\x1b\n]*(?:\x07|\x1b\\)?"  # OSC/DCS/SOS/PM/APC up to BEL or ST (OSC 52 = clipboard)
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"  # CSI: cursor moves, screen clears, colours
+    # OSC/DCS/SOS/PM/APC up to BEL or ST (OSC 52 = clipboard), or to the end of the line
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[ -/]*[0-~]?"  # any other escape, or a lone ESC
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
