@@ -559,6 +559,11 @@ def _position(text: str, index: int) -> tuple[int, int]:
     return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
+def _newlines(text: str) -> str:
+    """Line ends as reading the file in text mode gives them: CR LF and a lone CR become LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _compose(ctx: _Ctx) -> Node | None:
     try:
         return ctx.loader.get_single_node()
@@ -589,9 +594,13 @@ def load_config(
     else:
         file, shown = found
         try:
-            text = file.read_text(encoding="utf-8")
+            raw = file.read_bytes()
+            text = _newlines(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
-            raise ConfigError(shown, f"not UTF-8 text (bad byte at offset {exc.start})") from None
+            # The bytes before the bad one decode: its line and column count characters, as YAML's do.
+            before = _newlines(raw[: exc.start].decode("utf-8"))
+            line, column = _position(before, len(before))
+            raise ConfigError(shown, f"not UTF-8 text (bad byte 0x{raw[exc.start]:02X})", line, column) from None
         except OSError as exc:
             raise ConfigError(shown, f"cannot read: {exc.strerror}") from None
         try:

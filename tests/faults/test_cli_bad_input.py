@@ -71,6 +71,7 @@ BAD_CONFIGS = {
     "binary_tag": ("environment: !!binary aGk=\n", "1:14: expected a string, got tag:yaml.org,2002:binary 'aGk='"),
     "lang_typo": ("lang: de\n", "1:7: expected one of en, pt, got 'de'"),
     "empty_string": ("theme: ''\n", "1:8: expected a non-empty string"),
+    "not_utf8": (b"theme: dark\nenvironment: caf\xe9\n", "2:17: not UTF-8 text (bad byte 0xE9)"),
 }
 
 
@@ -91,7 +92,7 @@ def config_runs(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedP
     for case, (text, _) in BAD_CONFIGS.items():
         (root / case).mkdir()
         path = root / case / "bad.yaml"
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
         paths[case] = path
         commands[case] = [AIOPS_TUI, "check-config", "-c", str(path)]
     return {case: (paths[case], result) for case, result in run_all(commands).items()}

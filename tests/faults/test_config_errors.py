@@ -151,8 +151,30 @@ def test_python_tags_are_refused_not_constructed(tmp_path: Path):
     assert message == "1:14: expected a string, got list"
 
 
-def test_non_utf8_file(tmp_path: Path):
-    assert error_for(tmp_path, b"environment: caf\xe9\n") == " not UTF-8 text (bad byte at offset 16)"
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # "environment: caf" is 16 characters: the Latin-1 é is column 17
+        (b"environment: caf\xe9\n", "1:17: not UTF-8 text (bad byte 0xE9)"),
+        # columns count characters: "é" and "模" before the bad byte are one column each
+        (b"theme: dark\r\nenvironment: \xc3\xa9\xe6\xa8\xa1\xff\n", "2:16: not UTF-8 text (bad byte 0xFF)"),
+        (b"theme: dark\n\xa0\n", "2:1: not UTF-8 text (bad byte 0xA0)"),
+        # a UTF-8 sequence cut short: the byte that starts it is named
+        (b"environment: x\xe6\xa8\n", "1:15: not UTF-8 text (bad byte 0xE6)"),
+        # past the 8 KB a text-mode read decodes at once
+        (b"# " + b"x" * 9000 + b"\nenvironment: \x80\n", "2:14: not UTF-8 text (bad byte 0x80)"),
+    ],
+)
+def test_non_utf8_file_names_the_line_column_and_byte(tmp_path: Path, raw: bytes, expected: str):
+    assert error_for(tmp_path, raw) == expected
+
+
+def test_line_ends_are_read_as_in_text_mode(tmp_path: Path):
+    path = tmp_path / "aiops.yaml"
+    path.write_bytes(b"environment: a\r\ntheme: dark\rinterval: 5s\r\n")
+    cfg = load_config(path, env={"HOME": str(tmp_path)}, cwd=tmp_path)
+    assert (cfg.environment, cfg.theme, cfg.interval_s) == ("a", "dark", 5.0)
+    assert cfg.origins["interval"] == f"{path}:3"
 
 
 @pytest.mark.parametrize("given", ["missing.yaml", "sub/missing.yaml"])
