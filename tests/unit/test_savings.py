@@ -143,6 +143,25 @@ def test_levers_that_cannot_be_priced_say_why_instead_of_zero():
     assert {lever.monthly_run_rate_usd for lever in nothing} == {None}
 
 
+def test_batching_without_a_price_to_put_on_the_saved_tokens_says_why_instead_of_zero():
+    lever = by_name(fixed(prices={}))[BATCHING]
+    assert (lever.saved_usd, lever.after_usd) == (None, None)
+    assert lever.unavailable_reason == (
+        "no price for claude-3-5-haiku, gpt-4o, gpt-4o-mini, llama-3-8b-local in pricing.yaml")
+    assert lever.monthly_run_rate_usd == pytest.approx(RUN_RATE)
+    # Only the free local model priced: its $0 says nothing of the others' savings.
+    local_only = by_name(fixed(prices={"llama-3-8b-local": PRICES["llama-3-8b-local"]}))[BATCHING]
+    assert local_only.saved_usd is None
+    assert local_only.unavailable_reason == "no price for claude-3-5-haiku, gpt-4o, gpt-4o-mini in pricing.yaml"
+    # One paid model priced: 0.4 x 200 / 1e6 x 1.1 calls/s x 2.50 x 3600 x 720 = 570.24, the rest named.
+    gpt_only = by_name(fixed(prices={"gpt-4o": PRICES["gpt-4o"]}))[BATCHING]
+    assert gpt_only.saved_usd == pytest.approx(570.24)
+    assert "no price for claude-3-5-haiku, gpt-4o-mini, llama-3-8b-local" in gpt_only.assumptions
+    # Batches already full save nothing more whatever the prices: that $0 is a real answer.
+    full = by_name(fixed(prices={}, current_batch_size=12.0))[BATCHING]
+    assert full.saved_usd == 0.0 and full.available
+
+
 def test_inputs_from_signals_reads_the_latest_values_and_pricing_tiers():
     latest = {("spend_usd_per_h", m): v for m, v in SPEND.items()}
     latest |= {("spend_usd_per_h", ""): 10.872, ("requests_per_s", "gpt-4o"): 2.0, ("cache_hit_ratio", "gpt-4o"): 0.45,

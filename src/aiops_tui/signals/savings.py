@@ -178,7 +178,7 @@ def batching_lever(inputs: SavingsInputs) -> Lever:
     notes = [f"{inputs.shared_prompt_tokens:,.0f} shared prompt tokens per call, sent once per batch"]
     if inputs.current_batch_size is None:
         notes.append("current batching unknown: taken as unbatched (1 call per batch)")
-    if now >= target:
+    if now >= target:  # full batches save nothing more, whatever the prices: a real $0
         notes.append(f"batches already average {now:.1f} calls (target {target:g})")
         return _priced(BATCHING, inputs, 0.0, notes)
     # Per 100 calls the shared prompt goes out 100/b_now times now, 100/b after.
@@ -186,11 +186,9 @@ def batching_lever(inputs: SavingsInputs) -> Lever:
                  f"{100 / now:.0f} -> {100 / target:.0f} times per 100 calls")
     fraction = 1.0 / now - 1.0 / target
     saved_per_s = 0.0
-    unpriced = []
     for model in sorted(requests):
         price = inputs.prices.get(model)
         if price is None:
-            unpriced.append(model)
             continue
         hit = inputs.cache_hit_ratio.get(model)
         calls = requests[model] * (1.0 - hit) if _number(hit) else requests[model]
@@ -199,6 +197,9 @@ def batching_lever(inputs: SavingsInputs) -> Lever:
         if saved > 0:
             notes.append(f"{model}: {calls:.2f} calls/s at {_usd(price.input_usd_per_1m)}/1M input = "
                          f"{_usd(saved * SECONDS_PER_H)}/h")
+    unpriced = sorted(m for m in requests if m not in inputs.prices)
+    if unpriced and saved_per_s == 0.0:  # the models that could save have no price: unknown, not $0
+        return _unavailable(BATCHING, inputs, f"no price for {', '.join(unpriced)} in pricing.yaml")
     if unpriced:
         notes.append("no price for " + ", ".join(unpriced))
     notes.append("assumes enough traffic to fill batches within the batcher's wait")
