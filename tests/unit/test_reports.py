@@ -1,6 +1,7 @@
 """`aiops-tui report`: every report in every format carries the numbers plain SQL finds in the raw
 samples and events (queries written here, independent of the report code), and the cost report
-agrees with the Cost pane at the same instant."""
+agrees with the Cost pane at the same instant; the savings levers and the AI-quality row at the
+report's end carry hand-computed values from fixed signals, and agree with the panes."""
 
 from __future__ import annotations
 
@@ -19,8 +20,11 @@ from aiops_tui.errors import UserError
 from aiops_tui.model import Batch, Event, Sample, SeriesKey, make_labels
 from aiops_tui.reports import render as rnd
 from aiops_tui.reports.cli import render_report, run_report
+from aiops_tui.signals.quality import QualityTargets
 from aiops_tui.sim import history_gen
+from aiops_tui.sim.pricing import ModelPrice, load_pricing
 from aiops_tui.store.history import History
+from history_builders import T0, batch, key, samples_of
 
 END_TS = 1_767_355_200.0
 """2026-01-02T12:00:00Z; two days of history start 2025-12-31T12:00Z, so December and January both appear."""
@@ -437,3 +441,189 @@ def test_cost_tiers_for_counters_without_a_tier_label_come_from_pricing(tmp_path
     tiers = {r["name"]: r["usd"] for r in doc["sections"]["spend"] if r["period"] == "day" and r["by"] == "tier"}
     # 60 one-minute steps: gpt-4o 60 x $1.00, the unpriced model 60 x $0.50.
     assert tiers == {"tier_1": pytest.approx(60.0), "unknown": pytest.approx(30.0)}
+
+
+# -- savings levers and the AI-quality row at the report's end -----------------------------------------
+
+LEVER_PRICES = {  # USD per 1M input / output tokens and tier, as pricing.yaml gives them
+    "gpt-4o": ModelPrice("gpt-4o", "openai", 2.50, 10.00, "tier_1"),
+    "gpt-4o-mini": ModelPrice("gpt-4o-mini", "openai", 0.15, 0.60, "tier_2"),
+    "llama-3-8b-local": ModelPrice("llama-3-8b-local", "local", 0.0, 0.0, "tier_3"),
+}
+PRICING_YAML = """models:
+  gpt-4o: {provider: openai, tier: tier_1, input_usd_per_1m: 2.50, output_usd_per_1m: 10.00}
+  gpt-4o-mini: {provider: openai, tier: tier_2, input_usd_per_1m: 0.15, output_usd_per_1m: 0.60}
+  llama-3-8b-local: {provider: local, tier: tier_3, input_usd_per_1m: 0, output_usd_per_1m: 0}
+"""
+END_S = 600.0
+"""The last samples, at T0 + 10 min: 2026-01-01, in a month of 31 x 24 = 744 hours."""
+SIGNALS_AT_END = {  # (signal, model; "" the total) -> value. No input/output token split, as from LiteLLM.
+    ("spend_usd_per_h", ""): 7.632, ("spend_usd_per_h", "gpt-4o"): 7.2, ("spend_usd_per_h", "gpt-4o-mini"): 0.432,
+    ("spend_usd_per_h", "llama-3-8b-local"): 0.0,
+    ("requests_per_s", "gpt-4o"): 2.0, ("requests_per_s", "gpt-4o-mini"): 2.0, ("requests_per_s", "llama-3-8b-local"): 1.0,
+    ("cache_hit_ratio", "gpt-4o"): 0.45, ("cache_hit_ratio", "gpt-4o-mini"): 0.72,
+    ("cache_hit_ratio", "llama-3-8b-local"): 0.72, ("batch_size_avg", ""): 2.0,
+    ("validation_pass_ratio", ""): 0.953, ("validation_pass_ratio", "gpt-4o"): 0.871,
+    ("validation_pass_ratio", "gpt-4o-mini"): 0.99, ("review_queue_depth", ""): 42.0,
+    ("review_oldest_age_s", ""): 4320.0, ("reviewed_per_h", ""): 48.0, ("review_capacity_per_h", ""): 60.0,
+    ("audit_coverage_ratio", ""): 0.995,
+}
+RUN_RATE_USD = 7.632 * 744  # = 5,678.208 a month
+# lever -> (after, saved per month, why it cannot be priced), by hand from SIGNALS_AT_END and LEVER_PRICES:
+EXPECTED_LEVERS = {
+    # gpt-4o alone is under the 60 % target: 7.2 $/h x (0.60 - 0.45) / (1 - 0.45) x 744 h = 16,070.4 / 11.
+    "Cache hit rate to target": (RUN_RATE_USD - 16_070.4 / 11, 16_070.4 / 11, None),
+    "Move tier_1 traffic to tier_2": (None, None, "needs input and output tokens by model; this source gives no split"),
+    # Calls (requests less hits): gpt-4o 2 x 0.55 = 1.1, mini 2 x 0.28 = 0.56 (local: price 0). Batches of
+    # 2 -> 10 send the 200 shared tokens 1/2 - 1/10 = 0.4 times less per call:
+    # 0.4 x 200 / 1e6 x (1.1 x 2.50 + 0.56 x 0.15) x 3600 x 744 = 607.246848.
+    "Fill batches": (RUN_RATE_USD - 607.246848, 607.246848, None),
+    # 10 % of tier_2 spend (gpt-4o-mini, 0.432 $/h) x 744 h = 32.1408.
+    "Local model for tier_2 traffic": (RUN_RATE_USD - 32.1408, 32.1408, None),
+}
+# The quality row with the default targets (98 %, 100 %, an hour): 95.3 % is past 96 % (bad), 4,320 s past
+# the hour (bad), 99.5 % under 100 % but not under 99 % (warn); the models' pass rates worst first.
+EXPECTED_QUALITY = [
+    ("validation_pass_ratio", "all", 0.953, 0.98, "bad"),
+    ("review_queue_depth", "all", 42.0, None, "no target"),
+    ("review_oldest_age_s", "all", 4320.0, 3600.0, "bad"),
+    ("reviewed_per_h", "all", 48.0, None, "no target"),
+    ("review_capacity_per_h", "all", 60.0, None, "no target"),
+    ("audit_coverage_ratio", "all", 0.995, 1.0, "warn"),
+    ("validation_pass_ratio", "gpt-4o", 0.871, 0.98, "bad"),
+    ("validation_pass_ratio", "gpt-4o-mini", 0.99, 0.98, "ok"),
+]
+
+
+@pytest.fixture
+def fixed_path(tmp_path: Path) -> Path:
+    """SIGNALS_AT_END at T0 + 600 s; five minutes earlier every value was half as high (outside the panes'
+    two-minute look-back, so a report reading any instant but its end shows other numbers)."""
+    samples = []
+    for (signal, model), value in SIGNALS_AT_END.items():
+        series = key(f"signal:{signal}", **({"model": model} if model else {}))
+        samples += samples_of(series, [(END_S - 300.0, value / 2), (END_S, value)])
+    path = tmp_path / "fixed.duckdb"
+    with History.open(path) as h:
+        h.write_cycle([batch(samples)])
+    return path
+
+
+@pytest.fixture
+def fixed(fixed_path: Path):
+    with History.open(fixed_path, read_only=True) as opened:
+        yield opened
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_cost_levers_equal_hand_computed_values_at_the_reports_end(fixed, fmt):
+    sections = report(fixed, "cost", fmt, since_s=3600, prices=LEVER_PRICES)
+    rows = {r["lever"]: r for r in sections["levers"]}
+    assert list(rows) == list(EXPECTED_LEVERS)
+    for lever, (after, saved, reason) in EXPECTED_LEVERS.items():
+        assert_value(fmt, rows[lever]["run_rate_monthly_usd"], RUN_RATE_USD, "usd")
+        assert_value(fmt, rows[lever]["after_monthly_usd"], after, "usd")
+        assert_value(fmt, rows[lever]["saved_monthly_usd"], saved, "usd")
+        assert_value(fmt, rows[lever]["cannot_price"], reason, "text")
+    assumptions = [(r["lever"], r["assumption"]) for r in sections["lever_assumptions"]]
+    # 2 x 0.15 = 0.30 more hits/s; a miss costs 0.002 $/s / 1.1 misses/s; 1.96 $/h saved.
+    assert ("Cache hit rate to target", "gpt-4o: hits 45.0 % -> 60.0 %: 0.30 more hits/s at $0.001818 a miss = $1.96/h") in assumptions
+    assert ("Fill batches", "batches of 2.0 -> 10 calls: the shared prompt goes out 50 -> 10 times per 100 calls") in assumptions
+    assert ("Local model for tier_2 traffic", "gpt-4o-mini: $0.43/h x 10.0 % = $0.04/h") in assumptions
+    assert {lever for lever, _ in assumptions} == set(EXPECTED_LEVERS) - {"Move tier_1 traffic to tier_2"}
+    assert ("Cache hit rate to target", "744 h in the month") in assumptions
+
+
+def test_cost_report_facts_give_the_levers_instant_and_run_rate(fixed):
+    facts = json.loads(render_report(fixed, "cost", since_s=3600, fmt="json", prices=LEVER_PRICES))["facts"]
+    assert facts["levers_at_utc"] == "2026-01-01T00:10:00Z"
+    assert facts["run_rate_monthly_usd"] == pytest.approx(RUN_RATE_USD)
+    assert "do not add up" in facts["levers_overlap"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_levers_without_prices_say_why_instead_of_zero(fixed, fmt):
+    rows = {r["lever"]: r for r in report(fixed, "cost", fmt, since_s=3600)["levers"]}
+    # The cache lever needs no price; batching has no price to put on the tokens it saves.
+    assert_value(fmt, rows["Cache hit rate to target"]["saved_monthly_usd"], 16_070.4 / 11, "usd")
+    expected = {
+        "Fill batches": "no price for gpt-4o, gpt-4o-mini, llama-3-8b-local in pricing.yaml",
+        "Move tier_1 traffic to tier_2": "no model tiers (add `tier:` to pricing.yaml)",
+        "Local model for tier_2 traffic": "no model tiers (add `tier:` to pricing.yaml)",
+    }
+    for lever, reason in expected.items():
+        assert_value(fmt, rows[lever]["cannot_price"], reason, "text")
+        assert_value(fmt, rows[lever]["saved_monthly_usd"], None, "usd")
+        assert_value(fmt, rows[lever]["after_monthly_usd"], None, "usd")
+        assert_value(fmt, rows[lever]["run_rate_monthly_usd"], RUN_RATE_USD, "usd")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_golden_quality_row_equals_hand_computed_readings(fixed, fmt):
+    rows = report(fixed, "golden", fmt, since_s=3600)["quality"]
+    assert [(r["reading"], r["model"]) for r in rows] == [(reading, model) for reading, model, *_ in EXPECTED_QUALITY]
+    for row, (_, _, value, target, status) in zip(rows, EXPECTED_QUALITY):
+        assert_value(fmt, row["value"], value, "number")
+        assert_value(fmt, row["target"], target, "number")
+        assert_value(fmt, row["status"], status, "text")
+
+
+def test_golden_quality_is_judged_by_the_targets_given(fixed):
+    targets = QualityTargets(validation_pass_ratio=0.95, audit_coverage_ratio=0.99, review_oldest_age_s=5000.0)
+    rows = report(fixed, "golden", "json", since_s=3600, quality_targets=targets)["quality"]
+    judged = {(r["reading"], r["model"]): (r["target"], r["status"]) for r in rows}
+    assert judged[("validation_pass_ratio", "all")] == (0.95, "ok")  # 95.3 % >= 95 %
+    assert judged[("review_oldest_age_s", "all")] == (5000.0, "warn")  # 4,320 s: past 80 % of 5,000 s, not past it
+    assert judged[("audit_coverage_ratio", "all")] == (0.99, "ok")
+    assert judged[("validation_pass_ratio", "gpt-4o")] == (0.95, "bad")  # 87.1 %: past 90 %
+
+
+def test_levers_and_quality_agree_with_the_panes_at_the_same_instant(fixed):
+    until = newest(fixed) + 0.001
+    views = Cockpit(fixed, prices=LEVER_PRICES, clock=lambda: until).views(until)
+    doc = json.loads(render_report(fixed, "cost", since_s=3600, fmt="json", prices=LEVER_PRICES))["sections"]
+    assert [(r["lever"], r["run_rate_monthly_usd"], r["after_monthly_usd"], r["saved_monthly_usd"], r["cannot_price"])
+            for r in doc["levers"]] == [
+        (lever.name, lever.monthly_run_rate_usd, lever.after_usd, lever.saved_usd, lever.unavailable_reason)
+        for lever in views.cost.levers]
+    assert [(r["lever"], r["assumption"]) for r in doc["lever_assumptions"]] == [
+        (lever.name, line) for lever in views.cost.levers for line in lever.assumptions]
+    quality = views.golden.quality
+    rows = report(fixed, "golden", "json", since_s=3600)["quality"]
+    assert rows[0]["value"] == quality.validation_pass_ratio.value and rows[0]["status"] == quality.validation_pass_ratio.status
+    assert [r["model"] for r in rows[6:]] == list(quality.pass_ratio_by_model)
+
+
+def test_run_report_prices_levers_and_judges_quality_from_the_config(fixed_path, tmp_path: Path, capsys):
+    (tmp_path / "pricing.yaml").write_text(PRICING_YAML)
+    config = tmp_path / "aiops.yaml"
+    config.write_text(f"pricing: {tmp_path / 'pricing.yaml'}\n"
+                      "targets:\n  cache_hit_ratio: 0.5\n  validation_pass_ratio: 0.95\n")
+    args = Namespace(kind="cost", id=None, file=str(fixed_path), since="1h", format="json", config=str(config))
+    assert run_report(args) == 0
+    levers = {r["lever"]: r for r in json.loads(capsys.readouterr().out)["sections"]["levers"]}
+    # gpt-4o to a 50 % target: 7.2 x (0.50 - 0.45) / 0.55 x 744 = 5,356.8 / 11.
+    assert levers["Cache hit rate to target"]["saved_monthly_usd"] == pytest.approx(5_356.8 / 11)
+    assert levers["Fill batches"]["saved_monthly_usd"] == pytest.approx(607.246848)
+    args.kind = "golden"
+    assert run_report(args) == 0
+    quality = json.loads(capsys.readouterr().out)["sections"]["quality"]
+    assert (quality[0]["reading"], quality[0]["target"], quality[0]["status"]) == ("validation_pass_ratio", 0.95, "ok")
+
+
+def test_golden_quality_without_quality_signals_says_no_data(history):
+    rows = report(history, "golden", "table")["quality"]
+    assert [(r["reading"], r["value"], r["status"]) for r in rows] == [
+        (name, "—", "no data") for name in ("validation_pass_ratio", "review_queue_depth", "review_oldest_age_s",
+                                           "reviewed_per_h", "review_capacity_per_h", "audit_coverage_ratio")]
+
+
+def test_cost_levers_on_generated_history_match_the_cost_pane(history):
+    until = newest(history) + 0.001
+    prices = load_pricing()
+    views = Cockpit(history, prices=prices, clock=lambda: until).views(until)
+    rows = report(history, "cost", "json", prices=prices)["levers"]
+    assert [(r["lever"], r["saved_monthly_usd"], r["cannot_price"]) for r in rows] == [
+        (lever.name, lever.saved_usd, lever.unavailable_reason) for lever in views.cost.levers]
+    # The generator's LiteLLM-like gateway gives no input/output split: the tier move says so.
+    assert rows[1]["cannot_price"] == "needs input and output tokens by model; this source gives no split"

@@ -8,8 +8,13 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiops_tui.errors import HistoryError, UserError
+
+if TYPE_CHECKING:
+    from aiops_tui.signals.quality import QualityTargets
+    from aiops_tui.signals.savings import Price
 
 REPORT_KINDS = ("cost", "golden", "breakers", "incident", "maturity")
 DEFAULT_SINCE = "30d"
@@ -40,11 +45,14 @@ def _history_path(args: argparse.Namespace, cfg) -> Path:
 
 
 def render_report(history, kind: str, *, since_s: float, fmt: str, incident_id: str | None = None,
-                  budget_usd: float = 0.0, tiers: Mapping[str, str] | None = None, lang: str = "en",
-                  label: str = "") -> str:
+                  budget_usd: float = 0.0, tiers: Mapping[str, str] | None = None,
+                  prices: Mapping[str, "Price"] | None = None, cache_hit_target_ratio: float | None = None,
+                  quality_targets: "QualityTargets | None" = None, lang: str = "en", label: str = "") -> str:
     """The text of one report over an open history (the CLI and the tests call this).
 
-    `tiers`: model -> tier for counters without a tier label (pricing.yaml, as the Cost pane uses)."""
+    `tiers`: model -> tier for counters without a tier label (pricing.yaml, as the Cost pane uses);
+    by default the tiers of `prices`, which price the cost report's savings levers. The targets come
+    from the config (None: its defaults), as the panes judge by them."""
     from aiops_tui.reports import render as rnd
     from aiops_tui.reports.span import report_span
 
@@ -62,11 +70,14 @@ def render_report(history, kind: str, *, since_s: float, fmt: str, incident_id: 
     if kind == "cost":
         from aiops_tui.reports import cost
 
-        report = cost.build(con, span, budget_usd=budget_usd, tiers=tiers)
+        if tiers is None and prices:
+            tiers = {model: price.tier for model, price in prices.items() if getattr(price, "tier", "")}
+        target = cost.DEFAULT_CACHE_HIT_TARGET_RATIO if cache_hit_target_ratio is None else cache_hit_target_ratio
+        report = cost.build(con, span, budget_usd=budget_usd, tiers=tiers, prices=prices, cache_hit_target_ratio=target)
     elif kind == "golden":
         from aiops_tui.reports import golden
 
-        report = golden.build(con, span)
+        report = golden.build(con, span, quality_targets=quality_targets)
     elif kind == "breakers":
         from aiops_tui.reports import breakers
 
@@ -83,7 +94,8 @@ def render_report(history, kind: str, *, since_s: float, fmt: str, incident_id: 
 def run_report(args: argparse.Namespace) -> int:
     """`aiops-tui report KIND [ID] --since 30d --format table [--file HISTORY] [--config FILE]`."""
     from aiops_tui.config import load_config, parse_duration
-    from aiops_tui.sim.pricing import load_tiers
+    from aiops_tui.signals.quality import QualityTargets
+    from aiops_tui.sim.pricing import load_pricing
     from aiops_tui.store.history import History
 
     cfg = load_config(getattr(args, "config", None))
@@ -97,7 +109,9 @@ def run_report(args: argparse.Namespace) -> int:
         text = render_report(
             history, args.kind, since_s=since_s, fmt=getattr(args, "format", None) or "table",
             incident_id=getattr(args, "id", None), budget_usd=cfg.budget.monthly_usd,
-            tiers=load_tiers(cfg.pricing_path) if args.kind == "cost" else None, lang=cfg.lang, label=str(path),
+            prices=load_pricing(cfg.pricing_path) if args.kind == "cost" else None,
+            cache_hit_target_ratio=cfg.targets.cache_hit_ratio, quality_targets=QualityTargets.from_config(cfg.targets),
+            lang=cfg.lang, label=str(path),
         )
     sys.stdout.write(text)
     sys.stdout.flush()

@@ -1,5 +1,6 @@
 """`aiops-tui report golden`: p95 latency, traffic and error ratio over the period, per 5 minutes
-(a day or less) or per hour, as min/avg/max of the stored `signal:*` series.
+(a day or less) or per hour, as min/avg/max of the stored `signal:*` series; and the golden pane's
+AI-quality row at the report's end (signals/quality.py), each reading against its target.
 
 Reads the coarsest data that is exact for each stretch: complete hours from samples_1h, complete
 minutes from samples_1m, raw samples after the 1 m watermark. NaN (no traffic) is skipped, as
@@ -12,7 +13,9 @@ import math
 from typing import TYPE_CHECKING
 
 from aiops_tui.reports.render import Column, Report, Section
-from aiops_tui.reports.span import Span
+from aiops_tui.reports.span import Span, latest_signals_at_end
+from aiops_tui.signals.quality import QualityRow, QualityTargets, quality_readings
+from aiops_tui.signals.readings import Reading
 
 if TYPE_CHECKING:
     import duckdb
@@ -23,6 +26,8 @@ KINDS = {"requests_per_s": "rate", "error_ratio": "ratio", "latency_p95_s": "sec
 FIVE_MINUTES_UP_TO_S = 86400.0
 """Periods up to a day get 5-minute buckets; longer ones hourly."""
 TOTAL = "all"
+QUALITY_COLUMNS = (Column("reading"), Column("model"), Column("value", "number"), Column("target", "number"),
+                   Column("status"))
 
 _STATS_SQL = """
 WITH picked AS (
@@ -74,7 +79,31 @@ def bucket_stats(con: "duckdb.DuckDBPyConnection", source: str, since: float, un
     return {(signal, model, b_us / 1e6): (mn, avg, mx, n) for signal, model, b_us, mn, avg, mx, n in rows}
 
 
-def build(con: "duckdb.DuckDBPyConnection", span: Span) -> Report:
+def _status(reading: Reading) -> str:
+    """ok | warn | bad against the target; "no target", or why there is no value ("no data", "no traffic")."""
+    if reading.missing:
+        return reading.note
+    return "no target" if reading.status == "none" else reading.status
+
+
+def quality_rows(row: QualityRow, targets: QualityTargets) -> list[tuple]:
+    """The pane's quality row in its order, then the pass rate of each model, worst first."""
+    readings = [
+        ("validation_pass_ratio", row.validation_pass_ratio, targets.validation_pass_ratio),
+        ("review_queue_depth", row.review_queue_depth, None),
+        ("review_oldest_age_s", row.review_oldest_age_s, targets.review_oldest_age_s),
+        ("reviewed_per_h", row.reviewed_per_h, None),
+        ("review_capacity_per_h", row.review_capacity_per_h, None),
+        ("audit_coverage_ratio", row.audit_coverage_ratio, targets.audit_coverage_ratio),
+    ]
+    rows = [(name, TOTAL, reading.value, target, _status(reading)) for name, reading, target in readings]
+    rows += [("validation_pass_ratio", model, reading.value, targets.validation_pass_ratio, _status(reading))
+             for model, reading in row.pass_ratio_by_model.items()]
+    return rows
+
+
+def build(con: "duckdb.DuckDBPyConnection", span: Span, *, quality_targets: QualityTargets | None = None) -> Report:
+    """`quality_targets` from the config, as the golden pane judges its quality row."""
     step_s = 300.0 if span.until - span.since <= FIVE_MINUTES_UP_TO_S else 3600.0
     stats = bucket_stats(con, span.source, span.since, span.until, step_s)
     summary: dict[tuple[str, str], list[float]] = {}
@@ -99,12 +128,16 @@ def build(con: "duckdb.DuckDBPyConnection", span: Span) -> Report:
         for s in SIGNALS for stat in ("min", "avg", "max")
     ]
     label = "5m" if step_s == 300 else "1h"
+    targets = quality_targets or QualityTargets()
+    quality = quality_readings(latest_signals_at_end(con, span), targets)
     return Report(
         "golden", f"Golden signals per {label} ({span.source or 'no source'})",
-        [("source", span.source or "none"), ("since_utc", span.since), ("until_utc", span.newest), ("bucket", label)],
+        [("source", span.source or "none"), ("since_utc", span.since), ("until_utc", span.newest), ("bucket", label),
+         ("quality_at_utc", span.newest)],
         [
             Section("summary", (Column("model"), Column("signal"), Column("min", "number"), Column("avg", "number"),
                                 Column("max", "number"), Column("samples", "int")), summary_rows),
             Section("buckets", bucket_columns, bucket_rows),
+            Section("quality", QUALITY_COLUMNS, quality_rows(quality, targets)),
         ],
     )

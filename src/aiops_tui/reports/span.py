@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from aiops_tui.errors import UserError
 
 if TYPE_CHECKING:
+    import duckdb
+
     from aiops_tui.store.history import History
 
 INCLUDE_NEWEST_S = 0.001
@@ -45,3 +47,11 @@ def report_span(history: "History", since_s: float, *, label: str = "") -> Span:
         ).fetchone()
         source = row[0] if row else ""
     return Span(since, until, newest, source)
+
+
+def latest_signals_at_end(con: "duckdb.DuckDBPyConnection", span: Span) -> dict[tuple[str, str], float]:
+    """(signal, model or "") -> the value the panes would show at the report's end, read as they read it."""
+    from aiops_tui.store import timeseries as ts_sql
+    from aiops_tui.views import LOOKBACK_S
+
+    return ts_sql.latest_signals(con, span.source, span.until, LOOKBACK_S) if span.source else {}
