@@ -51,6 +51,9 @@ class Views:
     direct: bool = False
     notes: Sequence[str] = field(default_factory=tuple)
     """Which profile feeds which pane, e.g. "cost from litellm_spend_metric_total"."""
+    write_error: str | None = None
+    """Why the last polled cycle was not written to the history (disk full, read-only directory,
+    clock stepped back), in one line; None when it was, or when nothing is recorded."""
 
 
 class Cockpit:

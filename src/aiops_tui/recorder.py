@@ -48,10 +48,15 @@ class Recorder:
         self.retention = retention
         self.poller = Poller(sources, self.write, stale_after=stale_after, clock=clock, derive=derive_signals)
         self.rows_written = 0
-        self.last_error: str | None = None
         self._newest_ts: float | None = None  # newest cycle in the history, read at the first write
         self._next_rollup = 0.0
         self._next_purge = clock() + PURGE_EVERY_S
+
+    @property
+    def last_error(self) -> str | None:
+        """Why the last cycle was not written whole, in one line; kept on the poller, where the
+        cockpit that holds only the poller reads it too."""
+        return self.poller.write_error
 
     async def write(self, batches: list[Batch]) -> None:
         await asyncio.to_thread(self.write_now, batches)
@@ -72,10 +77,10 @@ class Recorder:
                 raw_s, m1_s, h1_s = self.retention
                 self.history.purge(now, raw_s=raw_s, m1_s=m1_s, h1_s=h1_s)
                 self._next_purge = now + PURGE_EVERY_S
-            self.last_error = clock_note
+            self.poller.write_error = clock_note
         except UserError as exc:
             # Disk full or a read-only directory: say so and keep polling; the next cycle may succeed.
-            self.last_error = str(exc)
+            self.poller.write_error = str(exc)
 
     def _in_time_order(self, batches: list[Batch]) -> tuple[list[Batch], str | None]:
         """Drop the samples of a cycle stamped before the newest one written (a clock stepped back).

@@ -64,6 +64,7 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str) -> "Views":
         alerts=list(poller.alerts) if poller else [],
         direct=direct,
         notes=tuple(notes),
+        write_error=poller.write_error if poller else None,
     )
 
 

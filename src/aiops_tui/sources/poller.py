@@ -77,6 +77,9 @@ class Poller:
         self.paused = False
         self.cycles = 0
         self.alerts: list[Alert] = []
+        self.write_error: str | None = None
+        """Why the last cycle was not written whole (disk full, a clock stepped back), as its writer
+        said it in one line; None when it was. The writer sets it: the poller only carries it."""
         self._stale_after = stale_after
         self._derive = derive
         self._wake = asyncio.Event()

@@ -1,4 +1,5 @@
-"""The line under the panes: mode (PAUSED, REVIEW, errors) first, then polling and each source's health."""
+"""The line under the panes: errors (the app's, then the recorder's) and mode (PAUSED, REVIEW) first,
+then polling and each source's health."""
 
 from __future__ import annotations
 
@@ -51,11 +52,12 @@ class StatusBar(Widget):
     def render(self) -> Text:
         s, out = self.state, Text(no_wrap=True, overflow="ellipsis")
         bad, warn = status_style(self.app, "bad", bold=True), status_style(self.app, "warn", bold=True)
-        if s.error:
-            out.append_text(Text.assemble(("⚠ ", bad), plain(s.error, style=bad), "  "))
+        views = s.views
+        for error in (s.error, views.write_error if views is not None else None):
+            if error:
+                out.append_text(Text.assemble(("⚠ ", bad), plain(error, style=bad), "  "))
         if s.paused:
             out.append("PAUSED  ", warn)
-        views = s.views
         if views is not None and not views.live:
             out.append(f"REVIEW @ {fmt.utc_stamp(views.at)}  ", warn)
         firing = sum(1 for alert in views.alerts if alert.state == "firing") if views is not None else 0

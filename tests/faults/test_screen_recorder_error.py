@@ -1,0 +1,59 @@
+"""The live cockpit says when its recorder cannot write the history: the recorder's one line stands in
+the status bar while the cause lasts and goes once a cycle is written again; polling goes on."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from aiops_tui.cockpit import Cockpit
+from aiops_tui.recorder import Recorder
+from aiops_tui.store.history import History
+from loopback import Answer, ScriptedServer
+from recording import gateway_source
+from test_store_faults import gauges_body, immutable
+from ui.pilot_helpers import cockpit_app, settle
+
+SIZE = (120, 40)
+
+
+def status_line(app) -> str:
+    return str(app.status_bar.render())
+
+
+async def wait_for(pilot, predicate, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.1)
+
+
+async def test_a_directory_gone_read_only_under_the_live_cockpit_is_shown_in_the_status_bar(tmp_path: Path):
+    directory = tmp_path / "data"
+    directory.mkdir()
+    path = directory / "history.duckdb"
+    History.open(path).close()  # checkpointed and closed: the next write must create the write-ahead log
+    expected = f"⚠ {path}: cannot write it (permission denied); check the file and its directory"
+    with ScriptedServer() as server:
+        server.answers["/metrics"] = Answer(200, gauges_body(10))
+        source = gateway_source("gw", server.url + "/metrics", time.time, interval_s=0.3)
+        recorder = Recorder(History.open(path), [source])
+        app = cockpit_app(Cockpit(recorder.history, poller=recorder.poller))
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                with immutable(directory):
+                    await wait_for(pilot, lambda: recorder.last_error is not None)
+                    await wait_for(pilot, lambda: expected in status_line(app))
+                    await settle(pilot)
+                    # One line, the recorder's first: a long history path is cut at the edge, never wrapped.
+                    shown = app.status_bar.render_line(0).text.removesuffix("…")
+                    assert app.status_bar.size.height == 1 and len(shown) > 80 and expected.startswith(shown)
+                    assert recorder.rows_written == 0
+                    assert "gw ok" in status_line(app)  # the source is fine: polling goes on
+                # Writable again: the next cycle is written and the line goes.
+                await wait_for(pilot, lambda: recorder.rows_written > 0)
+                await wait_for(pilot, lambda: "⚠" not in status_line(app))
+                assert app.is_running
+        finally:
+            await source.client.aclose()
+            recorder.history.close()
