@@ -19,6 +19,7 @@ from aiops_tui.ui.panes.base import Pane
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.widgets.chart import TimeChart
 from aiops_tui.ui.widgets.quality_row import QualityStrip
+from aiops_tui.ui.widgets.redraw import update_static
 from aiops_tui.ui.widgets.table import fill_rows
 from aiops_tui.ui.widgets.tile import Tile
 
@@ -140,7 +141,7 @@ class GoldenPane(Pane):
                 text, target_line(signal, reading, self.targets), reading.status, missing=reading.missing
             )
         self.query_one(QualityStrip).set_row(golden.quality)
-        self.query_one("#golden-source", Static).update(self._source_line(golden))
+        update_static(self.query_one("#golden-source", Static), self._source_line(golden))
         fill_rows(self.query_one("#models", DataTable), [(row.model, self._model_cells(row)) for row in golden.models])
         window_s = CHART_WINDOWS_S.get(golden.window, 3600.0)
         for signal in CHART_SIGNALS:

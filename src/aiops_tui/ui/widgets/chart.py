@@ -1,9 +1,15 @@
-"""A line chart of one series over the chart window, x in minutes (or hours) before the view's time."""
+"""A line chart of one series over the chart window, x in minutes (or hours) before the view's time.
+
+The chart replots when what it shows changes: new data, another window or title. Like a Grafana panel,
+whose range moves on each refresh rather than each second, the x axis follows the view's time only then,
+or once the axis would move by a whole column; points the window merely slid past wait for either.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from textual_plotext import PlotextPlot
 
@@ -16,6 +22,27 @@ def y_range(values: Sequence[float]) -> tuple[float, float]:
     return low, high + margin
 
 
+@dataclass(frozen=True, slots=True)
+class Plotted:
+    """What the chart last plotted: its framing, its points and the view's time the axis ends at."""
+
+    framing: tuple[str, float, float]
+    """(title, window_s, scale)"""
+    points: tuple[tuple[float, float], ...]
+    at: float
+
+
+def needs_replot(last: Plotted | None, new: Plotted, column_s: float) -> bool:
+    """Whether `new` would draw differently from `last`: not when it only lost points off the left edge
+    while the axis has moved less than a column (`column_s` of the window)."""
+    if last is None or last.framing != new.framing or new.at < last.at:
+        return True
+    if (new.points or last.points) and new.at - last.at >= column_s:  # an empty chart has no axis to move
+        return True
+    dropped = len(last.points) - len(new.points)
+    return dropped < 0 or last.points[dropped:] != new.points
+
+
 class TimeChart(PlotextPlot):
     DEFAULT_CSS = """
     TimeChart {
@@ -24,13 +51,21 @@ class TimeChart(PlotextPlot):
     }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.plotted: Plotted | None = None
+
     def plot_series(
         self, title: str, points: Sequence[tuple[float, float]], *, at: float, window_s: float, scale: float = 1.0
     ) -> None:
         """Plot (ts, value) points in [at - window_s, at]; values multiplied by `scale` (e.g. 1000 for ms)."""
+        shown = tuple((ts, value) for ts, value in points if at - window_s <= ts <= at and math.isfinite(value))
+        new = Plotted((title, window_s, scale), shown, at)
+        if not needs_replot(self.plotted, new, window_s / max(1, self.size.width)):
+            return
+        self.plotted = new
         in_hours = window_s > 3 * 3600
         unit_s = 3600.0 if in_hours else 60.0
-        shown = [(ts, value) for ts, value in points if at - window_s <= ts <= at and math.isfinite(value)]
         xs = [(ts - at) / unit_s for ts, _ in shown]
         ys = [value * scale for _, value in shown]
         plt = self.plt

@@ -12,6 +12,7 @@ from aiops_tui.signals.readings import Reading
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
 from aiops_tui.ui.safe import plain
+from aiops_tui.ui.widgets.redraw import LastDrawn, content_key, update_static
 
 ABSENT = "no AI-quality signals from this source"
 SEPARATOR = " │ "
@@ -66,6 +67,7 @@ class QualityStrip(Static):
         self.targets = targets or QualityTargets()
         self.row: QualityRow | None = None
         self.border_title = "AI quality"
+        self.subtitle_drawn = LastDrawn()
 
     def set_row(self, row: QualityRow | None) -> None:
         self.row = row
@@ -73,7 +75,9 @@ class QualityStrip(Static):
         for cls in STATUS_CLASSES:
             self.set_class(cls == f"-{status}", cls)
         self.set_class(row is None, "-absent")
-        self.border_subtitle = self._worst_model(row) if row is not None else None
+        subtitle = self._worst_model(row) if row is not None else None
+        if self.subtitle_drawn.changed(content_key(subtitle)):  # setting it repaints even when it is the same
+            self.border_subtitle = subtitle
         self._draw()
 
     def on_resize(self) -> None:
@@ -81,7 +85,7 @@ class QualityStrip(Static):
 
     def _draw(self) -> None:
         if self.row is None:
-            self.update(Text(ABSENT, style="italic"))
+            update_static(self, Text(ABSENT, style="italic"))
             return
         compact = self.has_class("-compact")
         room = self.size.width or 999
@@ -92,7 +96,7 @@ class QualityStrip(Static):
             if text.cell_len <= room:
                 break
         text.no_wrap, text.overflow = True, "ellipsis"
-        self.update(text)
+        update_static(self, text)
 
     def render_row(self, row: QualityRow, level: int) -> Text:
         """The row's text at wording `level` (0 longest), each value styled by its reading's status."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from aiops_tui.ui.widgets.redraw import LastDrawn, content_key
+
 STATUS_CLASSES = ("-ok", "-warn", "-bad", "-none")
 
 
@@ -30,13 +32,14 @@ class Tile(Static):
         self.labels = (label, short_label)
         self.value_text, self.details, self.missing = "", ("", ""), False
         self.border_title = label
+        self.drawn = LastDrawn()
 
     def set_reading(self, value_text: str, details: tuple[str, str], status: str, *, missing: bool) -> None:
         """`details` is the line under the value (long, short); `status` a Reading status (ok/warn/bad/none);
         `missing` shows the value as a note ("no traffic"), not a number."""
-        for cls in STATUS_CLASSES:
-            self.remove_class(cls)
-        self.add_class(f"-{status}" if f"-{status}" in STATUS_CLASSES else "-none")
+        status_class = f"-{status}" if f"-{status}" in STATUS_CLASSES else "-none"
+        for cls in STATUS_CLASSES:  # one by one: removing the class it keeps would restyle it for nothing
+            self.set_class(cls == status_class, cls)
         self.value_text, self.details, self.missing = value_text, details, missing
         self._draw()
 
@@ -47,7 +50,10 @@ class Tile(Static):
         # The border title needs its text plus 4 cells (corners and spaces); the body is the content width.
         title_room = self.outer_size.width - 4 if self.outer_size.width else 99
         body_room = self.size.width or 99
-        self.border_title = self.labels[0] if len(self.labels[0]) <= title_room else self.labels[1]
+        title = self.labels[0] if len(self.labels[0]) <= title_room else self.labels[1]
         detail = self.details[0] if len(self.details[0]) <= body_room else self.details[1]
         value = Text(self.value_text, style="italic" if self.missing else "bold")
-        self.update(Text.assemble(value, "\n", Text(detail, style="dim")))
+        body = Text.assemble(value, "\n", Text(detail, style="dim"))
+        if self.drawn.changed((title, content_key(body))):  # setting a border title repaints even when it is the same
+            self.border_title = title
+            self.update(body)
