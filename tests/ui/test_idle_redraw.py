@@ -20,6 +20,8 @@ GOLDEN_WIDGETS = (
     "chart-latency_p95_s", "chart-requests_per_s", "chart-error_ratio", "chart-tokens_per_s", "models", "quality",
     "golden-source", "tile-latency_p50_s", "tile-requests_per_s", "tile-queue_depth",
 )
+COST_WIDGETS = ("cost-chart", "budget-bar", "cost-figures", "burn-5m", "levers-table", "by-model", "by-tier")
+BREAKER_WIDGETS = ("breakers-table", "breaker-spark", "breaker-flaps", "breaker-title", "breaker-transitions")
 
 
 def later(views: Views, at: float) -> Views:
@@ -64,7 +66,7 @@ async def serve(pilot, cockpit: Served, views: Views) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize(("key", "widgets"), [("1", GOLDEN_WIDGETS)])
+@pytest.mark.parametrize(("key", "widgets"), [("1", GOLDEN_WIDGETS), ("2", COST_WIDGETS), ("3", BREAKER_WIDGETS)])
 async def test_views_with_only_the_time_moved_redraw_nothing_in_the_pane(repaints, key, widgets) -> None:
     polled = build_views()
     cockpit = Served(polled)

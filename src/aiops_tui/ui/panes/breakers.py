@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -15,6 +17,7 @@ from aiops_tui.ui.panes.base import Pane
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.series import resample_max
 from aiops_tui.ui.widgets.flap_strip import FlapStrip
+from aiops_tui.ui.widgets.redraw import update_static
 from aiops_tui.ui.widgets.table import fill_rows
 
 STATE_WORDS = {"open": "● OPEN", "half_open": "◐ HALF-OPEN", "closed": "○ CLOSED"}
@@ -72,7 +75,7 @@ class BreakersPane(Pane):
 
     def show(self, views: Views) -> None:
         breakers = views.breakers
-        self.query_one("#breakers-summary", Static).update(self._summary(breakers))
+        update_static(self.query_one("#breakers-summary", Static), self._summary(breakers))
         rows = [(row.upstream, self._cells(row, breakers.at)) for row in breakers.rows]
         fill_rows(self.query_one("#breakers-table", DataTable), rows)
         self._show_detail()
@@ -120,18 +123,22 @@ class BreakersPane(Pane):
             return
         self.query_one("#breaker-detail").display = True
         at, window_s = self.views.breakers.at, self.views.breakers.window_s
-        start = at - window_s
         width = max(10, self.query_one("#breaker-flaps", FlapStrip).size.width or self.size.width - 10)
+        # Cells on a fixed grid, the last one holding now: while the clock moves within a cell, the sparkline
+        # and the flaps stay as drawn instead of every point shifting a little each second.
+        cell_s = window_s / width
+        end = math.ceil(at / cell_s) * cell_s
+        start = end - window_s
         values = [v for ts, v in row.error_ratio_series if start <= ts <= at]
         peak = f"peak {fmt.pct(max(values))} · now {fmt.pct(values[-1])}" if values else "no error-ratio data"
-        self.query_one("#breaker-title", Static).update(
-            Text.assemble(plain(row.upstream), f" · error ratio over the last {window_label(window_s)} · {peak}")
-        )
-        self.query_one("#breaker-spark", Sparkline).data = resample_max(row.error_ratio_series, start, at, width)
-        self.query_one("#breaker-flaps", FlapStrip).set_history(row.transitions, start, at, row.state)
-        self.query_one("#breaker-axis", Static).update(self._axis(window_s, width))
-        self.query_one("#breaker-legend", Static).update(f"state: ▁ closed  ▄ half-open  █ open   · {row.flaps} opens in the history")
-        self.query_one("#breaker-transitions", Static).update(self._transitions(row))
+        title = Text.assemble(plain(row.upstream), f" · error ratio over the last {window_label(window_s)} · {peak}")
+        update_static(self.query_one("#breaker-title", Static), title)
+        self.query_one("#breaker-spark", Sparkline).data = resample_max(row.error_ratio_series, start, end, width)
+        self.query_one("#breaker-flaps", FlapStrip).set_history(row.transitions, start, end, row.state)
+        update_static(self.query_one("#breaker-axis", Static), self._axis(window_s, width))
+        legend = f"state: ▁ closed  ▄ half-open  █ open   · {row.flaps} opens in the history"
+        update_static(self.query_one("#breaker-legend", Static), legend)
+        update_static(self.query_one("#breaker-transitions", Static), self._transitions(row))
 
     @staticmethod
     def _axis(window_s: float, width: int) -> Text:

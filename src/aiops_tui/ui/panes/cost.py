@@ -16,6 +16,7 @@ from aiops_tui.ui.panes.base import Pane
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.widgets.budget_bar import BudgetBar
 from aiops_tui.ui.widgets.levers_table import LeversTable, assumption_lines
+from aiops_tui.ui.widgets.redraw import LastDrawn, update_static
 from aiops_tui.ui.widgets.spend_chart import SpendChart
 from aiops_tui.ui.widgets.table import fill_rows
 
@@ -36,8 +37,8 @@ class BurnLine(Static):
         self.set_class(burn.paging, "-paging")
         self.set_class(not burn.paging and (burn.multiple or 0) > 1, "-over")
         mark = f"≥{burn.page_at:g}×" if burn.page_at is not None else "trend only"
-        self.update(BURN_ROW.format(burn.label, fmt.usd_per_h(burn.rate_usd_per_h), fmt.multiple(burn.multiple), mark)
-                    + ("  PAGE" if burn.paging else ""))
+        row = BURN_ROW.format(burn.label, fmt.usd_per_h(burn.rate_usd_per_h), fmt.multiple(burn.multiple), mark)
+        update_static(self, row + ("  PAGE" if burn.paging else ""))
 
 
 def _line(label: str, *values: Text | str) -> Text:
@@ -80,6 +81,10 @@ class CostPane(Pane):
     CostPane.-narrow #cost-tables { width: 1fr; margin: 1 0 0 0; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.notes_drawn = LastDrawn()
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="cost-top"):
             with Vertical(id="cost-summary"):
@@ -107,7 +112,7 @@ class CostPane(Pane):
 
     def show(self, views: Views) -> None:
         cost = views.cost
-        self.query_one("#cost-figures", Static).update(self._figures(cost))
+        update_static(self.query_one("#cost-figures", Static), self._figures(cost))
         start, end = month_bounds(cost.at)
         self.query_one(BudgetBar).set_budget(cost.mtd_usd, cost.budget_usd, (cost.at - start) / (end - start), cost.projected_over_budget)
         by_label = {burn.label: burn for burn in cost.burn}
@@ -120,11 +125,13 @@ class CostPane(Pane):
         fill_rows(self.query_one("#by-model", DataTable), [(r.name, self._spend_cells(r)) for r in cost.by_model])
         fill_rows(self.query_one("#by-tier", DataTable), [(r.name, self._spend_cells(r)) for r in cost.by_tier])
         run_rate = f"{fmt.usd_whole(cost.run_rate_monthly_usd)}/month"
-        self.query_one("#levers-title", Static).update(
-            Text.assemble(("savings levers", "bold"), ("  run rate now ", "dim"), (run_rate, "bold")))
+        title = Text.assemble(("savings levers", "bold"), ("  run rate now ", "dim"), (run_rate, "bold"))
+        update_static(self.query_one("#levers-title", Static), title)
         self.query_one(LeversTable).set_levers(cost.levers)
 
     def on_levers_table_selected(self, message: LeversTable.Selected) -> None:
+        if not self.notes_drawn.changed(message.lever):  # another lever's price moved: this one's notes stand
+            return
         notes = assumption_lines(message.lever) if message.lever is not None else Text("")
         self.query_one("#lever-notes", Static).update(notes)
 

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from aiops_tui.ui import fmt
+from aiops_tui.ui.widgets.redraw import content_key
 
 
 class BudgetBar(Widget):
@@ -25,12 +26,16 @@ class BudgetBar(Widget):
         self._budget_usd = 0.0
         self._elapsed_ratio = 0.0
         self._projected_over = False
+        self._drawn: object = None
+        """The bar as last rendered (its `content_key`)."""
 
     def set_budget(self, mtd_usd: float, budget_usd: float, elapsed_ratio: float, projected_over: bool) -> None:
         """`elapsed_ratio`: how much of the month has passed (0-1), where an even burn would have spent to."""
         self._mtd_usd, self._budget_usd = mtd_usd, budget_usd
         self._elapsed_ratio, self._projected_over = min(1.0, max(0.0, elapsed_ratio)), projected_over
-        self.refresh()
+        # The even-pace mark moves every second, by a cell every ~12 h: redraw when the bar would look different.
+        if content_key(self._bar(self.size.width)) != self._drawn:
+            self.refresh()
 
     def _status(self) -> str:
         if self._mtd_usd > self._budget_usd:
@@ -38,9 +43,14 @@ class BudgetBar(Widget):
         return "warn" if self._projected_over else "ok"
 
     def render(self) -> Text:
+        bar = self._bar(self.size.width)
+        self._drawn = content_key(bar)
+        return bar
+
+    def _bar(self, width: int) -> Text:
         if self._budget_usd <= 0:
             return Text(f"no budget set · {fmt.usd_whole(self._mtd_usd)} spent this month", style="italic")
-        width = max(10, self.size.width)
+        width = max(10, width)
         used_ratio = self._mtd_usd / self._budget_usd
         filled = min(width, round(used_ratio * width))
         mark = min(width - 1, int(self._elapsed_ratio * width))

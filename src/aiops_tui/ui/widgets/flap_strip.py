@@ -26,6 +26,8 @@ class FlapStrip(Widget):
         self._transitions: Sequence[Transition] = ()
         self._start = self._end = 0.0
         self._initial = "closed"
+        self._drawn: str | None = None
+        """The cells as last rendered."""
 
     def set_history(self, transitions: Sequence[Transition], start: float, end: float, current_state: str) -> None:
         self._transitions = transitions
@@ -33,10 +35,16 @@ class FlapStrip(Widget):
         # The state before the first recorded transition is where that transition came from.
         first = transitions[0] if transitions else None
         self._initial = (first.from_state or "closed") if first else current_state
-        self.refresh()
+        # The window slides every second and a cell spans a minute or so: redraw when a cell changes.
+        if self._cells(self.size.width) != self._drawn:
+            self.refresh()
+
+    def _cells(self, width: int) -> str:
+        return timeline(self._transitions, self._start, self._end, width, initial=self._initial)
 
     def render(self) -> Text:
-        cells = timeline(self._transitions, self._start, self._end, self.size.width, initial=self._initial)
+        cells = self._cells(self.size.width)
+        self._drawn = cells
         out = Text(no_wrap=True)
         for glyph in cells:
             state = GLYPH_STATE.get(glyph)

@@ -73,6 +73,8 @@ class LeversTable(Widget, can_focus=True):
 
     def set_levers(self, levers: Sequence[Lever]) -> None:
         """Show `levers`; the same lever (by name) stays selected across refreshes."""
+        if list(levers) == self.levers:  # the same levers every second between polls: nothing to redraw or report
+            return
         current = self.levers[self.selected].name if self.selected < len(self.levers) else None
         self.levers = list(levers)
         names = [lever.name for lever in self.levers]

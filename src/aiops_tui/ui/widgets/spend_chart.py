@@ -9,6 +9,7 @@ from itertools import accumulate
 from textual_plotext import PlotextPlot
 
 from aiops_tui.signals.cost import month_bounds
+from aiops_tui.ui.widgets.redraw import LastDrawn
 
 
 def _day_of_month(ts: float) -> int:
@@ -20,9 +21,15 @@ class SpendChart(PlotextPlot):
     SpendChart { min-height: 8; min-width: 30; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.drawn = LastDrawn()
+
     def plot_month(self, daily_usd: Sequence[tuple[float, float]], budget_line: Sequence[tuple[float, float]], at: float) -> None:
         """`daily_usd`: (day start, spend that day); `budget_line`: (day start, cumulative budget by that day's end)."""
         start, end = month_bounds(at)
+        if not self.drawn.changed((tuple(daily_usd), tuple(budget_line), start)):  # the view's time only picks the month
+            return
         days_in_month = round((end - start) / 86400)
         plt = self.plt
         plt.clear_data()
