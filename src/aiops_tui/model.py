@@ -24,6 +24,17 @@ class SeriesKey:
     source: str
     name: str
     labels: Labels = ()
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+    """Computed once: a key is hashed at every dict lookup, many times per sample on the way to the store."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.source, self.name, self.labels)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple:
+        return SeriesKey, (self.source, self.name, self.labels)  # str hashes differ between processes
 
     def label(self, name: str, default: str = "") -> str:
         for key, value in self.labels:

@@ -245,7 +245,11 @@ def _by_name(samples: Iterable[Sample], wanted: set[str]) -> dict[str, list[Samp
 
 
 def _select(samples: Mapping[str, list[Sample]], selector: Selector) -> list[Sample]:
-    return [s for s in samples.get(selector.metric, ()) if selector.matches(s.key.name, dict(s.key.labels))]
+    """`samples` by name (`_by_name`): a selector without label matchers takes the metric's list as it is."""
+    candidates = samples.get(selector.metric, [])
+    if not selector.matchers:
+        return candidates
+    return [s for s in candidates if selector.matches(s.key.name, dict(s.key.labels))]
 
 
 def _evaluate(

@@ -306,7 +306,9 @@ class History:
         for key in keys:
             if key in self._ids:
                 continue
-            canonical = SeriesKey(key.source, key.name, tuple(sorted(key.labels)))
+            # The caller's own key object when its labels are sorted already: later lookups hit on identity.
+            labels = tuple(sorted(key.labels))
+            canonical = key if labels == key.labels else SeriesKey(key.source, key.name, labels)
             series_id = self._ids.get(canonical)
             if series_id is None:
                 series_id, next_id = next_id, next_id + 1
@@ -314,7 +316,7 @@ class History:
                 self._keys[series_id] = canonical
                 self._pending_ids.append(series_id)
                 self._remember(canonical, series_id)
-            if key != canonical:
+            if key is not canonical:
                 self._remember(key, series_id)
         if rows:
             with self.con.appender("series") as appender:
