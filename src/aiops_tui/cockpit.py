@@ -7,7 +7,9 @@ or a source itself. The offline review is a Cockpit without a poller.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from concurrent.futures import Future
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,24 +81,65 @@ class Cockpit:
         self.prices = dict(prices or {})
         """Model -> token prices and tier (pricing.yaml): tiers for the cost pane, prices for the levers."""
         self._prepare = prepare
+        self._prepared: Future[None] | None = None
+        self._first_views: tuple[str, Future[Views]] | None = None
 
     @property
     def live(self) -> bool:
         return self.poller is not None
 
+    def start(self, window: str = "1h") -> None:
+        """Begin what the first frame with data waits for, on a thread, while the UI is still being imported
+        and built: `prepare` (the demo's backfill), then the views now over `window`. `views` hands them over."""
+        if self._prepared is not None:
+            return
+        prepared: Future[None] = Future()
+        first: Future[Views] = Future()
+        self._prepared, self._first_views = prepared, (window, first)
+
+        def run() -> None:
+            from aiops_tui.views import build_views
+
+            try:
+                if self._prepare is not None:
+                    prepare, self._prepare = self._prepare, None
+                    prepare()
+            except BaseException as exc:
+                prepared.set_exception(exc)
+                first.set_exception(exc)
+                return
+            prepared.set_result(None)
+            try:
+                first.set_result(build_views(self, None, window))
+            except BaseException as exc:
+                first.set_exception(exc)
+
+        threading.Thread(target=run, name="cockpit-start", daemon=True).start()
+
     def views(self, at: float | None = None, window: str = "1h") -> Views:
         """Everything the panes show at `at` (default: now). Blocking: call it from a worker thread."""
         from aiops_tui.views import build_views
 
+        started = self._first_views
+        if started is not None and at is None and window == started[0]:
+            self._first_views = None
+            return started[1].result()
         return build_views(self, at, window)
 
     async def run_polling(self, stop: asyncio.Event) -> None:
-        """Run `prepare` (the demo's backfill) in a thread after the first frame, then poll until `stop`."""
-        if self._prepare is not None:
+        """Wait for `prepare` (the demo's backfill; run here on a thread unless `start` ran it), then poll until `stop`."""
+        if self._prepared is not None:
+            await asyncio.wrap_future(self._prepared)
+        elif self._prepare is not None:
             prepare, self._prepare = self._prepare, None
             await asyncio.to_thread(prepare)
         if self.poller is not None:
             await self.poller.run(stop)
+
+    @property
+    def data_version(self) -> int:
+        """Changes when a poll cycle has been written: the views only change then (or with the clock)."""
+        return self.poller.cycles if self.poller is not None else 0
 
     @property
     def interval_s(self) -> float | None:

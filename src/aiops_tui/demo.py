@@ -17,6 +17,8 @@ from aiops_tui.sources.gateway import parse_health_json
 
 DEMO_SOURCE = "demo-gateway"
 BACKFILL_STEP_S = 30.0
+DEMO_BACKFILL_STEP_S = 60.0
+"""`aiops-tui demo`'s hour: a point a minute on the 1 h charts, in half the time of 30 s steps, before the first frame with data."""
 
 
 class ModelSource:

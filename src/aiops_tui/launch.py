@@ -34,6 +34,7 @@ def _cockpit_for(cfg, history, recorder=None, clock=time.time, prepare=None):
 
 
 def _run_app(cockpit, args: argparse.Namespace, cfg) -> int:
+    cockpit.start()  # the backfill and the first views overlap the UI's imports and first frame
     from aiops_tui.ui.app import CockpitApp
 
     app = CockpitApp(cockpit, theme=getattr(args, "theme", None) or cfg.theme, lang=getattr(args, "lang", None) or cfg.lang)
@@ -134,7 +135,7 @@ def run_demo(args: argparse.Namespace) -> int:
     import tempfile
 
     from aiops_tui.config import GatewayConfig, load_config, parse_duration
-    from aiops_tui.demo import DEMO_SOURCE, backfill, demo_config_path
+    from aiops_tui.demo import DEMO_BACKFILL_STEP_S, DEMO_SOURCE, backfill, demo_config_path
     from aiops_tui.recorder import Recorder
     from aiops_tui.sim.model import GatewayModel
     from aiops_tui.sim.server import SimServer
@@ -159,8 +160,8 @@ def run_demo(args: argparse.Namespace) -> int:
         recorder = Recorder(history, [], stale_after=cfg.stale_after)
 
         def prepare() -> None:
-            """After the first frame: simulate the hour before now, then serve and scrape the sim."""
-            backfill(history, model, now - backfill_s, now)
+            """On the cockpit's start thread, beside the UI's start: simulate the hour before now, then serve and scrape the sim."""
+            backfill(history, model, now - backfill_s, now, step_s=DEMO_BACKFILL_STEP_S)
             server.start()
             gateway = GatewayConfig(DEMO_SOURCE, f"{server.url}/metrics", f"{server.url}/status", "health_json", None, 5.0, 3.0)
             recorder.poller.add_source(GatewaySource(gateway, httpx.AsyncClient(follow_redirects=True, timeout=3.0)))

@@ -36,8 +36,7 @@ SHIPPED = shipped_dir("runbooks")
 def runbooks_app(cockpit=None, dirs=None):
     app = cockpit_app(cockpit)
     if dirs is not None:
-        index = next(i for i, pane in enumerate(app.panes) if pane.PANE_ID == "runbooks")
-        app.panes[index] = RunbooksPane(dirs=dirs)
+        app.panes["runbooks"] = RunbooksPane(dirs=dirs)
     return app
 
 

@@ -137,7 +137,41 @@ async def test_live_cockpit_is_queried_on_every_tick() -> None:
         calls = len(cockpit.views_calls)
         app._tick()
         await settle(pilot)
+        assert len(cockpit.views_calls) >= calls + 1  # the 1 s timer may tick too on a loaded machine
+
+
+async def test_views_are_read_again_only_when_a_poll_cycle_has_landed() -> None:
+    cockpit = FakeCockpit()
+    cockpit.data_version = 7
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        calls = len(cockpit.views_calls)
+        for _ in range(3):
+            app._tick()
+            await settle(pilot)
+        assert len(cockpit.views_calls) == calls  # nothing new was written: the views on screen stand
+        cockpit.data_version = 8
+        app._tick()
+        await settle(pilot)
         assert len(cockpit.views_calls) == calls + 1
+        cockpit.now += 11  # no cycle for longer than REFETCH_S: read again anyway (ages, stale states)
+        app._tick()
+        await settle(pilot)
+        assert len(cockpit.views_calls) == calls + 2
+
+
+async def test_source_ages_grow_with_the_clock_between_reads_of_the_views() -> None:
+    cockpit = FakeCockpit()
+    cockpit.data_version = 1
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=(220, 40)) as pilot:
+        await settle(pilot)
+        assert "prometheus ok 3s" in status_text(app)
+        cockpit.now += 4
+        app._tick()
+        await settle(pilot)
+        assert "prometheus ok 7s" in status_text(app) and "gw-main stale 51s" in status_text(app)
 
 
 async def test_live_cockpit_polls_until_the_app_exits() -> None:

@@ -1,7 +1,8 @@
 """The cockpit app: a thin shell that composes the panes, fetches `Views` off the UI thread and routes the keys.
 
-Data flows one way: a 1 s timer starts a thread worker that calls `cockpit.views(at, window)` and posts
-the result as a message; the handler hands it to the pane on screen and the status bar, which only render.
+Data flows one way: a 1 s timer starts a thread worker that calls `cockpit.views(at, window)` when a poll
+cycle has landed since the last fetch (or REFETCH_S has passed), and posts the result as a message; the
+handler hands it to the pane on screen and the status bar, which only render.
 """
 
 from __future__ import annotations
@@ -23,24 +24,20 @@ from aiops_tui.signals.golden import CHART_WINDOWS_S
 from aiops_tui.ui import actions
 from aiops_tui.ui.palette import CockpitCommands
 from aiops_tui.ui.panes.base import Pane
-from aiops_tui.ui.panes.breakers import BreakersPane
-from aiops_tui.ui.panes.cost import CostPane
-from aiops_tui.ui.panes.golden import GoldenPane
-from aiops_tui.ui.panes.maturity import MaturityPane
-from aiops_tui.ui.panes.runbooks import RunbooksPane
-from aiops_tui.ui.screens.cost_trends import CostTrendsScreen
-from aiops_tui.ui.screens.goto import GotoScreen
-from aiops_tui.ui.screens.help import HelpScreen
 from aiops_tui.ui.themes import DEFAULT_THEME, load_themes, shipped_themes_dir, user_themes_dir
 from aiops_tui.ui.widgets.header import CockpitHeader
 from aiops_tui.ui.widgets.status_bar import StatusBar, StatusState
 
 TICK_S = 1.0
+REFETCH_S = 10.0
+"""Views are re-read after a poll cycle lands; at least this often anyway (states that age with the clock)."""
 INTERVAL_STEP_S = 5.0
 INTERVAL_RANGE_S = (5.0, 300.0)
 DEFAULT_INTERVAL_S = 15.0
 SHIPPED_THEME_ORDER = ("dark", "light", "high-contrast", "ansi-256")
 EXPORT_SINCE_S = 7 * 86400.0
+INITIAL_PANE = "golden"
+TITLES = dict(actions.PANES)
 
 
 class ViewsReady(Message):
@@ -75,26 +72,37 @@ class CockpitApp(App[int]):
         """Kept until restart: a poller that stopped does not come back by itself, unlike a failed query."""
         self._views: Views | None = None
         self._views_worker: Worker | None = None
+        self._fetched_version: int | None = None
+        """The cockpit's data version when the views on screen were asked for."""
         self._stop_polling = asyncio.Event()
         # Held, not queried: while help or the palette is on top, a query would search that screen instead.
         self.header = CockpitHeader(cockpit.environment, id="header")
-        self.tabs = TabbedContent(initial="golden", id="tabs")
+        self.tabs = TabbedContent(initial=INITIAL_PANE, id="tabs")
         self.status_bar = StatusBar(id="status")
         self.footer = Footer()
-        self.panes: list[Pane] = [
-            GoldenPane(getattr(cockpit, "targets", None)), CostPane(), BreakersPane(), RunbooksPane(), MaturityPane(self.lang),
-        ]
+        self.panes: dict[str, Pane] = {}
+        """The panes built so far, by id. Only the golden pane stands between the start and the first frame with
+        data; the others are imported and mounted just after it (or when shown first, if that is sooner).
+        A test may put its own pane here before the run."""
 
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield self.header
         with self.tabs:
-            for n, pane in enumerate(self.panes, start=1):
-                with TabPane(f"{n} {pane.TITLE}", id=pane.PANE_ID):
-                    yield pane
+            for n, (pane_id, title) in enumerate(actions.PANES, start=1):
+                with TabPane(f"{n} {title}", id=pane_id):
+                    if pane_id == INITIAL_PANE:
+                        yield self.pane(pane_id)
         yield self.status_bar
         yield self.footer
+
+    def pane(self, pane_id: str) -> Pane:
+        """The pane with this id, built on first use (its module imported only then)."""
+        pane = self.panes.get(pane_id)
+        if pane is None:
+            pane = self.panes[pane_id] = _build_pane(pane_id, self.cockpit, self.lang)
+        return pane
 
     @property
     def interval_s(self) -> float:
@@ -103,7 +111,7 @@ class CockpitApp(App[int]):
     def on_mount(self) -> None:
         for notice in self._notices:
             self.notify(notice, severity="warning", markup=False)
-        self.call_after_refresh(self._tick)  # first fetch once the tabs exist
+        self._tick()  # at once: the first views may be ready already (Cockpit.start)
         self.set_interval(TICK_S, self._tick)
         self.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
         if self.cockpit.live:
@@ -132,14 +140,23 @@ class CockpitApp(App[int]):
     # -- data flow ---------------------------------------------------------------------------
 
     def _tick(self) -> None:
-        self.header.set_clock(self.cockpit.clock())
+        now = self.cockpit.clock()
+        self.header.set_clock(now)
+        self.status_bar.set_clock(now)
         loading = self._views_worker is not None and self._views_worker.is_running
-        # A reviewed file or a moment in the past does not change by itself: fetch it once, then on request.
-        follows_clock = self.cockpit.live and self._at is None
-        if not self._paused and not loading and (follows_clock or self._views is None):
+        if self._paused or loading:
+            return
+        if self._views is None or (self.cockpit.live and self._at is None and self._views_outdated(now)):
             self._request_views()
+        # A reviewed file or a moment in the past does not change by itself: fetched once, then on request.
+
+    def _views_outdated(self, now: float) -> bool:
+        """A cycle has landed since the views on screen were read (or they are REFETCH_S old)."""
+        version = getattr(self.cockpit, "data_version", None)
+        return version is None or version != self._fetched_version or now - self._views.at >= REFETCH_S
 
     def _request_views(self) -> None:
+        self._fetched_version = getattr(self.cockpit, "data_version", None)
         self._views_worker = self._load_views(self._at, self._window)
 
     @work(thread=True, exclusive=True, group="views")
@@ -162,11 +179,14 @@ class CockpitApp(App[int]):
             self._update_status()
 
     def on_views_ready(self, message: ViewsReady) -> None:
+        first = self._views is None
         self._views, self._error = message.views, None
         self._update_status()
         self._show_active_pane()
+        if first:
+            self.call_after_refresh(self._mount_other_panes)
         open_count = message.views.breakers.open_count
-        label = f"3 {BreakersPane.TITLE} · {open_count} OPEN" if open_count else f"3 {BreakersPane.TITLE}"
+        label = f"3 {TITLES['breakers']} · {open_count} OPEN" if open_count else f"3 {TITLES['breakers']}"
         try:
             tab = self.tabs.get_tab("breakers")
         except NoMatches:  # the tabs are still being built: the next views set it
@@ -177,13 +197,25 @@ class CockpitApp(App[int]):
     def on_views_failed(self, message: ViewsFailed) -> None:
         self._error = message.error
         self._update_status()
+        self.call_after_refresh(self._mount_other_panes)
 
-    def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
+    async def _mount_other_panes(self) -> None:
+        for pane_id in TITLES:
+            await self._mount_pane(pane_id)
+
+    async def _mount_pane(self, pane_id: str) -> None:
+        pane = self.pane(pane_id)
+        if pane.parent is None:  # set at once by mount(): a second caller does not mount it twice
+            await self.tabs.get_pane(pane_id).mount(pane)
+
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id in TITLES:
+            await self._mount_pane(event.pane.id)
         self._show_active_pane()
 
     def active_pane(self) -> Pane | None:
-        active = self.tabs.active
-        return next((p for p in self.panes if p.PANE_ID == active), None)
+        pane = self.panes.get(self.tabs.active)
+        return pane if pane is not None and pane.is_mounted else None
 
     def _show_active_pane(self, force: bool = False) -> None:
         pane = self.active_pane()
@@ -205,7 +237,7 @@ class CockpitApp(App[int]):
     def _redraw(self) -> None:
         """After a theme change: text coloured in code is redrawn now on screen, and on the next visit elsewhere."""
         active = self.active_pane()
-        for pane in self.panes:
+        for pane in self.panes.values():
             if pane is not active:
                 pane.views = None
         self._show_active_pane(force=True)
@@ -214,8 +246,14 @@ class CockpitApp(App[int]):
     # -- actions (keys, palette and help all come from ui/actions.py) -------------------------
 
     def action_show_pane(self, pane_id: str) -> None:
+        from aiops_tui.ui.screens.cost_trends import CostTrendsScreen
+
         if isinstance(self.screen, CostTrendsScreen):
             self.pop_screen()
+        focused = self.screen.focused
+        if focused is not None and self.tabs.active != pane_id and any(isinstance(node, Pane) for node in focused.ancestors):
+            # Focus left in the pane being hidden would be moved to its next widget, and that pulls its tab back.
+            self.screen.set_focus(None)
         self.tabs.active = pane_id
 
     def action_toggle_pause(self) -> None:
@@ -257,6 +295,8 @@ class CockpitApp(App[int]):
         self._step(+1)
 
     def action_goto_time(self) -> None:
+        from aiops_tui.ui.screens.goto import GotoScreen
+
         if not isinstance(self.screen, GotoScreen):
             self.push_screen(GotoScreen(self.cockpit.clock(), self._at), self._go_to)
 
@@ -279,6 +319,8 @@ class CockpitApp(App[int]):
         self._request_views()
 
     def action_cost_trends(self) -> None:
+        from aiops_tui.ui.screens.cost_trends import CostTrendsScreen
+
         if isinstance(self.screen, CostTrendsScreen):
             self.pop_screen()
             return
@@ -314,9 +356,36 @@ class CockpitApp(App[int]):
         self.notify(f"theme: {self.theme}", markup=False, timeout=2)
 
     def action_help(self) -> None:
+        from aiops_tui.ui.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         pane = self.active_pane()
         own, everywhere = actions.for_pane(pane.PANE_ID if pane else None)
         notes = self._views.notes if self._views is not None else ()
         self.push_screen(HelpScreen(pane.TITLE if pane else "cockpit", pane.HELP if pane else "", own, everywhere, notes))
+
+
+def _build_pane(pane_id: str, cockpit: Cockpit, lang: str) -> Pane:
+    """Import and build one pane: only the golden pane's imports stand between the start and the first frame."""
+    if pane_id == "golden":
+        from aiops_tui.ui.panes.golden import GoldenPane
+
+        return GoldenPane(getattr(cockpit, "targets", None))
+    if pane_id == "cost":
+        from aiops_tui.ui.panes.cost import CostPane
+
+        return CostPane()
+    if pane_id == "breakers":
+        from aiops_tui.ui.panes.breakers import BreakersPane
+
+        return BreakersPane()
+    if pane_id == "runbooks":
+        from aiops_tui.ui.panes.runbooks import RunbooksPane
+
+        return RunbooksPane()
+    if pane_id == "maturity":
+        from aiops_tui.ui.panes.maturity import MaturityPane
+
+        return MaturityPane(lang)
+    raise ValueError(f"no pane {pane_id!r}")

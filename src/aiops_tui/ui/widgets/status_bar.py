@@ -3,7 +3,7 @@ then polling and each source's health."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual.widget import Widget
@@ -27,6 +27,8 @@ class StatusState:
     interval_s: float | None = None
     window: str = "1h"
     error: str | None = None
+    now: float | None = None
+    """The clock: between two reads of the views, the sources' ages move on with it."""
 
 
 class StatusBar(Widget):
@@ -44,10 +46,17 @@ class StatusBar(Widget):
         self.state = StatusState()
 
     def set_state(self, state: StatusState) -> None:
+        state.now = self.state.now
         if state == self.state:
             return
         self.state = state
         self.refresh()
+
+    def set_clock(self, now: float) -> None:
+        if now != self.state.now:
+            self.state = replace(self.state, now=now)
+            if self.state.views is not None and self.state.views.live:
+                self.refresh()
 
     def render(self) -> Text:
         s, out = self.state, Text(no_wrap=True, overflow="ellipsis")
@@ -73,17 +82,19 @@ class StatusBar(Widget):
         if views.direct:
             out.append(" · ", "dim")
             out.append("direct", warn)
+        # Ages were read with the views; live, they grow with the clock until the next read.
+        since_read_s = max(0.0, s.now - views.at) if views.live and s.now is not None else 0.0
         for source in sorted(views.sources, key=lambda s: SEVERITY.get(s.state, 0)):
             out.append(" · ", "dim")
-            out.append_text(self._source(source))
+            out.append_text(self._source(source, since_read_s))
         return out
 
-    def _source(self, source: SourceView) -> Text:
+    def _source(self, source: SourceView, since_read_s: float = 0.0) -> Text:
         style = status_style(self.app, source.state)
         text = Text.assemble((SOURCE_MARK.get(source.state, "?") + " ", style), plain(source.name), " ")
         text.append(source.state, style)
         if source.age_s is not None:
-            text.append(f" {fmt.age(source.age_s)}", "dim")
+            text.append(f" {fmt.age(source.age_s + since_read_s)}", "dim")
         if source.error and source.state in ("down", "stale"):
             text.append_text(plain(f": {source.error}", style="dim"))
         if source.profiles:
