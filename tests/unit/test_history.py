@@ -8,6 +8,7 @@ import math
 import os
 import random
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -365,3 +366,31 @@ def test_views_give_the_numbers_a_person_would_compute(history: History) -> None
     # mean of minute averages (6 + 2 + 3 + 4 + 5) / 5 = 4.
     assert golden[0][0] == at(0) and golden[0][1] == pytest.approx(26 / 6) and golden[0][2:] == (11.0, 5.0)
     assert golden[1] == (at(300), 8.0, 10.0, 10.0)  # 6..10: mean 8
+
+
+def test_close_interrupts_a_reader_still_querying_on_another_thread(tmp_path: Path) -> None:
+    """The app quitting while a views worker is mid-query: the file closes, the reader gets an error, nobody hangs."""
+    import threading
+
+    history = History.open(tmp_path / "h.duckdb")
+    history.write_cycle([batch(samples_of(key("latency_seconds"), [(0.0, 1.0)]))])
+    started, failed = threading.Event(), []
+
+    def slow_read() -> None:
+        cursor = history.cursor()
+        started.set()
+        try:
+            cursor.execute("SELECT count(*) FROM range(20000000000) t(i) WHERE i % 7 = 3").fetchall()
+        except Exception as exc:  # what a thread worker would report
+            failed.append(type(exc).__name__)
+
+    reader = threading.Thread(target=slow_read)
+    reader.start()
+    started.wait(5)
+    time.sleep(0.2)  # the query is running
+    history.close()
+    reader.join(5)
+    assert not reader.is_alive()
+    assert failed and "Interrupt" in failed[0]
+    with History.open(tmp_path / "h.duckdb", read_only=True) as again:
+        assert again.time_range() == (T0, T0)

@@ -260,7 +260,7 @@ class History:
     def close(self) -> None:
         with self._write_lock:
             for cursor in self._cursors:
-                cursor.close()
+                _close_cursor(cursor, self._db_error)
             self._cursors.clear()
             self.con.close()
 
@@ -404,3 +404,17 @@ def _unit_of(name: str) -> str | None:
     if base.endswith(("_count", "_bucket", "_created")):
         return None
     return _UNIT_WORDS.get(base.rsplit("_", 1)[-1].lower())
+
+
+def _close_cursor(cursor: duckdb.DuckDBPyConnection, db_error: type[Exception], wait_s: float = 2.0) -> None:
+    """Close a reader's cursor; one still querying on a worker thread (the app quit mid-read) is interrupted first."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            cursor.close()
+            return
+        except db_error:
+            if time.monotonic() > deadline:
+                raise
+            cursor.interrupt()
+            time.sleep(0.01)
