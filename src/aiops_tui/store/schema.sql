@@ -123,9 +123,10 @@ WHERE kind = 'breaker';
 
 -- golden_5m: every series at 5-minute resolution (the shape the golden-signal charts draw), with
 -- `avg` weighted by sample count and `increase` for counters (rate per second = increase / 300).
+-- time_bucket, not epoch arithmetic: a filter on `bucket` then reaches the scan of samples_1m.
 CREATE VIEW golden_5m AS
 SELECT
-    make_timestamptz(epoch_us(m.bucket) // 300000000 * 300000000) AS bucket,
+    time_bucket(INTERVAL 5 MINUTE, m.bucket) AS bucket,
     s.source,
     s.name,
     s.labels,
