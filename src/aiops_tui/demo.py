@@ -7,9 +7,13 @@ writes the whole hour in one transaction; live polling then scrapes the sim over
 from __future__ import annotations
 
 import asyncio
+import os
+import pickle
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
+from aiops_tui.errors import UserError, first_line
 from aiops_tui.model import Batch, Sample, SeriesKey, make_labels
 from aiops_tui.resources import shipped_dir
 from aiops_tui.sources.conventions import detect_profiles
@@ -84,6 +88,85 @@ def backfill(history, model, start_ts: float, end_ts: float, *, step_s: float = 
     history.write_cycle(collected)
     history.rollup(end_ts - ROLLUP_LAG_S)
     return poller.cycles
+
+
+class BackfillChild:
+    """The demo's hour simulated and written by a forked child process into a file of its own, on the
+    other core, while this process starts the UI (a thread would share the GIL with it).
+
+    `absorb_into` waits for the child, copies the hour into the history and returns the model as the
+    child left it at the hour's end, for this process to serve from there on.
+    """
+
+    def __init__(self, path: Path, model, start_ts: float, end_ts: float, *, step_s: float = DEMO_BACKFILL_STEP_S) -> None:
+        self.path, self.end_ts = path, end_ts
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()  # before this process opens DuckDB or starts a thread
+        if pid == 0:
+            os.close(read_fd)
+            _backfill_and_exit(write_fd, path, model, start_ts, end_ts, step_s)
+        os.close(write_fd)
+        self._pid: int | None = pid
+        self._read_fd = read_fd
+
+    def absorb_into(self, history):
+        from aiops_tui.recorder import ROLLUP_LAG_S
+
+        with os.fdopen(self._read_fd, "rb") as pipe:
+            payload = pipe.read()
+        self._reap()
+        status, _, body = payload.partition(b" ")
+        try:
+            if status != b"ok":
+                reason = body.decode("utf-8", errors="replace") or "the process died"
+                raise UserError(f"the demo's backfill failed: {reason}")
+            history.absorb(self.path)
+            history.rollup(self.end_ts - ROLLUP_LAG_S)
+            return pickle.loads(body)  # our own child's model
+        finally:
+            self._remove_file()
+
+    def close(self) -> None:
+        """The cockpit quit before the hour was absorbed: stop the child and leave no file behind."""
+        pid = self._pid
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self._reap()
+            self._remove_file()
+
+    def _reap(self) -> None:
+        pid, self._pid = self._pid, None
+        if pid is not None:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:  # reaped already, by the other of absorb_into and close
+                pass
+
+    def _remove_file(self) -> None:
+        for leftover in (self.path, Path(f"{self.path}.wal")):
+            if leftover.is_file():
+                leftover.unlink()
+
+
+def _backfill_and_exit(write_fd: int, path: Path, model, start_ts: float, end_ts: float, step_s: float) -> None:
+    """The child's whole life: write the hour, send the model (or one line) down the pipe, exit."""
+    code = 0
+    try:
+        from aiops_tui.store.history import History
+
+        with History.open(path) as history:
+            backfill(history, model, start_ts, end_ts, step_s=step_s)
+        payload = b"ok " + pickle.dumps(model)
+    except BaseException as exc:  # said in one line by the parent
+        payload, code = b"error " + (first_line(exc) or type(exc).__name__).encode(), 2
+    try:
+        with os.fdopen(write_fd, "wb") as pipe:
+            pipe.write(payload)
+    finally:
+        os._exit(code)  # never the parent's atexit handlers or buffered output
 
 
 def demo_config_path() -> Path:

@@ -132,10 +132,11 @@ async def _record(recorder, duration_s: float | None) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     """The built-in gateway in-process: backfill, then scrape it over loopback HTTP like a real one."""
+    import os
     import tempfile
 
     from aiops_tui.config import GatewayConfig, load_config, parse_duration
-    from aiops_tui.demo import DEMO_BACKFILL_STEP_S, DEMO_SOURCE, backfill, demo_config_path
+    from aiops_tui.demo import DEMO_BACKFILL_STEP_S, DEMO_SOURCE, BackfillChild, backfill, demo_config_path
     from aiops_tui.recorder import Recorder
     from aiops_tui.sim.model import GatewayModel
     from aiops_tui.sim.server import SimServer
@@ -155,14 +156,22 @@ def run_demo(args: argparse.Namespace) -> int:
         path = Path(workdir) / "demo.duckdb"
     now = time.time()
     model = GatewayModel(args.seed, now - backfill_s, budget_monthly_usd=cfg.budget.monthly_usd)
+    child = None
+    if hasattr(os, "fork"):  # the hour is simulated on the other core while the UI starts here
+        child = BackfillChild(path.with_name(f".{path.name}.backfill"), model, now - backfill_s, now)
+    servers: list[SimServer] = []
     with History.open(path) as history:
-        server = SimServer(model=model, clock=time.time)
         recorder = Recorder(history, [], stale_after=cfg.stale_after)
 
         def prepare() -> None:
-            """On the cockpit's start thread, beside the UI's start: simulate the hour before now, then serve and scrape the sim."""
-            backfill(history, model, now - backfill_s, now, step_s=DEMO_BACKFILL_STEP_S)
-            server.start()
+            """On the cockpit's start thread, beside the UI's start: the hour before now, then serve and scrape the sim."""
+            if child is not None:
+                served = child.absorb_into(history)
+            else:
+                backfill(history, model, now - backfill_s, now, step_s=DEMO_BACKFILL_STEP_S)
+                served = model
+            server = SimServer(model=served, clock=time.time).start()
+            servers.append(server)
             gateway = GatewayConfig(DEMO_SOURCE, f"{server.url}/metrics", f"{server.url}/status", "health_json", None, 5.0, 3.0)
             recorder.poller.add_source(GatewaySource(gateway, httpx.AsyncClient(follow_redirects=True, timeout=3.0)))
             # No Prometheus in the demo: the shipped alert rules are evaluated against the history instead.
@@ -174,6 +183,9 @@ def run_demo(args: argparse.Namespace) -> int:
         try:
             code = _run_app(_cockpit_for(cfg, history, recorder, prepare=prepare), args, cfg)
         finally:
-            server.stop()
+            for server in servers:
+                server.stop()
+            if child is not None:
+                child.close()
     print(f"aiops-tui: the demo history is in {path} (review it with `aiops-tui review {path}`)", file=sys.stderr)
     return code

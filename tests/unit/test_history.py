@@ -394,3 +394,22 @@ def test_close_interrupts_a_reader_still_querying_on_another_thread(tmp_path: Pa
     assert failed and "Interrupt" in failed[0]
     with History.open(tmp_path / "h.duckdb", read_only=True) as again:
         assert again.time_range() == (T0, T0)
+
+
+def test_absorb_copies_another_file_with_its_series_given_this_files_ids(tmp_path: Path) -> None:
+    latency, errors = key("latency_seconds", model="gpt-4o"), key("errors_total", model="gpt-4o")
+    with History.open(tmp_path / "other.duckdb") as other:
+        # Registered in the other order there, so its ids differ from ours.
+        other.write_cycle([batch(samples_of(errors, [(60.0, 3.0), (120.0, 5.0)]), samples_of(latency, [(60.0, 0.7)]),
+                                 events=[Event(T0 + 90, "breaker", "openai/gpt-4o", "closed", "open")])])
+    with History.open(tmp_path / "h.duckdb") as history:
+        history.write_cycle([batch(samples_of(latency, [(0.0, 0.5)]))])
+        copied = history.absorb(tmp_path / "other.duckdb")
+        assert copied == 4  # three samples and an event
+        assert [(k, ts - T0, v) for k, ts, v in history.samples("latency_seconds", T0, T0 + 200)] == [
+            (latency, 0.0, 0.5), (latency, 60.0, 0.7)]
+        assert [(ts - T0, v) for _, ts, v in history.samples("errors_total", T0, T0 + 200)] == [(60.0, 3.0), (120.0, 5.0)]
+        assert [(e.ts - T0, e.kind, e.to_state) for e in history.events(T0, T0 + 200)] == [(90.0, "breaker", "open")]
+        assert history.con.execute("SELECT count(*) FROM series").fetchone()[0] == 2
+        history.write_cycle([batch(samples_of(errors, [(180.0, 6.0)]))])  # the absorbed series is ours now
+        assert history.con.execute("SELECT count(*) FROM series").fetchone()[0] == 2

@@ -121,6 +121,15 @@ class History:
             self._require_writable()
             self._in_transaction(lambda: self._write([], event_list))
 
+    def absorb(self, other: str | Path) -> int:
+        """Copy another history file's series, raw samples and events into this one, in one transaction;
+        returns the rows copied. Series are matched by (source, name, labels) and take this file's ids.
+        Rollups are not copied: `rollup` makes them here. (The demo's hour is written by a child process
+        into a file of its own, then absorbed.)"""
+        with self._write_lock:
+            self._require_writable()
+            return self._in_transaction(lambda: self._absorb(Path(other)))
+
     def series_id(self, key: SeriesKey) -> int:
         """The id of `key`'s series; a writer registers a new series, a reader raises KeyError."""
         known = self._ids.get(key)
@@ -294,6 +303,34 @@ class History:
             con.execute(_INSERT_STAGED_EVENTS)
             con.execute("DELETE FROM stage_events")
         return len(rows) + len(events)
+
+    def _absorb(self, other: Path) -> int:
+        con = self.con
+        con.execute("DETACH DATABASE IF EXISTS absorbed")  # left behind by an absorb that failed
+        con.execute("ATTACH ? AS absorbed (READ_ONLY)", [str(other)])
+        try:
+            theirs = {
+                series_id: SeriesKey(source, name, tuple(sorted(json.loads(labels).items())))
+                for series_id, source, name, labels in con.execute("SELECT series_id, source, name, labels FROM absorbed.series").fetchall()
+            }
+            self._register(theirs.values())
+            con.execute("CREATE OR REPLACE TEMP TABLE absorbed_ids (theirs INTEGER, ours INTEGER)")
+            with con.appender("absorbed_ids") as appender:
+                appender.append_rows([(series_id, self._ids[key]) for series_id, key in theirs.items()])
+            copied = con.execute(
+                "INSERT INTO samples SELECT s.ts, i.ours, s.value FROM absorbed.samples AS s"
+                " JOIN absorbed_ids AS i ON s.series_id = i.theirs ORDER BY s.ts"
+            ).fetchone()[0]
+            copied += con.execute(
+                "INSERT INTO events SELECT ts, kind, subject, from_state, to_state, detail FROM absorbed.events ORDER BY ts"
+            ).fetchone()[0]
+            con.execute("DROP TABLE absorbed_ids")
+        finally:
+            try:
+                con.execute("DETACH absorbed")
+            except self._db_error:
+                pass  # a failed transaction refuses it until rolled back; the next absorb detaches it
+        return copied
 
     def _register(self, keys: Iterable[SeriesKey]) -> None:
         """Insert series rows for keys not seen before, within the caller's transaction.
