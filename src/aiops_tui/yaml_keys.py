@@ -1,11 +1,19 @@
-"""Duplicate keys in YAML mappings, refused at the second key: shared by the config loader and runbook
-front matter so both say `duplicate key 'x' (first at line N)` at the same place."""
+"""YAML shared by the loaders: duplicate keys in mappings, refused at the second key (the config loader and
+runbook front matter both say `duplicate key 'x' (first at line N)` at the same place), and a fast safe load."""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
+import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str) -> Any:
+    """`yaml.safe_load` through libyaml when PyYAML has it: the themes and prices read at start, ~10x faster."""
+    return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a safe loader
 
 
 def quote(text: str) -> str:

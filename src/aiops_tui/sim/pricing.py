@@ -33,9 +33,11 @@ def load_pricing(path: Path | str | None = None) -> dict[str, ModelPrice]:
     """Prices by model name; any problem with the file is a one-line UserError naming it."""
     import yaml
 
+    from aiops_tui.yaml_keys import safe_load
+
     pricing_path = Path(path) if path is not None else default_pricing_path()
     try:
-        document = yaml.safe_load(pricing_path.read_text(encoding="utf-8"))
+        document = safe_load(pricing_path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UserError(f"cannot read pricing file {pricing_path}: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:

@@ -15,6 +15,7 @@ from textual.theme import Theme
 
 from aiops_tui.resources import shipped_dir
 from aiops_tui.ui.safe import clean
+from aiops_tui.yaml_keys import safe_load
 
 DEFAULT_THEME = "dark"
 COLOR_FIELDS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel", "boost",
@@ -35,7 +36,7 @@ def user_themes_dir() -> Path:
 def parse_theme(text: str, origin: str) -> Theme:
     """One theme from YAML text; raises ValueError naming `origin` and the field at fault."""
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
