@@ -70,8 +70,9 @@ class _FastClock:
         return self.now
 
 
-def backfill(history, model, start_ts: float, end_ts: float, *, step_s: float = BACKFILL_STEP_S) -> int:
-    """Simulate [start_ts, end_ts) into the history in one transaction; returns the cycles run."""
+def backfill(history, model, start_ts: float, end_ts: float, *, step_s: float = BACKFILL_STEP_S, rollup: bool = True) -> int:
+    """Simulate [start_ts, end_ts) into the history in one transaction, then roll it up (unless the file
+    is to be absorbed into another, which rolls up itself); returns the cycles run."""
     from aiops_tui.sources.poller import Poller
     from aiops_tui.recorder import ROLLUP_LAG_S, derive_signals
 
@@ -86,7 +87,8 @@ def backfill(history, model, start_ts: float, end_ts: float, *, step_s: float = 
 
     asyncio.run(run())
     history.write_cycle(collected)
-    history.rollup(end_ts - ROLLUP_LAG_S)
+    if rollup:
+        history.rollup(end_ts - ROLLUP_LAG_S)
     return poller.cycles
 
 
@@ -158,7 +160,7 @@ def _backfill_and_exit(write_fd: int, path: Path, model, start_ts: float, end_ts
         from aiops_tui.store.history import History
 
         with History.open(path) as history:
-            backfill(history, model, start_ts, end_ts, step_s=step_s)
+            backfill(history, model, start_ts, end_ts, step_s=step_s, rollup=False)
         payload = b"ok " + pickle.dumps(model)
     except BaseException as exc:  # said in one line by the parent
         payload, code = b"error " + (first_line(exc) or type(exc).__name__).encode(), 2
