@@ -1,10 +1,12 @@
-"""Open a history file safely: private file modes, a known schema version, and every failure
-(another writer, not DuckDB, a newer build's file, an unwritable place) as one line the user can act on."""
+"""Open a history file safely: private file modes, a known schema version, bounded memory, and every
+failure (another writer, not DuckDB, a newer build's file, an unwritable place) as one line the user can act on."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,13 +18,19 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 PRIVATE_MODE = 0o600
+MEMORY_LIMIT = "48MB"
+"""DuckDB's buffer pool for the cockpit's connections (DuckDB's own default is 80 % of RAM, and it
+keeps the whole file cached up to that); queries past it spill to the temp directory."""
 # A DuckDB database file carries this magic at byte 8 of its first block.
 _DUCKDB_MAGIC = b"DUCK"
 _PID_RE = re.compile(r"PID (\d+)")
 
 
 def connect(path: Path, label: str, *, read_only: bool, app_version: str) -> duckdb.DuckDBPyConnection:
-    """Connect to `path` and check (or, for a new writable file, create) the schema."""
+    """Connect to `path` and check (or, for a new writable file, create) the schema.
+
+    The database gets MEMORY_LIMIT (a bulk job raises it with `set_memory_limit`) and a place to spill.
+    """
     import duckdb
 
     created = _prepare_path(path, label, read_only=read_only)
@@ -34,11 +42,39 @@ def connect(path: Path, label: str, *, read_only: bool, app_version: str) -> duc
         if created:
             os.chmod(path, PRIVATE_MODE)
         con.execute("SET GLOBAL TimeZone = 'UTC'")
+        set_memory_limit(con, MEMORY_LIMIT)
+        spill = None if os.access(path.parent, os.W_OK | os.X_OK) else _private_spill_dir()
+        if spill is not None:
+            # DuckDB spills to <file>.tmp beside the file, which a read-only directory refuses.
+            con.execute("SET GLOBAL temp_directory = ?", [spill])
         _check_schema(con, path, label, read_only=read_only, app_version=app_version)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def set_memory_limit(con: duckdb.DuckDBPyConnection, memory_limit: str) -> None:
+    """Let the database behind `con` use `memory_limit` (e.g. "1GB") from now on."""
+    con.execute("SET GLOBAL memory_limit = ?", [memory_limit])
+
+
+def _private_spill_dir() -> str | None:
+    """A new directory only this user can read, removed at exit once DuckDB has removed its files;
+    None when the system's temporary directory refuses it too (a query past the limit then fails)."""
+    try:
+        spill = tempfile.mkdtemp(prefix="aiops-tui-spill-")
+    except OSError:
+        return None
+    atexit.register(_remove_if_empty, spill)
+    return spill
+
+
+def _remove_if_empty(directory: str) -> None:
+    try:
+        os.rmdir(directory)
+    except OSError:
+        pass
 
 
 def ensure_private_wal(path: Path) -> None:
