@@ -9,7 +9,7 @@ import duckdb
 
 from aiops_tui.store.export import export_snapshot
 from aiops_tui.store.history import History
-from aiops_tui.store.opening import MEMORY_LIMIT
+from aiops_tui.store.opening import CHECKPOINT_THRESHOLD, MEMORY_LIMIT
 from history_builders import T0, batch, key, samples_of
 
 
@@ -31,6 +31,7 @@ def test_writer_and_reader_have_a_bounded_buffer_pool_and_spill_beside_the_file(
         with History.open(path, read_only=read_only) as history:
             for con in (history.con, history.cursor()):
                 assert setting(con, "memory_limit") == as_duckdb_shows("memory_limit", MEMORY_LIMIT)
+                assert setting(con, "checkpoint_threshold") == as_duckdb_shows("checkpoint_threshold", CHECKPOINT_THRESHOLD)
                 assert setting(con, "temp_directory") == f"{path}.tmp"
 
 

@@ -21,6 +21,9 @@ PRIVATE_MODE = 0o600
 MEMORY_LIMIT = "48MB"
 """DuckDB's buffer pool for the cockpit's connections (DuckDB's own default is 80 % of RAM, and it
 keeps the whole file cached up to that); queries past it spill to the temp directory."""
+CHECKPOINT_THRESHOLD = "4MB"
+"""Write-ahead log size that triggers a checkpoint. Rows not yet checkpointed are held in the buffer
+pool; at DuckDB's default of 16 MB they would take a third of MEMORY_LIMIT."""
 # A DuckDB database file carries this magic at byte 8 of its first block.
 _DUCKDB_MAGIC = b"DUCK"
 _PID_RE = re.compile(r"PID (\d+)")
@@ -43,6 +46,7 @@ def connect(path: Path, label: str, *, read_only: bool, app_version: str) -> duc
             os.chmod(path, PRIVATE_MODE)
         con.execute("SET GLOBAL TimeZone = 'UTC'")
         set_memory_limit(con, MEMORY_LIMIT)
+        con.execute("SET GLOBAL checkpoint_threshold = ?", [CHECKPOINT_THRESHOLD])
         spill = None if os.access(path.parent, os.W_OK | os.X_OK) else _private_spill_dir()
         if spill is not None:
             # DuckDB spills to <file>.tmp beside the file, which a read-only directory refuses.
