@@ -1,8 +1,12 @@
 """Memory over a long session: the real Recorder and Poller polling the in-process demo gateway
 (demo.ModelSource) every 15 s on a compressed clock for 24 h, the cockpit's views read once a
-minute as the app would, RSS and the size of every buffer printed along the way.
+sim-minute, RSS and the size of every buffer printed along the way.
 
-    .venv/bin/python bench/memory.py [--hours 24] [--interval 15]
+    .venv/bin/python bench/memory.py [--hours 24] [--interval 15] [--views-every 60] [--memory-limit 48MB]
+
+Besides RSS (anonymous + file-backed, the latter mostly DuckDB's library) it prints DuckDB's buffer
+pool (`duckdb_memory()`), glibc's heap in use (where DuckDB's own bookkeeping lives, outside the
+pool) and the nodes in DuckDB's eviction queues (`duckdb_eviction_queues()`).
 
 Target (issue 8): RSS <= 120 MB after 1 h and after 24 h, and flat (every buffer bounded).
 """
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import gc
 import sys
 import tempfile
@@ -23,7 +28,6 @@ from _common import own_rss_mb, print_header  # noqa: E402
 
 START_TS = 1_793_491_200.0  # 2026-11-01T00:00:00Z
 CHECKPOINTS_H = (0.25, 1, 2, 4, 8, 12, 16, 20, 24, 36, 48)
-VIEWS_EVERY_S = 60.0
 
 
 class CompressedClock:
@@ -39,27 +43,62 @@ def duckdb_mb(history) -> float:
     return (rows[0] or 0) / 1e6
 
 
-async def run(hours: float, interval_s: float, scratch: Path, memory_limit: str | None) -> None:
+def eviction_queue_nodes(history) -> int:
+    """Nodes in DuckDB's eviction queues: nearly all of them dead (their buffer already freed)."""
+    return history.con.execute("SELECT sum(approximate_size) FROM duckdb_eviction_queues()").fetchone()[0] or 0
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def glibc_heap_in_use_mb() -> float | None:
+    """Bytes glibc's malloc has handed out and not had back (Python's large objects, DuckDB's C++ objects)."""
+    try:
+        mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return None
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return (info.uordblks + info.hblkhd) / 1e6
+
+
+def rss_split_mb() -> tuple[float, float]:
+    """(anonymous, file-backed) resident MB of this process."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("RssAnon:", "RssFile:")):
+            name, value = line.split(":")
+            fields[name] = int(value.split()[0]) * 1024 / 1e6
+    return fields.get("RssAnon", 0.0), fields.get("RssFile", 0.0)
+
+
+async def run(hours: float, interval_s: float, views_every_s: float, scratch: Path, memory_limit: str | None) -> None:
     from aiops_tui.cockpit import Cockpit
     from aiops_tui.demo import ModelSource
     from aiops_tui.recorder import Recorder
     from aiops_tui.sim.model import GatewayModel
     from aiops_tui.store.history import History
+    from aiops_tui.store.opening import set_memory_limit
 
     clock = CompressedClock(START_TS)
     path = scratch / "memory.duckdb"
     print(f"RSS before opening anything: {own_rss_mb():.0f} MB")
     with History.open(path) as history:
         if memory_limit:
-            history.con.execute(f"SET memory_limit = '{memory_limit}'")
+            set_memory_limit(history.con, memory_limit)
+        limit = history.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
         model = GatewayModel(42, START_TS, budget_monthly_usd=15_000.0)
         source = ModelSource(model, clock, interval_s=interval_s)
         recorder = Recorder(history, [source], retention=(14 * 86400.0, 90 * 86400.0, 730 * 86400.0), clock=clock)
         cockpit = Cockpit(history, poller=recorder.poller, clock=clock)
         poller = recorder.poller
-        print(f"RSS with the history open and the sim built: {own_rss_mb():.0f} MB")
-        print(f"\n{'sim time':>8} {'RSS':>7} {'DuckDB':>7} {'py blocks':>10} {'file':>7} {'samples':>10} "
-              f"{'series':>6} {'scrape window':>13} {'keys cached':>11} {'wall':>6}")
+        anon, mapped = rss_split_mb()
+        print(f"RSS with the history open and the sim built: {own_rss_mb():.0f} MB "
+              f"({anon:.0f} anonymous, {mapped:.0f} file-backed); DuckDB memory_limit {limit}")
+        print(f"\n{'sim time':>8} {'RSS':>7} {'anon':>6} {'file':>6} {'DuckDB':>7} {'heap':>6} {'evict q':>8} "
+              f"{'py blocks':>10} {'db file':>7} {'samples':>10} {'series':>6} {'scrapes':>7} {'keys':>6} {'wall':>6}")
         checkpoints = [h for h in CHECKPOINTS_H if h <= hours] or [hours]
         next_views = START_TS
         started = time.perf_counter()
@@ -70,18 +109,22 @@ async def run(hours: float, interval_s: float, scratch: Path, memory_limit: str 
                 await poller.run_cycle()
                 if clock.now >= next_views:
                     cockpit.views()
-                    next_views = clock.now + VIEWS_EVERY_S
+                    next_views = clock.now + views_every_s
                 clock.now += interval_s
             gc.collect()
             rss = own_rss_mb()
             first_rss = first_rss if first_rss is not None else rss
             samples = history.con.execute("SELECT count(*) FROM samples").fetchone()[0]
             window = sum(len(w) for w in poller._scrapes.values())
-            print(f"{hour:>7g}h {rss:>5.0f}MB {duckdb_mb(history):>5.0f}MB {sys.getallocatedblocks():>10,} "
-                  f"{path.stat().st_size / 1e6:>5.0f}MB {samples:>10,} {len(history._ids):>6,} {window:>13} "
-                  f"{len(source._keys):>11,} {time.perf_counter() - started:>5.0f}s", flush=True)
+            anon, mapped = rss_split_mb()
+            heap = glibc_heap_in_use_mb()
+            heap_text = f"{heap:>4.0f}MB" if heap is not None else f"{'?':>6}"
+            print(f"{hour:>7g}h {rss:>5.0f}MB {anon:>4.0f}MB {mapped:>4.0f}MB {duckdb_mb(history):>5.0f}MB {heap_text} "
+                  f"{eviction_queue_nodes(history):>8,} {sys.getallocatedblocks():>10,} {path.stat().st_size / 1e6:>5.0f}MB "
+                  f"{samples:>10,} {len(history._ids):>6,} {window:>7} {len(source._keys):>6,} "
+                  f"{time.perf_counter() - started:>5.0f}s", flush=True)
         cycles = poller.cycles
-    print(f"\n{cycles:,} cycles of {interval_s:g} s; views read every {VIEWS_EVERY_S:g} s of sim time. "
+    print(f"\n{cycles:,} cycles of {interval_s:g} s; views read every {views_every_s:g} s of sim time. "
           f"RSS growth after the first checkpoint: {rss - first_rss:+.0f} MB")
 
 
@@ -89,12 +132,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--interval", type=float, default=15.0, help="poll interval in sim seconds (default 15)")
-    parser.add_argument("--memory-limit", help="DuckDB memory_limit to set first, e.g. 64MB (default: DuckDB's, 80%% of RAM)")
+    parser.add_argument("--views-every", type=float, default=60.0,
+                        help="sim seconds between Cockpit.views() calls (default 60; the live app reads them after each poll)")
+    parser.add_argument("--memory-limit", help="DuckDB memory_limit to set after opening, e.g. 64MB (default: the history's own)")
     args = parser.parse_args()
     limit = f", DuckDB memory_limit {args.memory_limit}" if args.memory_limit else ""
-    print_header(f"memory: {args.hours:g} h of polling the demo gateway every {args.interval:g} s, compressed clock{limit}")
+    print_header(f"memory: {args.hours:g} h of polling the demo gateway every {args.interval:g} s, views every "
+                 f"{args.views_every:g} s, compressed clock{limit}")
     with tempfile.TemporaryDirectory() as scratch:
-        asyncio.run(run(args.hours, args.interval, Path(scratch), args.memory_limit))
+        asyncio.run(run(args.hours, args.interval, args.views_every, Path(scratch), args.memory_limit))
     return 0
 
 
