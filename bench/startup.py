@@ -6,11 +6,19 @@ same loop; resident memory at that moment; the demo's backfill and the first vie
 
 "First screen with data" is the first `tmux capture-pane` (polled every 10 ms) that shows "req/s":
 the golden pane's requests tile and model table only say it once a value is drawn.
+
+The Textual peers are measured in the same run when their venvs exist (each in its own: their pins
+conflict), to their first recognisable screen:
+
+    for p in toolong harlequin dolphie; do python3 -m venv bench/.data/peer-$p && bench/.data/peer-$p/bin/pip install $p; done
+
+(posting 2.x is left out: it crashes with a segmentation fault at start on this kind of machine.)
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import subprocess
 import sys
 import tempfile
@@ -20,14 +28,31 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    AIOPS_TUI, BENCH_DIR, PYTHON, REVIEW_10M, Tmux, history_file, median, print_header, rss_mb,
+    AIOPS_TUI, BENCH_DIR, DATA_DIR, PYTHON, REPO_DIR, REVIEW_10M, Tmux, history_file, median, print_header, rss_mb,
 )
 
 MARKER = "req/s"
 FIRST_FRAME = "Golden signals"
 """The first tab's label: on screen once the app has drawn its first frame, with or without data."""
 IMPORTS = ("textual.app", "textual_plotext", "duckdb", "httpx", "aiops_tui.ui.app")
+PEERS = {
+    # name: (command in its venv's bin, arguments, text on its first recognisable screen)
+    "toolong": ("tl", ["{log}"], "request served"),
+    "harlequin": ("harlequin", [], "Data Catalog"),
+    "dolphie (no MySQL: its connecting screen)": ("dolphie", [], "Dolphie"),
+}
 
+
+def peer_apps(scratch: Path) -> dict[str, tuple[list[str], str]]:
+    """The peers whose venv exists under bench/.data/peer-<name>: argv and the marker to wait for."""
+    log = scratch / "app.log"
+    log.write_text("".join(f"2026-12-03 10:00:{i % 60:02d} INFO request served id={i}\n" for i in range(2000)))
+    found = {}
+    for name, (command, args, marker) in PEERS.items():
+        binary = DATA_DIR / f"peer-{name.split()[0]}" / "bin" / command
+        if binary.exists():
+            found[name] = ([str(binary), *(a.format(log=log) for a in args)], marker)
+    return found
 
 def time_imports(runs: int) -> dict[str, float]:
     """Median seconds to import each module in a fresh interpreter (the interpreter's own start excluded)."""
@@ -46,8 +71,8 @@ def time_imports(runs: int) -> dict[str, float]:
 
 
 def time_backfill(runs: int) -> tuple[float, int, int]:
-    """The demo's hour of backfill on its own, in this process: (median s, cycles, samples)."""
-    from aiops_tui.demo import backfill
+    """The demo's hour of backfill on its own, as `aiops-tui demo` runs it, in this process: (median s, cycles, samples)."""
+    from aiops_tui.demo import DEMO_BACKFILL_STEP_S, backfill
     from aiops_tui.sim.model import GatewayModel
     from aiops_tui.store.history import History
 
@@ -58,7 +83,7 @@ def time_backfill(runs: int) -> tuple[float, int, int]:
             model = GatewayModel(42, now - 3600, budget_monthly_usd=15_000.0)
             with History.open(Path(scratch) / "b.duckdb") as history:
                 started = time.perf_counter()
-                cycles = backfill(history, model, now - 3600, now)
+                cycles = backfill(history, model, now - 3600, now, step_s=DEMO_BACKFILL_STEP_S)
                 times.append(time.perf_counter() - started)
                 samples = history.con.execute("SELECT count(*) FROM samples").fetchone()[0]
     return median(times), cycles, samples
@@ -81,14 +106,15 @@ def time_first_views(path: Path, runs: int) -> tuple[float, float]:
     return median(opens), median(views)
 
 
-def measure(tmux: Tmux, argv: list[str], runs: int, scratch: Path, per_run=None) -> tuple[list[float], list[float], list[float]]:
-    """(seconds to the first frame, seconds to MARKER, RSS MB at that moment) for `runs` fresh launches."""
+def measure(tmux: Tmux, argv: list[str], runs: int, scratch: Path, per_run=None, *, first_frame: str = FIRST_FRAME,
+            marker: str = MARKER) -> tuple[list[float], list[float], list[float]]:
+    """(seconds to the first frame, seconds to `marker`, RSS MB at that moment) for `runs` fresh launches."""
     frames, seconds, rss = [], [], []
     for run in range(runs):
         args = per_run(run, scratch) if per_run else argv
         started = tmux.start(args)
-        frames.append(tmux.wait_for(FIRST_FRAME, started))
-        seconds.append(tmux.wait_for(MARKER, started))
+        frames.append(tmux.wait_for(first_frame, started))
+        seconds.append(tmux.wait_for(marker, started))
         rss.append(rss_mb(tmux.pane_pid()) or float("nan"))
         tmux.stop_pane()
         time.sleep(0.3)  # let the killed process go before the next one starts
@@ -101,6 +127,9 @@ def main() -> int:
     args = parser.parse_args()
     print_header("startup: process start to first screen with data, tmux 120x40")
     review_file = history_file("review-10m.duckdb", **REVIEW_10M)
+    # As on a user's machine after the first run: the package's modules load from bytecode (this machine
+    # may set PYTHONDONTWRITEBYTECODE, which would leave them compiled from source at every start).
+    compileall.compile_dir(REPO_DIR / "src", quiet=1)
 
     imports = time_imports(args.runs)
     print(f"\nimports alone (median of {args.runs}, fresh interpreter each):")
@@ -123,6 +152,13 @@ def main() -> int:
                 results[name] = (median(frames), median(seconds), median(rss))
                 runs = " ".join(f"{s:.2f}" for s in seconds)
                 print(f"  measured {name}: {runs} s", flush=True)
+            peers = peer_apps(Path(scratch))
+            for name, (argv, marker) in peers.items():
+                frames, seconds, rss = measure(tmux, argv, args.runs, Path(scratch), first_frame=marker, marker=marker)
+                results[f"peer: {name}"] = (median(frames), median(seconds), median(rss))
+                print(f"  measured peer {name}: {' '.join(f'{s:.2f}' for s in seconds)} s", flush=True)
+            if not peers:
+                print("  (no peer venvs under bench/.data: see this script's docstring to measure them too)")
     finally:
         tmux.close()
 
