@@ -413,6 +413,7 @@ def test_run_report_writes_only_the_report_to_stdout(generated, history, capsys,
 @pytest.mark.parametrize("change, message", [
     ({"format": "yaml"}, "--format"),
     ({"kind": "cost", "id": "INC-1"}, "takes no ID"),
+    ({"kind": "cost", "id": "h.duckdb", "file": "/nonexistent/h.duckdb"}, "a history file goes after --file: `aiops-tui report cost --file h.duckdb`"),
     ({"kind": "incident", "id": "INC-none"}, "no incident 'INC-none'"),
     ({"since": "soon"}, "--since"),
     ({"file": "/nonexistent/h.duckdb"}, "no such history file"),

@@ -98,6 +98,12 @@ def run_report(args: argparse.Namespace) -> int:
     from aiops_tui.sim.pricing import load_pricing
     from aiops_tui.store.history import History
 
+    extra = getattr(args, "id", None)
+    if extra is not None and args.kind != "incident":  # said before the history is looked for
+        if extra.endswith(".duckdb"):
+            raise UserError(f"report {args.kind} takes no ID; a history file goes after --file: "
+                            f"`aiops-tui report {args.kind} --file {extra}`")
+        raise UserError(f"report {args.kind} takes no ID (only `report incident ID` does)")
     cfg = load_config(getattr(args, "config", None))
     since_s = parse_duration(getattr(args, "since", None) or DEFAULT_SINCE, flag="--since")
     path = _history_path(args, cfg)
