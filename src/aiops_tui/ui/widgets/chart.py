@@ -22,6 +22,25 @@ def y_range(values: Sequence[float]) -> tuple[float, float]:
     return low, high + margin
 
 
+def x_unit(window_s: float) -> tuple[float, str]:
+    """The x axis's unit: minutes up to 3 h, hours up to 2 days, days beyond (-42h reads, -168h does not)."""
+    if window_s <= 3 * 3600:
+        return 60.0, "m"
+    if window_s <= 2 * 86400:
+        return 3600.0, "h"
+    return 86400.0, "d"
+
+
+def x_ticks(span: float) -> list[float]:
+    """Four or five ticks from -span to now at a round step: -15m -10m -5m now, not -11.25m."""
+    step = next((n for n in NICE_STEPS if n >= span / 4), span / 4)
+    count = int(span / step + 1e-9)
+    return [-step * i for i in range(count, -1, -1)]
+
+
+NICE_STEPS = (1, 2, 3, 5, 6, 10, 15, 20, 30, 60)
+
+
 @dataclass(frozen=True, slots=True)
 class Plotted:
     """What the chart last plotted: its framing, its points and the view's time the axis ends at."""
@@ -64,8 +83,7 @@ class TimeChart(PlotextPlot):
         if not needs_replot(self.plotted, new, window_s / max(1, self.size.width)):
             return
         self.plotted = new
-        in_hours = window_s > 3 * 3600
-        unit_s = 3600.0 if in_hours else 60.0
+        unit_s, suffix = x_unit(window_s)
         xs = [(ts - at) / unit_s for ts, _ in shown]
         ys = [value * scale for _, value in shown]
         plt = self.plt
@@ -73,8 +91,7 @@ class TimeChart(PlotextPlot):
         plt.clear_figure()
         plt.title(title if xs else f"{title}: no data")
         span = window_s / unit_s
-        ticks = [-span * i / 4 for i in range(4, -1, -1)]
-        suffix = "h" if in_hours else "m"
+        ticks = x_ticks(span)
         plt.xticks(ticks, [f"{t:g}{suffix}" if t else "now" for t in ticks])
         plt.xlim(-span, 0)
         if xs:
