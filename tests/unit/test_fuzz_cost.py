@@ -1,6 +1,6 @@
 """Property tests for the cost math: for finite numbers on any calendar day from 1970 to 2200, no
-exception, spend never negative, and month boundaries (Feb 29, Dec 31 23:59:59) land where a
-calendar says."""
+exception, spend and direct-mode rates never negative, and month boundaries (Feb 29, Dec 31
+23:59:59) land where a calendar says."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from aiops_tui.signals.cost import (
     project_month_end,
     reset_aware_increase,
 )
+from aiops_tui.signals.prommath import rate, rates
 
 FUZZ = settings(max_examples=200, deadline=None)
 FIRST_TS = datetime(1970, 1, 1, tzinfo=timezone.utc).timestamp()
@@ -117,3 +118,15 @@ def test_reset_aware_increase_by_hand():
     assert reset_aware_increase([(0, 10.0), (1, 15.0), (2, 3.0), (3, 7.0)]) == 12.0
     # A counter that restarts below zero (a broken exporter) adds nothing for that step: 10 -> 15 (+5), -3 (+0).
     assert reset_aware_increase([(0, 10.0), (1, 15.0), (2, -3.0)]) == 5.0
+
+
+@FUZZ
+@given(st.lists(st.tuples(timestamps, finite), max_size=30), st.floats(min_value=1e-3, max_value=1e10))
+@example([(0.0, 10.0), (1.0, -3.0)], 60.0)
+@example([(0.0, 2.0), (10.0, -5.0), (20.0, -1.0)], 60.0)
+@example([(0.0, -1e308), (1.0, 1e308)], 60.0)
+def test_direct_mode_rates_never_negative(points, window_s: float):
+    ordered = sorted(points)
+    assert all(per_s >= 0 for per_s in rates({"spend": ordered}).values())
+    one = rate(ordered, window_s)
+    assert math.isnan(one) or one >= 0  # NaN: fewer than two points or no time inside the window

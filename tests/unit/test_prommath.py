@@ -64,6 +64,23 @@ def test_rate_survives_a_reset():
     assert rate([(0.0, 100.0), (10.0, 130.0), (20.0, 6.0), (30.0, 18.0)], 60.0) == pytest.approx(1.6, rel=1e-12)
 
 
+def test_a_reset_below_zero_adds_nothing():
+    # a broken exporter: 10 -> 15 (+5), restart at -3 (+0, not -3), -3 -> 2 (+5): 10; Prometheus says 7
+    assert increase([(0, 10.0), (10, 15.0), (20, -3.0), (30, 2.0)]) == 10.0
+    # a series born negative between two scrapes starts from 0 at the previous scrape: 0 -> -4 is +0
+    assert increase([(0, 0.0), (10, -4.0)]) == 0.0
+    # over 20 s the rate is 0, not -0.2 per second
+    assert rate([(0.0, 0.0), (10.0, 0.0), (20.0, -4.0)], 60.0) == 0.0
+
+
+def test_spend_per_hour_of_a_counter_restarting_below_zero_is_zero_not_negative():
+    spend = key("aiops_cost_usd_total", model="gpt-4", tier="tier_1")
+    prev = [Sample(spend, T0, 2.0)]
+    cur = [Sample(spend, T1, -5.0)]
+    # Prometheus's arithmetic would give -5 USD in 10 s = -1,800 USD/h
+    assert signals_from_scrapes(prev, cur, "aiops_sim")["spend_usd_per_h"] == {"*": 0.0, "gpt-4": 0.0}
+
+
 # --- histogram_quantile -------------------------------------------------------------------------
 
 # (name, q, [(le as written, cumulative count)], expected worked out by hand)

@@ -3,7 +3,8 @@
 `increase`, `rate` and `histogram_quantile` follow Prometheus's semantics (reset-aware counters,
 linearly interpolated buckets) without its extrapolation to the window edges: over a window of
 scrapes the rate here is the exact increase between the first and last scrape divided by the
-time between them. `signals_from_scrapes` applies a convention's recipes to two scrapes.
+time between them. Unlike Prometheus, a counter reset to below zero adds 0, so no rate is ever
+negative. `signals_from_scrapes` applies a convention's recipes to two scrapes.
 """
 
 from __future__ import annotations
@@ -30,14 +31,16 @@ _NO_GROUP = frozenset({""})
 
 def increase(points: Points) -> float:
     """How much a counter grew over `points`: a drop is a reset, after which the new value counts
-    from 0 (as Prometheus does). No extrapolation; NaN values are skipped; fewer than 2 points -> 0."""
+    from 0 (as Prometheus does); a reset to below zero (a broken exporter) adds 0, where Prometheus
+    would subtract, so no increase or rate is ever negative. No extrapolation; NaN values are
+    skipped; fewer than 2 points -> 0."""
     total = 0.0
     previous = None
     for _, value in points:
         if math.isnan(value):
             continue
         if previous is not None:
-            total += value - previous if value >= previous else value
+            total += value - previous if value >= previous else max(value, 0.0)
         previous = value
     return total
 
