@@ -242,6 +242,27 @@ async def test_command_palette_lists_and_runs_a_cockpit_action() -> None:
         assert "Step back through history" in str(options.get_option_at_index(0).prompt)
 
 
+async def test_the_palette_offers_and_runs_the_keys_of_the_pane_in_view() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        async def prompts(query: str) -> list[str]:
+            await press(pilot, "ctrl+p", *query)
+            options = app.screen.query_one("CommandList")
+            found = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+            return found
+
+        assert not any("Answer no" in p for p in await prompts("answer no"))  # the golden pane is in view
+        await press(pilot, "escape", "5")
+        assert any("Answer no" in p for p in await prompts("answer no"))
+        table = app.query_one("MaturityChecklist")
+        question = table.selected_question_id()
+        assert table.get_row(question)[2].plain != "no"
+        await press(pilot, "enter")  # runs on the pane, as its key n does
+        assert table.get_row(question)[2].plain == "no"
+
+
 async def test_t_cycles_through_every_shipped_theme_and_back() -> None:
     app = cockpit_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -36,7 +36,7 @@ class CockpitAction:
     """The footer's word for it (the footer is one line, even at 80 columns); the description when empty."""
     on_pane: bool = False
     """Bound on the pane widget, not the app: the key acts only while focus is in that pane, and its action
-    is the pane's (`pane_bindings`). The palette, which runs actions on the app, leaves these out."""
+    is the pane's (`pane_bindings`). The palette offers these only while their pane is in view, and runs them on it."""
 
     def binding(self) -> Binding:
         return Binding(
@@ -99,8 +99,10 @@ def for_pane(pane_id: str | None) -> tuple[list[CockpitAction], list[CockpitActi
     return own, [a for a in ACTIONS if a.pane is None]
 
 
-def palette_entries(actions: Iterable[CockpitAction] = ACTIONS) -> list[tuple[str, CockpitAction]]:
-    """(title shown in the palette, action); the palette runs the same action the key does."""
+def palette_entries(actions: Iterable[CockpitAction] = ACTIONS, pane_id: str | None = None) -> list[tuple[str, CockpitAction]]:
+    """(title shown in the palette, action); the palette runs the same action the key does. The keys of
+    the pane in view come too (`on_pane`: the palette runs them on that pane)."""
     return [
-        (a.description[0].upper() + a.description[1:], a) for a in actions if a.action != "command_palette" and not a.on_pane
+        (a.description[0].upper() + a.description[1:], a) for a in actions
+        if a.action != "command_palette" and (not a.on_pane or (pane_id is not None and a.pane == pane_id))
     ]
