@@ -1,5 +1,6 @@
-"""An NTP step back of an hour under a running recorder: rates stay non-negative, rollups stay equal
-to the raw samples, and month spend neither spikes nor goes negative."""
+"""The recorder's clock stepped an hour back or forward under a running recorder: rates stay
+non-negative and are never inflated, rollups stay equal to the raw samples, and spend over the run
+is what the gateway counted."""
 
 from __future__ import annotations
 
@@ -40,20 +41,29 @@ def scrape_at(minute: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-@pytest.fixture(scope="module")
-def stepped_back(tmp_path_factory) -> dict:
-    """Record for 70 min, step the recorder's clock back 1 h, record 80 min more."""
-    path = tmp_path_factory.mktemp("clock") / "history.duckdb"
+def own_minute(recorder, clock) -> int:
+    """Only our clock moved (an NTP step): the gateway counted one more minute, as on every cycle."""
+    return recorder.poller.cycles
+
+
+def minute_by_our_clock(recorder, clock) -> int:
+    """The hour really passed (a host that slept, a poll held up): the gateway counted all of it."""
+    return round((clock.now - T0) / 60)
+
+
+def record_through_a_step(path, steps: list[float], gateway_minute) -> dict:
+    """Record one cycle, then one after each clock step; the gateway's counters stand at
+    `gateway_minute(recorder, clock)` minutes of traffic when it is scraped."""
     clock = HandClock(T0)
     with ScriptedServer() as server:
         recorder = recorder_for(path, [gateway_source("gw", server.url + "/metrics", clock, interval_s=STEP_S)], clock)
-        steps = [STEP_S] * (BEFORE_JUMP - 1) + [JUMP_S + STEP_S] + [STEP_S] * (AFTER_JUMP - 1)
         original_run_cycle = recorder.poller.run_cycle
         notes: list[str | None] = []
+        states_before: list[str] = []
 
         async def run_cycle_on_gateway_time():
-            # The gateway's counters move one minute per cycle, whatever our clock says.
-            server.answers["/metrics"] = Answer(200, scrape_at(recorder.poller.cycles))
+            server.answers["/metrics"] = Answer(200, scrape_at(gateway_minute(recorder, clock)))
+            states_before.append(recorder.poller.status["gw"].state(clock.now))
             batches = await original_run_cycle()
             notes.append(recorder.last_error)
             return batches
@@ -63,8 +73,17 @@ def stepped_back(tmp_path_factory) -> dict:
     end_ts = clock.now
     history = recorder.history
     history.rollup(end_ts + 3600)  # close every bucket the run touched
-    yield {"history": history, "end_ts": end_ts, "recorder": recorder, "notes": notes}
-    history.close()
+    return {"history": history, "end_ts": end_ts, "recorder": recorder, "notes": notes, "states_before": states_before}
+
+
+@pytest.fixture(scope="module")
+def stepped_back(tmp_path_factory) -> dict:
+    """Record for 70 min, step the recorder's clock back 1 h, record 80 min more."""
+    steps = [STEP_S] * (BEFORE_JUMP - 1) + [JUMP_S + STEP_S] + [STEP_S] * (AFTER_JUMP - 1)
+    # The gateway's counters move one minute per cycle, whatever our clock says.
+    run = record_through_a_step(tmp_path_factory.mktemp("clock") / "history.duckdb", steps, own_minute)
+    yield run
+    run["history"].close()
 
 
 def test_direct_rates_are_never_negative(stepped_back):
@@ -78,13 +97,18 @@ def test_direct_rates_are_never_negative(stepped_back):
     assert negative == {}
 
 
-def test_rollups_equal_the_raw_samples_after_the_jump(stepped_back):
-    con = stepped_back["history"].con
+def raw_points(con) -> dict[int, list[tuple[float, float]]]:
     raw = defaultdict(list)
     for sid, ts, value in con.execute(
         "SELECT series_id, epoch_us(ts) / 1e6, value FROM samples WHERE isfinite(value) ORDER BY series_id, ts, rowid"
     ).fetchall():
         raw[sid].append((ts, value))
+    return raw
+
+
+def minute_rollup_mismatches(con) -> list:
+    """(series, bucket, from the raw samples, stored) for every 1 m bucket that differs."""
+    raw = raw_points(con)
     stored = defaultdict(dict)
     for sid, bucket, low, high, count, increase in con.execute(
         "SELECT series_id, epoch_us(bucket) / 1e6, min, max, count, increase FROM samples_1m"
@@ -99,26 +123,37 @@ def test_rollups_equal_the_raw_samples_after_the_jump(stepped_back):
             w, g = want.get(bucket), got.get(bucket)
             if w is None or g is None or w[:3] != g[:3] or not math.isclose(w[3], g[3], rel_tol=1e-9, abs_tol=1e-9):
                 mismatched.append((sid, bucket, w, g))
-    assert mismatched == []
+    return mismatched
+
+
+def test_rollups_equal_the_raw_samples_after_the_jump(stepped_back):
+    con = stepped_back["history"].con
+    assert minute_rollup_mismatches(con) == []
     assert con.execute("SELECT count(*) FROM samples_1m WHERE increase < 0").fetchone() == (0,)
 
 
-def test_spend_over_the_run_equals_what_the_gateway_counted(stepped_back):
-    history, end_ts = stepped_back["history"], stepped_back["end_ts"]
+def spend_against_the_gateway(history, since: float, until: float) -> dict[int, tuple[float, float]]:
+    """Per spend series: (the history's reset-aware increase, what the gateway counted)."""
     con = history.con
     ids = timeseries.cost_series(con, "gw")
-    assert ids, "the sim exposes no spend counter"
-    increase = timeseries.counter_increase(con, ids, T0 - 1, max(end_ts, T0 + BEFORE_JUMP * STEP_S) + 1)
-    # What the gateway counted: its spend counters never reset in this run, so for each series
+    assert ids, "the gateway exposes no spend counter"
+    increase = timeseries.counter_increase(con, ids, since, until)
+    # What the gateway counted: its spend counters never reset in these runs, so for each series
     # the increase is its last value minus its first value, in the order the scrapes arrived.
-    truth = {}
+    out = {}
     for sid in ids:
         values = [v for (v,) in con.execute("SELECT value FROM samples WHERE series_id = ? ORDER BY rowid", [sid]).fetchall()]
-        truth[sid] = values[-1] - values[0]
-    assert sum(truth.values()) > 0
-    for sid in ids:
-        assert increase[sid] >= 0
-        assert increase[sid] == pytest.approx(truth[sid], rel=1e-9, abs=1e-9), sid
+        out[sid] = (increase[sid], values[-1] - values[0])
+    assert sum(truth for _, truth in out.values()) > 0
+    return out
+
+
+def test_spend_over_the_run_equals_what_the_gateway_counted(stepped_back):
+    end_ts = stepped_back["end_ts"]
+    spend = spend_against_the_gateway(stepped_back["history"], T0 - 1, max(end_ts, T0 + BEFORE_JUMP * STEP_S) + 1)
+    for sid, (increase, truth) in spend.items():
+        assert increase >= 0
+        assert increase == pytest.approx(truth, rel=1e-9, abs=1e-9), sid
 
 
 def test_the_user_is_told_in_one_line_and_nothing_is_written_out_of_order(stepped_back):
@@ -139,3 +174,104 @@ def test_the_user_is_told_in_one_line_and_nothing_is_written_out_of_order(steppe
     ).fetchone()
     assert per_series_in_order == (0,)
     assert stepped_back["recorder"].poller.status["gw"].state(stepped_back["end_ts"]) == "ok"
+
+
+# --- the clock steps forward ----------------------------------------------------------------------
+
+FORWARD_S = 3600.0
+AFTER_FORWARD = 20  # cycles after the step
+REQUESTS_PER_S = 12 * 1.5 / 60  # what the gateway serves: 12 a minute for gpt-4o, 6 for local
+SPEND_USD_PER_H = 0.25 * 1.5 * 60
+
+
+@pytest.fixture(scope="module", params=[own_minute, minute_by_our_clock], ids=["ntp_step", "hour_passed"])
+def stepped_forward(request, tmp_path_factory) -> dict:
+    """Record for 70 min, step the recorder's clock forward 1 h, record 20 cycles more."""
+    steps = [STEP_S] * (BEFORE_JUMP - 1) + [FORWARD_S + STEP_S] + [STEP_S] * (AFTER_FORWARD - 1)
+    run = record_through_a_step(tmp_path_factory.mktemp("forward") / "history.duckdb", steps, request.param)
+    run["cycle_ts"] = [T0 + STEP_S * i for i in range(BEFORE_JUMP)] + [
+        T0 + STEP_S * i + FORWARD_S for i in range(BEFORE_JUMP, BEFORE_JUMP + AFTER_FORWARD)
+    ]
+    run["gateway"] = request.param
+    yield run
+    run["history"].close()
+
+
+def total_signal(con, name: str) -> dict[float, float]:
+    """The gateway's direct-mode `signal:<name>` over all models, by time."""
+    return dict(
+        con.execute(
+            """SELECT epoch_us(v.ts) / 1e6, v.value FROM samples v JOIN series s USING (series_id)
+               WHERE s.source = 'gw' AND s.name = ? AND s.labels = '{}' ORDER BY v.ts""",
+            [f"signal:{name}"],
+        ).fetchall()
+    )
+
+
+def test_after_a_forward_step_every_cycle_is_written_and_nothing_is_said(stepped_forward):
+    con = stepped_forward["history"].con
+    written = [ts for (ts,) in con.execute(
+        """SELECT DISTINCT epoch_us(v.ts) / 1e6 FROM samples v JOIN series s USING (series_id)
+           WHERE s.name = 'litellm_spend_metric_total' ORDER BY 1"""
+    ).fetchall()]
+    assert written == stepped_forward["cycle_ts"]
+    assert stepped_forward["notes"] == [None] * (BEFORE_JUMP + AFTER_FORWARD)
+
+
+def test_direct_rates_across_a_forward_step_are_never_inflated(stepped_forward):
+    con = stepped_forward["history"].con
+    cycle_ts = stepped_forward["cycle_ts"]
+    step_ts = cycle_ts[BEFORE_JUMP]
+    for signal, real in (("requests_per_s", REQUESTS_PER_S), ("spend_usd_per_h", SPEND_USD_PER_H)):
+        by_ts = total_signal(con, signal)
+        assert list(by_ts) == cycle_ts[1:], signal  # one value a cycle from the second on
+        across = by_ts.pop(step_ts)
+        # Every other cycle is one minute of the gateway's traffic over one minute: the real rate.
+        assert by_ts == pytest.approx(dict.fromkeys(by_ts, real), rel=1e-9), signal
+        if stepped_forward["gateway"] is own_minute:
+            # The gateway's one minute spread over the 61 the clock says passed: lower, for one cycle.
+            assert across == pytest.approx(real * STEP_S / (FORWARD_S + STEP_S), rel=1e-9), signal
+        else:
+            assert across == pytest.approx(real, rel=1e-9), signal  # 61 minutes of traffic over 61 minutes
+
+
+def test_rollups_equal_the_raw_samples_across_a_forward_step(stepped_forward):
+    con = stepped_forward["history"].con
+    assert minute_rollup_mismatches(con) == []
+    # The hour buckets hold their minutes: nothing is counted twice or lost across the empty hour.
+    hours = con.execute(
+        """SELECT h.series_id, epoch_us(h.bucket) / 1e6, h.count, h.increase, sum(m.count), sum(m.increase)
+           FROM samples_1h h JOIN samples_1m m
+             ON m.series_id = h.series_id AND m.bucket >= h.bucket AND m.bucket < h.bucket + INTERVAL 1 HOUR
+           GROUP BY ALL"""
+    ).fetchall()
+    assert hours
+    differing = [
+        row for row in hours if row[2] != row[4] or not math.isclose(row[3], row[5], rel_tol=1e-9, abs_tol=1e-9)
+    ]
+    assert differing == []
+    before_step_ts, after_step_ts = stepped_forward["cycle_ts"][BEFORE_JUMP - 1 : BEFORE_JUMP + 1]
+    # The skipped hour holds no bucket: the minutes the clock jumped over are not filled in.
+    assert con.execute(
+        "SELECT count(*) FROM samples_1m WHERE bucket > make_timestamptz(?) AND bucket < make_timestamptz(?)",
+        [round(before_step_ts * 1e6), round(after_step_ts * 1e6)],
+    ).fetchone() == (0,)
+
+
+def test_spend_across_a_forward_step_equals_what_the_gateway_counted(stepped_forward):
+    spend = spend_against_the_gateway(stepped_forward["history"], T0 - 1, stepped_forward["end_ts"] + 1)
+    # One minute of traffic a cycle after the first; the hour the clock skipped only if it really passed.
+    minutes = BEFORE_JUMP + AFTER_FORWARD - 1 + (0 if stepped_forward["gateway"] is own_minute else 60)
+    assert sum(truth for _, truth in spend.values()) == pytest.approx(SPEND_USD_PER_H / 60 * minutes, rel=1e-9)
+    for sid, (increase, truth) in spend.items():
+        assert increase == pytest.approx(truth, rel=1e-9, abs=1e-9), sid
+
+
+def test_the_source_reads_stale_only_until_the_cycle_after_the_step(stepped_forward):
+    states = stepped_forward["states_before"]  # each cycle's status, just before it polls
+    # By the stepped clock the last good scrape is an hour old: stale (three intervals without one),
+    # until the cycle the poller runs at once, since every source is overdue.
+    assert states == ["waiting"] + ["ok"] * (BEFORE_JUMP - 1) + ["stale"] + ["ok"] * (AFTER_FORWARD - 1)
+    assert stepped_forward["recorder"].poller.status["gw"].state(stepped_forward["end_ts"]) == "ok"
+    events = stepped_forward["history"].events(T0 - 1, stepped_forward["end_ts"] + 1, kinds=["source"])
+    assert [(e.subject, e.from_state, e.to_state) for e in events] == [("gw", None, "up")]
