@@ -35,6 +35,39 @@ def test_money_and_ratios() -> None:
     assert fmt.utc_stamp(1_793_188_800.0) == "2026-10-28 12:00:00 UTC"
 
 
+INF, NAN = float("inf"), float("nan")
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        # +Inf and -Inf from Prometheus: the sign and ∞, with the unit
+        (fmt.ms(INF), "∞ s"), (fmt.rate(INF, "req/s"), "∞ req/s"), (fmt.rate(-INF, "req/s"), "-∞ req/s"),
+        (fmt.pct(INF), "∞ %"), (fmt.count(INF), "∞"), (fmt.usd(INF), "$∞"), (fmt.usd_whole(INF), "$∞"),
+        (fmt.usd_per_h(INF), "$∞/h"), (fmt.multiple(INF), "∞×"), (fmt.age(INF), "∞"), (fmt.age(-INF), "0s"),
+        # 1e308: two significant digits and the power of ten, never 309 digits
+        (fmt.ms(1e308), "1e308 s"), (fmt.rate(1e308, "tok/s"), "1e308 tok/s"),
+        (fmt.count(1.7976931348623157e308), "1.8e308"),
+        (fmt.usd(1e308), "$1e308"), (fmt.usd_whole(-1e308), "$-1e308"), (fmt.usd_per_h(2.5e12), "$2.5e12/h"),
+        (fmt.multiple(4.8e306), "4.8e306×"), (fmt.age(1e308), "1.2e303d"),
+        # a ratio of 1e308 is 1e310 %: the exponent is shifted, the value is not multiplied into ∞
+        (fmt.pct(1e308), "1e310 %"), (fmt.pct(2.5e7, 2), "2.5e9 %"),
+        # from HUGE (1e9) on; below it, digits as before
+        (fmt.rate(1e9, "req/s"), "1e9 req/s"), (fmt.rate(999_999_999.4, "req/s"), "999,999,999 req/s"),
+        (fmt.usd(999_999_999.0), "$999,999,999"), (fmt.ms(86_400.0), "86,400 s"),
+        # NaN stays "no value"
+        (fmt.ms(NAN), "—"), (fmt.count(NAN), "—"), (fmt.usd_whole(NAN), "—"), (fmt.multiple(NAN), "—"),
+    ],
+)
+def test_infinite_and_huge_values_stay_short(shown, expected) -> None:
+    assert shown == expected
+
+
+@pytest.mark.parametrize("ts", [NAN, INF, -INF, 1e308, -1e308])
+def test_a_time_no_calendar_holds_is_a_dash(ts) -> None:
+    assert fmt.utc_time(ts) == fmt.utc_stamp(ts) == fmt.utc_date(ts) == "—"
+
+
 def test_chart_y_range_starts_at_zero_unless_the_data_sits_far_above_it() -> None:
     from aiops_tui.ui.widgets.chart import y_range
 

@@ -1,4 +1,8 @@
-"""Numbers and times as the cockpit prints them: units always shown, times in UTC, None never shown as 0."""
+"""Numbers and times as the cockpit prints them: units always shown, times in UTC, None never shown as 0.
+
+A value no real system reaches (Prometheus answers +Inf, or 1e308) stays short enough for a tile:
+"∞", or two significant digits and the power of ten ("1e308", "2.5e9") from HUGE on.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,33 @@ import math
 from datetime import datetime, timezone
 
 DASH = "—"
+INFINITY = "∞"
+HUGE = 1e9
+"""From here on a number is shown as 1e9: its digits would not fit a tile, and no real rate,
+latency, count or spend reaches it."""
 
 
 def _missing(value: float | None) -> bool:
     return value is None or math.isnan(value)
 
 
+def _huge(value: float, shift: int = 0) -> str | None:
+    """"∞", "-∞" or "1.2e308" for a value shown ×10**shift that is too large to print in full; None
+    for an ordinary one. Adds `shift` to the exponent itself, so a ratio of 1e308 as % does not overflow."""
+    if math.isinf(value):
+        return "-" + INFINITY if value < 0 else INFINITY
+    if abs(value) * 10**shift < HUGE:
+        return None
+    mantissa, exponent = f"{value:.2g}".split("e")
+    return f"{mantissa}e{int(exponent) + shift}"
+
+
 def ms(seconds: float | None) -> str:
     """A latency given in seconds: in ms below one second, in seconds above (LLM calls take seconds)."""
     if _missing(seconds):
         return DASH
+    if huge := _huge(seconds):
+        return f"{huge} s"
     millis = seconds * 1000.0
     if millis >= 999.5:
         return f"{seconds:.2f} s" if seconds < 100 else f"{seconds:,.0f} s"
@@ -25,6 +46,8 @@ def ms(seconds: float | None) -> str:
 def pct(ratio: float | None, digits: int = 1) -> str:
     if _missing(ratio):
         return DASH
+    if huge := _huge(ratio, shift=2):
+        return f"{huge} %"
     return f"{ratio * 100:.{digits}f} %"
 
 
@@ -32,23 +55,31 @@ def rate(value: float | None, unit: str) -> str:
     """A per-second rate: more digits when it is small, thousands separators when it is large."""
     if _missing(value):
         return DASH
+    if huge := _huge(value):
+        return f"{huge} {unit}"
     if abs(value) >= 100:
         return f"{value:,.0f} {unit}"
     return f"{value:.1f} {unit}" if abs(value) >= 10 else f"{value:.2f} {unit}"
 
 
 def count(value: float | None) -> str:
-    return DASH if _missing(value) else f"{value:,.0f}"
+    if _missing(value):
+        return DASH
+    return _huge(value) or f"{value:,.0f}"
 
 
 def usd(value: float | None) -> str:
     if _missing(value):
         return DASH
+    if huge := _huge(value):
+        return f"${huge}"
     return f"${value:,.0f}" if abs(value) >= 10_000 else f"${value:,.2f}"
 
 
 def usd_whole(value: float | None) -> str:
-    return DASH if _missing(value) else f"${value:,.0f}"
+    if _missing(value):
+        return DASH
+    return f"${_huge(value) or f'{value:,.0f}'}"
 
 
 def usd_per_h(value: float | None) -> str:
@@ -56,33 +87,44 @@ def usd_per_h(value: float | None) -> str:
 
 
 def multiple(value: float | None) -> str:
-    return DASH if _missing(value) else f"{value:.1f}×"
+    if _missing(value):
+        return DASH
+    return f"{_huge(value) or f'{value:.1f}'}×"
+
+
+def _utc(ts: float | None) -> datetime | None:
+    """The instant, or None for one no calendar holds (NaN, ±Inf, 1e308 from a broken source)."""
+    if ts is None or not math.isfinite(ts):
+        return None
+    try:
+        return datetime.fromtimestamp(ts, tz=timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def utc_time(ts: float | None) -> str:
-    if ts is None:
-        return DASH
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%H:%M:%S")
+    moment = _utc(ts)
+    return DASH if moment is None else moment.strftime("%H:%M:%S")
 
 
 def utc_stamp(ts: float | None) -> str:
     """Date and time, for the header and anything that may be another day."""
-    if ts is None:
-        return DASH
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    moment = _utc(ts)
+    return DASH if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def utc_date(ts: float | None) -> str:
-    if ts is None:
-        return DASH
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d")
+    moment = _utc(ts)
+    return DASH if moment is None else moment.strftime("%Y-%m-%d")
 
 
 def age(seconds: float | None) -> str:
     """How long ago, in the largest unit that keeps it short: 42s, 7m, 3h12m, 2d."""
     if _missing(seconds):
         return DASH
-    s = max(0, int(seconds))
+    if seconds == math.inf:
+        return INFINITY
+    s = int(seconds) if seconds > 0 else 0
     if s < 60:
         return f"{s}s"
     if s < 3600:
@@ -90,4 +132,4 @@ def age(seconds: float | None) -> str:
     if s < 86400:
         h, m = divmod(s // 60, 60)
         return f"{h}h{m:02d}m" if m else f"{h}h"
-    return f"{s // 86400}d"
+    return f"{_huge(seconds / 86400) or s // 86400}d"
