@@ -109,7 +109,8 @@ class BreakersPane(Pane):
     def _cells(self, row: BreakerRow, at: float) -> list[Text]:
         state = styled(STATE_WORDS.get(row.state, "? UNKNOWN"), self.app, row.state, bold=row.state != "closed")
         failures = "too few calls" if row.failure_ratio is not None and row.failure_ratio < 0 else fmt.pct(row.failure_ratio)
-        since = f"{fmt.utc_time(row.since)} · {fmt.age(at - row.since)}" if row.since is not None else fmt.DASH
+        when = fmt.utc_time(row.since)  # a dash also for a "since" no calendar holds (NaN, +Inf from the source)
+        since = f"{when} · {fmt.age(at - row.since)}" if row.since is not None and when != fmt.DASH else fmt.DASH
         return [
             state, plain(row.upstream), Text(failures, justify="right"), Text(since),
             Text(fmt.count(row.not_permitted_total), justify="right"), plain(row.tier or fmt.DASH),

@@ -52,7 +52,7 @@ class BudgetBar(Widget):
             return Text(f"no budget set · {fmt.usd_whole(self._mtd_usd)} spent this month", style="italic")
         width = max(10, width)
         used_ratio = self._mtd_usd / self._budget_usd
-        filled = min(width, round(used_ratio * width))
+        filled = round(min(1.0, used_ratio) * width)  # min first: a month to date of +Inf fills the bar
         mark = min(width - 1, int(self._elapsed_ratio * width))
         style = self.get_component_rich_style(f"budget-bar--{self._status()}")
         rest = self.get_component_rich_style("budget-bar--rest")
@@ -64,7 +64,7 @@ class BudgetBar(Widget):
                 bar.append("█" if cell < filled else "░", style if cell < filled else rest)
         words = {"ok": "", "warn": " · projected OVER", "bad": " · OVER budget"}[self._status()]
         label = Text(
-            f"{fmt.usd_whole(self._mtd_usd)} of {fmt.usd_whole(self._budget_usd)} ({used_ratio * 100:.0f} %) · "
+            f"{fmt.usd_whole(self._mtd_usd)} of {fmt.usd_whole(self._budget_usd)} ({fmt.pct(used_ratio, 0)}) · "
             f"┃ even pace {self._elapsed_ratio * 100:.0f} %{words}",
             no_wrap=True, overflow="ellipsis",
         )

@@ -39,6 +39,9 @@ def x_ticks(span: float) -> list[float]:
 
 
 NICE_STEPS = (1, 2, 3, 5, 6, 10, 15, 20, 30, 60)
+PLOTTABLE_MAX = 1e12
+"""Beyond this (+Inf, 1e308 from a broken source) plotext's axis labels outgrow the chart, and near
+1e308 its arithmetic overflows: such points are counted in the title, not drawn."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,10 @@ class TimeChart(PlotextPlot):
         self, title: str, points: Sequence[tuple[float, float]], *, at: float, window_s: float, scale: float = 1.0
     ) -> None:
         """Plot (ts, value) points in [at - window_s, at]; values multiplied by `scale` (e.g. 1000 for ms)."""
-        shown = tuple((ts, value) for ts, value in points if at - window_s <= ts <= at and math.isfinite(value))
+        inside = [(ts, value) for ts, value in points if at - window_s <= ts <= at and not math.isnan(value)]
+        shown = tuple((ts, value) for ts, value in inside if abs(value * scale) <= PLOTTABLE_MAX)
+        if off_scale := len(inside) - len(shown):
+            title = f"{title} · {off_scale} off scale"
         new = Plotted((title, window_s, scale), shown, at)
         if not needs_replot(self.plotted, new, window_s / max(1, self.size.width)):
             return

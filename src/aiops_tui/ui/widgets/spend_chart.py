@@ -9,6 +9,7 @@ from itertools import accumulate
 from textual_plotext import PlotextPlot
 
 from aiops_tui.signals.cost import month_bounds
+from aiops_tui.ui.widgets.chart import PLOTTABLE_MAX
 from aiops_tui.ui.widgets.redraw import LastDrawn
 
 
@@ -44,8 +45,13 @@ class SpendChart(PlotextPlot):
             tops.append(budget_line[-1][1])
         if daily_usd:
             ordered = sorted(daily_usd)
-            cumulative = list(accumulate(usd for _, usd in ordered))
-            plt.plot([_day_of_month(ts) for ts, _ in ordered], cumulative, label="spend", marker="braille")
-            tops.append(cumulative[-1])
+            days = [(_day_of_month(ts), usd) for (ts, _), usd in zip(ordered, accumulate(usd for _, usd in ordered))]
+            shown = [(day, usd) for day, usd in days if abs(usd) <= PLOTTABLE_MAX]
+            if off_scale := len(days) - len(shown):
+                days_off = f"{off_scale} day{'s' * (off_scale > 1)}"
+                plt.title(f"spend this month, cumulative $ · {month} · {days_off} off scale")
+            if shown:
+                plt.plot([day for day, _ in shown], [usd for _, usd in shown], label="spend", marker="braille")
+                tops.append(max(usd for _, usd in shown))
         plt.ylim(0, max(tops) * 1.05 or 1.0)
         self.refresh()
