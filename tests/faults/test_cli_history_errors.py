@@ -43,7 +43,7 @@ def test_review_of_a_file_from_a_newer_build(tmp_path):
     con.close()
     line = assert_one_line(cli(tmp_path, "review", str(path)))
     assert line == (
-        f"aiops-tui: {path}: written by a newer aiops-tui (schema 9, this build reads up to 1); "
+        f"aiops-tui: {path}: written by a newer aiops-tui (schema 9, this build reads up to 2); "
         "upgrade aiops-tui or open a copy with it"
     )
 

@@ -147,7 +147,8 @@ def test_parquet_export_while_a_writer_process_keeps_writing(tmp_path: Path):
     started, after_done = run_writer_and_export(tmp_path, out, parquet=True)
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(f"{t}.parquet" for t in
-                           ("meta", "series", "samples", "samples_1m", "samples_1h", "events", "rollup_watermark", "rollup_carry"))
+                           ("meta", "series", "samples", "samples_1m", "samples_1h", "cost_1h", "events", "rollup_watermark",
+                            "rollup_carry"))
     con = duckdb.connect()
     per_cycle = dict(con.execute(
         f"SELECT CAST(value AS INTEGER), count(*) FROM read_parquet('{out / 'samples.parquet'}') GROUP BY 1").fetchall())

@@ -26,6 +26,7 @@ TABLES = {
     "samples": "ts",
     "samples_1m": "bucket",
     "samples_1h": "bucket",
+    "cost_1h": "bucket",
     "events": "ts",
     "rollup_watermark": None,
     "rollup_carry": None,
@@ -45,7 +46,16 @@ class ExportResult:
     rows: dict[str, int] = field(default_factory=dict)
 
 
-def _select(table: str, source_db: str, cut_us: int) -> str:
+def _source_tables(cursor, source_db: str) -> set[str]:
+    rows = cursor.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [source_db]).fetchall()
+    return {row[0] for row in rows}
+
+
+def _select(table: str, source_db: str, cut_us: int, source_tables: set[str]) -> str:
+    relation = f'"{source_db}".main.{table}'
+    if table == "cost_1h" and table not in source_tables:
+        # A schema-1 file (opened read-only, so not upgraded) has no cost_1h: its cost_hourly view gives the same rows.
+        relation = f'(SELECT hour AS bucket, source, model, usd FROM "{source_db}".main.cost_hourly)'
     column = TABLES[table]
     where = ""
     if column == "bucket":
@@ -54,7 +64,7 @@ def _select(table: str, source_db: str, cut_us: int) -> str:
     elif column:
         where = f" WHERE {column} >= make_timestamptz({cut_us})"
     order = f" ORDER BY {column}" if column else ""
-    return f'SELECT * FROM "{source_db}".main.{table}{where}{order}'
+    return f"SELECT * FROM {relation}{where}{order}"
 
 
 def export_snapshot(history: "History", out: str | Path, since_s: float, parquet: bool = False) -> ExportResult:
@@ -114,12 +124,13 @@ def _to_duckdb(cursor, partial: Path, since_s: float) -> tuple[dict[str, int], f
         cursor.begin()
         try:
             cut = _cut_us(cursor, since_s)
+            source_tables = _source_tables(cursor, source_db)
             rows = {}
             for table in TABLES:
                 if table == "meta":
                     continue  # the new file's own meta: its schema version and when it was written
                 rows[table] = cursor.execute(
-                    f"INSERT INTO {alias}.main.{table} {_select(table, source_db, cut or 0)}"
+                    f"INSERT INTO {alias}.main.{table} {_select(table, source_db, cut or 0, source_tables)}"
                 ).fetchone()[0]
             cursor.commit()
         except BaseException:
@@ -137,11 +148,12 @@ def _to_parquet(cursor, partial: Path, since_s: float) -> tuple[dict[str, int], 
     cursor.begin()
     try:
         cut = _cut_us(cursor, since_s)
+        source_tables = _source_tables(cursor, source_db)
         rows = {}
         for table in TABLES:
             path = partial / f"{table}.parquet"
             rows[table] = cursor.execute(
-                f"COPY ({_select(table, source_db, cut or 0)}) TO '{_sql_path(path)}' (FORMAT parquet)"
+                f"COPY ({_select(table, source_db, cut or 0, source_tables)}) TO '{_sql_path(path)}' (FORMAT parquet)"
             ).fetchone()[0]
             path.chmod(PRIVATE_MODE)
         cursor.commit()

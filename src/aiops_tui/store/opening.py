@@ -1,5 +1,6 @@
-"""Open a history file safely: private file modes, a known schema version, bounded memory, and every
-failure (another writer, not DuckDB, a newer build's file, an unwritable place) as one line the user can act on."""
+"""Open a history file safely: private file modes, a known schema version (an older one upgraded when
+opened for writing), bounded memory, and every failure (another writer, not DuckDB, a newer build's
+file, an unwritable place) as one line the user can act on."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiops_tui.errors import HistoryError
+from aiops_tui.store.rollup import fill_cost_1h
 
 if TYPE_CHECKING:
     import duckdb
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PRIVATE_MODE = 0o600
 MEMORY_LIMIT = "48MB"
 """DuckDB's buffer pool for the cockpit's connections (DuckDB's own default is 80 % of RAM, and it
@@ -187,9 +189,58 @@ def _check_schema(
             f"{label}: written by a newer aiops-tui (schema {version}, this build reads up to "
             f"{SCHEMA_VERSION}); upgrade aiops-tui or open a copy with it"
         )
-    if version < SCHEMA_VERSION:
-        # No older schema has ever shipped; a migration step goes here when version 2 exists.
+    if version < 1:
         raise HistoryError(f"{label}: unknown history schema version {version}")
+    if version < SCHEMA_VERSION and not read_only:
+        _upgrade_schema(con, path, label, version, app_version)
+    # Read-only, an older file is read as it is: its own views answer the same questions.
+
+
+_COST_1H_DDL = """
+CREATE TABLE cost_1h (
+    bucket TIMESTAMPTZ NOT NULL,
+    source VARCHAR NOT NULL,
+    model  VARCHAR NOT NULL,
+    usd    DOUBLE NOT NULL
+);
+CREATE OR REPLACE VIEW cost_hourly AS
+SELECT bucket AS hour, source, model, usd
+FROM cost_1h;
+"""
+
+
+def _upgrade_to_2(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 2 materializes cost_hourly: cost_1h, filled from every hour samples_1h holds."""
+    con.execute(_COST_1H_DDL)
+    fill_cost_1h(con)
+
+
+# Each step takes a file from the version before to the version named (a new file gets schema.sql).
+_UPGRADES = {2: _upgrade_to_2}
+
+
+def _upgrade_schema(
+    con: duckdb.DuckDBPyConnection, path: Path, label: str, version: int, app_version: str
+) -> None:
+    """Bring a file of an older schema to SCHEMA_VERSION in one transaction: all of it or none."""
+    import duckdb
+
+    ensure_private_wal(path)
+    con.begin()
+    try:
+        for to_version in range(version + 1, SCHEMA_VERSION + 1):
+            _UPGRADES[to_version](con)
+        con.execute("INSERT INTO meta VALUES (?, now(), ?)", [SCHEMA_VERSION, app_version])
+        con.commit()
+    except BaseException as exc:
+        try:
+            con.rollback()
+        except duckdb.Error:
+            pass  # the transaction may already be gone after a failed commit
+        if isinstance(exc, duckdb.Error):
+            line = explain(exc, label, read_only=False)
+            raise HistoryError(line.replace("cannot open the history file", "cannot upgrade the history file", 1)) from None
+        raise
 
 
 def _create_schema(con: duckdb.DuckDBPyConnection, path: Path, app_version: str) -> None:

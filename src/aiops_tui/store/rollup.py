@@ -1,4 +1,5 @@
-"""Incremental 1-minute and 1-hour rollups with reset-aware counter increase, and retention purge.
+"""Incremental 1-minute and 1-hour rollups with reset-aware counter increase, the hourly cost rollup
+behind the cost_hourly view, and retention purge.
 
 Each function runs inside the caller's transaction on the writer's connection.
 """
@@ -66,6 +67,37 @@ ORDER BY 1, 2
 """
 
 
+# Hours of samples_1h in [lo, hi) summed per source and model over each source's preferred cost
+# counter (LiteLLM's, else OTel GenAI's, else the aiops sim's, among those the source has exposed by
+# the time the hour is rolled up); LiteLLM's own health checks are not user traffic.
+_ROLLUP_COST_1H_SQL = """
+INSERT INTO cost_1h
+WITH cost_counters (name, model_label, preference) AS (
+    VALUES ('litellm_spend_metric_total', 'model', 1),
+           ('gen_ai_usage_cost_USD_sum', 'gen_ai_request_model', 2),
+           ('aiops_cost_usd_total', 'model', 3)
+),
+cost_series AS (
+    SELECT s.series_id,
+           s.source,
+           coalesce(s.labels ->> c.model_label, 'unknown') AS model,
+           c.preference,
+           min(c.preference) OVER (PARTITION BY s.source) AS preferred
+    FROM series AS s
+    JOIN cost_counters AS c USING (name)
+    WHERE coalesce(s.labels ->> 'team', '') <> 'litellm-internal-health-check'
+      AND coalesce(s.labels ->> 'team_alias', '') <> 'litellm-internal-health-check'
+)
+SELECT h.bucket, c.source, c.model, sum(h.increase)
+FROM samples_1h AS h
+JOIN cost_series AS c USING (series_id)
+WHERE c.preference = c.preferred
+  AND h.bucket >= make_timestamptz($lo) AND h.bucket < make_timestamptz($hi)
+GROUP BY ALL
+ORDER BY 1, 2, 3
+"""
+
+
 def watermark_us(con: duckdb.DuckDBPyConnection, resolution: str) -> int | None:
     """Every `resolution` bucket starting before this instant (µs since the epoch) is complete."""
     row = con.execute(
@@ -111,8 +143,17 @@ def _rollup_hours(con: duckdb.DuckDBPyConnection, hi_us: int) -> None:
         lo_us = first[0] // HOUR_US * HOUR_US
     if hi_us <= lo_us:
         return
-    con.execute(_ROLLUP_1H_SQL, {"lo": lo_us, "hi": hi_us})
+    bounds = {"lo": lo_us, "hi": hi_us}
+    con.execute(_ROLLUP_1H_SQL, bounds)
+    con.execute(_ROLLUP_COST_1H_SQL, bounds)
     _set_watermark(con, "1h", hi_us)
+
+
+def fill_cost_1h(con: duckdb.DuckDBPyConnection) -> None:
+    """Write cost_1h for every hour samples_1h holds (a history file from before cost_1h existed)."""
+    lo_us, hi_us = con.execute("SELECT epoch_us(min(bucket)), epoch_us(max(bucket)) FROM samples_1h").fetchone()
+    if lo_us is not None:
+        con.execute(_ROLLUP_COST_1H_SQL, {"lo": lo_us, "hi": hi_us + HOUR_US})
 
 
 def _set_watermark(con: duckdb.DuckDBPyConnection, resolution: str, at_us: int) -> None:
@@ -122,7 +163,8 @@ def _set_watermark(con: duckdb.DuckDBPyConnection, resolution: str, at_us: int) 
 
 
 def purge(con: duckdb.DuckDBPyConnection, now_s: float, *, raw_s: float, m1_s: float, h1_s: float) -> int:
-    """Delete what is older than each resolution's horizon; return the number of rows deleted.
+    """Delete what is older than each resolution's horizon (cost_1h's is samples_1h's); return the
+    number of rows deleted.
 
     Raw samples not yet folded into samples_1m (and 1 m buckets not yet in samples_1h) are kept
     whatever their age, so a purge never loses data that exists at no coarser resolution.
@@ -138,7 +180,9 @@ def purge(con: duckdb.DuckDBPyConnection, now_s: float, *, raw_s: float, m1_s: f
     if hours_done_us is not None:
         cutoff_us = min(now_us - round(m1_s * 1_000_000), hours_done_us)
         deleted += _delete_before(con, "samples_1m", "bucket", cutoff_us)
-    deleted += _delete_before(con, "samples_1h", "bucket", now_us - round(h1_s * 1_000_000))
+    hours_cutoff_us = now_us - round(h1_s * 1_000_000)
+    deleted += _delete_before(con, "samples_1h", "bucket", hours_cutoff_us)
+    deleted += _delete_before(con, "cost_1h", "bucket", hours_cutoff_us)
     return deleted
 
 

@@ -1,9 +1,10 @@
--- aiops-tui history file, schema version 1.
+-- aiops-tui history file, schema version 2.
 -- Open it with the plain `duckdb` CLI: `duckdb -readonly history.duckdb`, then e.g.
 --   SELECT * FROM cost_daily_by_model ORDER BY day DESC LIMIT 20;
 -- Times are TIMESTAMPTZ (UTC instants); every bucket below is aligned to UTC.
 -- A newer aiops-tui bumps meta.schema_version; older builds refuse such a file rather than guess.
 
+-- One row per schema version the file has had: when, and by which build, it was created or upgraded.
 CREATE TABLE meta (
     schema_version INTEGER NOT NULL,
     created_at     TIMESTAMPTZ NOT NULL,
@@ -65,6 +66,17 @@ CREATE TABLE samples_1h (
     increase  DOUBLE NOT NULL
 );
 
+-- The rows behind the cost_hourly view: one per hour, source and model, summing the `increase` of
+-- the source's preferred cost counter over its series (store/rollup.py says which). Written with
+-- samples_1h, in the same transaction and for the same hours; purged at the same horizon. The
+-- preference is among the counters the source had exposed when the hour was rolled up.
+CREATE TABLE cost_1h (
+    bucket TIMESTAMPTZ NOT NULL,
+    source VARCHAR NOT NULL,
+    model  VARCHAR NOT NULL,
+    usd    DOUBLE NOT NULL
+);
+
 -- Rollup bookkeeping: every bucket that starts before `watermark` is complete in that table.
 CREATE TABLE rollup_watermark (
     resolution VARCHAR PRIMARY KEY,
@@ -82,29 +94,10 @@ CREATE TABLE rollup_carry (
 -- cost_hourly: US dollars spent per completed hour, per source and model, from the cost counter
 -- each source exposes: LiteLLM's, else OTel GenAI's, else the aiops sim's (a source exposing two
 -- of them is counted once, by the first). Spend by LiteLLM's own health checks (team
--- litellm-internal-health-check) is left out: it is not user traffic.
+-- litellm-internal-health-check) is left out: it is not user traffic. It reads cost_1h.
 CREATE VIEW cost_hourly AS
-WITH cost_counters (name, model_label, preference) AS (
-    VALUES ('litellm_spend_metric_total', 'model', 1),
-           ('gen_ai_usage_cost_USD_sum', 'gen_ai_request_model', 2),
-           ('aiops_cost_usd_total', 'model', 3)
-),
-cost_series AS (
-    SELECT s.series_id,
-           s.source,
-           coalesce(s.labels ->> c.model_label, 'unknown') AS model,
-           c.preference,
-           min(c.preference) OVER (PARTITION BY s.source) AS preferred
-    FROM series AS s
-    JOIN cost_counters AS c USING (name)
-    WHERE coalesce(s.labels ->> 'team', '') <> 'litellm-internal-health-check'
-      AND coalesce(s.labels ->> 'team_alias', '') <> 'litellm-internal-health-check'
-)
-SELECT h.bucket AS hour, c.source, c.model, sum(h.increase) AS usd
-FROM samples_1h AS h
-JOIN cost_series AS c USING (series_id)
-WHERE c.preference = c.preferred
-GROUP BY ALL;
+SELECT bucket AS hour, source, model, usd
+FROM cost_1h;
 
 -- cost_daily_by_model: US dollars per UTC day and model, all sources together (the month review).
 CREATE VIEW cost_daily_by_model AS
