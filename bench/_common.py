@@ -133,3 +133,5 @@ HISTORY_100M_MODELS = ("gpt-4o", "claude-3-5-haiku", "gpt-4o-mini", "llama-3-8b-
                        "gemini-1.5-pro", "command-r", "qwen-2-72b", "phi-3-mini", "deepseek-v2")
 HISTORY_100M = dict(days=90, step_s=78.0, models=HISTORY_100M_MODELS, series_per_model=27)
 """1,004 series (10 models, 27 teams per raw counter) every 78 s for 90 days: 99.7M samples."""
+HISTORY_100M_FILE = "history-100m-v2.duckdb"
+"""Named for its schema (2: cost_1h): a cached file of schema 1, read-only, would answer through its old views."""

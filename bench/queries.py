@@ -18,7 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import HISTORY_100M, REVIEW_10M, history_file, median, own_rss_mb, print_header  # noqa: E402
+from _common import (  # noqa: E402
+    HISTORY_100M, HISTORY_100M_FILE, REVIEW_10M, history_file, median, own_rss_mb, print_header,
+)
 
 HOUR_S = 3600.0
 DAY_S = 86400.0
@@ -26,6 +28,36 @@ CONTRAST_MEMORY_LIMIT = "2GB"
 
 COST_HOURLY_VIEW = """
 SELECT hour, model, sum(usd) FROM cost_hourly
+WHERE hour >= make_timestamptz($lo) AND hour < make_timestamptz($hi)
+GROUP BY ALL ORDER BY 1, 2
+"""
+
+# The same with the hour as epoch seconds, as the store's own readers take times: the Python client
+# builds no time-zone-aware datetime per row.
+COST_HOURLY_VIEW_EPOCH = COST_HOURLY_VIEW.replace("SELECT hour,", "SELECT epoch(hour) AS hour,", 1)
+
+# Schema 1's cost_hourly view (before cost_1h): the counter preference and the health-check exclusion
+# computed at query time over samples_1h. Kept to measure against.
+COST_HOURLY_SCHEMA_1 = """
+WITH cost_counters (name, model_label, preference) AS (
+    VALUES ('litellm_spend_metric_total', 'model', 1),
+           ('gen_ai_usage_cost_USD_sum', 'gen_ai_request_model', 2),
+           ('aiops_cost_usd_total', 'model', 3)
+),
+cost_series AS (
+    SELECT s.series_id, s.source, coalesce(s.labels ->> c.model_label, 'unknown') AS model, c.preference,
+           min(c.preference) OVER (PARTITION BY s.source) AS preferred
+    FROM series AS s JOIN cost_counters AS c USING (name)
+    WHERE coalesce(s.labels ->> 'team', '') <> 'litellm-internal-health-check'
+      AND coalesce(s.labels ->> 'team_alias', '') <> 'litellm-internal-health-check'
+),
+cost_hourly_1 AS (
+    SELECT h.bucket AS hour, c.source, c.model, sum(h.increase) AS usd
+    FROM samples_1h AS h JOIN cost_series AS c USING (series_id)
+    WHERE c.preference = c.preferred
+    GROUP BY ALL
+)
+SELECT hour, model, sum(usd) FROM cost_hourly_1
 WHERE hour >= make_timestamptz($lo) AND hour < make_timestamptz($hi)
 GROUP BY ALL ORDER BY 1, 2
 """
@@ -93,7 +125,10 @@ def storage(con) -> dict[str, tuple[int, float]]:
     """table -> (rows, MB of blocks it occupies)."""
     block_size = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()[0]
     out = {}
-    for table in ("samples", "samples_1m", "samples_1h", "series", "events"):
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for table in ("samples", "samples_1m", "samples_1h", "cost_1h", "series", "events"):
+        if table not in tables:
+            continue  # cost_1h: a file of schema 1
         rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         blocks = con.execute(
             f"SELECT count(DISTINCT block_id) FROM pragma_storage_info('{table}') WHERE block_id >= 0"
@@ -108,7 +143,7 @@ def main() -> int:
     parser.add_argument("--small", action="store_true", help="use the 10M-sample review file")
     args = parser.parse_args()
     print_header("queries on a long history, read-only")
-    path = history_file("review-10m.duckdb", **REVIEW_10M) if args.small else history_file("history-100m.duckdb", **HISTORY_100M)
+    path = history_file("review-10m.duckdb", **REVIEW_10M) if args.small else history_file(HISTORY_100M_FILE, **HISTORY_100M)
 
     from aiops_tui.cockpit import Cockpit
     from aiops_tui.store import timeseries as ts_sql
@@ -127,14 +162,18 @@ def main() -> int:
         sizes = storage(con)
         samples = sizes["samples"][0]
         file_mb = path.stat().st_size / 1e6
-        print(f"file {path.name}: {samples:,} samples, {sizes['series'][0]:,} series, "
+        schema = con.execute("SELECT max(schema_version) FROM meta").fetchone()[0]
+        print(f"file {path.name} (schema {schema}): {samples:,} samples, {sizes['series'][0]:,} series, "
               f"{(end_s - lo_s) / DAY_S:.0f} days; opened in {open_ms:.0f} ms")
 
         def query(sql: str, params: dict):
             return lambda: con.execute(sql, params).fetchall()
 
         cases = [
-            ("30-day hourly cost by model, cost_hourly view (samples_1h)", query(COST_HOURLY_VIEW, span), True),
+            (f"30-day hourly cost by model, cost_hourly view ({'cost_1h' if schema >= 2 else 'samples_1h'})",
+             query(COST_HOURLY_VIEW, span), True),
+            ("30-day hourly cost by model, cost_hourly view, hours as epoch seconds", query(COST_HOURLY_VIEW_EPOCH, span), True),
+            ("  before: schema 1's cost_hourly view, over samples_1h", query(COST_HOURLY_SCHEMA_1, span), False),
             ("30-day hourly cost by model, History.rollups('1h') + Python sum by model",
              lambda: _cost_by_model_api(history, end_s), True),
             ("  contrast: same from raw samples, reset-aware", query(COST_HOURLY_RAW, span), False),
@@ -157,6 +196,10 @@ def main() -> int:
             set_memory_limit(con, MEMORY_LIMIT)
             print(f"  {name:74s} first {first_ms:8.1f} ms · median {median_ms:8.1f} ms · {rows:,} rows", flush=True)
 
+        print(f"  {'30-day hourly cost by model, cost_hourly view, DuckDB alone (EXPLAIN)':74s} {'':19s}"
+              f"median {_duckdb_ms(con, COST_HOURLY_VIEW, span, args.runs):8.1f} ms "
+              f"(schema 1's view {_duckdb_ms(con, COST_HOURLY_SCHEMA_1, span, args.runs):.1f} ms)")
+
         cockpit = Cockpit(history, clock=lambda: end_s)
         first_ms, median_ms, _ = timed(lambda: [cockpit.views()], max(1, args.runs // 2))
         print(f"  {'Cockpit.views() at the end of the file (golden, cost, breakers)':74s} "
@@ -169,6 +212,16 @@ def main() -> int:
         print(f"  {table:11s} {rows:>13,} rows {mb:9,.0f} MB{per}")
     print(f"RSS of this process after the queries: {own_rss_mb():.0f} MB")
     return 0
+
+
+def _duckdb_ms(con, sql: str, params: dict, runs: int) -> float:
+    """Median of DuckDB's own total time for `sql`: no Python objects built for the answer."""
+    times = []
+    for _ in range(runs):
+        plan = con.execute("EXPLAIN ANALYZE " + sql, params).fetchall()[0][1]
+        total_s = next(line.split("Total Time:", 1)[1].split("s", 1)[0] for line in plan.splitlines() if "Total Time:" in line)
+        times.append(float(total_s) * 1000)
+    return median(times)
 
 
 def _cost_by_model_api(history, end_s: float) -> list:
