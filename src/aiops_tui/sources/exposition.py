@@ -1,8 +1,11 @@
 """Prometheus text exposition -> Samples: one scrape of a gateway's `/metrics`, checked and tidied.
 
-Parsing is `prometheus_client.parser` (`text_string_to_metric_families`); this module adds what a cockpit needs around it: garbage
-refused in one line that says where, `*_created` and NaN dropped, label values capped, duplicate
-series tolerated, and sample names kept exactly as Prometheus would store them.
+Lines of the common shape (`name{label="value",...} value [timestamp]`, `# HELP`, `# TYPE`) are read
+by regular expressions here; `prometheus_client.parser` reads every other sample line, and the whole
+scrape when a `# HELP`/`# TYPE` line is unusual, so the result is what that parser alone would give.
+Around the parsing, what a cockpit needs: garbage refused in one line that says where, `*_created`
+and NaN dropped, label values capped, duplicate series tolerated, and sample names kept exactly as
+Prometheus would store them.
 """
 
 from __future__ import annotations
@@ -19,11 +22,38 @@ MAX_EXPOSITION_BYTES = 8 * 1024 * 1024
 
 DEFAULT_MAX_LABEL_VALUE_LEN = 1024
 
-_COUNTER_TYPE_RE = re.compile(r"^[ \t]*#[ \t]+TYPE[ \t]+(\S+)[ \t]+counter[ \t]*$", re.MULTILINE)
+# Anchored by hand (see _bare_counters): a leading `^[ \t]*` makes re try every position, 6x slower.
+_COUNTER_TYPE_RE = re.compile(r"#[ \t]+TYPE[ \t]+(\S+)[ \t]+counter[ \t]*$", re.MULTILINE)
 _JSON_START_RE = re.compile(r'\[|\{\s*(\}|"(?:[^"\\]|\\.)*"\s*:)')
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 _QUOTED_OR_COMMENT_RE = re.compile(r'"(?:[^"\\\n]|\\.)*(?:"|$)|^[ \t]*#.*$', re.MULTILINE)
 _SNIPPET_LEN = 60
+
+# The fast path's grammar: only what prometheus_client reads the same way. A legal name glued to its
+# label set, plain `name="value"` pairs, one space before the value and before an integer timestamp.
+# Integers are told apart because prometheus_client reads them with int() (so "-0" is 0.0, not -0.0)
+# and past 308 digits int() -> float may raise; those lines go to prometheus_client.
+_COMMENT_WS = "[ \t\n\r\x0b\x0c]"  # string.whitespace: what prometheus_client splits comment lines on
+_META_RE = re.compile(
+    rf"#{_COMMENT_WS}+(HELP|TYPE){_COMMENT_WS}+([a-zA-Z_:][a-zA-Z0-9_:]*)(?:{_COMMENT_WS}+(.*))?"
+)
+_META_WORD_RE = re.compile(rf"[^ \t\n\r\x0b\x0c]*{_COMMENT_WS}+(?:HELP|TYPE)(?:{_COMMENT_WS}|$)")
+_LABEL_VALUE = r'"([^"\\]*(?:\\.[^"\\]*)*)"'
+_LABEL_RE = re.compile(rf"([a-zA-Z_][a-zA-Z0-9_]*)={_LABEL_VALUE}")
+_LABEL_PAIR = rf"[a-zA-Z_][a-zA-Z0-9_]*={_LABEL_VALUE.replace('(', '(?:', 1)}"
+_SAMPLE_RE = re.compile(
+    r"([a-zA-Z_:][a-zA-Z0-9_:]*)"
+    rf"(?:\{{((?:{_LABEL_PAIR}(?:,{_LABEL_PAIR})*,?)?)\}})?"
+    r" (?:([-+]?[0-9]{1,308})"
+    r"|([-+]?(?:[0-9]+\.[0-9]*(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+|NaN|Inf)))"
+    r"(?: -?[0-9]{1,18})?"
+)
+_ESCAPE_RE = re.compile(r'\\[\\n"]')
+_UNESCAPED = {"\\\\": "\\", "\\n": "\n", '\\"': '"'}
+_SUFFIXES_BY_TYPE = {"summary": ("_count", "_sum", ""), "histogram": ("_count", "_sum", "_bucket")}
+
+_RawSample = tuple[str, dict[str, str], float]
+"""(name, labels, value) of one sample line as prometheus_client reads it (the value may be an int)."""
 
 
 class ExpositionError(ValueError):
@@ -32,43 +62,80 @@ class ExpositionError(ValueError):
 
 def parse_exposition(
     text: str, *, source: str, ts: float, max_label_value_len: int = DEFAULT_MAX_LABEL_VALUE_LEN,
+    fast_path: bool = True,
 ) -> list[Sample]:
     """Every sample of one scrape, stamped `ts` (timestamps inside the exposition are ignored).
 
     Dropped: `*_created` samples (creation times, not measurements) and NaN values of every type
     (a NaN counter or histogram is meaningless; a NaN gauge means "no value", and storing it would
     poison every average and max drawn over it). +Inf and -Inf are kept. When one scrape repeats
-    a series, the last value wins.
+    a series, the last value wins. `fast_path=False` gives every line to prometheus_client (the
+    tests hold the two to the same result).
     """
-    # text_string_to_metric_families(text) is this same parser over io.StringIO(text); feeding it
-    # counted lines lets an error name its line.
-    from prometheus_client.parser import text_fd_to_metric_families
-
     text = text.removeprefix("\ufeff")
     _refuse_obvious_garbage(text)
     # prometheus_client renames the samples of a counter declared without `_total` (Envoy's style)
     # to `..._total`; Prometheus stores them as written, and the PromQL we run says so.
-    bare_counters = {name for name in _COUNTER_TYPE_RE.findall(text) if not name.endswith("_total")}
+    bare_counters = _bare_counters(text)
+    if fast_path:
+        scrape = _Scrape(source, ts, max_label_value_len, bare_counters)
+        try:
+            _read_fast(text, scrape)
+            return list(scrape.by_key.values())
+        except _NotSure:
+            pass
+    scrape = _Scrape(source, ts, max_label_value_len, bare_counters)
+    _read_with_prometheus_client(text, scrape)
+    return list(scrape.by_key.values())
+
+
+def _bare_counters(text: str) -> set[str]:
+    """Names on `# TYPE name counter` lines (only blanks before the `#`) that do not end in `_total`."""
+    names = set()
+    for match in _COUNTER_TYPE_RE.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        name = match.group(1)
+        if not text[line_start : match.start()].strip(" \t") and not name.endswith("_total"):
+            names.add(name)
+    return names
+
+
+class _Scrape:
+    """The samples kept so far, by series: what both readers hand their families to."""
+
+    def __init__(self, source: str, ts: float, max_label_value_len: int, bare_counters: set[str]) -> None:
+        self.source, self.ts, self.max_label_value_len = source, ts, max_label_value_len
+        self.bare_counters = bare_counters
+        self.by_key: dict[SeriesKey, Sample] = {}
+
+    def keep(self, name: str, labels: dict[str, str], raw_value: float) -> None:
+        """One sample as named after its family's rules: dropped, capped, or the series' last value."""
+        if name.endswith("_created"):
+            return
+        value = float(raw_value)
+        if math.isnan(value):
+            return
+        limit = self.max_label_value_len
+        if labels and max(map(len, labels.values())) > limit:
+            labels = {k: _cap(v, limit) for k, v in labels.items()}
+        key = SeriesKey(self.source, name, make_labels(labels))
+        self.by_key[key] = Sample(key, self.ts, value)
+
+
+def _read_with_prometheus_client(text: str, scrape: _Scrape) -> None:
+    # text_string_to_metric_families(text) is this same parser over io.StringIO(text); feeding it
+    # counted lines lets an error name its line.
+    from prometheus_client.parser import text_fd_to_metric_families
+
     lines = _CountedLines(text)
-    by_key: dict[SeriesKey, Sample] = {}
     try:
         for family in text_fd_to_metric_families(lines):  # type: ignore[arg-type]
-            restore = family.type == "counter" and family.name in bare_counters
+            restore = family.type == "counter" and family.name in scrape.bare_counters
             for s in family.samples:
                 name = s.name[: -len("_total")] if restore and s.name.endswith("_total") else s.name
-                if name.endswith("_created"):
-                    continue
-                value = float(s.value)
-                if math.isnan(value):
-                    continue
-                labels = s.labels
-                if any(len(v) > max_label_value_len for v in labels.values()):
-                    labels = {k: _cap(v, max_label_value_len) for k, v in labels.items()}
-                key = SeriesKey(source, name, make_labels(labels))
-                by_key[key] = Sample(key, ts, value)
+                scrape.keep(name, s.labels, s.value)
     except ValueError as exc:
         raise ExpositionError(_describe_bad_line(text, lines.number, exc)) from None
-    return list(by_key.values())
 
 
 class _CountedLines:
@@ -81,6 +148,109 @@ class _CountedLines:
     def __iter__(self) -> Iterator[str]:
         for self.number, line in enumerate(self._text.split("\n"), 1):  # noqa: B007
             yield line
+
+
+class _NotSure(Exception):
+    """A `# HELP`/`# TYPE` line the fast path cannot read as prometheus_client would."""
+
+
+def _read_fast(text: str, scrape: _Scrape) -> None:
+    """prometheus_client's reading, line for line: the same families, flushed at the same lines.
+
+    A family's samples wait until it ends, as in prometheus_client, because a later `# TYPE` of the
+    same name changes how they are named.
+    """
+    from prometheus_client.metrics_core import Metric
+    from prometheus_client.parser import _parse_sample  # one sample line; the version is pinned in pyproject
+
+    family, family_type, allowed, pending = "", "untyped", (), []
+    number = 0  # the line being read: flush() names it when a family is refused
+
+    def flush(name: str, name_type: str, samples: list[_RawSample]) -> None:
+        # build_metric: a counter family's name loses `_total`, or its samples' names gain it; then
+        # Metric refuses an empty name or an unknown type, at the line that ends the family.
+        add_total = name_type == "counter" and not name.endswith("_total")
+        family_name = name[: -len("_total")] if name_type == "counter" and not add_total else name
+        try:
+            Metric(family_name, "", name_type)
+        except ValueError as exc:
+            raise ExpositionError(_describe_bad_line(text, number, exc)) from None
+        restore = name_type == "counter" and family_name in scrape.bare_counters
+        for sample_name, labels, value in samples:
+            if add_total:
+                sample_name += "_total"
+            if restore and sample_name.endswith("_total"):
+                sample_name = sample_name[: -len("_total")]
+            scrape.keep(sample_name, labels, value)
+
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.strip()
+        if not line:
+            continue
+        if line[0] == "#":
+            meta = _META_RE.fullmatch(line)
+            if meta is None:
+                # A plain comment is skipped; one that prometheus_client might take for HELP or TYPE is not ours.
+                if ('"' in line and ("HELP" in line or "TYPE" in line)) or _META_WORD_RE.match(line):
+                    raise _NotSure
+                continue
+            keyword, name, rest = meta.groups()
+            if keyword == "HELP":
+                if name != family:
+                    if family:
+                        flush(family, family_type, pending)
+                    family, family_type, allowed, pending = name, "untyped", (name,), []
+            elif rest is None:
+                raise _NotSure  # `# TYPE name` alone: prometheus_client refuses it, and says so
+            else:
+                if name != family:
+                    if family:
+                        flush(family, family_type, pending)
+                    family, pending = name, []
+                family_type = rest
+                allowed = tuple(name + suffix for suffix in _SUFFIXES_BY_TYPE.get(rest, ("",)))
+            continue
+        match = _SAMPLE_RE.fullmatch(line)
+        sample = _fast_sample(match) if match else None
+        if sample is None:
+            try:
+                parsed = _parse_sample(line)
+            except ValueError as exc:
+                raise ExpositionError(_describe_bad_line(text, number, exc)) from None
+            sample = parsed.name, parsed.labels, parsed.value
+        if sample[0] in allowed:
+            pending.append(sample)
+        else:
+            # Not this family's: it ends, and the sample is a family of its own.
+            if family:
+                flush(family, family_type, pending)
+            family, family_type, allowed, pending = "", "untyped", (), []
+            flush(sample[0], "untyped", [sample])
+    if family:
+        flush(family, family_type, pending)
+
+
+def _fast_sample(match: re.Match[str]) -> _RawSample | None:
+    name, label_text, integer, number = match.groups()
+    labels: dict[str, str] = {}
+    if label_text:
+        if "\\" in label_text:
+            pairs = [(k, _ESCAPE_RE.sub(_unescape, v)) for k, v in _LABEL_RE.findall(label_text)]
+        else:
+            # Without escapes every quote delimits a value: `a="x",b="y"` splits to a=, x, ,b=, y, ''.
+            parts = label_text.split('"')
+            pairs = [(parts[0][:-1], parts[1])]
+            pairs += [(parts[i][1:-1], parts[i + 1]) for i in range(2, len(parts) - 1, 2)]
+        labels = dict(pairs)
+        if len(labels) != len(pairs):
+            return None  # a repeated label name: prometheus_client refuses the line
+        if "__" in label_text and any(k.startswith("__") for k in labels):
+            return None  # `__name__` and reserved names: prometheus_client's rules
+    return name, labels, int(integer) if integer is not None else float(number)
+
+
+def _unescape(match: re.Match[str]) -> str:
+    return _UNESCAPED[match.group(0)]
 
 
 def _refuse_obvious_garbage(text: str) -> None:
