@@ -218,3 +218,17 @@ def test_a_scrape_cut_in_half_says_it_looks_truncated():
     with pytest.raises(ExpositionError) as info:
         parse_exposition(body, source="s", ts=1.0)
     assert str(info.value).endswith("the body ends mid-line (truncated?)")
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+@pytest.mark.parametrize("body", [
+    "x 1" + "0" * 400 + "\n",
+    'x{a="b"} 1' + "0" * 400 + "\n",
+    "# TYPE x gauge\nx 1" + "0" * 400 + "\n",
+    "x 1 1" + "0" * 400 + "\n",
+])
+def test_an_integer_too_long_for_a_float_is_one_line_not_an_overflow(body, fast_path):
+    with pytest.raises(ExpositionError) as raised:
+        parse_exposition(body, source="gw", ts=1.0, fast_path=fast_path)
+    message = str(raised.value)
+    assert "\n" not in message and "too large" in message and "(line " in message

@@ -134,7 +134,7 @@ def _read_with_prometheus_client(text: str, scrape: _Scrape) -> None:
             for s in family.samples:
                 name = s.name[: -len("_total")] if restore and s.name.endswith("_total") else s.name
                 scrape.keep(name, s.labels, s.value)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # a 309-digit integer overflows a float
         raise ExpositionError(_describe_bad_line(text, lines.number, exc)) from None
 
 
@@ -173,7 +173,7 @@ def _read_fast(text: str, scrape: _Scrape) -> None:
         family_name = name[: -len("_total")] if name_type == "counter" and not add_total else name
         try:
             Metric(family_name, "", name_type)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:  # a 309-digit integer overflows a float
             raise ExpositionError(_describe_bad_line(text, number, exc)) from None
         restore = name_type == "counter" and family_name in scrape.bare_counters
         for sample_name, labels, value in samples:
@@ -181,7 +181,10 @@ def _read_fast(text: str, scrape: _Scrape) -> None:
                 sample_name += "_total"
             if restore and sample_name.endswith("_total"):
                 sample_name = sample_name[: -len("_total")]
-            scrape.keep(sample_name, labels, value)
+            try:
+                scrape.keep(sample_name, labels, value)
+            except OverflowError as exc:  # as prometheus_client's Metric does when the family ends
+                raise ExpositionError(_describe_bad_line(text, number, exc)) from None
 
     for number, line in enumerate(text.split("\n"), 1):
         line = line.strip()
@@ -215,7 +218,7 @@ def _read_fast(text: str, scrape: _Scrape) -> None:
         if sample is None:
             try:
                 parsed = _parse_sample(line)
-            except ValueError as exc:
+            except (ValueError, OverflowError) as exc:  # a 309-digit integer overflows a float
                 raise ExpositionError(_describe_bad_line(text, number, exc)) from None
             sample = parsed.name, parsed.labels, parsed.value
         if sample[0] in allowed:
@@ -276,7 +279,7 @@ def _cap(value: str, limit: int) -> str:
     return f"{value[:limit]}...[truncated {len(value) - limit} chars, sha1 {digest}]"
 
 
-def _describe_bad_line(text: str, number: int, exc: ValueError) -> str:
+def _describe_bad_line(text: str, number: int, exc: Exception) -> str:
     lines = text.split("\n")
     line = lines[number - 1].strip() if 0 < number <= len(lines) else ""
     if _unquoted_quotes(line) % 2:
