@@ -10,7 +10,7 @@ import asyncio
 import os
 import pickle
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from aiops_tui.errors import UserError, first_line
@@ -38,6 +38,9 @@ class ModelSource:
         # One SeriesKey per series for the whole run: no label sort per sample, and the store's
         # id lookups hit on identity.
         self._keys: dict[tuple[str, tuple[tuple[str, str], ...]], SeriesKey] = {}
+        # The previous scrape's keys by (sample name, id of its label dict); each entry holds its
+        # dict, so no other dict can take that id while the entry lives.
+        self._keys_by_labels_id: dict[tuple[str, int], tuple[Mapping[str, str], SeriesKey]] = {}
 
     async def poll(self) -> Batch:
         ts = self.clock()
@@ -49,17 +52,29 @@ class ModelSource:
         return Batch(self.name, ts, samples)
 
     def _samples(self, ts: float) -> list[Sample]:
-        """What `sim.exposition.to_samples` gives for the model's families, with the keys reused."""
-        keys = self._keys
+        """What `sim.exposition.to_samples` gives for the model's families, with the keys reused.
+
+        The families hand out the same label dict for most series at every scrape, so a key is
+        found first by that dict's identity, and by the labels' content only when it is new."""
+        previous, current = self._keys_by_labels_id, {}
         out = []
         for family in self.model.families():
             for sample_name, labels, value in family.samples:
-                ident = (sample_name, tuple(labels.items()))
-                key = keys.get(ident)
-                if key is None:
-                    key = keys[ident] = SeriesKey(self.name, sample_name, make_labels(labels))
-                out.append(Sample(key, ts, float(value)))
+                ident = (sample_name, id(labels))
+                known = previous.get(ident)
+                if known is None or known[0] is not labels:
+                    known = (labels, self._key(sample_name, labels))
+                current[ident] = known
+                out.append(Sample(known[1], ts, float(value)))
+        self._keys_by_labels_id = current
         return out
+
+    def _key(self, sample_name: str, labels: Mapping[str, str]) -> SeriesKey:
+        ident = (sample_name, tuple(labels.items()))
+        key = self._keys.get(ident)
+        if key is None:
+            key = self._keys[ident] = SeriesKey(self.name, sample_name, make_labels(labels))
+        return key
 
 
 class _FastClock:

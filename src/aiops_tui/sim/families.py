@@ -5,12 +5,14 @@ them the quality stage's validation, review-queue and audit-log series."""
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
+from itertools import accumulate
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from aiops_tui.sim.breaker import STATES
 from aiops_tui.sim.exposition import Family, SampleTuple, format_value
 from aiops_tui.sim.quality import RULES
-from aiops_tui.sim.spec import ALL_TEAMS, HEALTH_CHECK_TEAM_INDEX
+from aiops_tui.sim.spec import ALL_TEAMS, HEALTH_CHECK_TEAM_INDEX, Upstream
 
 if TYPE_CHECKING:
     from aiops_tui.sim.model import GatewayModel
@@ -44,29 +46,36 @@ def build_families(model: GatewayModel) -> list[Family]:
     if model.convention == "otel":
         families = _otel_families(model)
     else:
-        families = _litellm_families(model, _LabelMaker(model))
+        families = _litellm_families(model, _label_maker(model.upstreams))
     return (families + _resilience4j_families(model) + _aiops_families(model)
             + _quality_families(model))
 
 
 class _LabelMaker:
-    """Full LiteLLM label sets per (served, requested, team); families pick the names they use."""
+    """LiteLLM label sets per (served, requested, team); families pick the names they use.
 
-    def __init__(self, model: GatewayModel) -> None:
-        self._model = model
+    Each picked set is built once and the same dict handed out at every scrape after, as
+    `SampleTuple` allows: a scrape then costs no label dicts, and a reader may key on identity."""
+
+    def __init__(self, upstreams: Sequence[Upstream]) -> None:
+        self._upstreams = upstreams
         self._full: dict[tuple[int, int, int], dict[str, str]] = {}
+        self._picked: dict[tuple, dict[str, str]] = {}
 
     def pick(self, names: Sequence[str], key: tuple, **extra: str) -> dict[str, str]:
-        full = self._full.get(key[:3])
-        if full is None:
-            full = self._full[key[:3]] = self._full_labels(*key[:3])
-        picked = {name: full[name] for name in names}
-        picked.update(extra)
+        picked_key = (names, key[:3], tuple(extra.items()))
+        picked = self._picked.get(picked_key)
+        if picked is None:
+            full = self._full.get(key[:3])
+            if full is None:
+                full = self._full[key[:3]] = self._full_labels(*key[:3])
+            picked = self._picked[picked_key] = {name: full[name] for name in names}
+            picked.update(extra)
         return picked
 
     def _full_labels(self, served: int, requested: int, team: int) -> dict[str, str]:
-        upstream = self._model.upstreams[served]
-        asked = self._model.upstreams[requested]
+        upstream = self._upstreams[served]
+        asked = self._upstreams[requested]
         who = ALL_TEAMS[team]
         return {
             "api_base": upstream.api_base, "api_key_alias": who.api_key_alias,
@@ -78,6 +87,12 @@ class _LabelMaker:
             "team_alias": who.team_alias, "user": "default_user_id",
             "user_agent": "OpenAI/Python 1.99.9", "user_email": "None",
         }
+
+
+@cache
+def _label_maker(upstreams: tuple[Upstream, ...]) -> _LabelMaker:
+    """One label maker per gateway shape, kept across scrapes (and models of the same shape)."""
+    return _LabelMaker(upstreams)
 
 
 def _exception_class(provider: str, status: str) -> str:
@@ -97,16 +112,22 @@ def _histogram(name: str, help_text: str,
                rows: Iterable[tuple[Mapping[str, str], Sequence[float], Sequence[int], float]]
                ) -> Family:
     samples: list[SampleTuple] = []
+    bucket_name = name + "_bucket"
     for labels, bounds, counts, total in rows:
-        running = 0
-        for bound, count in zip(bounds, counts):
-            running += count
-            samples.append((name + "_bucket", {**labels, "le": format_value(bound)}, float(running)))
-        running += counts[-1]
-        samples.append((name + "_bucket", {**labels, "le": "+Inf"}, float(running)))
+        by_bucket = _bucket_labels(tuple(labels.items()), tuple(bounds))
+        for bucket_labels, running in zip(by_bucket, accumulate(counts)):
+            samples.append((bucket_name, bucket_labels, float(running)))
         samples.append((name + "_count", labels, float(running)))
         samples.append((name + "_sum", labels, float(total)))
     return Family(name, "histogram", help_text, samples)
+
+
+@cache
+def _bucket_labels(label_items: tuple[tuple[str, str], ...], bounds: tuple[float, ...]
+                   ) -> tuple[dict[str, str], ...]:
+    """A histogram series' labels with each bucket's `le`, +Inf last: built once per series."""
+    return tuple({**dict(label_items), "le": le}
+                 for le in [*map(format_value, bounds), "+Inf"])
 
 
 def _sum_by(table: Mapping[tuple, float], key_of) -> dict[tuple, float]:
