@@ -162,6 +162,9 @@ class GatewayModel:
             for u, price in zip(self.upstreams, self.prices)
         ]
         self._full_cache_cells: list[float] = []
+        # What each cell of `_cells_cumulative` stands for, in its order: (routed, team, is a miss).
+        self._cell_routes = [(routed, team, is_miss) for routed in range(len(self.upstreams))
+                             for team in range(len(TEAMS)) for is_miss in (False, True)]
         otel = convention == "otel"
         self._track_otel = otel
         self.latency_bounds = OTEL_DURATION_BUCKETS_S if otel else LITELLM_LATENCY_BUCKETS_S
@@ -403,17 +406,15 @@ class GatewayModel:
         stats = _TickStats(n_up)
         cum = self._cells_cumulative(self._cache_fill_ratio(t))
         cell_counts = [0] * len(cum)
+        draw = rng.random
         for _ in range(self._poisson(self.traffic_rate_per_s(t))):
-            cell_counts[bisect_right(cum, rng.random())] += 1
+            cell_counts[bisect_right(cum, draw())] += 1
 
-        team_count = len(TEAMS)
         misses_by_cell: list[tuple[int, int, int]] = []
         misses_per_upstream = [0] * n_up
-        for cell, count in enumerate(cell_counts):
+        for (routed, team, is_miss), count in zip(self._cell_routes, cell_counts):
             if not count:
                 continue
-            pair, is_miss = divmod(cell, 2)
-            routed, team = divmod(pair, team_count)
             if is_miss:
                 misses_by_cell.append((routed, team, count))
                 misses_per_upstream[routed] += count

@@ -56,6 +56,10 @@ class QualityStage:
         self.checks = {(m, r, result): 0 for m in range(model_count) for r in range(len(RULES))
                        for result in ("pass", "fail")}
         self.items = {(m, result): 0 for m in range(model_count) for result in ("pass", "fail")}
+        # Per model and outcome (bit r set: rule r failed), the `checks` keys that outcome counts in.
+        self._check_keys = [[tuple((m, r, "fail" if mask >> r & 1 else "pass")
+                                   for r in range(len(RULES)))
+                             for mask in range(1 << len(RULES))] for m in range(model_count)]
         self.processed = [0] * model_count
         self.audited = [0] * model_count
         self.reviewed = [0] * model_count
@@ -68,12 +72,14 @@ class QualityStage:
         """Check `items` generated responses of one model; returns how many failed a rule."""
         cum = self._cells.get(failure_factor) or self._outcome_cells(failure_factor)
         outcomes = [0] * len(cum)  # index = bit mask of the rules that failed
+        draw = self._rng.random
         for _ in range(items):
-            outcomes[bisect_right(cum, self._rng.random())] += 1
-        for mask, count in enumerate(outcomes):
+            outcomes[bisect_right(cum, draw())] += 1
+        checks = self.checks
+        for keys, count in zip(self._check_keys[model], outcomes):
             if count:
-                for rule in range(len(RULES)):
-                    self.checks[(model, rule, "fail" if mask >> rule & 1 else "pass")] += count
+                for key in keys:
+                    checks[key] += count
         failed = items - outcomes[0]
         self.items[(model, "pass")] += outcomes[0]
         self.items[(model, "fail")] += failed
