@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from aiops_tui.sim.breaker import STATES
@@ -115,9 +115,9 @@ def _histogram(name: str, help_text: str,
     bucket_name = name + "_bucket"
     for labels, bounds, counts, total in rows:
         by_bucket = _bucket_labels(tuple(labels.items()), tuple(bounds))
-        for bucket_labels, running in zip(by_bucket, accumulate(counts)):
-            samples.append((bucket_name, bucket_labels, float(running)))
-        samples.append((name + "_count", labels, float(running)))
+        cumulative = list(accumulate(counts))
+        samples.extend(zip(repeat(bucket_name), by_bucket, map(float, cumulative)))
+        samples.append((name + "_count", labels, float(cumulative[-1])))
         samples.append((name + "_sum", labels, float(total)))
     return Family(name, "histogram", help_text, samples)
 
