@@ -6,7 +6,8 @@ sim-minute, RSS and the size of every buffer printed along the way.
 
 Besides RSS (anonymous + file-backed, the latter mostly DuckDB's library) it prints DuckDB's buffer
 pool (`duckdb_memory()`), glibc's heap in use (where DuckDB's own bookkeeping lives, outside the
-pool) and the nodes in DuckDB's eviction queues (`duckdb_eviction_queues()`).
+pool), the nodes in DuckDB's eviction queues (`duckdb_eviction_queues()`) and how many times the
+recorder has reopened the history to free them.
 
 Target (issue 8): RSS <= 120 MB after 1 h and after 24 h, and flat (every buffer bounded).
 """
@@ -98,7 +99,7 @@ async def run(hours: float, interval_s: float, views_every_s: float, scratch: Pa
         print(f"RSS with the history open and the sim built: {own_rss_mb():.0f} MB "
               f"({anon:.0f} anonymous, {mapped:.0f} file-backed); DuckDB memory_limit {limit}")
         print(f"\n{'sim time':>8} {'RSS':>7} {'anon':>6} {'file':>6} {'DuckDB':>7} {'heap':>6} {'evict q':>8} "
-              f"{'py blocks':>10} {'db file':>7} {'samples':>10} {'series':>6} {'scrapes':>7} {'keys':>6} {'wall':>6}")
+              f"{'py blocks':>10} {'db file':>7} {'samples':>10} {'series':>6} {'scrapes':>7} {'keys':>6} {'reopens':>7} {'wall':>6}")
         checkpoints = [h for h in CHECKPOINTS_H if h <= hours] or [hours]
         next_views = START_TS
         started = time.perf_counter()
@@ -121,7 +122,7 @@ async def run(hours: float, interval_s: float, views_every_s: float, scratch: Pa
             heap_text = f"{heap:>4.0f}MB" if heap is not None else f"{'?':>6}"
             print(f"{hour:>7g}h {rss:>5.0f}MB {anon:>4.0f}MB {mapped:>4.0f}MB {duckdb_mb(history):>5.0f}MB {heap_text} "
                   f"{eviction_queue_nodes(history):>8,} {sys.getallocatedblocks():>10,} {path.stat().st_size / 1e6:>5.0f}MB "
-                  f"{samples:>10,} {len(history._ids):>6,} {window:>7} {len(source._keys):>6,} "
+                  f"{samples:>10,} {len(history._ids):>6,} {window:>7} {len(source._keys):>6,} {recorder.reopens:>7} "
                   f"{time.perf_counter() - started:>5.0f}s", flush=True)
         cycles = poller.cycles
     print(f"\n{cycles:,} cycles of {interval_s:g} s; views read every {views_every_s:g} s of sim time. "
@@ -134,7 +135,8 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=15.0, help="poll interval in sim seconds (default 15)")
     parser.add_argument("--views-every", type=float, default=60.0,
                         help="sim seconds between Cockpit.views() calls (default 60; the live app reads them after each poll)")
-    parser.add_argument("--memory-limit", help="DuckDB memory_limit to set after opening, e.g. 64MB (default: the history's own)")
+    parser.add_argument("--memory-limit", help="DuckDB memory_limit to set after opening, e.g. 64MB (default: the history's "
+                        "own; a reopen by the recorder restores the default)")
     args = parser.parse_args()
     limit = f", DuckDB memory_limit {args.memory_limit}" if args.memory_limit else ""
     print_header(f"memory: {args.hours:g} h of polling the demo gateway every {args.interval:g} s, views every "

@@ -1,6 +1,7 @@
 """Wires sources, poller and history together: the part the live app, the demo and `record` share.
 
-The store is written from one worker thread; rollups and retention run there too, between cycles.
+The store is written from one worker thread; rollups, retention and the reopening that keeps a
+long session's memory flat run there too, between cycles.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 ROLLUP_EVERY_S = 60.0
 ROLLUP_LAG_S = 60.0
 PURGE_EVERY_S = 3600.0
+REOPEN_AT_QUEUE_NODES = 50_000
+"""Reopen the history once DuckDB's eviction queues hold this many nodes (about 10 MB of heap):
+every 5-6 minutes at the live app's 5 s polls with the views read after each (bench/README.md, section 5)."""
 
 
 def derive_signals(prev, cur, profile: str):
@@ -48,6 +52,7 @@ class Recorder:
         self.retention = retention
         self.poller = Poller(sources, self.write, stale_after=stale_after, clock=clock, derive=derive_signals)
         self.rows_written = 0
+        self.reopens = 0
         self._newest_ts: float | None = None  # newest cycle in the history, read at the first write
         self._next_rollup = 0.0
         self._next_purge = clock() + PURGE_EVERY_S
@@ -77,6 +82,9 @@ class Recorder:
                 raw_s, m1_s, h1_s = self.retention
                 self.history.purge(now, raw_s=raw_s, m1_s=m1_s, h1_s=h1_s)
                 self._next_purge = now + PURGE_EVERY_S
+            # Skipped while a pane reads: the next cycle tries again.
+            if self.history.eviction_queue_nodes() > REOPEN_AT_QUEUE_NODES and self.history.reopen():
+                self.reopens += 1
             self.poller.write_error = clock_note
         except UserError as exc:
             # Disk full or a read-only directory: say so and keep polling; the next cycle may succeed.

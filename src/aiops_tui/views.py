@@ -41,16 +41,15 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str) -> "Views":
     live = at is None
     now = cockpit.clock()
     at = now if at is None else at
-    con = cockpit.history.cursor()
     poller = cockpit.poller
     direct = bool(poller and poller.direct)
-    source = pick_source(ts_sql.signal_sources(con, at, LOOKBACK_S), prefer_prometheus=not direct)
-
-    profiles = _profiles(con, cockpit, source)
-    latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
-    golden = _golden(con, source, at, window, cockpit, profiles, latest)
-    cost = _cost(con, source, at, cockpit, profiles, latest)
-    breakers = _breakers(con, source, at, cockpit.history)
+    with cockpit.history.reading() as con:
+        source = pick_source(ts_sql.signal_sources(con, at, LOOKBACK_S), prefer_prometheus=not direct)
+        profiles = _profiles(con, cockpit, source)
+        latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
+        golden = _golden(con, source, at, window, cockpit, profiles, latest)
+        cost = _cost(con, source, at, cockpit, profiles, latest)
+        breakers = _breakers(con, source, at, cockpit.history)
     notes = [n for n in (golden.basis, cost.basis) if n]
     return Views(
         at=at,

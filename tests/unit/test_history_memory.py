@@ -3,12 +3,16 @@ bulk copy that needs it, and handed back after."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import threading
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from aiops_tui.model import Batch
 from aiops_tui.store.export import export_snapshot
-from aiops_tui.store.history import History
+from aiops_tui.store.history import History, HistoryError
 from aiops_tui.store.opening import CHECKPOINT_THRESHOLD, MEMORY_LIMIT
 from history_builders import T0, batch, key, samples_of
 
@@ -42,3 +46,121 @@ def test_an_export_gets_more_memory_for_the_copy_and_hands_it_back(tmp_path: Pat
         assert setting(history.con, "memory_limit") == as_duckdb_shows("memory_limit", MEMORY_LIMIT)
     with History.open(result.path, read_only=True) as copy:
         assert len(copy.samples("aiops_requests_total", T0, T0 + 3600)) == 240
+
+
+# -- reopening a long session's database --------------------------------------------------------
+
+def filled(path: Path) -> tuple[History, list]:
+    """A history of 20 series over an hour, rolled up, and read often enough to leave queue nodes."""
+    history = History.open(path)
+    keys = [key("aiops_requests_total", model=f"m{i}") for i in range(20)]
+    for minute in range(0, 60, 6):
+        history.write_cycle([batch(*[samples_of(k, [(minute * 60 + s, float(minute * 60 + s)) for s in range(0, 360, 15)])
+                                     for k in keys])])
+    history.rollup(T0 + 3600)
+    for _ in range(10):
+        history.samples("aiops_requests_total", T0, T0 + 3600)
+        history.rollups("aiops_requests_total", T0, T0 + 3600, resolution="1m")
+    return history, keys
+
+
+def test_reopen_frees_the_eviction_queues_and_keeps_every_row_and_series_id(tmp_path: Path) -> None:
+    history, keys = filled(tmp_path / "history.duckdb")
+    with history:
+        samples = history.samples("aiops_requests_total", T0, T0 + 3600)
+        buckets = history.rollups("aiops_requests_total", T0, T0 + 3600, resolution="1m")
+        ids = [history.series_id(k) for k in keys]
+        before = history.eviction_queue_nodes()
+        assert before > 100
+
+        assert history.reopen()
+
+        assert history.eviction_queue_nodes() < before / 10
+        assert history.samples("aiops_requests_total", T0, T0 + 3600) == samples
+        assert history.rollups("aiops_requests_total", T0, T0 + 3600, resolution="1m") == buckets
+        assert [history.series_id(k) for k in keys] == ids
+        history.write_cycle([batch(samples_of(keys[0], [(3600, 3600.0)]), samples_of(key("new_total"), [(3600, 1.0)]))])
+        assert history.latest("aiops_requests_total", at=T0 + 3600)[0][1:] == (T0 + 3600, 3600.0)
+        assert history.series_id(key("new_total")) == max(ids) + 1
+        assert setting(history.con, "memory_limit") == as_duckdb_shows("memory_limit", MEMORY_LIMIT)
+
+
+def test_a_thread_reading_before_a_reopen_reads_on_through_a_new_cursor(tmp_path: Path) -> None:
+    history, _ = filled(tmp_path / "history.duckdb")
+
+    def read() -> int:
+        with history.reading() as cursor:
+            return cursor.execute("SELECT count(*) FROM samples").fetchone()[0]
+
+    with history, concurrent.futures.ThreadPoolExecutor(max_workers=1) as reader:  # one thread, both reads
+        assert reader.submit(read).result() == 4800
+        assert history.reopen()
+        assert reader.submit(read).result() == 4800
+
+
+def test_reopen_waits_its_turn_while_a_read_is_in_flight(tmp_path: Path) -> None:
+    history, _ = filled(tmp_path / "history.duckdb")
+    inside, leave = threading.Event(), threading.Event()
+
+    def long_read() -> None:
+        with history.reading() as cursor:
+            cursor.execute("SELECT count(*) FROM samples").fetchone()
+            inside.set()
+            leave.wait(10)
+            assert cursor.execute("SELECT count(*) FROM samples").fetchone()[0] == 4800
+
+    with history:
+        reader = threading.Thread(target=long_read)
+        reader.start()
+        assert inside.wait(10)
+        assert not history.reopen()
+        leave.set()
+        reader.join()
+        assert history.reopen()
+
+
+def test_reopen_leaves_a_file_deleted_meanwhile_alone(tmp_path: Path) -> None:
+    path = tmp_path / "history.duckdb"
+    history, keys = filled(path)
+    with history:
+        path.unlink()
+        assert not history.reopen()
+        history.write_cycle([batch(samples_of(keys[0], [(3600, 3600.0)]))])
+        assert len(history.samples("aiops_requests_total", T0, T0 + 3600)) == 4801
+    assert not path.exists()
+
+
+def test_a_reopen_that_cannot_connect_says_why_and_the_next_write_connects(tmp_path: Path, monkeypatch) -> None:
+    import aiops_tui.store.history as history_module
+
+    history, keys = filled(tmp_path / "history.duckdb")
+    real_connect = history_module.connect
+
+    def locked(path, label, **kwargs):
+        raise HistoryError(f"{label}: cannot open the history file: it is locked by another process")
+
+    with history:
+        monkeypatch.setattr(history_module, "connect", locked)
+        with pytest.raises(HistoryError, match="locked by another process"):
+            history.reopen()
+        with pytest.raises(HistoryError, match="locked by another process"):
+            history.samples("aiops_requests_total", T0, T0 + 3600)
+        assert not history.reopen()
+        monkeypatch.setattr(history_module, "connect", real_connect)
+        history.write_cycle([batch(samples_of(keys[0], [(3600, 3600.0)]))])
+        assert len(history.samples("aiops_requests_total", T0, T0 + 3600)) == 4801
+
+
+def test_the_recorder_reopens_the_history_once_the_queues_pass_the_threshold(tmp_path: Path, monkeypatch) -> None:
+    import aiops_tui.recorder as recorder_module
+
+    history, keys = filled(tmp_path / "history.duckdb")
+    with history:
+        recorder = recorder_module.Recorder(history, [], clock=lambda: T0 + 3600)
+        recorder.write_now([Batch("gw", T0 + 3600, samples_of(keys[0], [(3600, 1.0)]))])
+        assert recorder.reopens == 0  # a few hundred nodes: far below the threshold
+        monkeypatch.setattr(recorder_module, "REOPEN_AT_QUEUE_NODES", 100)
+        recorder.write_now([Batch("gw", T0 + 3615, samples_of(keys[0], [(3615, 2.0)]))])
+        assert recorder.reopens == 1
+        assert recorder.last_error is None
+        assert [v for _, _, v in history.samples("aiops_requests_total", T0 + 3600, T0 + 3615)] == [1.0, 2.0]

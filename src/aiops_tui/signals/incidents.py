@@ -181,11 +181,12 @@ def _require(history: "History", incident_id: str) -> Incident:
 
 
 def _events(history: "History", where: str, params: dict[str, Any]) -> list[Event]:
-    rows = history.cursor().execute(
-        f"""SELECT epoch_us(ts) / 1e6, kind, subject, from_state, to_state, CAST(detail AS VARCHAR)
-            FROM events WHERE {where} ORDER BY ts, rowid""",
-        params,
-    ).fetchall()
+    with history.reading() as cursor:
+        rows = cursor.execute(
+            f"""SELECT epoch_us(ts) / 1e6, kind, subject, from_state, to_state, CAST(detail AS VARCHAR)
+                FROM events WHERE {where} ORDER BY ts, rowid""",
+            params,
+        ).fetchall()
     return [
         Event(ts=ts, kind=kind, subject=subject, from_state=from_state, to_state=to_state, detail=json.loads(detail))
         for ts, kind, subject, from_state, to_state, detail in rows

@@ -139,14 +139,15 @@ class LocalAlertSource:
         return evaluate(self.rules, self.inputs(at), at)
 
     def inputs(self, at: float) -> Inputs:
-        con = self.history.cursor()
         exclude = (*NOT_GATEWAYS, self.name)
-        source = self.source if self.source is not None else pick_signal_source(con, at, exclude=exclude)
-        signals = read_signals(con, source, self._needs, at) if source else {}
+        with self.history.reading() as con:
+            source = self.source if self.source is not None else pick_signal_source(con, at, exclude=exclude)
+            signals = read_signals(con, source, self._needs, at) if source else {}
+            down_since = read_down_since(con, at, exclude=exclude)
         return Inputs(
             source=source,
             signals=signals,
-            down_since=read_down_since(con, at, exclude=exclude),
+            down_since=down_since,
             monthly_budget_usd=self.monthly_budget_usd,
             instances=self.instances,
         )

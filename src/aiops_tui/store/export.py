@@ -80,23 +80,22 @@ def export_snapshot(history: "History", out: str | Path, since_s: float, parquet
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     import duckdb
 
-    cursor = history.con.cursor()
-    try:
-        set_memory_limit(cursor, EXPORT_MEMORY_LIMIT)
-        if parquet:
-            rows, since = _to_parquet(cursor, partial, since_s)
-        else:
-            rows, since = _to_duckdb(cursor, partial, since_s)
-        os.replace(partial, target)
-    except (OSError, duckdb.Error) as exc:
-        _remove(partial)
-        raise HistoryError(explain(exc, str(out), read_only=False).replace("cannot open the history file", "cannot export", 1)) from None
-    except BaseException:
-        _remove(partial)
-        raise
-    finally:
-        _restore_memory_limit(cursor, duckdb.Error)
-        cursor.close()
+    with history.reading(own=True) as cursor:
+        try:
+            set_memory_limit(cursor, EXPORT_MEMORY_LIMIT)
+            if parquet:
+                rows, since = _to_parquet(cursor, partial, since_s)
+            else:
+                rows, since = _to_duckdb(cursor, partial, since_s)
+            os.replace(partial, target)
+        except (OSError, duckdb.Error) as exc:
+            _remove(partial)
+            raise HistoryError(explain(exc, str(out), read_only=False).replace("cannot open the history file", "cannot export", 1)) from None
+        except BaseException:
+            _remove(partial)
+            raise
+        finally:
+            _restore_memory_limit(cursor, duckdb.Error)
     return ExportResult(target, since, rows)
 
 

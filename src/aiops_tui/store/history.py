@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple
 
 from aiops_tui import __version__
 from aiops_tui.model import Batch, Event, Sample, SeriesKey
@@ -61,21 +62,30 @@ class RollupRow(NamedTuple):
 class History:
     """A history file opened for writing (one process at a time) or for reading.
 
-    Threads: writes are serialised on `con`; other threads read through `cursor()`, which sees
-    only committed cycles.
+    Threads: writes are serialised on `con`; other threads read through `reading()` (or `cursor()`
+    where nothing reopens the file), which sees only committed cycles.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, label: str, read_only: bool) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, path: Path, label: str, read_only: bool, *, app_version: str = __version__
+    ) -> None:
         import duckdb
 
         self.con = con
         self.path = path
         self.read_only = read_only
         self._label = label
+        self._app_version = app_version
         self._db_error = duckdb.Error
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
+        # Reads in flight on any thread, and which connection the threads' cursors belong to (see `reopen`).
+        self._gate = threading.Lock()
+        self._reads = 0
+        self._generation = 0
+        self._lost: str | None = None  # why the last reopen could not connect again
+        self._file_id = _file_id(path)
         self._ids: dict[SeriesKey, int] = {}
         self._keys: dict[int, SeriesKey] = {}
         # Cache entries made by the open transaction, forgotten if it rolls back.
@@ -83,11 +93,7 @@ class History:
         self._pending_ids: list[int] = []
         self._load_series()
         if not read_only:
-            con.execute("CREATE TEMP TABLE stage_samples (ts DOUBLE, series_id INTEGER, value DOUBLE)")
-            con.execute(
-                "CREATE TEMP TABLE stage_events (ts DOUBLE, kind VARCHAR, subject VARCHAR,"
-                " from_state VARCHAR, to_state VARCHAR, detail VARCHAR)"
-            )
+            self._create_stage_tables()
 
     @classmethod
     def open(cls, path: str | Path, *, read_only: bool = False, app_version: str = __version__) -> History:
@@ -96,7 +102,7 @@ class History:
         resolved = Path(path).expanduser()
         con = connect(resolved, label, read_only=read_only, app_version=app_version)
         try:
-            return cls(con, resolved, label, read_only)
+            return cls(con, resolved, label, read_only, app_version=app_version)
         except BaseException:
             con.close()
             raise
@@ -163,32 +169,50 @@ class History:
         if target.exists():
             raise HistoryError(f"{dest}: already exists; choose a new file for the snapshot")
         # Its own connection: the copy is one read transaction and does not hold up the writer.
-        copier = self.con.cursor()
         try:
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            source_db = copier.execute("SELECT current_database()").fetchone()[0]
-            copier.execute("ATTACH ? AS aiops_snapshot (READ_WRITE)", [str(target)])
-            try:
-                target.chmod(PRIVATE_MODE)
-                copier.execute(f'COPY FROM DATABASE "{source_db}" TO aiops_snapshot')
-            finally:
-                copier.execute("DETACH aiops_snapshot")
+            with self.reading(own=True) as copier:
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                source_db = copier.execute("SELECT current_database()").fetchone()[0]
+                copier.execute("ATTACH ? AS aiops_snapshot (READ_WRITE)", [str(target)])
+                try:
+                    target.chmod(PRIVATE_MODE)
+                    copier.execute(f'COPY FROM DATABASE "{source_db}" TO aiops_snapshot')
+                finally:
+                    copier.execute("DETACH aiops_snapshot")
         except (OSError, self._db_error) as exc:
             for leftover in (target, Path(f"{target}.wal")):
                 leftover.unlink(missing_ok=True)
             raise HistoryError(explain(exc, str(dest), read_only=False)) from None
-        finally:
-            copier.close()
         return target
 
     # -- reading ---------------------------------------------------------------------------
 
+    @contextmanager
+    def reading(self, *, own: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for a block of queries: the calling thread's, or with `own` a new one, closed after
+        (a long copy, with settings of its own). `reopen` does not happen while one is open."""
+        with self._gate:
+            if self._lost is not None:
+                raise HistoryError(self._lost)
+            cursor = self.con.cursor() if own else None
+            self._reads += 1
+        try:
+            yield cursor if own else self.cursor()
+        finally:
+            if own:
+                cursor.close()
+            with self._gate:
+                self._reads -= 1
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A connection for the calling thread, for queries that must not race the writer."""
-        cursor = getattr(self._local, "cursor", None)
-        if cursor is None:
+        """A connection for the calling thread, for queries that must not race the writer.
+
+        Hold it only inside `reading()` in a process that may `reopen` (the live cockpit)."""
+        local = self._local
+        cursor = getattr(local, "cursor", None)
+        if cursor is None or local.generation != self._generation:
             cursor = self.con.cursor()
-            self._local.cursor = cursor
+            local.cursor, local.generation = cursor, self._generation
             self._cursors.append(cursor)
         return cursor
 
@@ -266,12 +290,31 @@ class History:
 
     # -- lifecycle -------------------------------------------------------------------------
 
+    def eviction_queue_nodes(self) -> int:
+        """Nodes in DuckDB's eviction queues, nearly all dead; about 200 bytes of heap each (see `reopen`)."""
+        with self.reading() as cursor:
+            return cursor.execute("SELECT sum(approximate_size) FROM duckdb_eviction_queues()").fetchone()[0] or 0
+
+    def reopen(self) -> bool:
+        """Close the database and open it again, unless a read is in flight (then False: try later).
+
+        A long session needs it now and then: every query leaves dead nodes in DuckDB's eviction
+        queues, which it purges only past 32,768 per queue, so the heap grows by about 40 MB before
+        it levels off; closing frees them, and the buffer pool. Committed cycles are on disk, the
+        series ids stay. Readers arriving meanwhile wait for it (about 0.1 s).
+        """
+        with self._write_lock, self._gate:
+            if self._reads or self._lost is not None:
+                return False
+            if _file_id(self.path) != self._file_id:
+                return False  # deleted or replaced meanwhile: keep writing where the cycles so far went
+            self._close_connections()
+            self._connect_again()
+        return True
+
     def close(self) -> None:
         with self._write_lock:
-            for cursor in self._cursors:
-                _close_cursor(cursor, self._db_error)
-            self._cursors.clear()
-            self.con.close()
+            self._close_connections()
 
     def __enter__(self) -> History:
         return self
@@ -280,6 +323,32 @@ class History:
         self.close()
 
     # -- internals -------------------------------------------------------------------------
+
+    def _create_stage_tables(self) -> None:
+        self.con.execute("CREATE TEMP TABLE stage_samples (ts DOUBLE, series_id INTEGER, value DOUBLE)")
+        self.con.execute(
+            "CREATE TEMP TABLE stage_events (ts DOUBLE, kind VARCHAR, subject VARCHAR,"
+            " from_state VARCHAR, to_state VARCHAR, detail VARCHAR)"
+        )
+
+    def _close_connections(self) -> None:
+        for cursor in self._cursors:
+            _close_cursor(cursor, self._db_error)
+        self._cursors.clear()
+        self.con.close()
+
+    def _connect_again(self) -> None:
+        """After `reopen` closed the database: a new connection (the threads' cursors are renewed on
+        their next use). If the file cannot be opened now, say why; the next write tries again."""
+        self._generation += 1
+        try:
+            con = connect(self.path, self._label, read_only=self.read_only, app_version=self._app_version)
+        except HistoryError as exc:
+            self._lost = str(exc)
+            raise
+        self.con, self._lost = con, None
+        if not self.read_only:
+            self._create_stage_tables()
 
     def _write(self, samples: list[Sample], events: list[Event]) -> int:
         ids = self._ids
@@ -364,6 +433,9 @@ class History:
         self._pending_keys.append(key)
 
     def _in_transaction(self, work: Any) -> Any:
+        if self._lost is not None:
+            with self._gate:
+                self._connect_again()
         self._pending_keys = []
         self._pending_ids = []
         ensure_private_wal(self.path)
@@ -398,10 +470,11 @@ class History:
             raise HistoryError(f"{self._label}: opened read-only; it cannot be written")
 
     def _query(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        return self.cursor().execute(sql, params).fetchall()
+        with self.reading() as cursor:
+            return cursor.execute(sql, params).fetchall()
 
     def _load_series(self) -> None:
-        rows = self.cursor().execute("SELECT series_id, source, name, labels FROM series").fetchall()
+        rows = self._query("SELECT series_id, source, name, labels FROM series", {})
         for series_id, source, name, labels in rows:
             key = SeriesKey(source, name, tuple(sorted(json.loads(labels).items())))
             self._ids[key] = series_id
@@ -413,6 +486,14 @@ class History:
             self._load_series()
             key = self._keys[series_id]
         return key
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _to_us(ts_s: float) -> int:

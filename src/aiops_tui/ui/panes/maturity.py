@@ -173,7 +173,8 @@ class MaturityPane(Pane):
         history, saved, error = self._history(), [], None
         if history is not None:
             try:
-                saved = load_assessments(history.cursor())
+                with history.reading() as cursor:
+                    saved = load_assessments(cursor)
             except Exception as exc:
                 error = first_line(exc) or exc.__class__.__name__
         self.post_message(AssessmentsLoaded(questionnaire, saved, error))

@@ -78,15 +78,15 @@ class CostTrendsScreen(Screen[None]):
                 self.app.call_from_thread(*args)
 
         try:
-            con = self.history.cursor()
-            source = self.source or tr.cost_source(con)
-            since = tr.history_start(con)
-            since = self.until if since is None else max(since, self.until - TREND_SPAN_S)
-            trends = tr.build_trends(con, source, tr.period_start("day", since), self.until,
-                                     budget_usd=self.budget_usd, tiers=self.tiers, with_months=False)
-            # The chart first (one grouped query over two years), then the months (several queries each).
-            post(self._loaded, trends, False)
-            trends = replace(trends, months=tr.month_rows(con, trends))
+            with self.history.reading() as con:
+                source = self.source or tr.cost_source(con)
+                since = tr.history_start(con)
+                since = self.until if since is None else max(since, self.until - TREND_SPAN_S)
+                trends = tr.build_trends(con, source, tr.period_start("day", since), self.until,
+                                         budget_usd=self.budget_usd, tiers=self.tiers, with_months=False)
+                # The chart first (one grouped query over two years), then the months (several queries each).
+                post(self._loaded, trends, False)
+                trends = replace(trends, months=tr.month_rows(con, trends))
         except Exception as exc:  # a broken file says so on the screen instead of taking the cockpit down
             post(self._failed, first_line(exc) or exc.__class__.__name__)
             return
