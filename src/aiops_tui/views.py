@@ -12,6 +12,7 @@ from aiops_tui.signals.quality import quality_readings
 from aiops_tui.signals.savings import inputs_from_signals, monthly_run_rate_usd, savings_levers
 from aiops_tui.sources.conventions import describe_source, detect_profiles
 from aiops_tui.store import timeseries as ts_sql
+from aiops_tui.store.timeseries import HOUR_S
 
 if TYPE_CHECKING:
     from aiops_tui.cockpit import Cockpit, SourceView, Views
@@ -107,16 +108,25 @@ def _average_rate(series: list[tuple[float, float]]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _spend_rate(con, source: str, at: float, window_s: float) -> float | None:
+    """The average spend rate over the window: from raw samples up to an hour, else from the hourly
+    rollups with raw samples at the edges. Read after every poll, a 3-day window from raw samples
+    and 1 m buckets filled DuckDB's buffer pool with every series' rows (bench/README.md, section 5)."""
+    if window_s <= HOUR_S:
+        series = ts_sql.signal_series(con, source, "spend_usd_per_h", at - window_s, at, points=60)
+    else:
+        series = ts_sql.signal_series(con, source, "spend_usd_per_h", at - window_s, at,
+                                      points=round(window_s / HOUR_S), resolution="1h")
+    return _average_rate(series)
+
+
 def _cost(con, source: str, at: float, cockpit: "Cockpit", profiles: list[str], latest) -> cst.CostView:
     budget_usd = cockpit.monthly_budget_usd
     month_start, _ = cst.month_bounds(at)
     rate = latest.get(("spend_usd_per_h", ""))
-    rates = {
-        label: _average_rate(ts_sql.signal_series(con, source, "spend_usd_per_h", at - window_s, at, points=60))
-        for label, window_s, _ in cst.BURN_WINDOWS
-    } if source else {}
-    rate_24h = _average_rate(ts_sql.signal_series(con, source, "spend_usd_per_h", at - 86400, at, points=96)) if source else None
-    rate_7d = _average_rate(ts_sql.signal_series(con, source, "spend_usd_per_h", at - 7 * 86400, at, points=168)) if source else None
+    rates = {label: _spend_rate(con, source, at, window_s) for label, window_s, _ in cst.BURN_WINDOWS} if source else {}
+    rate_24h = _spend_rate(con, source, at, 86400.0) if source else None
+    rate_7d = _spend_rate(con, source, at, 7 * 86400.0) if source else None
 
     counters = ts_sql.cost_series(con, source) if source else {}
     mtd = ts_sql.counter_increase(con, counters, month_start, at)
