@@ -164,3 +164,27 @@ def test_the_recorder_reopens_the_history_once_the_queues_pass_the_threshold(tmp
         assert recorder.reopens == 1
         assert recorder.last_error is None
         assert [v for _, _, v in history.samples("aiops_requests_total", T0 + 3600, T0 + 3615)] == [1.0, 2.0]
+
+
+def test_a_reopen_refused_under_the_recorder_is_its_one_line_and_the_next_cycle_is_written(tmp_path: Path, monkeypatch) -> None:
+    import aiops_tui.recorder as recorder_module
+    import aiops_tui.store.history as history_module
+
+    history, keys = filled(tmp_path / "history.duckdb")
+    real_connect = history_module.connect
+
+    def locked(path, label, **kwargs):
+        raise HistoryError(f"{label}: in use by another aiops-tui process (PID 4242)")
+
+    with history:
+        recorder = recorder_module.Recorder(history, [], clock=lambda: T0 + 3600)
+        monkeypatch.setattr(recorder_module, "REOPEN_AT_QUEUE_NODES", 100)
+        monkeypatch.setattr(history_module, "connect", locked)
+        recorder.write_now([Batch("gw", T0 + 3600, samples_of(keys[0], [(3600, 1.0)]))])
+        assert recorder.last_error == f"{tmp_path / 'history.duckdb'}: in use by another aiops-tui process (PID 4242)"
+        recorder.write_now([Batch("gw", T0 + 3615, samples_of(keys[0], [(3615, 2.0)]))])
+        assert "PID 4242" in recorder.last_error  # still refused: this cycle is not written
+        monkeypatch.setattr(history_module, "connect", real_connect)
+        recorder.write_now([Batch("gw", T0 + 3630, samples_of(keys[0], [(3630, 3.0)]))])
+        assert recorder.last_error is None
+        assert [v for _, _, v in history.samples("aiops_requests_total", T0 + 3600, T0 + 3630)] == [1.0, 3.0]
