@@ -83,6 +83,7 @@ class Cockpit:
         self._prepare = prepare
         self._prepared: Future[None] | None = None
         self._first_views: tuple[str, Future[Views]] | None = None
+        self._first_done: Future[Views] | None = None
 
     @property
     def live(self) -> bool:
@@ -95,7 +96,7 @@ class Cockpit:
             return
         prepared: Future[None] = Future()
         first: Future[Views] = Future()
-        self._prepared, self._first_views = prepared, (window, first)
+        self._prepared, self._first_views, self._first_done = prepared, (window, first), first
 
         def run() -> None:
             from aiops_tui.views import build_views
@@ -127,9 +128,13 @@ class Cockpit:
         return build_views(self, at, window)
 
     async def run_polling(self, stop: asyncio.Event) -> None:
-        """Wait for `prepare` (the demo's backfill; run here on a thread unless `start` ran it), then poll until `stop`."""
+        """Wait for `prepare` (the demo's backfill; run here on a thread unless `start` ran it), then poll until `stop`.
+
+        After `start`, the first poll also waits for the first views: both are Python holding one GIL,
+        and the views are what the first frame with data is waiting for."""
         if self._prepared is not None:
             await asyncio.wrap_future(self._prepared)
+            await asyncio.wait([asyncio.wrap_future(self._first_done)])  # its failure is the views' to report
         elif self._prepare is not None:
             prepare, self._prepare = self._prepare, None
             await asyncio.to_thread(prepare)
