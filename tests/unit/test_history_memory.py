@@ -4,6 +4,7 @@ bulk copy that needs it, and handed back after."""
 from __future__ import annotations
 
 import concurrent.futures
+import re
 import threading
 from pathlib import Path
 
@@ -130,23 +131,33 @@ def test_reopen_leaves_a_file_deleted_meanwhile_alone(tmp_path: Path) -> None:
     assert not path.exists()
 
 
-def test_a_reopen_that_cannot_connect_says_why_and_the_next_write_connects(tmp_path: Path, monkeypatch) -> None:
+LOCKED = "in use by another aiops-tui process (PID 4242)"
+
+
+@pytest.fixture
+def refuse_reconnect(monkeypatch):
+    """`refuse_reconnect(True)`: the history's next connections are refused as another process's lock
+    refuses them; `refuse_reconnect(False)`: the lock is gone."""
     import aiops_tui.store.history as history_module
 
-    history, keys = filled(tmp_path / "history.duckdb")
     real_connect = history_module.connect
 
     def locked(path, label, **kwargs):
-        raise HistoryError(f"{label}: cannot open the history file: it is locked by another process")
+        raise HistoryError(f"{label}: {LOCKED}")
 
+    return lambda refused: monkeypatch.setattr(history_module, "connect", locked if refused else real_connect)
+
+
+def test_a_reopen_that_cannot_connect_says_why_and_the_next_write_connects(tmp_path: Path, refuse_reconnect) -> None:
+    history, keys = filled(tmp_path / "history.duckdb")
     with history:
-        monkeypatch.setattr(history_module, "connect", locked)
-        with pytest.raises(HistoryError, match="locked by another process"):
+        refuse_reconnect(True)
+        with pytest.raises(HistoryError, match=re.escape(LOCKED)):
             history.reopen()
-        with pytest.raises(HistoryError, match="locked by another process"):
+        with pytest.raises(HistoryError, match=re.escape(LOCKED)):
             history.samples("aiops_requests_total", T0, T0 + 3600)
         assert not history.reopen()
-        monkeypatch.setattr(history_module, "connect", real_connect)
+        refuse_reconnect(False)
         history.write_cycle([batch(samples_of(keys[0], [(3600, 3600.0)]))])
         assert len(history.samples("aiops_requests_total", T0, T0 + 3600)) == 4801
 
@@ -166,25 +177,21 @@ def test_the_recorder_reopens_the_history_once_the_queues_pass_the_threshold(tmp
         assert [v for _, _, v in history.samples("aiops_requests_total", T0 + 3600, T0 + 3615)] == [1.0, 2.0]
 
 
-def test_a_reopen_refused_under_the_recorder_is_its_one_line_and_the_next_cycle_is_written(tmp_path: Path, monkeypatch) -> None:
+def test_a_reopen_refused_under_the_recorder_is_its_one_line_and_the_next_cycle_is_written(
+    tmp_path: Path, monkeypatch, refuse_reconnect,
+) -> None:
     import aiops_tui.recorder as recorder_module
-    import aiops_tui.store.history as history_module
 
     history, keys = filled(tmp_path / "history.duckdb")
-    real_connect = history_module.connect
-
-    def locked(path, label, **kwargs):
-        raise HistoryError(f"{label}: in use by another aiops-tui process (PID 4242)")
-
     with history:
         recorder = recorder_module.Recorder(history, [], clock=lambda: T0 + 3600)
         monkeypatch.setattr(recorder_module, "REOPEN_AT_QUEUE_NODES", 100)
-        monkeypatch.setattr(history_module, "connect", locked)
+        refuse_reconnect(True)
         recorder.write_now([Batch("gw", T0 + 3600, samples_of(keys[0], [(3600, 1.0)]))])
-        assert recorder.last_error == f"{tmp_path / 'history.duckdb'}: in use by another aiops-tui process (PID 4242)"
+        assert recorder.last_error == f"{tmp_path / 'history.duckdb'}: {LOCKED}"
         recorder.write_now([Batch("gw", T0 + 3615, samples_of(keys[0], [(3615, 2.0)]))])
-        assert "PID 4242" in recorder.last_error  # still refused: this cycle is not written
-        monkeypatch.setattr(history_module, "connect", real_connect)
+        assert recorder.last_error.endswith(LOCKED)  # still refused: this cycle is not written
+        refuse_reconnect(False)
         recorder.write_now([Batch("gw", T0 + 3630, samples_of(keys[0], [(3630, 3.0)]))])
         assert recorder.last_error is None
         assert [v for _, _, v in history.samples("aiops_requests_total", T0 + 3600, T0 + 3630)] == [1.0, 3.0]
