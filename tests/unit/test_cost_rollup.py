@@ -188,6 +188,25 @@ def test_schema_1_file_is_upgraded_when_opened_for_writing(tmp_path, written):
         assert reopened.cursor().execute("SELECT max(schema_version) FROM meta").fetchone()[0] == 2
 
 
+def shape(con) -> list[tuple]:
+    """Every table's and view's columns with their types, and every view's name: what schema.sql makes."""
+    return con.execute(
+        """SELECT table_name, column_index, column_name, data_type, is_nullable FROM duckdb_columns()
+           WHERE database_name = current_database() AND schema_name = 'main' ORDER BY ALL"""
+    ).fetchall() + con.execute(
+        "SELECT 'view', view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal ORDER BY 2"
+    ).fetchall()
+
+
+def test_an_upgraded_file_has_the_shape_of_a_new_one(tmp_path, written):
+    # The upgrade writes cost_1h and cost_hourly again (opening._COST_1H_DDL): held to schema.sql here.
+    path = tmp_path / "schema-1.duckdb"
+    make_schema_1_file(path, like=written)
+    with History.open(path) as upgraded, History.open(tmp_path / "new.duckdb") as new:
+        assert shape(upgraded.con) == shape(new.con)
+        assert ("cost_1h", 4, "usd", "DOUBLE", False) in [row[:5] for row in shape(new.con)]
+
+
 def test_upgrade_that_fails_leaves_the_file_at_schema_1(tmp_path, written):
     path = tmp_path / "schema-1.duckdb"
     make_schema_1_file(path, like=written)
