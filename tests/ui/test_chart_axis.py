@@ -26,10 +26,10 @@ def test_every_window_has_round_ticks_in_a_readable_unit(window, labels):
 @pytest.mark.parametrize("values, labels", [
     ([2_254.0, 3_706.0], ["2,500", "3,000", "3,500"]),  # p95 latency in ms, as the demo shows it
     ([10.9, 13.3], ["11", "12", "13"]),  # requests/s
-    ([0.0, 0.166], ["0.0", "0.1"]),  # errors, %
+    ([0.0, 0.166], ["0.00", "0.05", "0.10", "0.15"]),  # errors, %
     ([0.0, 0.0], ["0.0", "0.5", "1.0"]),  # flat zero: the 0..1 axis
     ([100.0, 110.0], ["100", "105", "110"]),
-    ([-4.0, 4.0], ["-2.5", "0.0", "2.5"]),
+    ([-4.0, 4.0], ["-4", "-2", "0", "2", "4"]),
 ])
 def test_the_value_axis_has_round_ticks_inside_the_plotted_range(values, labels):
     low, high = y_range(values)

@@ -22,18 +22,17 @@ def y_range(values: Sequence[float]) -> tuple[float, float]:
     return low, high + margin
 
 
-def y_ticks(low: float, high: float, most: int = 3) -> tuple[list[float], list[str]]:
-    """At most `most` ticks inside [low, high], at the finest step of 1, 2, 2.5 or 5 times a power of ten that
-    keeps them so few, labelled with the decimals the step needs: 2,500 3,000 3,500, not 2254.0 2738.0.
-    Three by default: on a chart's five plot rows no two then share a row, where plotext shows either."""
+def y_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
+    """At most five ticks inside [low, high], at the finest step of 1, 2 or 5 times a power of ten that
+    keeps them five, labelled with the decimals the step needs: 2,500 3,000 3,500, not 2254.0 2738.0."""
     if not high > low:
         return [low], [f"{low:g}"]
     power = 10.0 ** math.floor(math.log10((high - low) / 10))
-    for step in (n * power * 10**k for k in range(3) for n in (1, 2, 2.5, 5)):
+    for step in (n * power * 10**k for k in range(3) for n in (1, 2, 5)):
         first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
-        if last - first < most:
+        if last - first < 5:
             break
-    decimals = next(d for d in range(12) if abs(round(step, d) - step) < step * 1e-9)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
     ticks = [i * step for i in range(first, last + 1)]
     if max(abs(low), abs(high)) >= 1e6:  # digits that would squeeze the plot: 5e+08, not 500,000,000
         return ticks, [f"{t:.3g}" for t in ticks]
