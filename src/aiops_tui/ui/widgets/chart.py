@@ -22,23 +22,6 @@ def y_range(values: Sequence[float]) -> tuple[float, float]:
     return low, high + margin
 
 
-def y_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
-    """At most five ticks inside [low, high], at the finest step of 1, 2 or 5 times a power of ten that
-    keeps them five, labelled with the decimals the step needs: 2,500 3,000 3,500, not 2254.0 2738.0."""
-    if not high > low:
-        return [low], [f"{low:g}"]
-    power = 10.0 ** math.floor(math.log10((high - low) / 10))
-    for step in (n * power * 10**k for k in range(3) for n in (1, 2, 5)):
-        first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
-        if last - first < 5:
-            break
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    ticks = [i * step for i in range(first, last + 1)]
-    if max(abs(low), abs(high)) >= 1e6:  # digits that would squeeze the plot: 5e+08, not 500,000,000
-        return ticks, [f"{t:.3g}" for t in ticks]
-    return ticks, [f"{t:,.{decimals}f}" for t in ticks]
-
-
 def x_unit(window_s: float) -> tuple[float, str]:
     """The x axis's unit: minutes up to 3 h, hours up to 2 days, days beyond (-42h reads, -168h does not)."""
     if window_s <= 3 * 3600:
@@ -119,9 +102,7 @@ class TimeChart(PlotextPlot):
         plt.xlim(-span, 0)
         if xs:
             plt.plot(xs, ys, marker="braille")
-            low, high = y_range(ys)
-            plt.ylim(low, high)
-            plt.yticks(*y_ticks(low, high))
+            plt.ylim(*y_range(ys))
         else:
             plt.ylim(0, 1)
         self.refresh()
