@@ -129,6 +129,7 @@ class GatewayModel:
         rate_mean_per_s: float = 8.0,
         rate_amplitude_per_s: float = 4.0,
         review_capacity_per_h: float = REVIEW_CAPACITY_PER_H,
+        calendar_offset_s: float = 0.0,
     ) -> None:
         if convention not in CONVENTIONS:
             raise ValueError(f"unknown convention {convention!r}; expected one of {CONVENTIONS}")
@@ -147,6 +148,10 @@ class GatewayModel:
         self.cache_hit_target_ratio = cache_hit_target_ratio
         self.rate_mean_per_s = rate_mean_per_s
         self.rate_amplitude_per_s = rate_amplitude_per_s
+        self.calendar_offset_s = float(calendar_offset_s)
+        """How far the model's calendar (time of day for the traffic wave, the month for the run rate)
+        runs from its clock: the demo replays its recorded hour at any time of day with the wave it
+        was recorded with. Whole seconds keep every tick's arithmetic exact."""
         self.fallback_index = next(i for i, u in enumerate(self.upstreams) if u.tier == FALLBACK_TIER)
         self.breakers = [CircuitBreaker(u.name, self.now_ts, breaker_config) for u in self.upstreams]
         self.quality = QualityStage(len(self.upstreams), seed,
@@ -236,7 +241,8 @@ class GatewayModel:
             raise ValueError(f"unknown upstream {name!r}; known: {known}") from None
 
     def traffic_rate_per_s(self, ts: float) -> float:
-        """Client requests per second: a daily wave peaking at 15:00 UTC plus a 20-minute ripple."""
+        """Client requests per second: a daily wave peaking at 15:00 UTC (on the model's calendar) plus a 20-minute ripple."""
+        ts += self.calendar_offset_s
         day_fraction = (ts % 86400.0) / 86400.0
         rate = self.rate_mean_per_s + self.rate_amplitude_per_s * math.sin(
             2 * math.pi * (day_fraction - 0.375))
@@ -315,7 +321,7 @@ class GatewayModel:
         return sum(self._spend_by_minute) / window_s * 3600.0
 
     def hours_in_month(self) -> float:
-        now = datetime.fromtimestamp(self.now_ts, tz=timezone.utc)
+        now = datetime.fromtimestamp(self.now_ts + self.calendar_offset_s, tz=timezone.utc)
         return calendar.monthrange(now.year, now.month)[1] * 24.0
 
     def truth(self) -> dict[str, Any]:

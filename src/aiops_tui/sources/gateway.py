@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from aiops_tui.config import GatewayConfig
 
 MAX_STATUS_BYTES = 1024 * 1024
+TIME_VALUED_SIGNALS = ("signal:breaker_since_ts",)
+"""The series whose values are Unix times: they move with their timestamps when a history is shifted."""
 
 _PARSER: "concurrent.futures.ThreadPoolExecutor | None" = None
 
@@ -56,7 +58,7 @@ def breaker_samples(
     if not_permitted is not None:
         out.append(Sample(SeriesKey(source, "signal:breaker_not_permitted_total", labels), ts, not_permitted))
     if since_ts is not None:
-        out.append(Sample(SeriesKey(source, "signal:breaker_since_ts", labels), ts, since_ts))
+        out.append(Sample(SeriesKey(source, TIME_VALUED_SIGNALS[0], labels), ts, since_ts))
     return out
 
 

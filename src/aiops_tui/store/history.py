@@ -8,7 +8,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator, NamedTuple
 
 from aiops_tui import __version__
 from aiops_tui.model import Batch, Event, Sample, SeriesKey
@@ -127,14 +127,18 @@ class History:
             self._require_writable()
             self._in_transaction(lambda: self._write([], event_list))
 
-    def absorb(self, other: str | Path) -> int:
-        """Copy another history file's series, raw samples and events into this one, in one transaction;
+    def absorb(self, other: str | Path, *, shift_s: int = 0, time_valued: Collection[str] = ()) -> int:
+        """Copy another history's series, raw samples and events into this one, in one transaction;
         returns the rows copied. Series are matched by (source, name, labels) and take this file's ids.
-        Rollups are not copied: `rollup` makes them here. (The demo's hour is written by a child process
-        into a file of its own, then absorbed.)"""
+        Rollups are not copied: `rollup` makes them here.
+
+        `other` is a history file (the demo's hour written by a child process), or a directory holding
+        `series`, `samples` and `events` as Parquet files with the history's columns (the demo's
+        recorded hour). `shift_s` moves every timestamp by that many seconds, and with them the values
+        of the series named in `time_valued`, which are times themselves."""
         with self._write_lock:
             self._require_writable()
-            return self._in_transaction(lambda: self._absorb(Path(other)))
+            return self._in_transaction(lambda: self._absorb(Path(other), int(shift_s), frozenset(time_valued)))
 
     def series_id(self, key: SeriesKey) -> int:
         """The id of `key`'s series; a writer registers a new series, a reader raises KeyError."""
@@ -373,32 +377,43 @@ class History:
             con.execute("DELETE FROM stage_events")
         return len(rows) + len(events)
 
-    def _absorb(self, other: Path) -> int:
+    def _absorb(self, other: Path, shift_s: int, time_valued: frozenset[str]) -> int:
         con = self.con
         con.execute("DETACH DATABASE IF EXISTS absorbed")  # left behind by an absorb that failed
-        con.execute("ATTACH ? AS absorbed (READ_ONLY)", [str(other)])
+        if other.is_dir():
+            tables = {name: "read_parquet('{}')".format(str(other / f"{name}.parquet").replace("'", "''"))
+                      for name in ("series", "samples", "events")}
+        else:
+            con.execute("ATTACH ? AS absorbed (READ_ONLY)", [str(other)])
+            tables = {name: f"absorbed.{name}" for name in ("series", "samples", "events")}
         try:
             theirs = {
                 series_id: SeriesKey(source, name, tuple(sorted(json.loads(labels).items())))
-                for series_id, source, name, labels in con.execute("SELECT series_id, source, name, labels FROM absorbed.series").fetchall()
+                for series_id, source, name, labels in con.execute(f"SELECT series_id, source, name, labels FROM {tables['series']}").fetchall()
             }
             self._register(theirs.values())
-            con.execute("CREATE OR REPLACE TEMP TABLE absorbed_ids (theirs INTEGER, ours INTEGER)")
+            con.execute("CREATE OR REPLACE TEMP TABLE absorbed_ids (theirs INTEGER, ours INTEGER, time_valued BOOLEAN)")
             with con.appender("absorbed_ids") as appender:
-                appender.append_rows([(series_id, self._ids[key]) for series_id, key in theirs.items()])
+                appender.append_rows([(series_id, self._ids[key], key.name in time_valued) for series_id, key in theirs.items()])
+            shift = {"shift": shift_s}
             copied = con.execute(
-                "INSERT INTO samples SELECT s.ts, i.ours, s.value FROM absorbed.samples AS s"
-                " JOIN absorbed_ids AS i ON s.series_id = i.theirs ORDER BY s.ts"
+                "INSERT INTO samples SELECT s.ts + to_seconds($shift),"
+                " i.ours, CASE WHEN i.time_valued THEN s.value + $shift ELSE s.value END"
+                f" FROM {tables['samples']} AS s JOIN absorbed_ids AS i ON s.series_id = i.theirs ORDER BY s.ts",
+                shift,
             ).fetchone()[0]
             copied += con.execute(
-                "INSERT INTO events SELECT ts, kind, subject, from_state, to_state, detail FROM absorbed.events ORDER BY ts"
+                "INSERT INTO events SELECT ts + to_seconds($shift), kind, subject, from_state, to_state, detail"
+                f" FROM {tables['events']} ORDER BY ts",
+                shift,
             ).fetchone()[0]
             con.execute("DROP TABLE absorbed_ids")
         finally:
-            try:
-                con.execute("DETACH absorbed")
-            except self._db_error:
-                pass  # a failed transaction refuses it until rolled back; the next absorb detaches it
+            if not other.is_dir():
+                try:
+                    con.execute("DETACH absorbed")
+                except self._db_error:
+                    pass  # a failed transaction refuses it until rolled back; the next absorb detaches it
         return copied
 
     def _register(self, keys: Iterable[SeriesKey]) -> None:
