@@ -1,6 +1,7 @@
-"""Startup: process start to the first screen WITH DATA of `aiops-tui demo` and `aiops-tui review FILE`
-(a 10M-sample history), in a private tmux at 120x40, against a minimal five-tab Textual app run in the
-same loop; resident memory at that moment; the demo's backfill and the first views() on their own.
+"""Startup: process start to the first screen WITH DATA of `aiops-tui demo` (its recorded hour, and with
+another seed its simulated one) and `aiops-tui review FILE` (a 10M-sample history), in a private tmux at
+120x40, against a minimal five-tab Textual app run in the same loop; resident memory at that moment; the
+demo's hour (recorded and simulated) and the first views() on their own.
 
     .venv/bin/python bench/startup.py [--runs 5]
 
@@ -89,6 +90,29 @@ def time_backfill(runs: int) -> tuple[float, int, int]:
     return median(times), cycles, samples
 
 
+def time_recording(runs: int) -> tuple[float, float]:
+    """The default demo's hour from its recording, in this process: (median s to copy it into a new history and
+    roll it up, median s to move the model through it, which the demo's forked child does meanwhile)."""
+    from aiops_tui.demo import DemoRecording, advance_through
+    from aiops_tui.store.history import History
+
+    recording = DemoRecording.matching(seed=42, duration_s=3600.0, budget_monthly_usd=15_000.0)
+    if recording is None:
+        raise SystemExit("demo_data/demo-hour does not match the sim: run `make demo-recording`")
+    copies, advances = [], []
+    for _ in range(runs):
+        start = recording.start_for(time.time())
+        with tempfile.TemporaryDirectory() as scratch, History.open(Path(scratch) / "r.duckdb") as history:
+            started = time.perf_counter()
+            recording.absorb_into(history, start)
+            copies.append(time.perf_counter() - started)
+        model = recording.model_for(start, seed=42, budget_monthly_usd=15_000.0)
+        started = time.perf_counter()
+        advance_through(model, start, start + recording.duration_s)
+        advances.append(time.perf_counter() - started)
+    return median(copies), median(advances)
+
+
 def time_first_views(path: Path, runs: int) -> tuple[float, float]:
     """(median s to open the file read-only and find its time range, median s of the first Cockpit.views())."""
     from aiops_tui.cockpit import Cockpit
@@ -141,6 +165,7 @@ def main() -> int:
         "minimal five-tab app": ([PYTHON, str(BENCH_DIR / "minimal_app.py")], None),
         "minimal five-tab app + textual_plotext": ([PYTHON, str(BENCH_DIR / "minimal_app.py"), "--plotext"], None),
         "aiops-tui demo": ([], demo_argv),
+        "aiops-tui demo --seed 7 (its hour simulated)": ([], lambda run, scratch: demo_argv(run, scratch) + ["--seed", "7"]),
         f"aiops-tui review ({review_file.name})": ([AIOPS_TUI, "review", str(review_file)], None),
     }
     results: dict[str, tuple[float, float, float]] = {}
@@ -168,8 +193,12 @@ def main() -> int:
     for name, (frame, seconds, rss) in results.items():
         print(f"  {name:44s} {frame:6.2f} s  {seconds:6.2f} s  {seconds / floor_s:5.2f}x  {rss:5.0f} MB")
 
+    copy_s, advance_s = time_recording(3)
+    print(f"\ndemo's recorded hour (median of 3): copied in and rolled up {copy_s:.2f} s; the model moved through it"
+          f" {advance_s:.2f} s (in the forked child)")
     backfill_s, cycles, samples = time_backfill(3)
-    print(f"\ndemo backfill of 1 h alone (median of 3): {backfill_s:.2f} s, {cycles} cycles, {samples:,} samples")
+    print(f"demo backfill of 1 h alone, as for another --seed (median of 3): {backfill_s:.2f} s, {cycles} cycles,"
+          f" {samples:,} samples")
     open_s, views_s = time_first_views(review_file, 3)
     print(f"review: History.open + time_range {open_s * 1000:.0f} ms; the first Cockpit.views() {views_s * 1000:.0f} ms "
           f"(median of 3, in this process, file in the page cache)")

@@ -64,7 +64,8 @@ class Cockpit:
     def __init__(
         self, history, *, environment: str = "local", targets: Targets | None = None, monthly_budget_usd: float = 0.0,
         poller: "Poller | None" = None, clock: Callable[[], float] = time.time,
-        prepare: Callable[[], None] | None = None, runbook_dirs: Sequence[Path] = (),
+        prepare: Callable[[], None] | None = None, before_polling: Callable[[], None] | None = None,
+        runbook_dirs: Sequence[Path] = (),
         quality_targets: QualityTargets | None = None, prices: Mapping[str, ModelPrice] | None = None,
         prometheus: "PrometheusConfig | None" = None,
     ) -> None:
@@ -81,6 +82,8 @@ class Cockpit:
         self.prices = dict(prices or {})
         """Model -> token prices and tier (pricing.yaml): tiers for the cost pane, prices for the levers."""
         self._prepare = prepare
+        self._before_polling = before_polling
+        """Blocking work polling needs and the first views do not (the demo waits for its model here)."""
         self._prepared: Future[None] | None = None
         self._first_views: tuple[str, Future[Views]] | None = None
         self._first_done: Future[Views] | None = None
@@ -117,6 +120,11 @@ class Cockpit:
 
         threading.Thread(target=run, name="cockpit-start", daemon=True).start()
 
+    def wait_started(self) -> None:
+        """Block until what `start` began is done (its failure is the first `views` call's to raise)."""
+        if self._first_done is not None:
+            self._first_done.exception()
+
     def views(self, at: float | None = None, window: str = "1h") -> Views:
         """Everything the panes show at `at` (default: now). Blocking: call it from a worker thread."""
         from aiops_tui.views import build_views
@@ -128,7 +136,8 @@ class Cockpit:
         return build_views(self, at, window)
 
     async def run_polling(self, stop: asyncio.Event) -> None:
-        """Wait for `prepare` (the demo's backfill; run here on a thread unless `start` ran it), then poll until `stop`.
+        """Wait for `prepare` (the demo's backfill; run here on a thread unless `start` ran it), run
+        `before_polling` on a thread, then poll until `stop`.
 
         After `start`, the first poll also waits for the first views: both are Python holding one GIL,
         and the views are what the first frame with data is waiting for."""
@@ -138,6 +147,9 @@ class Cockpit:
         elif self._prepare is not None:
             prepare, self._prepare = self._prepare, None
             await asyncio.to_thread(prepare)
+        if self._before_polling is not None:
+            before, self._before_polling = self._before_polling, None
+            await asyncio.to_thread(before)
         if self.poller is not None:
             await self.poller.run(stop)
 

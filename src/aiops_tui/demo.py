@@ -2,14 +2,23 @@
 
 Backfill drives the same poller (derived signals, breaker events) with a fast-forwarded clock and
 writes the whole hour in one transaction; live polling then scrapes the sim over real HTTP.
+
+The default demo's hour is shipped recorded (`demo_data/demo-hour/`, made by `make demo-recording`):
+it is copied in, moved to end now, while a forked child simulates the same hour again for the model
+that live polling serves from. The model's calendar is offset by as much, so the hour it simulates
+is the recorded one to the last bit and the live traffic goes on from where the recording ends.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import math
 import os
 import pickle
 import signal
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -17,12 +26,16 @@ from aiops_tui.errors import UserError, first_line
 from aiops_tui.model import Batch, Sample, SeriesKey, make_labels
 from aiops_tui.resources import shipped_dir
 from aiops_tui.sources.conventions import detect_profiles
-from aiops_tui.sources.gateway import parse_health_json
+from aiops_tui.sources.gateway import TIME_VALUED_SIGNALS, parse_health_json
 
 DEMO_SOURCE = "demo-gateway"
 BACKFILL_STEP_S = 30.0
 DEMO_BACKFILL_STEP_S = 60.0
 """`aiops-tui demo`'s hour: a point a minute on the 1 h charts, in half the time of 30 s steps, before the first frame with data."""
+RECORDING_DIR = "demo-hour"
+RECORDED_START_TS = 1_767_362_400
+"""2026-01-02 14:00 UTC: the recorded hour climbs to the daily traffic peak."""
+RECORDING_FORMAT = 1
 
 
 class ModelSource:
@@ -77,6 +90,21 @@ class ModelSource:
         return key
 
 
+def scrape_times(start_ts: float, end_ts: float, step_s: float) -> list[float]:
+    """When the backfill scrapes the model: from `start_ts` every `step_s`, before `end_ts`."""
+    times, ts = [], start_ts
+    while ts < end_ts:
+        times.append(ts)
+        ts += step_s
+    return times
+
+
+def advance_through(model, start_ts: float, end_ts: float, step_s: float = DEMO_BACKFILL_STEP_S):
+    """The model as `backfill` over the same span leaves it (at its last scrape), without the history."""
+    model.advance(scrape_times(start_ts, end_ts, step_s)[-1])
+    return model
+
+
 class _FastClock:
     def __init__(self, now: float) -> None:
         self.now = now
@@ -96,9 +124,8 @@ def backfill(history, model, start_ts: float, end_ts: float, *, step_s: float = 
     poller = Poller([ModelSource(model, clock, interval_s=step_s)], collected.extend, clock=clock, derive=derive_signals)
 
     async def run() -> None:
-        while clock.now < end_ts:
+        for clock.now in scrape_times(start_ts, end_ts, step_s):
             await poller.run_cycle()
-            clock.now += step_s
 
     asyncio.run(run())
     history.write_cycle(collected)
@@ -108,43 +135,50 @@ def backfill(history, model, start_ts: float, end_ts: float, *, step_s: float = 
 
 
 class BackfillChild:
-    """The demo's hour simulated and written by a forked child process into a file of its own, on the
-    other core, while this process starts the UI (a thread would share the GIL with it).
+    """The demo's hour simulated by a forked child process, on the other core, while this process starts
+    the UI (a thread would share the GIL with it).
 
-    `absorb_into` waits for the child, copies the hour into the history and returns the model as the
-    child left it at the hour's end, for this process to serve from there on.
+    With a `path`, the child writes the hour's history into that file of its own: `absorb_into` waits
+    for it, copies the hour into the history and returns the model as the child left it. Without one
+    (the hour is recorded), the child only moves the model through the hour's scrapes: `model` waits
+    for it and returns it, for this process to serve from there on.
     """
 
-    def __init__(self, path: Path, model, start_ts: float, end_ts: float, *, step_s: float = DEMO_BACKFILL_STEP_S) -> None:
+    def __init__(self, path: Path | None, model, start_ts: float, end_ts: float, *, step_s: float = DEMO_BACKFILL_STEP_S) -> None:
         self.path, self.end_ts = path, end_ts
         read_fd, write_fd = os.pipe()
         pid = os.fork()  # before this process opens DuckDB or starts a thread
         if pid == 0:
             os.close(read_fd)
-            _backfill_and_exit(write_fd, path, model, start_ts, end_ts, step_s)
+            _simulate_and_exit(write_fd, path, model, start_ts, end_ts, step_s)
         os.close(write_fd)
         self._pid: int | None = pid
         self._read_fd = read_fd
 
-    def absorb_into(self, history):
-        from aiops_tui.recorder import ROLLUP_LAG_S
-
+    def model(self):
+        """Wait for the child; the model as it left it, or one line on why it failed."""
         with os.fdopen(self._read_fd, "rb") as pipe:
             payload = pipe.read()
         self._reap()
         status, _, body = payload.partition(b" ")
+        if status != b"ok":
+            reason = body.decode("utf-8", errors="replace") or "the process died"
+            raise UserError(f"the demo's backfill failed: {reason}")
+        return pickle.loads(body)  # our own child's model
+
+    def absorb_into(self, history):
+        from aiops_tui.recorder import ROLLUP_LAG_S
+
         try:
-            if status != b"ok":
-                reason = body.decode("utf-8", errors="replace") or "the process died"
-                raise UserError(f"the demo's backfill failed: {reason}")
+            model = self.model()
             history.absorb(self.path)
             history.rollup(self.end_ts - ROLLUP_LAG_S)
-            return pickle.loads(body)  # our own child's model
+            return model
         finally:
             self._remove_file()
 
     def close(self) -> None:
-        """The cockpit quit before the hour was absorbed: stop the child and leave no file behind."""
+        """The cockpit quit before the child was done: stop it and leave no file behind."""
         pid = self._pid
         if pid is not None:
             try:
@@ -159,23 +193,30 @@ class BackfillChild:
         if pid is not None:
             try:
                 os.waitpid(pid, 0)
-            except ChildProcessError:  # reaped already, by the other of absorb_into and close
+            except ChildProcessError:  # reaped already, by the other of model and close
                 pass
 
     def _remove_file(self) -> None:
+        if self.path is None:
+            return
         for leftover in (self.path, Path(f"{self.path}.wal")):
             if leftover.is_file():
                 leftover.unlink()
 
 
-def _backfill_and_exit(write_fd: int, path: Path, model, start_ts: float, end_ts: float, step_s: float) -> None:
-    """The child's whole life: write the hour, send the model (or one line) down the pipe, exit."""
+def _simulate_and_exit(write_fd: int, path: Path | None, model, start_ts: float, end_ts: float, step_s: float) -> None:
+    """The child's whole life: simulate the hour (into `path`, if given), send the model (or one line) down
+    the pipe, exit."""
     code = 0
     try:
-        from aiops_tui.store.history import History
+        if path is None:
+            os.nice(10)  # the parent's first frame comes first; the model is only wanted for polling
+            advance_through(model, start_ts, end_ts, step_s)
+        else:
+            from aiops_tui.store.history import History
 
-        with History.open(path) as history:
-            backfill(history, model, start_ts, end_ts, step_s=step_s, rollup=False)
+            with History.open(path) as history:
+                backfill(history, model, start_ts, end_ts, step_s=step_s, rollup=False)
         payload = b"ok " + pickle.dumps(model)
     except BaseException as exc:  # said in one line by the parent
         payload, code = b"error " + (first_line(exc) or type(exc).__name__).encode(), 2
@@ -186,6 +227,97 @@ def _backfill_and_exit(write_fd: int, path: Path, model, start_ts: float, end_ts
         os._exit(code)  # never the parent's atexit handlers or buffered output
 
 
+class DemoRecording:
+    """The default demo's hour as recorded by `record_hour`: a directory of Parquet files and its manifest.
+
+    It is only used where it is what the simulation would give: the same seed, length, step, budget and
+    price file; `tests/unit/test_demo_recording.py` holds it to what the current code simulates."""
+
+    def __init__(self, directory: Path, manifest: Mapping) -> None:
+        self.directory = directory
+        self.start_ts = int(manifest["start_ts"])
+        self.duration_s = int(manifest["duration_s"])
+        self.time_valued = tuple(manifest["time_valued"])
+
+    @classmethod
+    def matching(cls, *, seed: int, duration_s: float, budget_monthly_usd: float,
+                 directory: Path | None = None) -> "DemoRecording | None":
+        """The shipped recording if it is the hour these settings would simulate, else None."""
+        directory = directory or shipped_dir("demo_data") / RECORDING_DIR
+        try:
+            manifest = json.loads((directory / "recording.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        expected = _recording_inputs(seed, duration_s, budget_monthly_usd)
+        if any(manifest.get(name) != value for name, value in expected.items()):
+            return None
+        return cls(directory, manifest)
+
+    def start_for(self, now: float) -> int:
+        """Where the hour starts when it is to end at `now` (whole seconds keep the model's arithmetic exact)."""
+        return math.floor(now) - self.duration_s
+
+    def model_for(self, start_ts: int, **settings):
+        """A fresh model starting at `start_ts` whose calendar is the recording's: its hour is the recorded one."""
+        from aiops_tui.sim.model import GatewayModel
+
+        return GatewayModel(start_ts=start_ts, calendar_offset_s=self.start_ts - start_ts, **settings)
+
+    def absorb_into(self, history, start_ts: int) -> int:
+        """Copy the hour into the history, moved to start at `start_ts`, and roll it up."""
+        from aiops_tui.recorder import ROLLUP_LAG_S
+
+        copied = history.absorb(self.directory, shift_s=start_ts - self.start_ts, time_valued=self.time_valued)
+        history.rollup(start_ts + self.duration_s - ROLLUP_LAG_S)
+        return copied
+
+
+def _recording_inputs(seed: int, duration_s: float, budget_monthly_usd: float) -> dict:
+    from aiops_tui.sim.pricing import default_pricing_path
+
+    return {
+        "format": RECORDING_FORMAT, "seed": seed, "duration_s": duration_s, "step_s": DEMO_BACKFILL_STEP_S,
+        "budget_monthly_usd": budget_monthly_usd,
+        "pricing_sha256": hashlib.sha256(default_pricing_path().read_bytes()).hexdigest(),
+    }
+
+
+def record_hour(directory: Path, *, seed: int = 42, duration_s: int = 3600, budget_monthly_usd: float | None = None) -> Path:
+    """Simulate the demo's hour from `RECORDED_START_TS` and write it to `directory` as Parquet files
+    (`series`, `samples`, `events`) beside `recording.json`, which says what it was simulated with."""
+    from aiops_tui.config import load_config
+    from aiops_tui.sim.model import GatewayModel
+    from aiops_tui.store.history import History
+
+    if budget_monthly_usd is None:
+        budget_monthly_usd = load_config(demo_config_path()).budget.monthly_usd
+    directory.mkdir(parents=True, exist_ok=True)
+    model = GatewayModel(seed, RECORDED_START_TS, budget_monthly_usd=budget_monthly_usd)
+    with tempfile.TemporaryDirectory(prefix="aiops-tui-record-") as scratch:
+        with History.open(Path(scratch) / "hour.duckdb") as history:
+            backfill(history, model, RECORDED_START_TS, RECORDED_START_TS + duration_s,
+                     step_s=DEMO_BACKFILL_STEP_S, rollup=False)
+            queries = {
+                "series": "SELECT series_id, source, name, labels, unit FROM series ORDER BY series_id",
+                "samples": "SELECT ts, series_id, value FROM samples ORDER BY series_id, ts",
+                "events": "SELECT * FROM events ORDER BY ts, kind, subject",
+            }
+            with history.reading() as con:
+                for name, query in queries.items():
+                    target = str(directory / f"{name}.parquet").replace("'", "''")
+                    con.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+    manifest = {**_recording_inputs(seed, duration_s, budget_monthly_usd), "start_ts": RECORDED_START_TS,
+                "time_valued": list(TIME_VALUED_SIGNALS)}
+    (directory / "recording.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return directory
+
+
 def demo_config_path() -> Path:
     """The settings the demo runs with (targets and budget that fit the simulated gateway)."""
     return shipped_dir("demo_data") / "demo.yaml"
+
+
+if __name__ == "__main__":  # `make demo-recording`
+    import sys
+
+    print(record_hour(Path(sys.argv[1]) if len(sys.argv) > 1 else shipped_dir("demo_data") / RECORDING_DIR))
