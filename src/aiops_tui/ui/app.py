@@ -70,6 +70,7 @@ class CockpitApp(App[int]):
         self._error: str | None = None
         self._polling_error: str | None = None
         """Kept until restart: a poller that stopped does not come back by itself, unlike a failed query."""
+        self._polling_started = False
         self._views: Views | None = None
         self._views_worker: Worker | None = None
         self._fetched_version: int | None = None
@@ -114,8 +115,6 @@ class CockpitApp(App[int]):
         self._tick()  # at once: the first views may be ready already (Cockpit.start)
         self.set_interval(TICK_S, self._tick)
         self.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
-        if self.cockpit.live:
-            self.run_worker(self._poll(), group="polling", exit_on_error=False)
 
     def on_resize(self) -> None:
         # At 80 columns the keys need the whole footer; the palette stays one ctrl+p away (and in `?`).
@@ -184,7 +183,7 @@ class CockpitApp(App[int]):
         self._update_status()
         self._show_active_pane()
         if first:
-            self.call_after_refresh(self._mount_other_panes)
+            self.call_after_refresh(self._after_first_views)
         open_count = message.views.breakers.open_count
         label = f"3 {TITLES['breakers']} · {open_count} OPEN" if open_count else f"3 {TITLES['breakers']}"
         try:
@@ -197,9 +196,15 @@ class CockpitApp(App[int]):
     def on_views_failed(self, message: ViewsFailed) -> None:
         self._error = message.error
         self._update_status()
-        self.call_after_refresh(self._mount_other_panes)
+        self.call_after_refresh(self._after_first_views)
 
-    async def _mount_other_panes(self) -> None:
+    async def _after_first_views(self) -> None:
+        """Once the first views are drawn (or failed): polling starts, and the other panes are built.
+
+        Both are the UI's own thread's work: before, they delayed the first frame with data."""
+        if self.cockpit.live and not self._polling_started:
+            self._polling_started = True
+            self.run_worker(self._poll(), group="polling", exit_on_error=False)
         for pane_id in TITLES:
             await self._mount_pane(pane_id)
 
@@ -230,7 +235,8 @@ class CockpitApp(App[int]):
 
     def _update_status(self) -> None:
         self.status_bar.set_state(StatusState(
-            views=self._views, paused=self._paused, live_app=self.cockpit.live, interval_s=self.interval_s,
+            views=self._views, paused=self._paused, live_app=self.cockpit.live,
+            interval_s=getattr(self.cockpit, "interval_s", None),  # None until a source is polled
             window=self._window, error=self._error or self._polling_error,
         ))
 
