@@ -36,8 +36,8 @@ def _cockpit_for(cfg, history, recorder=None, clock=time.time, prepare=None, bef
 
 def _run_app(cockpit, args: argparse.Namespace, cfg, *, views_first: bool = False) -> int:
     """Run the cockpit's UI. The first views start at once, beside the UI's imports; with `views_first`,
-    the UI waits for them before it imports (the demo: its hour is Python-heavy to copy in, and shared
-    the GIL with the imports, 2.4-2.6 s to data overlapped against 1.9-2.0 s one after the other)."""
+    the UI waits for them before it imports (the demo's recorded hour: copying it in is Python-heavy and
+    shared the GIL with the imports, 2.4-2.6 s to data overlapped against 1.9-2.0 s one after the other)."""
     cockpit.start()
     if views_first:
         cockpit.wait_started()
@@ -204,7 +204,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
         try:
             cockpit = _cockpit_for(cfg, history, recorder, prepare=prepare, before_polling=serve)
-            code = _run_app(cockpit, args, cfg, views_first=True)
+            # A simulated hour takes seconds: the UI starts meanwhile and shows "loading…" until it is in.
+            code = _run_app(cockpit, args, cfg, views_first=recording is not None)
         finally:
             server.stop()
             if child is not None:
