@@ -85,8 +85,10 @@ class Cockpit:
         self._before_polling = before_polling
         """Blocking work polling needs and the first views do not (the demo waits for its model here)."""
         self._prepared: Future[None] | None = None
-        self._first_views: tuple[str, Future[Views]] | None = None
-        self._first_done: Future[Views] | None = None
+        self._first: Future[Views] | None = None
+        """The first views `start` began: polling and `wait_started` wait for them."""
+        self._first_window: str | None = None
+        """Their window, until `views` hands them over (once)."""
 
     @property
     def live(self) -> bool:
@@ -99,7 +101,7 @@ class Cockpit:
             return
         prepared: Future[None] = Future()
         first: Future[Views] = Future()
-        self._prepared, self._first_views, self._first_done = prepared, (window, first), first
+        self._prepared, self._first, self._first_window = prepared, first, window
 
         def run() -> None:
             from aiops_tui.views import build_views
@@ -122,17 +124,16 @@ class Cockpit:
 
     def wait_started(self) -> None:
         """Block until what `start` began is done (its failure is the first `views` call's to raise)."""
-        if self._first_done is not None:
-            self._first_done.exception()
+        if self._first is not None:
+            self._first.exception()
 
     def views(self, at: float | None = None, window: str = "1h") -> Views:
         """Everything the panes show at `at` (default: now). Blocking: call it from a worker thread."""
         from aiops_tui.views import build_views
 
-        started = self._first_views
-        if started is not None and at is None and window == started[0]:
-            self._first_views = None
-            return started[1].result()
+        if self._first_window is not None and at is None and window == self._first_window:
+            self._first_window = None
+            return self._first.result()
         return build_views(self, at, window)
 
     async def run_polling(self, stop: asyncio.Event) -> None:
@@ -143,7 +144,7 @@ class Cockpit:
         and the views are what the first frame with data is waiting for."""
         if self._prepared is not None:
             await asyncio.wrap_future(self._prepared)
-            await asyncio.wait([asyncio.wrap_future(self._first_done)])  # its failure is the views' to report
+            await asyncio.wait([asyncio.wrap_future(self._first)])  # its failure is the views' to report
         elif self._prepare is not None:
             prepare, self._prepare = self._prepare, None
             await asyncio.to_thread(prepare)

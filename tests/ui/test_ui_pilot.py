@@ -378,6 +378,35 @@ async def test_polling_that_dies_is_said_in_the_status_bar_and_stays_said() -> N
         assert status_text(app).startswith("⚠ polling stopped: address already in use  ")
 
 
+async def test_polling_starts_once_the_first_views_are_drawn_or_have_failed() -> None:
+    import threading
+
+    class SlowViews(FakeCockpit):
+        def __init__(self, **kwargs) -> None:
+            super().__init__(**kwargs)
+            self.release = threading.Event()
+
+        def views(self, at=None, window="1h"):
+            self.release.wait(5)
+            return super().views(at, window)
+
+    cockpit = SlowViews()
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        assert not cockpit.polling_started  # the first frame with data comes first
+        cockpit.release.set()
+        await settle(pilot)
+        assert cockpit.polling_started
+        assert "req/s" in rendered(app, "#tile-requests_per_s")
+
+    failing = FakeCockpit(fail="history unreadable")
+    app = cockpit_app(failing)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert failing.polling_started and "history unreadable" in status_text(app)
+
+
 async def test_stepping_back_then_forward_returns_to_live_even_as_the_clock_moves() -> None:
     cockpit = FakeCockpit()
     app = cockpit_app(cockpit)
