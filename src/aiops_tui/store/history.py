@@ -380,17 +380,16 @@ class History:
     def _absorb(self, other: Path, shift_s: int, time_valued: frozenset[str]) -> int:
         con = self.con
         con.execute("DETACH DATABASE IF EXISTS absorbed")  # left behind by an absorb that failed
-        if other.is_dir():
-            tables = {name: "read_parquet('{}')".format(str(other / f"{name}.parquet").replace("'", "''"))
-                      for name in ("series", "samples", "events")}
-        else:
+        attached = not other.is_dir()
+        if attached:
             con.execute("ATTACH ? AS absorbed (READ_ONLY)", [str(other)])
             tables = {name: f"absorbed.{name}" for name in ("series", "samples", "events")}
+        else:
+            tables = {name: "read_parquet('{}')".format(str(other / f"{name}.parquet").replace("'", "''"))
+                      for name in ("series", "samples", "events")}
         try:
-            theirs = {
-                series_id: SeriesKey(source, name, tuple(sorted(json.loads(labels).items())))
-                for series_id, source, name, labels in con.execute(f"SELECT series_id, source, name, labels FROM {tables['series']}").fetchall()
-            }
+            theirs = {row[0]: _series_key(*row[1:]) for row in
+                      con.execute(f"SELECT series_id, source, name, labels FROM {tables['series']}").fetchall()}
             self._register(theirs.values())
             con.execute("CREATE OR REPLACE TEMP TABLE absorbed_ids (theirs INTEGER, ours INTEGER, time_valued BOOLEAN)")
             with con.appender("absorbed_ids") as appender:
@@ -409,7 +408,7 @@ class History:
             ).fetchone()[0]
             con.execute("DROP TABLE absorbed_ids")
         finally:
-            if not other.is_dir():
+            if attached:
                 try:
                     con.execute("DETACH absorbed")
                 except self._db_error:
@@ -491,7 +490,7 @@ class History:
     def _load_series(self) -> None:
         rows = self._query("SELECT series_id, source, name, labels FROM series", {})
         for series_id, source, name, labels in rows:
-            key = SeriesKey(source, name, tuple(sorted(json.loads(labels).items())))
+            key = _series_key(source, name, labels)
             self._ids[key] = series_id
             self._keys[series_id] = key
 
@@ -501,6 +500,11 @@ class History:
             self._load_series()
             key = self._keys[series_id]
         return key
+
+
+def _series_key(source: str, name: str, labels_json: str) -> SeriesKey:
+    """A `series` row's key, its labels sorted as the store keys them."""
+    return SeriesKey(source, name, tuple(sorted(json.loads(labels_json).items())))
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:
