@@ -22,6 +22,56 @@ def y_range(values: Sequence[float]) -> tuple[float, float]:
     return low, high + margin
 
 
+PLOT_ROWS_TAKEN = 4
+"""A chart's rows that plotext does not plot on: its title, the frame's top and bottom, the time labels."""
+Y_STEP_MANTISSAS = (1.0, 2.0, 2.5, 5.0)
+MAX_Y_LABELS = 8
+
+
+def y_axis(low: float, high: float, rows: int) -> tuple[float, float, list[float], int] | None:
+    """A value axis over at least [low, high] for `rows` plot rows: (bottom, top, ticks, decimals), or
+    None under three rows (plotext's own axis then).
+
+    The ticks are round (1, 2, 2.5 or 5 times a power of ten), evenly spaced, and each sits exactly
+    on a row of its own: the axis is stretched to put them there. (Plotext's own ticks, fifths of
+    the range, land between rows; two on one row show one of them, so the labels read 3962.6 3699.9
+    3174.7 at uneven steps.)"""
+    intervals = rows - 1
+    if intervals < 2:
+        return None
+    # One label a row; on a tall chart, every few rows, at a spacing that divides the rows if one does.
+    every = next((d for d in range(1, intervals // 2 + 1) if intervals % d == 0 and intervals // d < MAX_Y_LABELS),
+                 math.ceil(intervals / (MAX_Y_LABELS - 1)))
+    step = _round_step_at_least((high - low) * every / intervals)
+    while True:
+        # Ticks start on a multiple of the step, or of half of it (1,500 2,500 3,500): less of the
+        # chart is left empty below the line.
+        fits = [(bottom, unit) for unit in (step, _half(step))
+                if (bottom := math.floor(low / unit) * unit) + step * intervals / every >= high]
+        if fits:
+            bottom, unit = fits[0]
+            break
+        step = _round_step_at_least(step * 1.001)  # two or more steps span the axis, so this ends
+    ticks = [bottom + step * i for i in range(intervals // every + 1)]
+    decimals = max(_decimals(step), _decimals(unit))
+    return bottom, bottom + step * intervals / every, ticks, decimals
+
+
+def _half(step: float) -> float:
+    """Half of a 1, 2 or 5 step (0.5, 1, 2.5); a 2.5 step keeps its own multiples (0.30 0.55 0.80 reads badly)."""
+    mantissa = step / 10.0 ** math.floor(math.log10(step))
+    return step if math.isclose(mantissa, 2.5) else step / 2
+
+
+def _decimals(value: float) -> int:
+    return next((d for d in range(16) if abs(round(value, d) - value) <= value * 1e-9), 15)
+
+
+def _round_step_at_least(need: float) -> float:
+    exponent = math.floor(math.log10(need))
+    return min(m * 10.0 ** e for e in (exponent, exponent + 1) for m in Y_STEP_MANTISSAS if m * 10.0 ** e >= need)
+
+
 def x_unit(window_s: float) -> tuple[float, str]:
     """The x axis's unit: minutes up to 3 h, hours up to 2 days, days beyond (-42h reads, -168h does not)."""
     if window_s <= 3 * 3600:
@@ -76,6 +126,16 @@ class TimeChart(PlotextPlot):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.plotted: Plotted | None = None
+        self._y_span = (0.0, 1.0)
+
+    def render(self):
+        """Plotext draws at the widget's size: the value axis is fitted to the plot rows that leaves."""
+        axis = y_axis(*self._y_span, self.size.height - PLOT_ROWS_TAKEN)
+        if axis is not None:
+            bottom, top, ticks, decimals = axis
+            self.plt.ylim(bottom, top)
+            self.plt.yticks(ticks, [f"{tick + 0.0:,.{decimals}f}" for tick in ticks])
+        return super().render()
 
     def plot_series(
         self, title: str, points: Sequence[tuple[float, float]], *, at: float, window_s: float, scale: float = 1.0
@@ -102,7 +162,6 @@ class TimeChart(PlotextPlot):
         plt.xlim(-span, 0)
         if xs:
             plt.plot(xs, ys, marker="braille")
-            plt.ylim(*y_range(ys))
-        else:
-            plt.ylim(0, 1)
+        self._y_span = y_range(ys) if ys else (0.0, 1.0)
+        plt.ylim(*self._y_span)  # until render fits the axis to the rows
         self.refresh()
