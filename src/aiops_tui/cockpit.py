@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from aiops_tui.config import PrometheusConfig
     from aiops_tui.sim.pricing import ModelPrice
     from aiops_tui.sources.poller import Poller
+    from aiops_tui.store.history import History
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +66,12 @@ class Cockpit:
         self, history, *, environment: str = "local", targets: Targets | None = None, monthly_budget_usd: float = 0.0,
         poller: "Poller | None" = None, clock: Callable[[], float] = time.time,
         prepare: Callable[[], None] | None = None, before_polling: Callable[[], None] | None = None,
+        first_views: "Callable[[], Views] | None" = None, open_history: "Callable[[], History] | None" = None,
         runbook_dirs: Sequence[Path] = (),
         quality_targets: QualityTargets | None = None, prices: Mapping[str, ModelPrice] | None = None,
         prometheus: "PrometheusConfig | None" = None,
     ) -> None:
-        self.history = history
+        self._history = history
         self.environment = environment
         self.targets = targets or Targets()
         self.monthly_budget_usd = monthly_budget_usd
@@ -84,6 +86,11 @@ class Cockpit:
         self._prepare = prepare
         self._before_polling = before_polling
         """Blocking work polling needs and the first views do not (the demo waits for its model here)."""
+        self._first_views = first_views
+        """Where the first views come from when another process builds them (the demo's start)."""
+        self._open_history = open_history
+        """Opens the history here once that process has closed it: run when polling starts."""
+        self._opened: Future[History] | None = Future() if open_history is not None else None
         self._prepared: Future[None] | None = None
         self._first: Future[Views] | None = None
         """The first views `start` began: polling and `wait_started` wait for them."""
@@ -91,12 +98,19 @@ class Cockpit:
         """Their window, until `views` hands them over (once)."""
 
     @property
+    def history(self) -> "History | None":
+        """The history file; None until polling has started when the cockpit opens it itself
+        (`open_history`). Never waits: the UI's thread reads it, and polling starts on that thread."""
+        return self._history
+
+    @property
     def live(self) -> bool:
         return self.poller is not None
 
     def start(self, window: str = "1h") -> None:
         """Begin what the first frame with data waits for, on a thread, while the UI is still being imported
-        and built: `prepare` (the demo's backfill), then the views now over `window`. `views` hands them over."""
+        and built: `prepare` (the demo's backfill), then the views now over `window` (or, given `first_views`,
+        the wait for them). `views` hands them over."""
         if self._prepared is not None:
             return
         prepared: Future[None] = Future()
@@ -116,7 +130,7 @@ class Cockpit:
                 return
             prepared.set_result(None)
             try:
-                first.set_result(build_views(self, None, window))
+                first.set_result(self._first_views() if self._first_views is not None else build_views(self, None, window))
             except BaseException as exc:
                 first.set_exception(exc)
 
@@ -134,11 +148,13 @@ class Cockpit:
         if self._first_window is not None and at is None and window == self._first_window:
             self._first_window = None
             return self._first.result()
+        if self._opened is not None:
+            self._opened.result()  # the history is opened once polling starts: its failure is raised here
         return build_views(self, at, window)
 
     async def run_polling(self, stop: asyncio.Event) -> None:
-        """Wait for `prepare` (the demo's backfill; run here on a thread unless `start` ran it), run
-        `before_polling` on a thread, then poll until `stop`.
+        """Wait for `prepare` (the demo's backfill; run here on a thread unless `start` ran it), open the
+        history (`open_history`) and run `before_polling` on a thread, then poll until `stop`.
 
         After `start`, the first poll also waits for the first views: both are Python holding one GIL,
         and the views are what the first frame with data is waiting for."""
@@ -148,6 +164,15 @@ class Cockpit:
         elif self._prepare is not None:
             prepare, self._prepare = self._prepare, None
             await asyncio.to_thread(prepare)
+        if self._open_history is not None:
+            opener, self._open_history = self._open_history, None
+            try:
+                history = await asyncio.to_thread(opener)
+            except BaseException as exc:
+                self._opened.set_exception(exc)
+                raise
+            self._history = history
+            self._opened.set_result(history)
         if self._before_polling is not None:
             before, self._before_polling = self._before_polling, None
             await asyncio.to_thread(before)

@@ -4,9 +4,10 @@ Backfill drives the same poller (derived signals, breaker events) with a fast-fo
 writes the whole hour in one transaction; live polling then scrapes the sim over real HTTP.
 
 The default demo's hour is shipped recorded (`demo_data/demo-hour/`, made by `make demo-recording`):
-it is copied in, moved to end now, while a forked child simulates the same hour again for the model
-that live polling serves from. The model's calendar is offset by as much, so the hour it simulates
-is the recorded one to the last bit and the live traffic goes on from where the recording ends.
+it is copied in, moved to end now, and the model that live polling serves from is moved through the
+same hour. The model's calendar is offset by as much, so the hour it simulates is the recorded one to
+the last bit and the live traffic goes on from where the recording ends. Either way the hour is put
+in by a forked child (`forked_start`) while the cockpit's process starts the UI.
 """
 
 from __future__ import annotations
@@ -15,18 +16,19 @@ import asyncio
 import hashlib
 import json
 import math
-import os
-import pickle
-import signal
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from aiops_tui.errors import UserError, first_line
+from aiops_tui.forked import ForkedSteps
 from aiops_tui.model import Batch, Sample, SeriesKey, make_labels
 from aiops_tui.resources import shipped_dir
 from aiops_tui.sources.conventions import detect_profiles
 from aiops_tui.sources.gateway import TIME_VALUED_SIGNALS, parse_health_json
+
+if TYPE_CHECKING:
+    from aiops_tui.store.history import History
 
 DEMO_SOURCE = "demo-gateway"
 BACKFILL_STEP_S = 30.0
@@ -134,97 +136,28 @@ def backfill(history, model, start_ts: float, end_ts: float, *, step_s: float = 
     return poller.cycles
 
 
-class BackfillChild:
-    """The demo's hour simulated by a forked child process, on the other core, while this process starts
-    the UI (a thread would share the GIL with it).
+def forked_start(path: Path, put_hour: Callable[[History], object], views_of: Callable[[History], object],
+                 model_at_end: Callable[[], object]) -> ForkedSteps:
+    """The demo's start in a forked child, on the other core, while this process starts the UI. Its
+    three results, in order: None once it has created the history file at `path`; the first views, once
+    it has put the hour in (`put_hour`) and read them (`views_of`); the model at the hour's end, once it
+    has closed the file. A failure to open the file is raised here as the history's own one line."""
+    held: list[History] = []
 
-    With a `path`, the child writes the hour's history into that file of its own: `absorb_into` waits
-    for it, copies the hour into the history and returns the model as the child left it. Without one
-    (the hour is recorded), the child only moves the model through the hour's scrapes: `model` waits
-    for it and returns it, for this process to serve from there on.
-    """
+    def open_file() -> None:
+        from aiops_tui.store.history import History
 
-    def __init__(self, path: Path | None, model, start_ts: float, end_ts: float, *, step_s: float = DEMO_BACKFILL_STEP_S) -> None:
-        self.path, self.end_ts = path, end_ts
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()  # before this process opens DuckDB or starts a thread
-        if pid == 0:
-            os.close(read_fd)
-            _simulate_and_exit(write_fd, path, model, start_ts, end_ts, step_s)
-        os.close(write_fd)
-        self._pid: int | None = pid
-        self._read_fd = read_fd
+        held.append(History.open(path))
 
-    def model(self):
-        """Wait for the child; the model as it left it, or one line on why it failed."""
-        with os.fdopen(self._read_fd, "rb") as pipe:
-            payload = pipe.read()
-        self._reap()
-        status, _, body = payload.partition(b" ")
-        if status != b"ok":
-            reason = body.decode("utf-8", errors="replace") or "the process died"
-            raise UserError(f"the demo's backfill failed: {reason}")
-        return pickle.loads(body)  # our own child's model
+    def hour_and_views() -> object:
+        put_hour(held[0])
+        return views_of(held[0])
 
-    def absorb_into(self, history):
-        from aiops_tui.recorder import ROLLUP_LAG_S
+    def close_and_model() -> object:
+        held.pop().close()
+        return model_at_end()
 
-        try:
-            model = self.model()
-            history.absorb(self.path)
-            history.rollup(self.end_ts - ROLLUP_LAG_S)
-            return model
-        finally:
-            self._remove_file()
-
-    def close(self) -> None:
-        """The cockpit quit before the child was done: stop it and leave no file behind."""
-        pid = self._pid
-        if pid is not None:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self._reap()
-            self._remove_file()
-
-    def _reap(self) -> None:
-        pid, self._pid = self._pid, None
-        if pid is not None:
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:  # reaped already, by the other of model and close
-                pass
-
-    def _remove_file(self) -> None:
-        if self.path is None:
-            return
-        for leftover in (self.path, Path(f"{self.path}.wal")):
-            if leftover.is_file():
-                leftover.unlink()
-
-
-def _simulate_and_exit(write_fd: int, path: Path | None, model, start_ts: float, end_ts: float, step_s: float) -> None:
-    """The child's whole life: simulate the hour (into `path`, if given), send the model (or one line) down
-    the pipe, exit."""
-    code = 0
-    try:
-        if path is None:
-            os.nice(10)  # the parent's first frame comes first; the model is only wanted for polling
-            advance_through(model, start_ts, end_ts, step_s)
-        else:
-            from aiops_tui.store.history import History
-
-            with History.open(path) as history:
-                backfill(history, model, start_ts, end_ts, step_s=step_s, rollup=False)
-        payload = b"ok " + pickle.dumps(model)
-    except BaseException as exc:  # said in one line by the parent
-        payload, code = b"error " + (first_line(exc) or type(exc).__name__).encode(), 2
-    try:
-        with os.fdopen(write_fd, "wb") as pipe:
-            pipe.write(payload)
-    finally:
-        os._exit(code)  # never the parent's atexit handlers or buffered output
+    return ForkedSteps([open_file, hour_and_views, close_and_model], what="the demo's start")
 
 
 class DemoRecording:

@@ -7,12 +7,13 @@ import asyncio
 import signal
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from aiops_tui.errors import UserError
 
 
-def _cockpit_for(cfg, history, recorder=None, clock=time.time, prepare=None, before_polling=None):
+def _cockpit_for(cfg, history, recorder=None, clock=time.time, **start):
     from aiops_tui.cockpit import Cockpit
     from aiops_tui.signals.golden import Targets
     from aiops_tui.signals.quality import QualityTargets
@@ -25,8 +26,7 @@ def _cockpit_for(cfg, history, recorder=None, clock=time.time, prepare=None, bef
         monthly_budget_usd=cfg.budget.monthly_usd,
         poller=recorder.poller if recorder else None,
         clock=clock,
-        prepare=prepare,
-        before_polling=before_polling,
+        **start,
         runbook_dirs=cfg.runbooks.dirs,
         quality_targets=QualityTargets.from_config(cfg.targets),
         prices=load_pricing(cfg.pricing_path),
@@ -34,14 +34,17 @@ def _cockpit_for(cfg, history, recorder=None, clock=time.time, prepare=None, bef
     )
 
 
-def _run_app(cockpit, args: argparse.Namespace, cfg, *, views_first: bool = False) -> int:
-    """Run the cockpit's UI. The first views start at once, beside the UI's imports; with `views_first`,
-    the UI waits for them before it imports (the demo's recorded hour: copying it in is Python-heavy and
-    shared the GIL with the imports, 2.4-2.6 s to data overlapped against 1.9-2.0 s one after the other)."""
-    cockpit.start()
-    if views_first:
-        cockpit.wait_started()
+def _run_app(cockpit, args: argparse.Namespace, cfg, *, before_app=None) -> int:
+    """Run the cockpit's UI. The first views start at once, beside the UI's imports; `before_app` is
+    waited for once the UI is imported (the demo's history opened by its child: a failure there is one
+    line on the terminal, not a cockpit that cannot show anything)."""
+    if before_app is None:
+        cockpit.start()
     from aiops_tui.ui.app import CockpitApp
+
+    if before_app is not None:
+        before_app()
+        cockpit.start()
 
     app = CockpitApp(cockpit, theme=getattr(args, "theme", None) or cfg.theme, lang=getattr(args, "lang", None) or cfg.lang)
     app.run()
@@ -143,15 +146,11 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from aiops_tui.config import GatewayConfig, load_config, parse_duration
     from aiops_tui.demo import (
-        DEMO_BACKFILL_STEP_S, DEMO_SOURCE, BackfillChild, DemoRecording, advance_through, backfill, demo_config_path,
+        DEMO_BACKFILL_STEP_S, DEMO_SOURCE, DemoRecording, advance_through, backfill, demo_config_path, forked_start,
     )
     from aiops_tui.recorder import Recorder
     from aiops_tui.sim.model import GatewayModel
     from aiops_tui.sim.server import SimServer
-    import httpx
-
-    from aiops_tui.sources.gateway import GatewaySource
-    from aiops_tui.sources.local_alerts import LocalAlertSource
     from aiops_tui.store.history import History
 
     cfg = load_config(demo_config_path())
@@ -171,44 +170,59 @@ def run_demo(args: argparse.Namespace) -> int:
         end_ts, model = start_ts + recording.duration_s, recording.model_for(start_ts, **settings)
     else:
         start_ts, end_ts, model = now - backfill_s, now, GatewayModel(start_ts=now - backfill_s, **settings)
-    child = None
-    if hasattr(os, "fork"):  # the hour is simulated on the other core while the UI starts here
-        hour_file = None if recording is not None else path.with_name(f".{path.name}.backfill")
-        child = BackfillChild(hour_file, model, start_ts, end_ts)
-    with History.open(path) as history:
-        recorder = Recorder(history, [], stale_after=cfg.stale_after)
-        server = SimServer(model=model, clock=time.time)
 
-        def prepare() -> None:
-            """On the cockpit's start thread, before the first views: the hour before now."""
-            if recording is not None:
-                recording.absorb_into(history, start_ts)
-            elif child is not None:
-                server.model = child.absorb_into(history)
-            else:
-                backfill(history, model, start_ts, end_ts, step_s=DEMO_BACKFILL_STEP_S)
+    def put_hour(history) -> None:
+        if recording is not None:
+            recording.absorb_into(history, start_ts)
+        else:
+            backfill(history, model, start_ts, end_ts, step_s=DEMO_BACKFILL_STEP_S)
 
-        def serve() -> None:
-            """After the first views are drawn: the model at the hour's end (the child's, when the hour was
-            recorded) served over HTTP, and the sources that poll it."""
-            if recording is not None:
-                server.model = child.model() if child is not None else advance_through(model, start_ts, end_ts)
-            server.start()
-            gateway = GatewayConfig(DEMO_SOURCE, f"{server.url}/metrics", f"{server.url}/status", "health_json", None, 5.0, 3.0)
-            recorder.poller.add_source(GatewaySource(gateway, httpx.AsyncClient(follow_redirects=True, timeout=3.0)))
-            # No Prometheus in the demo: the shipped alert rules are evaluated against the history instead.
-            recorder.poller.add_source(LocalAlertSource(
-                history, source=DEMO_SOURCE, monthly_budget_usd=cfg.budget.monthly_usd,
-                instances={DEMO_SOURCE: f"127.0.0.1:{server.port}"}, interval_s=5.0,
-            ))
+    def model_at_end():
+        """The model as the hour leaves it: `backfill` moved it along, a copied recording did not."""
+        return advance_through(model, start_ts, end_ts) if recording is not None else model
 
-        try:
-            cockpit = _cockpit_for(cfg, history, recorder, prepare=prepare, before_polling=serve)
-            # A simulated hour takes seconds: the UI starts meanwhile and shows "loading…" until it is in.
-            code = _run_app(cockpit, args, cfg, views_first=recording is not None)
-        finally:
-            server.stop()
-            if child is not None:
-                child.close()
+    recorder = Recorder(None, [], stale_after=cfg.stale_after)  # its history is attached once open here
+    server = SimServer(model=model, clock=time.time)
+
+    def serve() -> None:
+        """After the first views are drawn: the model at the hour's end served over HTTP, and the sources
+        that poll it."""
+        import httpx
+
+        from aiops_tui.sources.gateway import GatewaySource
+        from aiops_tui.sources.local_alerts import LocalAlertSource
+
+        server.start()
+        gateway = GatewayConfig(DEMO_SOURCE, f"{server.url}/metrics", f"{server.url}/status", "health_json", None, 5.0, 3.0)
+        recorder.poller.add_source(GatewaySource(gateway, httpx.AsyncClient(follow_redirects=True, timeout=3.0)))
+        # No Prometheus in the demo: the shipped alert rules are evaluated against the history instead.
+        recorder.poller.add_source(LocalAlertSource(
+            recorder.history, source=DEMO_SOURCE, monthly_budget_usd=cfg.budget.monthly_usd,
+            instances={DEMO_SOURCE: f"127.0.0.1:{server.port}"}, interval_s=5.0,
+        ))
+
+    with ExitStack() as stack:
+        stack.callback(server.stop)
+        if hasattr(os, "fork"):
+            # The file is created, the hour put in and the first views built by a child on the other core,
+            # while this process imports and mounts the UI; the child then closes the file for this one.
+            child = forked_start(path, put_hour, lambda history: _cockpit_for(cfg, history, recorder).views(), model_at_end)
+            stack.callback(child.close)
+
+            def open_history():
+                server.model = child.next()  # sent once the child has closed the file
+                recorder.history = stack.enter_context(History.open(path))
+                return recorder.history
+
+            cockpit = _cockpit_for(cfg, None, recorder, first_views=child.next, open_history=open_history, before_polling=serve)
+            code = _run_app(cockpit, args, cfg, before_app=child.next)
+        else:
+            recorder.history = history = stack.enter_context(History.open(path))
+
+            def prepare() -> None:
+                put_hour(history)
+                server.model = model_at_end()
+
+            code = _run_app(_cockpit_for(cfg, history, recorder, prepare=prepare, before_polling=serve), args, cfg)
     print(f"aiops-tui: the demo history is in {path} (review it with `aiops-tui review {path}`)", file=sys.stderr)
     return code

@@ -1,5 +1,6 @@
-"""The demo's hour written by a forked child into a file of its own, then absorbed: the same history as a
-backfill in this process, the model handed back where the child left it, failures in one line."""
+"""The demo's start in a forked child (`forked_start`): it creates the history file, puts a simulated hour
+in and builds the first views from it, then closes the file for this process and hands back the model.
+The same history, views and model as a backfill in this process; failures in one line."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from aiops_tui.demo import BackfillChild, backfill
+from aiops_tui.cockpit import Cockpit
+from aiops_tui.demo import backfill, forked_start
 from aiops_tui.errors import UserError
 from aiops_tui.sim.model import GatewayModel
 from aiops_tui.store.history import History
@@ -27,40 +29,66 @@ def model() -> GatewayModel:
     return GatewayModel(7, START, budget_monthly_usd=15_000.0)
 
 
-def test_the_absorbed_hour_equals_a_backfill_in_this_process(tmp_path: Path) -> None:
+def views_of(history: History):
+    return Cockpit(history, clock=lambda: END, monthly_budget_usd=15_000.0).views()
+
+
+def test_the_child_puts_the_hour_in_reads_the_first_views_and_hands_back_the_model(tmp_path: Path) -> None:
     with History.open(tmp_path / "here.duckdb") as here:
         in_process = model()
         backfill(here, in_process, START, END, step_s=STEP_S)
         expected = [here.con.execute(q).fetchall() for q in (SERIES, ROLLUPS, EVENTS)]
+        expected_views = views_of(here)
+    assert expected[0] and expected[1] and expected_views.golden.tiles
 
-    child = BackfillChild(tmp_path / ".forked.backfill", model(), START, END, step_s=STEP_S)
-    with History.open(tmp_path / "forked.duckdb") as forked:
-        served = child.absorb_into(forked)
+    simulated = model()
+    child = forked_start(tmp_path / "forked.duckdb", lambda h: backfill(h, simulated, START, END, step_s=STEP_S),
+                         views_of, lambda: simulated)
+    assert child.next() is None  # the file is open over there
+    views = child.next()
+    assert (views.golden, views.cost, views.breakers) == (expected_views.golden, expected_views.cost, expected_views.breakers)
+    served = child.next()
+    with History.open(tmp_path / "forked.duckdb") as forked:  # closed by the child: this process may write it
         assert [forked.con.execute(q).fetchall() for q in (SERIES, ROLLUPS, EVENTS)] == expected
-    assert expected[0] and expected[1]
-    assert not (tmp_path / ".forked.backfill").exists()
     # The model comes back where the child left it, and goes on exactly as the one that stayed here.
     assert served.now_ts == in_process.now_ts > END - 2 * STEP_S
+    assert simulated.now_ts == START  # this process's copy never moved
     in_process.advance(END + 30)
     served.advance(END + 30)
     assert [(f.name, f.samples) for f in served.families()] == [(f.name, f.samples) for f in in_process.families()]
 
 
-def test_a_failing_child_is_one_line_and_leaves_the_history_untouched(tmp_path: Path) -> None:
-    (tmp_path / "blocked").mkdir()  # the child's file cannot be created: it is a directory
-    child = BackfillChild(tmp_path / "blocked", model(), START, END, step_s=STEP_S)
-    with History.open(tmp_path / "h.duckdb") as history:
-        with pytest.raises(UserError) as raised:
-            child.absorb_into(history)
-        assert history.time_range() is None
+def test_a_file_the_child_cannot_open_is_the_historys_own_line_said_before_the_ui(tmp_path: Path) -> None:
+    (tmp_path / "blocked.duckdb").mkdir()  # the history cannot be created: a directory is in the way
+    child = forked_start(tmp_path / "blocked.duckdb", lambda h: None, views_of, model)
+    with pytest.raises(UserError) as raised:
+        child.next()
     message = str(raised.value)
-    assert "\n" not in message and "the demo's backfill failed" in message and "is a directory" in message
+    assert "\n" not in message and message.startswith(f"{tmp_path / 'blocked.duckdb'}")
+    with pytest.raises(UserError):
+        child.next()  # the first views and the model say the same
 
 
-def test_closing_before_the_hour_is_absorbed_stops_the_child_and_removes_its_file(tmp_path: Path) -> None:
-    child = BackfillChild(tmp_path / ".h.backfill", GatewayModel(7, END - 86_400.0), END - 86_400.0, END, step_s=STEP_S)
+def test_a_failing_hour_is_one_line_and_leaves_no_hour_behind(tmp_path: Path) -> None:
+    def put_hour(history: History) -> None:
+        history.absorb(tmp_path / "missing-recording")
+
+    child = forked_start(tmp_path / "h.duckdb", put_hour, views_of, model)
+    assert child.next() is None
+    with pytest.raises(UserError, match="missing-recording") as raised:
+        child.next()
+    assert "\n" not in str(raised.value)
+    with History.open(tmp_path / "h.duckdb") as history:  # the child is gone and the file can be opened
+        assert history.time_range() is None
+
+
+def test_closing_before_the_hour_is_in_stops_the_child(tmp_path: Path) -> None:
+    day = GatewayModel(7, END - 86_400.0)
+    child = forked_start(tmp_path / "h.duckdb", lambda h: backfill(h, day, END - 86_400.0, END, step_s=STEP_S),
+                         views_of, lambda: day)
     pid = child._pid
     child.close()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left
-    assert not (tmp_path / ".h.backfill").exists()
+    with History.open(tmp_path / "h.duckdb") as history:  # and no lock left on the file
+        assert history.read_only is False

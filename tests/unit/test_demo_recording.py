@@ -1,6 +1,6 @@
 """The demo's shipped hour (`demo_data/demo-hour/`): what the sim records today, moved to any start it is
-the hour simulated from there to the last bit, and the model the forked child hands back is the one that
-recorded it."""
+the hour simulated from there to the last bit, and the model the demo's forked child hands back is the one
+that recorded it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from aiops_tui.demo import (
-    DEMO_BACKFILL_STEP_S, RECORDING_DIR, BackfillChild, DemoRecording, advance_through, backfill, record_hour,
+    DEMO_BACKFILL_STEP_S, RECORDING_DIR, DemoRecording, advance_through, backfill, forked_start, record_hour,
 )
 from aiops_tui.resources import shipped_dir
 from aiops_tui.store.history import History
@@ -32,6 +32,10 @@ def recording() -> DemoRecording:
     found = DemoRecording.matching(duration_s=3600.0, **SETTINGS)
     assert found is not None, f"{SHIPPED} is missing or was made with other settings: run `make demo-recording`"
     return found
+
+
+def first_and_last_sample(history: History) -> tuple[int, int]:
+    return history.con.execute("SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM samples").fetchone()
 
 
 def parquet_rows(directory: Path, table: str) -> list[tuple]:
@@ -72,8 +76,12 @@ def test_the_recorded_hour_moved_to_now_is_the_hour_simulated_from_there(tmp_pat
 def test_the_child_hands_back_the_model_that_recorded_the_hour(tmp_path: Path) -> None:
     shipped = recording()
     start = shipped.start_for(NOW)
-    child = BackfillChild(None, shipped.model_for(start, **SETTINGS), start, start + 3600)
-    served = child.model()
+    model = shipped.model_for(start, **SETTINGS)
+    child = forked_start(tmp_path / "demo.duckdb", lambda h: shipped.absorb_into(h, start), first_and_last_sample,
+                         lambda: advance_through(model, start, start + 3600))
+    assert child.next() is None
+    assert child.next() == (start * 1_000_000, (start + 3600 - 60) * 1_000_000)  # the hour is in, moved to end now
+    served = child.next()
     with History.open(tmp_path / "h.duckdb") as history:
         recorded = shipped.model_for(start, **SETTINGS)
         backfill(history, recorded, start, start + 3600, step_s=DEMO_BACKFILL_STEP_S, rollup=False)

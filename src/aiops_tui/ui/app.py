@@ -36,6 +36,7 @@ INTERVAL_RANGE_S = (5.0, 300.0)
 DEFAULT_INTERVAL_S = 15.0
 SHIPPED_THEME_ORDER = ("dark", "light", "high-contrast", "ansi-256")
 EXPORT_SINCE_S = 7 * 86400.0
+HISTORY_OPENING = "the history is still being opened: try again in a moment"
 INITIAL_PANE = "golden"
 TITLES = dict(actions.PANES)
 
@@ -330,6 +331,9 @@ class CockpitApp(App[int]):
         if isinstance(self.screen, CostTrendsScreen):
             self.pop_screen()
             return
+        if self.cockpit.history is None:
+            self.notify(HISTORY_OPENING, timeout=3, markup=False)
+            return
         source = self._views.cost.source if self._views is not None else ""
         until = self._at if self._at is not None else self.cockpit.clock()
         prices = getattr(self.cockpit, "prices", {}) or {}
@@ -339,6 +343,9 @@ class CockpitApp(App[int]):
         ))
 
     def action_export_snapshot(self) -> None:
+        if self.cockpit.history is None:
+            self.notify(HISTORY_OPENING, timeout=3, markup=False)
+            return
         self._export_snapshot()
 
     @work(thread=True, group="export", exit_on_error=False)
