@@ -15,7 +15,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.css.query import NoMatches
 from textual.message import Message
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 from textual.worker import Worker, get_current_worker
 
 from aiops_tui.cockpit import Cockpit, Views
@@ -25,6 +25,7 @@ from aiops_tui.ui import actions
 from aiops_tui.ui.palette import CockpitCommands
 from aiops_tui.ui.panes.base import Pane
 from aiops_tui.ui.themes import DEFAULT_THEME, load_themes, shipped_themes_dir, user_themes_dir
+from aiops_tui.ui.widgets.footer import KeysFooter
 from aiops_tui.ui.widgets.header import CockpitHeader
 from aiops_tui.ui.widgets.status_bar import StatusBar, StatusState
 
@@ -81,7 +82,7 @@ class CockpitApp(App[int]):
         self.header = CockpitHeader(cockpit.environment, id="header")
         self.tabs = TabbedContent(initial=INITIAL_PANE, id="tabs")
         self.status_bar = StatusBar(id="status")
-        self.footer = Footer()
+        self.footer = KeysFooter()
         self.panes: dict[str, Pane] = {}
         """The panes built so far, by id. Only the golden pane stands between the start and the first frame with
         data; the others are imported and mounted just after it (or when shown first, if that is sooner).
