@@ -154,7 +154,8 @@ class Cockpit:
 
     async def run_polling(self, stop: asyncio.Event) -> None:
         """Wait for `prepare` (the demo's backfill; run here on a thread unless `start` ran it), open the
-        history (`open_history`) and run `before_polling` on a thread, then poll until `stop`.
+        history (`open_history`) and run `before_polling` on a thread, then poll until `stop` (without a
+        poller, as in a review, return).
 
         After `start`, the first poll also waits for the first views: both are Python holding one GIL,
         and the views are what the first frame with data is waiting for."""

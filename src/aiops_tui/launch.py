@@ -82,16 +82,53 @@ def _add_local_alerts(cfg, history, recorder) -> None:
 
 
 def run_review(args: argparse.Namespace) -> int:
+    import os
+
     from aiops_tui.config import load_config
     from aiops_tui.store.history import History
 
     cfg = load_config(args.config)
-    with History.open(Path(args.file), read_only=True) as history:
-        span = history.time_range()
-        if span is None:
-            raise UserError(f"{args.file}: the history holds no samples yet")
-        end = span[1]
-        return _run_app(_cockpit_for(cfg, history, clock=lambda: end), args, cfg)
+    path = Path(args.file)
+    if not hasattr(os, "fork"):
+        with History.open(path, read_only=True) as history:
+            end = _review_end(history, args.file)
+            return _run_app(_cockpit_for(cfg, history, clock=lambda: end), args, cfg)
+
+    from aiops_tui.forked import ForkedSteps
+
+    # A child opens the file and reads the first views on the other core while this process imports and
+    # mounts the UI; this one opens the file (read-only twice is allowed) once they are drawn.
+    held: list = []
+
+    def open_file() -> float:
+        history = History.open(path, read_only=True)
+        held.extend([history, _review_end(history, args.file)])
+        return held[1]
+
+    def first_views():
+        history, newest = held
+        return _cockpit_for(cfg, history, clock=lambda: newest).views()
+
+    child = ForkedSteps([open_file, first_views], what="reading the history")
+    end = 0.0
+
+    def opened() -> None:
+        nonlocal end
+        end = child.next()
+
+    with ExitStack() as stack:
+        stack.callback(child.close)
+        cockpit = _cockpit_for(cfg, None, clock=lambda: end, first_views=child.next,
+                               open_history=lambda: stack.enter_context(History.open(path, read_only=True)))
+        return _run_app(cockpit, args, cfg, before_app=opened)
+
+
+def _review_end(history, label: str) -> float:
+    """The newest sample's time: where the review starts."""
+    span = history.time_range()
+    if span is None:
+        raise UserError(f"{label}: the history holds no samples yet")
+    return span[1]
 
 
 def run_record(args: argparse.Namespace) -> int:

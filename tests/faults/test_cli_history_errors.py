@@ -70,3 +70,20 @@ def test_record_into_a_file_a_writer_holds(tmp_path):
     finally:
         release(writer)
     assert f"(PID {writer.pid})" in line
+
+
+def test_demo_into_a_file_a_writer_holds(tmp_path):
+    """The demo's child opens the file: its refusal is still the one line, before any screen is drawn."""
+    path = tmp_path / "history.duckdb"
+    writer = hold_open(path)
+    try:
+        line = assert_one_line(cli(tmp_path, "demo", "--history", str(path)))
+    finally:
+        release(writer)
+    assert line.startswith(f"aiops-tui: {path}: in use by another aiops-tui process (PID {writer.pid}); ")
+
+
+def test_review_of_a_history_with_no_samples(tmp_path):
+    path = tmp_path / "history.duckdb"
+    History.open(path).close()
+    assert assert_one_line(cli(tmp_path, "review", str(path))) == f"aiops-tui: {path}: the history holds no samples yet"

@@ -217,6 +217,8 @@ class FakeCockpit:
                            environment=self.environment, **self.view_args)
 
     async def run_polling(self, stop: asyncio.Event) -> None:
+        if not self._live:  # as Cockpit's: nothing to poll in a review
+            return
         self.polling_started = True
         await stop.wait()
 

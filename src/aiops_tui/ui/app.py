@@ -201,10 +201,11 @@ class CockpitApp(App[int]):
         self.call_after_refresh(self._after_first_views)
 
     async def _after_first_views(self) -> None:
-        """Once the first views are drawn (or failed): polling starts, and the other panes are built.
+        """Once the first views are drawn (or failed): polling starts (a review's cockpit only opens its
+        history there, when another process read the first views), and the other panes are built.
 
         Both are the UI's own thread's work: before, they delayed the first frame with data."""
-        if self.cockpit.live and not self._polling_started:
+        if not self._polling_started:
             self._polling_started = True
             self.run_worker(self._poll(), group="polling", exit_on_error=False)
         for pane_id in TITLES:

@@ -1,0 +1,80 @@
+"""How `demo` and `review` start, without a terminal: the UI's run is replaced by what the app does with
+the cockpit (wait before the app, the first views, then polling once they are drawn). The first views come
+from the forked child; this process opens the history only when polling starts, and reads it from then on."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from aiops_tui import launch
+from aiops_tui.cockpit import Cockpit
+from aiops_tui.demo import DEMO_SOURCE, backfill
+from aiops_tui.sim.model import GatewayModel
+from aiops_tui.store.history import History
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the start forks only where the OS can")
+
+END = 1_795_600_800.0  # 2026-11-25 10:00 UTC
+
+
+def what_the_app_does(seen: dict):
+    """Stands in for `_run_app`: the app's calls on the cockpit, in the app's order."""
+
+    def run(cockpit, args, cfg, *, before_app=None) -> int:
+        if before_app is not None:
+            before_app()
+        cockpit.start()
+        seen["first"] = cockpit.views()
+        seen["history before polling"] = cockpit.history
+        stop = asyncio.Event()
+        stop.set()  # open the history, serve the demo, and stop before the first poll
+        asyncio.run(cockpit.run_polling(stop))
+        seen["history"] = cockpit.history
+        seen["earlier"] = cockpit.views(at=seen["first"].at - 300, window="1h")
+        seen["cockpit"] = cockpit
+        return 0
+
+    return run
+
+
+def test_review_reads_the_first_views_in_a_child_and_opens_the_file_after(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "h.duckdb"
+    with History.open(path) as history:
+        backfill(history, GatewayModel(7, END - 1800.0), END - 1800.0, END, step_s=60.0)
+    with History.open(path, read_only=True) as history:
+        end = history.time_range()[1]
+        expected = Cockpit(history, clock=lambda: end).views()
+    config = tmp_path / "aiops.yaml"
+    config.write_text(f"history: {tmp_path / 'unused.duckdb'}\n")
+    seen: dict = {}
+    monkeypatch.setattr(launch, "_run_app", what_the_app_does(seen))
+
+    assert launch.run_review(argparse.Namespace(file=str(path), config=str(config), theme=None, lang=None)) == 0
+    first = seen["first"]
+    assert first.at == end and (first.golden, first.breakers) == (expected.golden, expected.breakers)
+    assert seen["history before polling"] is None
+    assert seen["history"].read_only and seen["history"].path == path
+    assert seen["earlier"].at == end - 300 and seen["earlier"].golden.tiles
+
+
+def test_demo_puts_its_hour_in_from_a_child_then_serves_and_polls_from_this_process(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "demo.duckdb"
+    seen: dict = {}
+    monkeypatch.setattr(launch, "_run_app", what_the_app_does(seen))
+
+    args = argparse.Namespace(history=str(path), seed=42, backfill="1h", theme=None, lang=None)
+    assert launch.run_demo(args) == 0
+    first = seen["first"]
+    assert first.live and first.golden.source == DEMO_SOURCE and first.golden.tiles["requests_per_s"].value > 0
+    assert seen["history before polling"] is None
+    assert seen["history"].path == path and not seen["history"].read_only
+    assert seen["earlier"].golden.tiles["requests_per_s"].value > 0  # read here, from the file the child wrote
+    assert sorted(seen["cockpit"].poller.status) == ["alerts", DEMO_SOURCE]  # served and polled from here
+    with History.open(path, read_only=True) as history:  # closed again on the way out
+        first_ts, last_ts = history.time_range()
+    assert last_ts - first_ts >= 3600 - 120
