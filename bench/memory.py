@@ -98,35 +98,41 @@ async def run(hours: float, interval_s: float, views_every_s: float, scratch: Pa
         anon, mapped = rss_split_mb()
         print(f"RSS with the history open and the sim built: {own_rss_mb():.0f} MB "
               f"({anon:.0f} anonymous, {mapped:.0f} file-backed); DuckDB memory_limit {limit}")
-        print(f"\n{'sim time':>8} {'RSS':>7} {'anon':>6} {'file':>6} {'DuckDB':>7} {'heap':>6} {'evict q':>8} "
+        print(f"\n{'sim time':>8} {'RSS':>7} {'peak':>7} {'anon':>6} {'file':>6} {'DuckDB':>7} {'heap':>6} {'evict q':>8} "
               f"{'py blocks':>10} {'db file':>7} {'samples':>10} {'series':>6} {'scrapes':>7} {'keys':>6} {'reopens':>7} {'wall':>6}")
         checkpoints = [h for h in CHECKPOINTS_H if h <= hours] or [hours]
         next_views = START_TS
         started = time.perf_counter()
         first_rss = None
+        peak_after_first = 0.0
         for hour in checkpoints:
             until = START_TS + hour * 3600
+            peak = 0.0  # RSS sawtooths with the recorder's reopens: a checkpoint alone may catch a low or a high
             while clock.now < until:
                 await poller.run_cycle()
                 if clock.now >= next_views:
                     cockpit.views()
                     next_views = clock.now + views_every_s
                 clock.now += interval_s
+                peak = max(peak, own_rss_mb())
             gc.collect()
             rss = own_rss_mb()
-            first_rss = first_rss if first_rss is not None else rss
+            if first_rss is None:
+                first_rss = rss
+            else:
+                peak_after_first = max(peak_after_first, peak)
             samples = history.con.execute("SELECT count(*) FROM samples").fetchone()[0]
             window = sum(len(w) for w in poller._scrapes.values())
             anon, mapped = rss_split_mb()
             heap = glibc_heap_in_use_mb()
             heap_text = f"{heap:>4.0f}MB" if heap is not None else f"{'?':>6}"
-            print(f"{hour:>7g}h {rss:>5.0f}MB {anon:>4.0f}MB {mapped:>4.0f}MB {duckdb_mb(history):>5.0f}MB {heap_text} "
+            print(f"{hour:>7g}h {rss:>5.0f}MB {peak:>5.0f}MB {anon:>4.0f}MB {mapped:>4.0f}MB {duckdb_mb(history):>5.0f}MB {heap_text} "
                   f"{eviction_queue_nodes(history):>8,} {sys.getallocatedblocks():>10,} {path.stat().st_size / 1e6:>5.0f}MB "
                   f"{samples:>10,} {len(history._ids):>6,} {window:>7} {len(source._keys):>6,} {recorder.reopens:>7} "
                   f"{time.perf_counter() - started:>5.0f}s", flush=True)
         cycles = poller.cycles
     print(f"\n{cycles:,} cycles of {interval_s:g} s; views read every {views_every_s:g} s of sim time. "
-          f"RSS growth after the first checkpoint: {rss - first_rss:+.0f} MB")
+          f"RSS growth after the first checkpoint: {rss - first_rss:+.0f} MB; peak RSS after it: {peak_after_first:.0f} MB")
 
 
 def main() -> int:

@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 ROLLUP_EVERY_S = 60.0
 ROLLUP_LAG_S = 60.0
 PURGE_EVERY_S = 3600.0
-REOPEN_AT_QUEUE_NODES = 50_000
-"""Reopen the history once DuckDB's eviction queues hold this many nodes (about 10 MB of heap):
-every 5-6 minutes at the live app's 5 s polls with the views read after each (bench/README.md, section 5)."""
+REOPEN_AT_QUEUE_NODES = 25_000
+"""Reopen the history once DuckDB's eviction queues hold this many nodes (about 5 MB of heap): every 8
+sim-minutes in bench/memory.py at 15 s polls with the views read after each; at 50,000 the peak RSS
+over 4 h was 2-5 MB higher (bench/README.md, section 5)."""
 
 
 def derive_signals(prev, cur, profile: str):
