@@ -7,7 +7,7 @@ The default demo's hour is shipped recorded (`demo_data/demo-hour/`, made by `ma
 it is copied in, moved to end now, and the model that live polling serves from is moved through the
 same hour. The model's calendar is offset by as much, so the hour it simulates is the recorded one to
 the last bit and the live traffic goes on from where the recording ends. Either way the hour is put
-in by a forked child (`forked_start`) while the cockpit's process starts the UI.
+in by a forked child (`forked.start_in_child`) while the cockpit's process starts the UI.
 """
 
 from __future__ import annotations
@@ -19,16 +19,11 @@ import math
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from aiops_tui.forked import ForkedSteps
 from aiops_tui.model import Batch, Sample, SeriesKey, make_labels
 from aiops_tui.resources import shipped_dir
 from aiops_tui.sources.conventions import detect_profiles
 from aiops_tui.sources.gateway import TIME_VALUED_SIGNALS, parse_health_json
-
-if TYPE_CHECKING:
-    from aiops_tui.store.history import History
 
 DEMO_SOURCE = "demo-gateway"
 BACKFILL_STEP_S = 30.0
@@ -134,30 +129,6 @@ def backfill(history, model, start_ts: float, end_ts: float, *, step_s: float = 
     if rollup:
         history.rollup(end_ts - ROLLUP_LAG_S)
     return poller.cycles
-
-
-def forked_start(path: Path, put_hour: Callable[[History], object], views_of: Callable[[History], object],
-                 model_at_end: Callable[[], object]) -> ForkedSteps:
-    """The demo's start in a forked child, on the other core, while this process starts the UI. Its
-    three results, in order: None once it has created the history file at `path`; the first views, once
-    it has put the hour in (`put_hour`) and read them (`views_of`); the model at the hour's end, once it
-    has closed the file. A failure to open the file is raised here as the history's own one line."""
-    held: list[History] = []
-
-    def open_file() -> None:
-        from aiops_tui.store.history import History
-
-        held.append(History.open(path))
-
-    def hour_and_views() -> object:
-        put_hour(held[0])
-        return views_of(held[0])
-
-    def close_and_model() -> object:
-        held.pop().close()
-        return model_at_end()
-
-    return ForkedSteps([open_file, hour_and_views, close_and_model], what="the demo's start")
 
 
 class DemoRecording:

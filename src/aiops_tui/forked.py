@@ -1,8 +1,9 @@
 """Steps run one after another in a forked child process, their results read back here in order.
 
-The demo starts this way: the child creates the history file, puts the hour in and builds the first
-views from it on the other core while this process imports and mounts the UI (a thread would share
-the GIL with those imports), then closes the file for this process to open.
+The cockpit starts this way (`start_in_child`): the child opens the history file, puts the demo's
+hour in and reads the first views from it on the other core while this process imports and mounts
+the UI (a thread would share the GIL with those imports), then closes the file for this process to
+open.
 """
 
 from __future__ import annotations
@@ -12,8 +13,13 @@ import pickle
 import signal
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiops_tui.errors import UserError, first_line
+
+if TYPE_CHECKING:
+    from aiops_tui.store.history import History
 
 
 class ForkedSteps:
@@ -77,6 +83,31 @@ class ForkedSteps:
         except ChildProcessError:
             pass
         self._pipe.close()
+
+
+def start_in_child(path: Path, views_of: Callable[[History], object], *, what: str,
+                   put: Callable[[History], object] | None = None, then: Callable[[], object] | None = None) -> ForkedSteps:
+    """The cockpit's start in a forked child. Its three results, in order: None once it has opened (or
+    created) the history file at `path`; the first views (`views_of`), once `put` has written into it
+    (the demo's hour); `then()`'s result (the demo's model), once it has closed the file. A failure to
+    open the file is raised here as the history's own one line."""
+    held: list[History] = []
+
+    def open_file() -> None:
+        from aiops_tui.store.history import History
+
+        held.append(History.open(path))
+
+    def first_views() -> object:
+        if put is not None:
+            put(held[0])
+        return views_of(held[0])
+
+    def close() -> object:
+        held.pop().close()
+        return then() if then is not None else None
+
+    return ForkedSteps([open_file, first_views, close], what=what)
 
 
 def _run_and_exit(write_fd: int, steps: Sequence[Callable[[], object]]) -> None:

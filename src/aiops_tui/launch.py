@@ -56,6 +56,8 @@ def _retention(cfg) -> tuple[float, float, float]:
 
 
 def run_live(args: argparse.Namespace) -> int:
+    import os
+
     from aiops_tui.config import load_config
     from aiops_tui.recorder import Recorder, sources_from_config
     from aiops_tui.store.history import History
@@ -64,10 +66,29 @@ def run_live(args: argparse.Namespace) -> int:
     sources = sources_from_config(cfg)
     if not sources:
         raise UserError(f"{cfg.source}: no sources configured (add `prometheus:` or `gateways:`; try `aiops-tui demo`)")
-    with History.open(cfg.history_path) as history:
-        recorder = Recorder(history, sources, retention=_retention(cfg), stale_after=cfg.stale_after)
-        _add_local_alerts(cfg, history, recorder)
-        return _run_app(_cockpit_for(cfg, history, recorder), args, cfg)
+    recorder = Recorder(None, sources, retention=_retention(cfg), stale_after=cfg.stale_after)
+    if not hasattr(os, "fork"):
+        with History.open(cfg.history_path) as history:
+            recorder.history = history
+            _add_local_alerts(cfg, history, recorder)
+            return _run_app(_cockpit_for(cfg, history, recorder), args, cfg)
+
+    from aiops_tui.forked import start_in_child
+
+    # As the demo: a child opens the file and reads the first views while the UI starts, then closes it.
+    child = start_in_child(cfg.history_path, lambda history: _cockpit_for(cfg, history, recorder).views(),
+                           what="reading the history")
+    with ExitStack() as stack:
+        stack.callback(child.close)
+
+        def open_history():
+            child.next()  # the child has closed the file
+            recorder.history = stack.enter_context(History.open(cfg.history_path))
+            _add_local_alerts(cfg, recorder.history, recorder)
+            return recorder.history
+
+        cockpit = _cockpit_for(cfg, None, recorder, first_views=child.next, open_history=open_history)
+        return _run_app(cockpit, args, cfg, before_app=child.next)
 
 
 def _add_local_alerts(cfg, history, recorder) -> None:
@@ -183,7 +204,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from aiops_tui.config import GatewayConfig, load_config, parse_duration
     from aiops_tui.demo import (
-        DEMO_BACKFILL_STEP_S, DEMO_SOURCE, DemoRecording, advance_through, backfill, demo_config_path, forked_start,
+        DEMO_BACKFILL_STEP_S, DEMO_SOURCE, DemoRecording, advance_through, backfill, demo_config_path,
     )
     from aiops_tui.recorder import Recorder
     from aiops_tui.sim.model import GatewayModel
@@ -243,7 +264,10 @@ def run_demo(args: argparse.Namespace) -> int:
         if hasattr(os, "fork"):
             # The file is created, the hour put in and the first views built by a child on the other core,
             # while this process imports and mounts the UI; the child then closes the file for this one.
-            child = forked_start(path, put_hour, lambda history: _cockpit_for(cfg, history, recorder).views(), model_at_end)
+            from aiops_tui.forked import start_in_child
+
+            child = start_in_child(path, lambda history: _cockpit_for(cfg, history, recorder).views(),
+                                   put=put_hour, then=model_at_end, what="the demo's start")
             stack.callback(child.close)
 
             def open_history():

@@ -87,3 +87,15 @@ def test_review_of_a_history_with_no_samples(tmp_path):
     path = tmp_path / "history.duckdb"
     History.open(path).close()
     assert assert_one_line(cli(tmp_path, "review", str(path))) == f"aiops-tui: {path}: the history holds no samples yet"
+
+
+def test_live_into_a_file_a_writer_holds(tmp_path):
+    path = tmp_path / "history.duckdb"
+    config = tmp_path / "aiops.yaml"
+    config.write_text(f"history: {path}\ngateways:\n  - name: gw\n    metrics_url: http://127.0.0.1:9/metrics\n")
+    writer = hold_open(path)
+    try:
+        line = assert_one_line(cli(tmp_path, "live", "--config", str(config)))
+    finally:
+        release(writer)
+    assert line.startswith(f"aiops-tui: {path}: in use by another aiops-tui process (PID {writer.pid}); ")

@@ -1,4 +1,4 @@
-"""The demo's start in a forked child (`forked_start`): it creates the history file, puts a simulated hour
+"""The demo's start in a forked child (`start_in_child`): it creates the history file, puts a simulated hour
 in and builds the first views from it, then closes the file for this process and hands back the model.
 The same history, views and model as a backfill in this process; failures in one line."""
 
@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from aiops_tui.cockpit import Cockpit
-from aiops_tui.demo import backfill, forked_start
+from aiops_tui.demo import backfill
 from aiops_tui.errors import UserError
+from aiops_tui.forked import start_in_child
 from aiops_tui.sim.model import GatewayModel
 from aiops_tui.store.history import History
 
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the demo forks 
 END = 1_795_600_800.0  # 2026-11-25 10:00 UTC
 START = END - 1_800.0
 STEP_S = 60.0
+WHAT = "the demo's start"
 SERIES = "SELECT s.source, s.name, s.labels, epoch_us(v.ts), v.value FROM samples v JOIN series s USING (series_id) ORDER BY ALL"
 ROLLUPS = "SELECT s.name, s.labels, epoch_us(m.bucket), m.count, m.increase FROM samples_1m m JOIN series s USING (series_id) ORDER BY ALL"
 EVENTS = "SELECT epoch_us(ts), kind, subject, from_state, to_state FROM events ORDER BY ALL"
@@ -42,8 +44,8 @@ def test_the_child_puts_the_hour_in_reads_the_first_views_and_hands_back_the_mod
     assert expected[0] and expected[1] and expected_views.golden.tiles
 
     simulated = model()
-    child = forked_start(tmp_path / "forked.duckdb", lambda h: backfill(h, simulated, START, END, step_s=STEP_S),
-                         views_of, lambda: simulated)
+    child = start_in_child(tmp_path / "forked.duckdb", views_of, what=WHAT,
+                           put=lambda h: backfill(h, simulated, START, END, step_s=STEP_S), then=lambda: simulated)
     assert child.next() is None  # the file is open over there
     views = child.next()
     assert (views.golden, views.cost, views.breakers) == (expected_views.golden, expected_views.cost, expected_views.breakers)
@@ -60,7 +62,7 @@ def test_the_child_puts_the_hour_in_reads_the_first_views_and_hands_back_the_mod
 
 def test_a_file_the_child_cannot_open_is_the_historys_own_line_said_before_the_ui(tmp_path: Path) -> None:
     (tmp_path / "blocked.duckdb").mkdir()  # the history cannot be created: a directory is in the way
-    child = forked_start(tmp_path / "blocked.duckdb", lambda h: None, views_of, model)
+    child = start_in_child(tmp_path / "blocked.duckdb", views_of, what=WHAT, then=model)
     with pytest.raises(UserError) as raised:
         child.next()
     message = str(raised.value)
@@ -73,7 +75,7 @@ def test_a_failing_hour_is_one_line_and_leaves_no_hour_behind(tmp_path: Path) ->
     def put_hour(history: History) -> None:
         history.absorb(tmp_path / "missing-recording")
 
-    child = forked_start(tmp_path / "h.duckdb", put_hour, views_of, model)
+    child = start_in_child(tmp_path / "h.duckdb", views_of, what=WHAT, put=put_hour, then=model)
     assert child.next() is None
     with pytest.raises(UserError, match="missing-recording") as raised:
         child.next()
@@ -84,8 +86,8 @@ def test_a_failing_hour_is_one_line_and_leaves_no_hour_behind(tmp_path: Path) ->
 
 def test_closing_before_the_hour_is_in_stops_the_child(tmp_path: Path) -> None:
     day = GatewayModel(7, END - 86_400.0)
-    child = forked_start(tmp_path / "h.duckdb", lambda h: backfill(h, day, END - 86_400.0, END, step_s=STEP_S),
-                         views_of, lambda: day)
+    child = start_in_child(tmp_path / "h.duckdb", views_of, what=WHAT,
+                           put=lambda h: backfill(h, day, END - 86_400.0, END, step_s=STEP_S), then=lambda: day)
     pid = child._pid
     child.close()
     with pytest.raises(ChildProcessError):

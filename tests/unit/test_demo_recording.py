@@ -13,8 +13,9 @@ import duckdb
 import pytest
 
 from aiops_tui.demo import (
-    DEMO_BACKFILL_STEP_S, RECORDING_DIR, DemoRecording, advance_through, backfill, forked_start, record_hour,
+    DEMO_BACKFILL_STEP_S, RECORDING_DIR, DemoRecording, advance_through, backfill, record_hour,
 )
+from aiops_tui.forked import start_in_child
 from aiops_tui.resources import shipped_dir
 from aiops_tui.store.history import History
 
@@ -77,8 +78,8 @@ def test_the_child_hands_back_the_model_that_recorded_the_hour(tmp_path: Path) -
     shipped = recording()
     start = shipped.start_for(NOW)
     model = shipped.model_for(start, **SETTINGS)
-    child = forked_start(tmp_path / "demo.duckdb", lambda h: shipped.absorb_into(h, start), first_and_last_sample,
-                         lambda: advance_through(model, start, start + 3600))
+    child = start_in_child(tmp_path / "demo.duckdb", first_and_last_sample, what="the demo's start",
+                           put=lambda h: shipped.absorb_into(h, start), then=lambda: advance_through(model, start, start + 3600))
     assert child.next() is None
     assert child.next() == (start * 1_000_000, (start + 3600 - 60) * 1_000_000)  # the hour is in, moved to end now
     served = child.next()

@@ -78,3 +78,25 @@ def test_demo_puts_its_hour_in_from_a_child_then_serves_and_polls_from_this_proc
     with History.open(path, read_only=True) as history:  # closed again on the way out
         first_ts, last_ts = history.time_range()
     assert last_ts - first_ts >= 3600 - 120
+
+
+def test_live_reads_the_first_views_in_a_child_then_polls_from_this_process(tmp_path: Path, monkeypatch) -> None:
+    import time
+
+    path = tmp_path / "live.duckdb"
+    now = time.time()
+    with History.open(path) as history:  # what an earlier session recorded, up to now
+        backfill(history, GatewayModel(7, now - 1800.0), now - 1800.0, now, step_s=60.0)
+    config = tmp_path / "aiops.yaml"
+    config.write_text(f"history: {path}\ngateways:\n  - name: gw\n    metrics_url: http://127.0.0.1:9/metrics\n")
+    seen: dict = {}
+    monkeypatch.setattr(launch, "_run_app", what_the_app_does(seen))
+
+    assert launch.run_live(argparse.Namespace(config=str(config), theme=None, lang=None)) == 0
+    first = seen["first"]
+    assert first.live and first.golden.source == DEMO_SOURCE and first.golden.tiles["requests_per_s"].value > 0
+    assert [s.name for s in first.sources] == ["gw"]
+    assert seen["history before polling"] is None
+    assert seen["history"].path == path and not seen["history"].read_only
+    # Opened here: the shipped alert rules are evaluated over it (no Prometheus), beside the gateway.
+    assert sorted(seen["cockpit"].poller.status) == ["alerts", "gw"]
