@@ -87,7 +87,7 @@ class Cockpit:
         self._before_polling = before_polling
         """Blocking work polling needs and the first views do not (the demo waits for its model here)."""
         self._first_views = first_views
-        """Where the first views come from when another process builds them (the demo's start)."""
+        """Where the first views come from when another process reads them (`forked.start_in_child`)."""
         self._open_history = open_history
         """Opens the history here once that process has closed it: run when polling starts."""
         self._opened: Future[History] | None = Future() if open_history is not None else None

@@ -36,8 +36,8 @@ def _cockpit_for(cfg, history, recorder=None, clock=time.time, **start):
 
 def _run_app(cockpit, args: argparse.Namespace, cfg, *, before_app=None) -> int:
     """Run the cockpit's UI. The first views start at once, beside the UI's imports; `before_app` is
-    waited for once the UI is imported (the demo's history opened by its child: a failure there is one
-    line on the terminal, not a cockpit that cannot show anything)."""
+    waited for once the UI is imported (the history opened by the child that reads the first views: a
+    failure there is one line on the terminal, not a cockpit that cannot show anything)."""
     if before_app is None:
         cockpit.start()
     from aiops_tui.ui.app import CockpitApp
