@@ -93,7 +93,7 @@ class Cockpit:
         self._opened: Future[History] | None = Future() if open_history is not None else None
         self._prepared: Future[None] | None = None
         self._first: Future[Views] | None = None
-        """The first views `start` began: polling and `wait_started` wait for them."""
+        """The first views `start` began: polling and the first `views` call wait for them."""
         self._first_window: str | None = None
         """Their window, until `views` hands them over (once)."""
 
@@ -135,11 +135,6 @@ class Cockpit:
                 first.set_exception(exc)
 
         threading.Thread(target=run, name="cockpit-start", daemon=True).start()
-
-    def wait_started(self) -> None:
-        """Block until what `start` began is done (its failure is the first `views` call's to raise)."""
-        if self._first is not None:
-            self._first.exception()
 
     def views(self, at: float | None = None, window: str = "1h") -> Views:
         """Everything the panes show at `at` (default: now). Blocking: call it from a worker thread."""

@@ -1,5 +1,5 @@
-"""`Cockpit.start`: the first views begun before the UI exists, waited for by `wait_started`, handed
-over once by `views`, and a failing `prepare` said by the first `views` call, not by the wait. With
+"""`Cockpit.start`: the first views begun before the UI exists, waited for and handed over once by
+`views`, and a failing `prepare` said by that first `views` call. With
 `first_views` and `open_history` (the demo), they come from elsewhere and the history is opened here
 when polling starts."""
 
@@ -23,14 +23,15 @@ def test_the_first_views_are_waited_for_then_handed_over_once(tmp_path: Path) ->
         cockpit = Cockpit(history, prepare=lambda: (release.wait(5), prepared.append("done")),
                           clock=lambda: 1_796_000_000.0)
         cockpit.start()
-        waiter = threading.Thread(target=cockpit.wait_started)
+        handed: list = []
+        waiter = threading.Thread(target=lambda: handed.append(cockpit.views()))
         waiter.start()
         waiter.join(0.3)
         assert waiter.is_alive() and not prepared  # still waiting on prepare
         release.set()
         waiter.join(5)
         assert not waiter.is_alive() and prepared == ["done"]
-        first = cockpit.views()
+        first = handed[0]
         assert first.at == 1_796_000_000.0
         assert cockpit.views() is not first  # handed over once; read afresh from then on
 
@@ -42,7 +43,6 @@ def test_a_failing_prepare_is_raised_by_the_first_views_call_not_by_the_wait(tmp
     with History.open(tmp_path / "h.duckdb") as history:
         cockpit = Cockpit(history, prepare=prepare)
         cockpit.start()
-        cockpit.wait_started()
         with pytest.raises(OSError, match="samples.parquet"):
             cockpit.views()
 
@@ -83,7 +83,7 @@ def test_a_history_that_cannot_be_opened_stops_polling_and_is_said_by_the_views(
 
     cockpit = Cockpit(None, first_views=lambda: None, open_history=open_history)
     cockpit.start()
-    cockpit.wait_started()
+    assert cockpit.views() is None  # the first views, from elsewhere
     with pytest.raises(HistoryError, match="PID 4242"):
         asyncio.run(cockpit.run_polling(asyncio.Event()))
     with pytest.raises(HistoryError, match="PID 4242"):
