@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from aiops_tui.store.history import History
 from history_builders import hold_open, release
@@ -72,30 +73,23 @@ def test_record_into_a_file_a_writer_holds(tmp_path):
     assert f"(PID {writer.pid})" in line
 
 
-def test_demo_into_a_file_a_writer_holds(tmp_path):
-    """The demo's child opens the file: its refusal is still the one line, before any screen is drawn."""
-    path = tmp_path / "history.duckdb"
-    writer = hold_open(path)
-    try:
-        line = assert_one_line(cli(tmp_path, "demo", "--history", str(path)))
-    finally:
-        release(writer)
-    assert line.startswith(f"aiops-tui: {path}: in use by another aiops-tui process (PID {writer.pid}); ")
-
-
 def test_review_of_a_history_with_no_samples(tmp_path):
     path = tmp_path / "history.duckdb"
     History.open(path).close()
     assert assert_one_line(cli(tmp_path, "review", str(path))) == f"aiops-tui: {path}: the history holds no samples yet"
 
 
-def test_live_into_a_file_a_writer_holds(tmp_path):
+
+@pytest.mark.parametrize("command", ["demo", "live"])
+def test_a_cockpit_into_a_file_a_writer_holds(tmp_path, command):
+    """The cockpit's forked child opens the file: its refusal is still the one line, before any screen."""
     path = tmp_path / "history.duckdb"
     config = tmp_path / "aiops.yaml"
     config.write_text(f"history: {path}\ngateways:\n  - name: gw\n    metrics_url: http://127.0.0.1:9/metrics\n")
+    args = ["--history", str(path)] if command == "demo" else ["--config", str(config)]
     writer = hold_open(path)
     try:
-        line = assert_one_line(cli(tmp_path, "live", "--config", str(config)))
+        line = assert_one_line(cli(tmp_path, command, *args))
     finally:
         release(writer)
     assert line.startswith(f"aiops-tui: {path}: in use by another aiops-tui process (PID {writer.pid}); ")
