@@ -4,7 +4,11 @@ bulk copy that needs it, and handed back after."""
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
+import os
 import re
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -195,3 +199,34 @@ def test_a_reopen_refused_under_the_recorder_is_its_one_line_and_the_next_cycle_
         recorder.write_now([Batch("gw", T0 + 3630, samples_of(keys[0], [(3630, 3.0)]))])
         assert recorder.last_error is None
         assert [v for _, _, v in history.samples("aiops_requests_total", T0 + 3600, T0 + 3630)] == [1.0, 3.0]
+
+
+# -- DuckDB's allocator ---------------------------------------------------------------------------
+
+ALLOCATOR_SETTING = """
+import ctypes, sys
+import aiops_tui, duckdb, _duckdb
+duckdb.connect().execute("SELECT 1")
+mallctl = ctypes.CDLL(_duckdb.__file__).duckdb_je_mallctl
+value, size = ctypes.c_ssize_t(), ctypes.c_size_t(ctypes.sizeof(ctypes.c_ssize_t))
+assert mallctl(b"arenas.dirty_decay_ms", ctypes.byref(value), ctypes.byref(size), None, ctypes.c_size_t(0)) == 0
+print(value.value)
+"""
+
+
+def allocator_decay_ms(env: dict[str, str]) -> int:
+    """How long DuckDB's allocator keeps freed pages, read from it in a new process with `env`."""
+    try:
+        import _duckdb
+
+        ctypes.CDLL(_duckdb.__file__).duckdb_je_mallctl  # noqa: B018 - absent where the wheel has no jemalloc
+    except (ImportError, AttributeError, OSError):
+        pytest.skip("this DuckDB build has no jemalloc of its own")
+    result = subprocess.run([sys.executable, "-c", ALLOCATOR_SETTING], env=env, capture_output=True, text=True, check=True)
+    return int(result.stdout)
+
+
+def test_duckdb_hands_freed_pages_back_at_once_unless_the_user_set_its_allocator() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DUCKDB_JE_MALLOC_CONF"}
+    assert allocator_decay_ms(env) == 0
+    assert allocator_decay_ms({**env, "DUCKDB_JE_MALLOC_CONF": "dirty_decay_ms:2500"}) == 2500
