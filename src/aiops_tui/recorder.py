@@ -24,10 +24,11 @@ if TYPE_CHECKING:
 ROLLUP_EVERY_S = 60.0
 ROLLUP_LAG_S = 60.0
 PURGE_EVERY_S = 3600.0
-REOPEN_AT_QUEUE_NODES = 25_000
-"""Reopen the history once DuckDB's eviction queues hold this many nodes (about 5 MB of heap): every 8
-sim-minutes in bench/memory.py at 15 s polls with the views read after each; at 50,000 the peak RSS
-over 4 h was 2-5 MB higher (bench/README.md, section 5)."""
+REOPEN_AT_QUEUE_NODES = 12_500
+"""Reopen the history once DuckDB's eviction queues hold this many nodes: every 11 sim-minutes in
+bench/memory.py at 15 s polls with the views read every minute. A reopen takes about 30 ms and the next
+views 10-20 ms more; at 25,000 the peak RSS over 24 h was 3-5 MB higher, at 6,000 no lower
+(bench/README.md, section 5)."""
 
 
 def derive_signals(prev, cur, profile: str):
