@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from textual.app import App, ComposeResult
 from textual.command import CommandPalette
 from textual.widgets import DataTable, TabbedContent
 
 from aiops_tui.ui.app import CockpitApp
 from aiops_tui.ui.panes.breakers import BreakersPane
+from aiops_tui.ui.panes.golden import GoldenPane
 from aiops_tui.ui.screens.help import HelpScreen
 from aiops_tui.ui.widgets.header import CockpitHeader
 from aiops_tui.ui.widgets.status_bar import StatusBar
 from ui.pilot_helpers import cockpit_app, press, settle
-from ui.view_builders import AT, ESCAPE_MODEL_SHOWN, LINK_MODEL, MARKUP_MODEL, FakeCockpit
+from ui.view_builders import AT, ESCAPE_MODEL_SHOWN, LINK_MODEL, MARKUP_MODEL, FakeCockpit, build_views
 
 SIZE = (120, 40)
 
@@ -85,6 +87,25 @@ async def test_plus_and_minus_step_the_poll_interval_by_5s_within_bounds() -> No
         # 15 + 5 = 20, then 15, 10, 5, and 5 again: never below 5 s
         assert cockpit.intervals == [20.0, 15.0, 10.0, 5.0, 5.0]
         assert "poll 5s" in status_text(app)
+
+
+async def test_the_first_views_draw_tiles_first_and_the_charts_next_from_the_newest_views() -> None:
+    class OnePane(App):
+        def compose(self) -> ComposeResult:
+            yield GoldenPane(id="golden")
+
+    app = OnePane()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(GoldenPane)
+        pane.update_views(build_views(AT, "1h"))
+        pane.update_views(build_views(AT + 60, "6h"))  # newer views before the next frame
+        assert "req/s" in str(app.query_one("#tile-requests_per_s").render())
+        charts = list(app.query("TimeChart"))
+        assert len(charts) == 4 and all(chart.plotted is None for chart in charts)
+        await pilot.pause()
+        titles = [chart.plotted.framing[0] for chart in charts]
+        assert titles == ["p95 latency, ms · last 6h", "requests/s · last 6h", "errors, % · last 6h", "tokens/s · last 6h"]
+        assert all(chart.plotted.at == AT + 60 and chart.plotted.points for chart in charts)
 
 
 async def test_w_cycles_the_chart_window_and_asks_for_it() -> None:

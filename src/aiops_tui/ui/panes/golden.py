@@ -106,6 +106,8 @@ class GoldenPane(Pane):
         super().__init__(id=id)
         self.targets = targets
         self.quality_targets = quality_targets
+        self._charts_state = "none"
+        """"none" until the first views, "due" until the frame after them, then "drawn"."""
 
     def compose(self) -> ComposeResult:
         with Grid(id="tiles"):
@@ -143,6 +145,20 @@ class GoldenPane(Pane):
         self.query_one(QualityStrip).set_row(golden.quality)
         update_static(self.query_one("#golden-source", Static), self._source_line(golden))
         fill_rows(self.query_one("#models", DataTable), [(row.model, self._model_cells(row)) for row in golden.models])
+        if self._charts_state == "drawn":
+            self._plot_charts(golden)
+        elif self._charts_state == "none":
+            # The first frame with data goes out without the charts (plotext takes tens of ms to draw
+            # four): they follow in the next, from the views on screen by then.
+            self._charts_state = "due"
+            self.call_after_refresh(self._plot_due_charts)
+
+    def _plot_due_charts(self) -> None:
+        self._charts_state = "drawn"
+        if self.views is not None:
+            self._plot_charts(self.views.golden)
+
+    def _plot_charts(self, golden: GoldenView) -> None:
         window_s = CHART_WINDOWS_S.get(golden.window, 3600.0)
         for signal in CHART_SIGNALS:
             title, scale = CHARTS[signal]
