@@ -111,10 +111,10 @@ class _FastClock:
 
 
 def backfill(history, model, start_ts: float, end_ts: float, *, step_s: float = BACKFILL_STEP_S, rollup: bool = True) -> int:
-    """Simulate [start_ts, end_ts) into the history in one transaction, then roll it up (unless the file
-    is to be absorbed into another, which rolls up itself); returns the cycles run."""
+    """Simulate [start_ts, end_ts) into the history in one transaction, then roll it up (unless `rollup` is
+    False: the file is to be absorbed into another, or the caller rolls up later); returns the cycles run."""
     from aiops_tui.sources.poller import Poller
-    from aiops_tui.recorder import ROLLUP_LAG_S, derive_signals
+    from aiops_tui.recorder import derive_signals
 
     clock = _FastClock(start_ts)
     collected: list[Batch] = []
@@ -127,8 +127,15 @@ def backfill(history, model, start_ts: float, end_ts: float, *, step_s: float = 
     asyncio.run(run())
     history.write_cycle(collected)
     if rollup:
-        history.rollup(end_ts - ROLLUP_LAG_S)
+        roll_up_hour(history, end_ts)
     return poller.cycles
+
+
+def roll_up_hour(history, end_ts: float) -> None:
+    """Roll up an hour put in up to `end_ts`, as the recorder would have, a minute behind its last scrape."""
+    from aiops_tui.recorder import ROLLUP_LAG_S
+
+    history.rollup(end_ts - ROLLUP_LAG_S)
 
 
 class DemoRecording:
@@ -167,12 +174,12 @@ class DemoRecording:
 
         return GatewayModel(start_ts=start_ts, calendar_offset_s=self.start_ts - start_ts, **settings)
 
-    def absorb_into(self, history, start_ts: int) -> int:
-        """Copy the hour into the history, moved to start at `start_ts`, and roll it up."""
-        from aiops_tui.recorder import ROLLUP_LAG_S
-
+    def absorb_into(self, history, start_ts: int, *, rollup: bool = True) -> int:
+        """Copy the hour into the history, moved to start at `start_ts`, and roll it up (unless the caller
+        does that later with `roll_up_hour`: the views read the raw samples the rollups do not cover yet)."""
         copied = history.absorb(self.directory, shift_s=start_ts - self.start_ts, time_valued=self.time_valued)
-        history.rollup(start_ts + self.duration_s - ROLLUP_LAG_S)
+        if rollup:
+            roll_up_hour(history, start_ts + self.duration_s)
         return copied
 
 

@@ -86,11 +86,13 @@ class ForkedSteps:
 
 
 def start_in_child(path: Path, views_of: Callable[[History], object], *, what: str,
-                   put: Callable[[History], object] | None = None, then: Callable[[], object] | None = None) -> ForkedSteps:
+                   put: Callable[[History], object] | None = None, after: Callable[[History], object] | None = None,
+                   then: Callable[[], object] | None = None) -> ForkedSteps:
     """The cockpit's start in a forked child. Its three results, in order: None once it has opened (or
     created) the history file at `path`; the first views (`views_of`), once `put` has written into it
-    (the demo's hour); `then()`'s result (the demo's model), once it has closed the file. A failure to
-    open the file is raised here as the history's own one line."""
+    (the demo's hour); `then()`'s result (the demo's model), once `after` has written what can wait for
+    the views (the hour's rollups) and the file is closed. A failure to open the file is raised here as
+    the history's own one line."""
     held: list[History] = []
 
     def open_file() -> None:
@@ -104,7 +106,9 @@ def start_in_child(path: Path, views_of: Callable[[History], object], *, what: s
         return views_of(held[0])
 
     def close() -> object:
-        held.pop().close()
+        with held.pop() as history:
+            if after is not None:
+                after(history)
         return then() if then is not None else None
 
     return ForkedSteps([open_file, first_views, close], what=what)

@@ -204,7 +204,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from aiops_tui.config import GatewayConfig, load_config, parse_duration
     from aiops_tui.demo import (
-        DEMO_BACKFILL_STEP_S, DEMO_SOURCE, DemoRecording, advance_through, backfill, demo_config_path,
+        DEMO_BACKFILL_STEP_S, DEMO_SOURCE, DemoRecording, advance_through, backfill, demo_config_path, roll_up_hour,
     )
     from aiops_tui.recorder import Recorder
     from aiops_tui.sim.model import GatewayModel
@@ -230,10 +230,15 @@ def run_demo(args: argparse.Namespace) -> int:
         start_ts, end_ts, model = now - backfill_s, now, GatewayModel(start_ts=now - backfill_s, **settings)
 
     def put_hour(history) -> None:
+        """The hour's samples and events; its rollups wait for `roll_up`, after the first views (which read
+        the raw samples meanwhile, to the same answers)."""
         if recording is not None:
-            recording.absorb_into(history, start_ts)
+            recording.absorb_into(history, start_ts, rollup=False)
         else:
-            backfill(history, model, start_ts, end_ts, step_s=DEMO_BACKFILL_STEP_S)
+            backfill(history, model, start_ts, end_ts, step_s=DEMO_BACKFILL_STEP_S, rollup=False)
+
+    def roll_up(history) -> None:
+        roll_up_hour(history, end_ts)
 
     def model_at_end():
         """The model as the hour leaves it: `backfill` moved it along, a copied recording did not."""
@@ -263,11 +268,12 @@ def run_demo(args: argparse.Namespace) -> int:
         stack.callback(server.stop)
         if hasattr(os, "fork"):
             # The file is created, the hour put in and the first views built by a child on the other core,
-            # while this process imports and mounts the UI; the child then closes the file for this one.
+            # while this process imports and mounts the UI; the child then rolls the hour up and closes the
+            # file for this one.
             from aiops_tui.forked import start_in_child
 
             child = start_in_child(path, lambda history: _cockpit_for(cfg, history, recorder).views(),
-                                   put=put_hour, then=model_at_end, what="the demo's start")
+                                   put=put_hour, after=roll_up, then=model_at_end, what="the demo's start")
             stack.callback(child.close)
 
             def open_history():
@@ -282,6 +288,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
             def prepare() -> None:
                 put_hour(history)
+                roll_up(history)
                 server.model = model_at_end()
 
             code = _run_app(_cockpit_for(cfg, history, recorder, prepare=prepare, before_polling=serve), args, cfg)

@@ -1,6 +1,6 @@
 """The demo's start in a forked child (`start_in_child`): it creates the history file, puts a simulated hour
-in and builds the first views from it, then closes the file for this process and hands back the model.
-The same history, views and model as a backfill in this process; failures in one line."""
+in and builds the first views from it, then rolls the hour up, closes the file for this process and hands
+back the model. The same history, views and model as a backfill in this process; failures in one line."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aiops_tui.cockpit import Cockpit
-from aiops_tui.demo import backfill
+from aiops_tui.demo import backfill, roll_up_hour
 from aiops_tui.errors import UserError
 from aiops_tui.forked import start_in_child
 from aiops_tui.sim.model import GatewayModel
@@ -35,7 +35,7 @@ def views_of(history: History):
     return Cockpit(history, clock=lambda: END, monthly_budget_usd=15_000.0).views()
 
 
-def test_the_child_puts_the_hour_in_reads_the_first_views_and_hands_back_the_model(tmp_path: Path) -> None:
+def test_the_child_reads_the_first_views_before_the_rollups_and_they_are_the_views_after_them(tmp_path: Path) -> None:
     with History.open(tmp_path / "here.duckdb") as here:
         in_process = model()
         backfill(here, in_process, START, END, step_s=STEP_S)
@@ -43,11 +43,16 @@ def test_the_child_puts_the_hour_in_reads_the_first_views_and_hands_back_the_mod
         expected_views = views_of(here)
     assert expected[0] and expected[1] and expected_views.golden.tiles
 
+    def rollups_and_views(history: History):
+        return history.con.execute("SELECT count(*) FROM samples_1m").fetchone()[0], views_of(history)
+
     simulated = model()
-    child = start_in_child(tmp_path / "forked.duckdb", views_of, what=WHAT,
-                           put=lambda h: backfill(h, simulated, START, END, step_s=STEP_S), then=lambda: simulated)
+    child = start_in_child(tmp_path / "forked.duckdb", rollups_and_views, what=WHAT,
+                           put=lambda h: backfill(h, simulated, START, END, step_s=STEP_S, rollup=False),
+                           after=lambda h: roll_up_hour(h, END), then=lambda: simulated)
     assert child.next() is None  # the file is open over there
-    views = child.next()
+    rolled_up, views = child.next()
+    assert rolled_up == 0  # read from the raw samples alone
     assert (views.golden, views.cost, views.breakers) == (expected_views.golden, expected_views.cost, expected_views.breakers)
     served = child.next()
     with History.open(tmp_path / "forked.duckdb") as forked:  # closed by the child: this process may write it
