@@ -26,3 +26,16 @@ async def test_moving_the_focus_keeps_the_footer_and_a_panes_own_keys_change_it(
         assert [key.key for key in app.footer.query(FooterKey)] == ["y", "n", "u", "s", *APP_KEYS]
         await press(pilot, "1")
         assert [key.key for key in app.footer.query(FooterKey)] == APP_KEYS
+
+
+async def test_the_command_palette_key_leaves_the_footer_at_80_columns_and_comes_back_at_120() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert [key.key for key in app.footer.query(FooterKey)] == APP_KEYS
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert [key.key for key in app.footer.query(FooterKey)] == APP_KEYS[:-1]  # room for the app's own keys
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        assert [key.key for key in app.footer.query(FooterKey)] == APP_KEYS

@@ -118,10 +118,6 @@ class CockpitApp(App[int]):
         self.set_interval(TICK_S, self._tick)
         self.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
 
-    def on_resize(self) -> None:
-        # At 80 columns the keys need the whole footer; the palette stays one ctrl+p away (and in `?`).
-        self.footer.show_command_palette = self.size.width >= 100
-
     def on_unmount(self) -> None:
         self._stop_polling.set()
 

@@ -1,9 +1,13 @@
-"""The key footer: Textual's, rebuilt only when the keys it shows change."""
+"""The key footer: Textual's, rebuilt only when the keys it shows change, and without the command
+palette's key when the terminal is narrow."""
 
 from __future__ import annotations
 
 from textual.screen import Screen
 from textual.widgets import Footer
+
+
+PALETTE_KEY_MIN_WIDTH = 100
 
 
 class KeysFooter(Footer):
@@ -22,6 +26,14 @@ class KeysFooter(Footer):
                 return
             self._shown = shown
         super().bindings_changed(screen)
+
+    def on_resize(self) -> None:
+        # At 80 columns the keys need the whole footer; the palette stays one ctrl+p away (and in `?`).
+        shown = self.size.width >= PALETTE_KEY_MIN_WIDTH
+        if shown != self.show_command_palette:
+            self.show_command_palette = shown
+            # Textual's footer draws this setting only when it rebuilds for a change of bindings.
+            self.call_after_refresh(self.recompose)
 
 
 def shown_keys(screen: Screen) -> tuple:
