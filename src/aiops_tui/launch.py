@@ -199,6 +199,7 @@ async def _record(recorder, duration_s: float | None) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     """The built-in gateway in-process: its hour before now, then scrape it over loopback HTTP like a real one."""
+    import functools
     import os
     import tempfile
 
@@ -207,8 +208,6 @@ def run_demo(args: argparse.Namespace) -> int:
         DEMO_BACKFILL_STEP_S, DEMO_SOURCE, DemoRecording, advance_through, backfill, demo_config_path, roll_up_hour,
     )
     from aiops_tui.recorder import Recorder
-    from aiops_tui.sim.model import GatewayModel
-    from aiops_tui.sim.server import SimServer
     from aiops_tui.store.history import History
 
     cfg = load_config(demo_config_path())
@@ -225,9 +224,19 @@ def run_demo(args: argparse.Namespace) -> int:
     recording = DemoRecording.matching(duration_s=backfill_s, **settings)
     if recording is not None:
         start_ts = recording.start_for(now)
-        end_ts, model = start_ts + recording.duration_s, recording.model_for(start_ts, **settings)
+        end_ts = start_ts + recording.duration_s
     else:
-        start_ts, end_ts, model = now - backfill_s, now, GatewayModel(start_ts=now - backfill_s, **settings)
+        start_ts, end_ts = now - backfill_s, now
+
+    @functools.cache
+    def model():
+        """The sim at the hour's start, built where the hour is put in (the forked child): the cockpit's
+        own process imports the sim only once polling starts, off the path to the first frame."""
+        if recording is not None:
+            return recording.model_for(start_ts, **settings)
+        from aiops_tui.sim.model import GatewayModel
+
+        return GatewayModel(start_ts=start_ts, **settings)
 
     def put_hour(history) -> None:
         """The hour's samples and events; its rollups wait for `roll_up`, after the first views (which read
@@ -235,26 +244,30 @@ def run_demo(args: argparse.Namespace) -> int:
         if recording is not None:
             recording.absorb_into(history, start_ts, rollup=False)
         else:
-            backfill(history, model, start_ts, end_ts, step_s=DEMO_BACKFILL_STEP_S, rollup=False)
+            backfill(history, model(), start_ts, end_ts, step_s=DEMO_BACKFILL_STEP_S, rollup=False)
 
     def roll_up(history) -> None:
         roll_up_hour(history, end_ts)
 
     def model_at_end():
         """The model as the hour leaves it: `backfill` moved it along, a copied recording did not."""
-        return advance_through(model, start_ts, end_ts) if recording is not None else model
+        return advance_through(model(), start_ts, end_ts) if recording is not None else model()
 
     recorder = Recorder(None, [], stale_after=cfg.stale_after)  # its history is attached once open here
-    server = SimServer(model=model, clock=time.time)
+    served: list = []  # the model at the hour's end, once known here
+    stack = ExitStack()
 
     def serve() -> None:
         """After the first views are drawn: the model at the hour's end served over HTTP, and the sources
         that poll it."""
         import httpx
 
+        from aiops_tui.sim.server import SimServer
         from aiops_tui.sources.gateway import GatewaySource
         from aiops_tui.sources.local_alerts import LocalAlertSource
 
+        server = SimServer(model=served[0], clock=time.time)
+        stack.callback(server.stop)
         server.start()
         gateway = GatewayConfig(DEMO_SOURCE, f"{server.url}/metrics", f"{server.url}/status", "health_json", None, 5.0, 3.0)
         recorder.poller.add_source(GatewaySource(gateway, httpx.AsyncClient(follow_redirects=True, timeout=3.0)))
@@ -264,8 +277,7 @@ def run_demo(args: argparse.Namespace) -> int:
             instances={DEMO_SOURCE: f"127.0.0.1:{server.port}"}, interval_s=5.0,
         ))
 
-    with ExitStack() as stack:
-        stack.callback(server.stop)
+    with stack:
         if hasattr(os, "fork"):
             # The file is created, the hour put in and the first views built by a child on the other core,
             # while this process imports and mounts the UI; the child then rolls the hour up and closes the
@@ -277,7 +289,7 @@ def run_demo(args: argparse.Namespace) -> int:
             stack.callback(child.close)
 
             def open_history():
-                server.model = child.next()  # sent once the child has closed the file
+                served.append(child.next())  # sent once the child has closed the file
                 recorder.history = stack.enter_context(History.open(path))
                 return recorder.history
 
@@ -289,7 +301,7 @@ def run_demo(args: argparse.Namespace) -> int:
             def prepare() -> None:
                 put_hour(history)
                 roll_up(history)
-                server.model = model_at_end()
+                served.append(model_at_end())
 
             code = _run_app(_cockpit_for(cfg, history, recorder, prepare=prepare, before_polling=serve), args, cfg)
     print(f"aiops-tui: the demo history is in {path} (review it with `aiops-tui review {path}`)", file=sys.stderr)
