@@ -155,7 +155,7 @@ async def test_nan_inf_and_huge_values_read_cleanly_on_every_pane(odd_history, s
                 titles = {chart.id: chart.plotted.framing[0] for chart in charts}
                 # 1e308 requests and tokens: left off and counted; +Inf and NaN are not in the series at all.
                 assert titles == {
-                    "chart-latency_p95_s": "p95 latency, ms · last 1h",
+                    "chart-latency_p95_s": "p95 latency, s · last 1h",
                     "chart-requests_per_s": f"requests/s · last 1h · {ODD_CYCLES} off scale",
                     "chart-error_ratio": "errors, % · last 1h",
                     "chart-tokens_per_s": f"tokens/s · last 1h · {ODD_CYCLES} off scale",

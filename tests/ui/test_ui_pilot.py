@@ -104,7 +104,7 @@ async def test_the_first_views_draw_tiles_first_and_the_charts_next_from_the_new
         assert len(charts) == 4 and all(chart.plotted is None for chart in charts)
         await pilot.pause()
         titles = [chart.plotted.framing[0] for chart in charts]
-        assert titles == ["p95 latency, ms · last 6h", "requests/s · last 6h", "errors, % · last 6h", "tokens/s · last 6h"]
+        assert titles == ["p95 latency, s · last 6h", "requests/s · last 6h", "errors, % · last 6h", "tokens/s · last 6h"]
         assert all(chart.plotted.at == AT + 60 and chart.plotted.points for chart in charts)
 
 

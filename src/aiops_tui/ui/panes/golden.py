@@ -38,7 +38,7 @@ TILES: tuple[tuple[str, str, str, Formatter], ...] = (
     ("tokens_per_s", "tokens", "tokens", lambda v: fmt.rate(v, "tok/s")),
 )
 CHARTS: dict[str, tuple[str, float]] = {
-    "latency_p95_s": ("p95 latency, ms", 1000.0),
+    "latency_p95_s": ("p95 latency, s", 1.0),
     "requests_per_s": ("requests/s", 1.0),
     "error_ratio": ("errors, %", 100.0),
     "tokens_per_s": ("tokens/s", 1.0),
