@@ -79,7 +79,6 @@ def test_review_of_a_history_with_no_samples(tmp_path):
     assert assert_one_line(cli(tmp_path, "review", str(path))) == f"aiops-tui: {path}: the history holds no samples yet"
 
 
-
 @pytest.mark.parametrize("command", ["demo", "live"])
 def test_a_cockpit_into_a_file_a_writer_holds(tmp_path, command):
     """The cockpit's forked child opens the file: its refusal is still the one line, before any screen."""

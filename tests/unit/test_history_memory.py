@@ -204,7 +204,7 @@ def test_a_reopen_refused_under_the_recorder_is_its_one_line_and_the_next_cycle_
 # -- DuckDB's allocator ---------------------------------------------------------------------------
 
 ALLOCATOR_SETTING = """
-import ctypes, sys
+import ctypes
 import aiops_tui, duckdb, _duckdb
 duckdb.connect().execute("SELECT 1")
 mallctl = ctypes.CDLL(_duckdb.__file__).duckdb_je_mallctl
