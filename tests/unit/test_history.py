@@ -114,6 +114,26 @@ def test_unsorted_labels_key_the_same_series(history: History) -> None:
     assert history.samples("requests_total", T0, T0 + 60) == [(tidy, T0, 1.0), (tidy, T0 + 10, 2.0)]
 
 
+def test_series_met_in_a_failed_write_are_registered_again_by_the_next(history: History) -> None:
+    known = key("requests_total", model="gpt-4")
+    history.write_cycle([batch(samples_of(known, [(0, 1.0)]))])
+    untidy = SeriesKey("gw", "tokens_total", (("team", "core"), ("model", "gpt-4")))
+    fresh = key("errors_total", model="gpt-4")
+    garbled = Sample(fresh, T0 + 20, "not a number")  # type: ignore[arg-type]
+    with pytest.raises(HistoryError, match="cannot write the history file"):
+        history.write_cycle([batch([Sample(untidy, T0 + 10, 2.0), garbled])])
+    assert history.con.execute("SELECT name FROM series ORDER BY series_id").fetchall() == [("requests_total",)]
+
+    history.write_cycle([batch([Sample(untidy, T0 + 10, 2.0), Sample(fresh, T0 + 20, 3.0), Sample(known, T0 + 30, 4.0)])])
+    assert history.con.execute("SELECT series_id, name, labels FROM series ORDER BY series_id").fetchall() == [
+        (1, "requests_total", '{"model":"gpt-4"}'),
+        (2, "tokens_total", '{"model":"gpt-4","team":"core"}'),
+        (3, "errors_total", '{"model":"gpt-4"}'),
+    ]
+    assert history.samples("tokens_total", T0, T0 + 60) == [(key("tokens_total", model="gpt-4", team="core"), T0 + 10, 2.0)]
+    assert history.series_id(untidy) == 2
+
+
 def test_reader_refuses_to_write_and_unknown_series(tmp_path: Path) -> None:
     path = tmp_path / "history.duckdb"
     History.open(path).close()

@@ -8,7 +8,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Iterator, NamedTuple
 
 from aiops_tui import __version__
 from aiops_tui.model import Batch, Event, Sample, SeriesKey
@@ -358,9 +358,11 @@ class History:
         ids = self._ids
         try:
             rows = [(sample.ts, ids[sample.key], sample.value) for sample in samples]
-        except KeyError:
-            self._register(sample.key for sample in samples if sample.key not in ids)
-            rows = [(sample.ts, ids[sample.key], sample.value) for sample in samples]
+        except KeyError:  # new series: the second pass registers each as it meets it
+            series_rows: list[tuple[Any, ...]] = []
+            registering = _Registering(ids, self._assigner(series_rows))
+            rows = [(sample.ts, registering[sample.key], sample.value) for sample in samples]
+            self._append_series(series_rows)
         con = self.con
         if rows:
             with con.appender("stage_samples") as appender:
@@ -416,16 +418,24 @@ class History:
         return copied
 
     def _register(self, keys: Iterable[SeriesKey]) -> None:
-        """Insert series rows for keys not seen before, within the caller's transaction.
+        """Insert series rows for keys not seen before, within the caller's transaction."""
+        rows: list[tuple[Any, ...]] = []
+        assign = self._assigner(rows)
+        for key in keys:
+            if key not in self._ids:
+                assign(key)
+        self._append_series(rows)
 
-        The caches learn them at once (this cycle's own lookups need them) and forget them if
+    def _assigner(self, rows: list[tuple[Any, ...]]) -> Callable[[SeriesKey], int]:
+        """A function giving a key its series id: a new series gets the next id and a row in `rows`.
+
+        The caches learn new keys at once (this cycle's own lookups need them) and forget them if
         the transaction rolls back. Labels are keyed sorted, as the unique JSON column stores them.
         """
         next_id = max(self._keys, default=0) + 1
-        rows = []
-        for key in keys:
-            if key in self._ids:
-                continue
+
+        def assign(key: SeriesKey) -> int:
+            nonlocal next_id
             # The caller's own key object when its labels are sorted already: later lookups hit on identity.
             labels = tuple(sorted(key.labels))
             canonical = key if labels == key.labels else SeriesKey(key.source, key.name, labels)
@@ -438,6 +448,11 @@ class History:
                 self._remember(canonical, series_id)
             if key is not canonical:
                 self._remember(key, series_id)
+            return series_id
+
+        return assign
+
+    def _append_series(self, rows: list[tuple[Any, ...]]) -> None:
         if rows:
             with self.con.appender("series") as appender:
                 appender.append_rows(rows)
@@ -500,6 +515,20 @@ class History:
             self._load_series()
             key = self._keys[series_id]
         return key
+
+
+class _Registering(dict):
+    """The series ids for a write that meets new series: a missing key is registered and kept."""
+
+    __slots__ = ("_assign",)
+
+    def __init__(self, ids: dict[SeriesKey, int], assign: Callable[[SeriesKey], int]) -> None:
+        super().__init__(ids)
+        self._assign = assign
+
+    def __missing__(self, key: SeriesKey) -> int:
+        series_id = self[key] = self._assign(key)
+        return series_id
 
 
 def _series_key(source: str, name: str, labels_json: str) -> SeriesKey:
