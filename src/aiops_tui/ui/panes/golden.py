@@ -17,7 +17,6 @@ from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
 from aiops_tui.ui.panes.base import Pane
 from aiops_tui.ui.safe import plain
-from aiops_tui.ui.widgets.chart import TimeChart
 from aiops_tui.ui.widgets.quality_row import QualityStrip
 from aiops_tui.ui.widgets.redraw import update_static
 from aiops_tui.ui.widgets.table import fill_rows
@@ -118,9 +117,7 @@ class GoldenPane(Pane):
         table: DataTable = DataTable(id="models", cursor_type="row", zebra_stripes=True)
         table.add_columns("model", "requests", "errors", "p95 latency", "tokens")
         yield table
-        with Grid(id="charts"):
-            for signal in CHART_SIGNALS:
-                yield TimeChart(id=f"chart-{signal}")
+        yield Grid(id="charts")  # its charts are mounted with the first plot: see `show`
         yield Static("charts hidden: the terminal is too short (needs 30+ rows)", id="charts-note")
 
     def on_mount(self) -> None:
@@ -148,17 +145,22 @@ class GoldenPane(Pane):
         if self._charts_state == "drawn":
             self._plot_charts(golden)
         elif self._charts_state == "none":
-            # The first frame with data goes out without the charts (plotext takes tens of ms to draw
-            # four): they follow in the next, from the views on screen by then.
+            # The first frame with data goes out without the charts (importing plotext and drawing four
+            # takes tens of ms): they are mounted and plotted in the next, from the views on screen by then.
             self._charts_state = "due"
             self.call_after_refresh(self._plot_due_charts)
 
     def _plot_due_charts(self) -> None:
+        from aiops_tui.ui.widgets.chart import TimeChart
+
         self._charts_state = "drawn"
+        self.query_one("#charts", Grid).mount_all(TimeChart(id=f"chart-{signal}") for signal in CHART_SIGNALS)
         if self.views is not None:
             self._plot_charts(self.views.golden)
 
     def _plot_charts(self, golden: GoldenView) -> None:
+        from aiops_tui.ui.widgets.chart import TimeChart
+
         window_s = CHART_WINDOWS_S.get(golden.window, 3600.0)
         for signal in CHART_SIGNALS:
             title, scale = CHARTS[signal]
