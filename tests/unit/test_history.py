@@ -433,3 +433,29 @@ def test_absorb_copies_another_file_with_its_series_given_this_files_ids(tmp_pat
         assert history.con.execute("SELECT count(*) FROM series").fetchone()[0] == 2
         history.write_cycle([batch(samples_of(errors, [(180.0, 6.0)]))])  # the absorbed series is ours now
         assert history.con.execute("SELECT count(*) FROM series").fetchone()[0] == 2
+
+
+def test_a_file_without_series_absorbs_theirs_as_they_are_and_forgets_them_if_it_fails(tmp_path: Path) -> None:
+    latency, errors, fresh = key("latency_seconds", model="gpt-4o"), key("errors_total", model="gpt-4o"), key("up")
+    recording = tmp_path / "recording"
+    recording.mkdir()
+    with History.open(tmp_path / "other.duckdb") as other:
+        other.write_cycle([batch(samples_of(errors, [(60.0, 3.0)]), samples_of(latency, [(60.0, 0.7)]))])
+        for table in ("series", "samples", "events"):
+            other.con.execute(f"COPY {table} TO '{recording / table}.parquet' (FORMAT parquet)")
+        theirs = other.con.execute("SELECT * FROM series ORDER BY series_id").fetchall()
+    with History.open(tmp_path / "h.duckdb") as history:
+        (recording / "samples.parquet").rename(tmp_path / "samples.parquet")
+        with pytest.raises(HistoryError):
+            history.absorb(recording)
+        history.write_cycle([batch(samples_of(latency, [(0.0, 0.5)]))])  # registered anew: nothing was kept
+        assert history.con.execute("SELECT series_id, name FROM series").fetchall() == [(1, "latency_seconds")]
+
+    with History.open(tmp_path / "h2.duckdb") as history:
+        (tmp_path / "samples.parquet").rename(recording / "samples.parquet")
+        assert history.absorb(recording, shift_s=60) == 2
+        assert history.con.execute("SELECT * FROM series ORDER BY series_id").fetchall() == theirs
+        history.write_cycle([batch(samples_of(errors, [(180.0, 6.0)]), samples_of(fresh, [(180.0, 1.0)]))])
+        assert history.con.execute("SELECT series_id, name FROM series ORDER BY series_id").fetchall() == [
+            (1, "errors_total"), (2, "latency_seconds"), (3, "up")]
+        assert [(ts - T0, v) for _, ts, v in history.samples("errors_total", T0, T0 + 200)] == [(120.0, 3.0), (180.0, 6.0)]

@@ -392,7 +392,14 @@ class History:
         try:
             theirs = {row[0]: _series_key(*row[1:]) for row in
                       con.execute(f"SELECT series_id, source, name, labels FROM {tables['series']}").fetchall()}
-            self._register(theirs.values())
+            if self._keys:
+                self._register(theirs.values())
+            else:  # a file with no series yet takes theirs as they are, ids included (the demo's start)
+                con.execute(f"INSERT INTO series SELECT series_id, source, name, labels, unit FROM {tables['series']}")
+                for series_id, key in theirs.items():
+                    self._keys[series_id] = key
+                    self._pending_ids.append(series_id)
+                    self._remember(key, series_id)
             con.execute("CREATE OR REPLACE TEMP TABLE absorbed_ids (theirs INTEGER, ours INTEGER, time_valued BOOLEAN)")
             with con.appender("absorbed_ids") as appender:
                 appender.append_rows([(series_id, self._ids[key], key.name in time_valued) for series_id, key in theirs.items()])
