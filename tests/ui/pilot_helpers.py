@@ -6,14 +6,18 @@ from textual.pilot import Pilot
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let every worker finish (views, the palette's search) and its messages be handled; polling runs on, so it is not awaited.
+    """Let every worker finish (views, the other panes, the palette's search) and its messages be handled; polling runs on, so it is not awaited.
 
     Three pauses: a pane built on its first showing is laid out on the next refresh, told it is shown on
     the one after, and moves the focus to itself on the third."""
     for _ in range(3):
         await pilot.pause()
-    while running := [w for w in pilot.app.workers if w.group != "polling" and not w.is_finished]:
-        await pilot.app.workers.wait_for_complete(running)
+    quiet = 0  # a worker may start another once drawn (the first views start the one that builds the other panes)
+    while quiet < 2:
+        running = [w for w in pilot.app.workers if w.group != "polling" and not w.is_finished]
+        if running:
+            await pilot.app.workers.wait_for_complete(running)
+        quiet = 0 if running else quiet + 1
         await pilot.pause()
 
 

@@ -108,6 +108,22 @@ async def test_the_first_views_draw_tiles_first_and_the_charts_next_from_the_new
         assert all(chart.plotted.at == AT + 60 and chart.plotted.points for chart in charts)
 
 
+async def test_the_charts_are_drawn_before_the_hidden_panes_are_built() -> None:
+    laid_out: list[tuple[int, int]] = []  # (charts, other panes built) at each layout of the screen
+    app = cockpit_app()
+
+    def seen(_screen) -> None:
+        others = [pane for pane_id, pane in app.panes.items() if pane_id != "golden" and pane.is_mounted]
+        laid_out.append((len(app.query("TimeChart")), len(others)))
+
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.screen_layout_refresh_signal.subscribe(app, seen)
+        await settle(pilot)
+        assert laid_out[-1] == (4, 4)
+    # A screen with the four charts and none of the other panes yet: building those does not hold them back.
+    assert (4, 0) in laid_out, laid_out
+
+
 async def test_w_cycles_the_chart_window_and_asks_for_it() -> None:
     cockpit = FakeCockpit()
     app = cockpit_app(cockpit)

@@ -196,14 +196,19 @@ class CockpitApp(App[int]):
         self._update_status()
         self.call_after_refresh(self._after_first_views)
 
-    async def _after_first_views(self) -> None:
+    def _after_first_views(self) -> None:
         """Once the first views are drawn (or failed): polling starts (a review's cockpit only opens its
         history there, when another process read the first views), and the other panes are built.
 
-        Both are the UI's own thread's work: before, they delayed the first frame with data."""
+        Both are the UI's own thread's work: before, they delayed the first frame with data. The panes
+        are built by a worker, not in this callback: the screen draws no frame while its callbacks run,
+        and the golden pane's charts are due in the next one."""
         if not self._polling_started:
             self._polling_started = True
             self.run_worker(self._poll(), group="polling", exit_on_error=False)
+        self.run_worker(self._mount_other_panes(), group="panes")
+
+    async def _mount_other_panes(self) -> None:
         for pane_id in TITLES:
             await self._mount_pane(pane_id)
 
