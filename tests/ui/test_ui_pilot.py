@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 from textual.app import App, ComposeResult
 from textual.command import CommandPalette
 from textual.widgets import DataTable, TabbedContent
@@ -9,6 +12,7 @@ from textual.widgets import DataTable, TabbedContent
 from aiops_tui.ui.app import CockpitApp
 from aiops_tui.ui.panes.breakers import BreakersPane
 from aiops_tui.ui.panes.golden import GoldenPane
+from aiops_tui.ui.panes.maturity import MaturityPane
 from aiops_tui.ui.screens.help import HelpScreen
 from aiops_tui.ui.widgets.header import CockpitHeader
 from aiops_tui.ui.widgets.status_bar import StatusBar
@@ -122,6 +126,30 @@ async def test_the_charts_are_drawn_before_the_hidden_panes_are_built() -> None:
         assert laid_out[-1] == (4, 4)
     # A screen with the four charts and none of the other panes yet: building those does not hold them back.
     assert (4, 0) in laid_out, laid_out
+
+
+async def test_a_pane_asked_for_twice_is_mounted_once_and_both_callers_wait_for_it() -> None:
+    """The panes' worker and a tab shown meanwhile ask for the same pane: the tab's handler draws the
+    pane once it returns, so it must not return while the worker's mount is still under way."""
+    release = threading.Event()
+
+    class HeldCockpit(FakeCockpit):
+        def views(self, at=None, window="1h"):
+            release.wait(5)  # no first views, so no panes' worker: this test asks for the pane itself
+            return super().views(at, window)
+
+    app = cockpit_app(HeldCockpit())
+    async with app.run_test(size=SIZE):
+        seen = []
+
+        async def ask() -> None:
+            await app._mount_pane("maturity")
+            seen.append(app.panes["maturity"].is_mounted)
+
+        await asyncio.gather(ask(), ask())
+        release.set()
+        assert seen == [True, True]
+        assert len(app.query(MaturityPane)) == 1
 
 
 async def test_w_cycles_the_chart_window_and_asks_for_it() -> None:

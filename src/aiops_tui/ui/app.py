@@ -15,6 +15,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.css.query import NoMatches
 from textual.message import Message
+from textual.widget import AwaitMount
 from textual.widgets import TabbedContent, TabPane
 from textual.worker import Worker, get_current_worker
 
@@ -84,6 +85,7 @@ class CockpitApp(App[int]):
         self.status_bar = StatusBar(id="status")
         self.footer = KeysFooter()
         self.panes: dict[str, Pane] = {}
+        self._pane_mounts: dict[str, AwaitMount] = {}
         """The panes built so far, by id. Only the golden pane stands between the start and the first frame with
         data; the others are imported and mounted just after it (or when shown first, if that is sooner).
         A test may put its own pane here before the run."""
@@ -213,9 +215,15 @@ class CockpitApp(App[int]):
             await self._mount_pane(pane_id)
 
     async def _mount_pane(self, pane_id: str) -> None:
-        pane = self.pane(pane_id)
-        if pane.parent is None:  # set at once by mount(): a second caller does not mount it twice
-            await self.tabs.get_pane(pane_id).mount(pane)
+        """Mount the pane once, whoever asks first (the panes' worker or its tab); each returns once it
+        is mounted, so a tab shown while the worker mounts its pane is drawn when that ends."""
+        pending = self._pane_mounts.get(pane_id)
+        if pending is None:
+            pane = self.pane(pane_id)
+            if pane.parent is not None:  # composed with the app: the first pane
+                return
+            pending = self._pane_mounts[pane_id] = self.tabs.get_pane(pane_id).mount(pane)
+        await pending
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id in TITLES:
