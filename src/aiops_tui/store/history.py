@@ -397,9 +397,7 @@ class History:
             else:  # a file with no series yet takes theirs as they are, ids included (the demo's start)
                 con.execute(f"INSERT INTO series SELECT series_id, source, name, labels, unit FROM {tables['series']}")
                 for series_id, key in theirs.items():
-                    self._keys[series_id] = key
-                    self._pending_ids.append(series_id)
-                    self._remember(key, series_id)
+                    self._learn(key, series_id)
             con.execute("CREATE OR REPLACE TEMP TABLE absorbed_ids (theirs INTEGER, ours INTEGER, time_valued BOOLEAN)")
             with con.appender("absorbed_ids") as appender:
                 appender.append_rows([(series_id, self._ids[key], key.name in time_valued) for series_id, key in theirs.items()])
@@ -450,9 +448,7 @@ class History:
             if series_id is None:
                 series_id, next_id = next_id, next_id + 1
                 rows.append((series_id, canonical.source, canonical.name, _labels_json(canonical), _unit_of(key.name)))
-                self._keys[series_id] = canonical
-                self._pending_ids.append(series_id)
-                self._remember(canonical, series_id)
+                self._learn(canonical, series_id)
             if key is not canonical:
                 self._remember(key, series_id)
             return series_id
@@ -463,6 +459,12 @@ class History:
         if rows:
             with self.con.appender("series") as appender:
                 appender.append_rows(rows)
+
+    def _learn(self, key: SeriesKey, series_id: int) -> None:
+        """A new series in both caches, forgotten if the transaction rolls back."""
+        self._keys[series_id] = key
+        self._pending_ids.append(series_id)
+        self._remember(key, series_id)
 
     def _remember(self, key: SeriesKey, series_id: int) -> None:
         self._ids[key] = series_id

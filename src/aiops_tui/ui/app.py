@@ -73,7 +73,7 @@ class CockpitApp(App[int]):
         self._error: str | None = None
         self._polling_error: str | None = None
         """Kept until restart: a poller that stopped does not come back by itself, unlike a failed query."""
-        self._polling_started = False
+        self._started_after_first_views = False
         self._views: Views | None = None
         self._views_worker: Worker | None = None
         self._fetched_version: int | None = None
@@ -85,10 +85,10 @@ class CockpitApp(App[int]):
         self.status_bar = StatusBar(id="status")
         self.footer = KeysFooter()
         self.panes: dict[str, Pane] = {}
-        self._pane_mounts: dict[str, AwaitMount] = {}
         """The panes built so far, by id. Only the golden pane stands between the start and the first frame with
         data; the others are imported and mounted just after it (or when shown first, if that is sooner).
         A test may put its own pane here before the run."""
+        self._pane_mounts: dict[str, AwaitMount] = {}
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -205,10 +205,10 @@ class CockpitApp(App[int]):
         Both are the UI's own thread's work: before, they delayed the first frame with data. The panes
         are built by a worker, not in this callback: the screen draws no frame while its callbacks run,
         and the golden pane's charts are due in the next one."""
-        if not self._polling_started:
-            self._polling_started = True
+        if not self._started_after_first_views:  # called again after every failed views
+            self._started_after_first_views = True
             self.run_worker(self._poll(), group="polling", exit_on_error=False)
-        self.run_worker(self._mount_other_panes(), group="panes")
+            self.run_worker(self._mount_other_panes(), group="panes")
 
     async def _mount_other_panes(self) -> None:
         for pane_id in TITLES:
