@@ -375,6 +375,19 @@ async def test_markup_and_escapes_in_names_render_as_literal_text() -> None:
         assert LINK_MODEL in upstreams and MARKUP_MODEL in fallbacks
 
 
+async def test_a_model_value_past_its_target_is_marked_not_only_coloured() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        models = app.query_one("#models", DataTable)
+        rows = {models.get_row_at(i)[0].plain: [cell.plain for cell in models.get_row_at(i)[1:]] for i in range(models.row_count)}
+        # gpt-4o: errors and p95 past target; claude-sonnet: p95 near it (amber, no mark); requests have no target
+        assert rows["gpt-4o"] == ["7.10 req/s  ", "1.20 % !", "210 ms !", "1,100 tok/s  "]
+        assert rows["claude-sonnet"] == ["4.20 req/s  ", "0.40 %  ", "140 ms  ", "650 tok/s  "]
+        assert rows[ESCAPE_MODEL_SHOWN][1:3] == ["no traffic  ", "no traffic  "]
+        assert "210&#160;ms&#160;!" in app.export_screenshot()  # on screen, as drawn
+
+
 async def test_golden_tiles_say_why_a_number_is_missing() -> None:
     app = cockpit_app()
     async with app.run_test(size=SIZE) as pilot:

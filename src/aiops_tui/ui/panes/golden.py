@@ -46,6 +46,11 @@ MIN_HEIGHT_FOR_CHARTS = 26
 """Below this many rows the charts would be unreadable slivers: hide them and say so."""
 
 
+PAST_TARGET_MARK = " !"
+"""After a model's value that is past its target, in the models table."""
+PAST_TARGET_BLANK = "  "
+
+
 def target_line(signal: str, reading: Reading, targets: Targets | None) -> tuple[str, str]:
     """The tile's second line, long and short: the target in words, so the colour is never the only cue."""
     if targets is None or reading.missing:
@@ -74,7 +79,8 @@ class GoldenPane(Pane):
     TITLE = "Golden signals"
     HELP = (
         "Latency, traffic, errors and saturation across all models, plus cache, fallback and token rates. "
-        "Tiles are green on target, amber near it, red past it; 'no traffic' means a ratio of nothing "
+        "Tiles are green on target, amber near it, red past it; in the models table a value past its "
+        "target is red and marked '!'. 'no traffic' means a ratio of nothing "
         "(not zero), 'no data' means the source has no such series. Quantiles are read, never averaged. "
         "The AI-quality row: the share of answers passing validation (and the worst model when one is "
         "off target), the human-review queue with its oldest item and reviews per hour against capacity, "
@@ -184,8 +190,11 @@ class GoldenPane(Pane):
         ]
 
     def _cell(self, reading: Reading, formatter: Formatter) -> Text:
+        """A value in its status colour; one past its target is also marked "!" (the colour is never the
+        only cue), and the others keep the mark's width so the column stays aligned."""
         if reading.missing:
-            return Text(reading.note or fmt.DASH, style="dim italic", justify="right")
-        text = styled(formatter(reading.value), self.app, reading.status)
+            return Text((reading.note or fmt.DASH) + PAST_TARGET_BLANK, style="dim italic", justify="right")
+        mark = PAST_TARGET_MARK if reading.status == "bad" else PAST_TARGET_BLANK
+        text = styled(formatter(reading.value) + mark, self.app, reading.status)
         text.justify = "right"
         return text
