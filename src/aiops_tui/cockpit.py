@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +101,19 @@ class Cockpit:
     def history(self) -> "History | None":
         """The history file; None until polling has started when the cockpit opens it itself
         (`open_history`). Never waits: the UI's thread reads it, and polling starts on that thread."""
+        return self._history
+
+    @property
+    def opening_history(self) -> bool:
+        """The cockpit is still opening its history (the first moment after start): what the panes keep
+        waits for it (`wait_history`) instead of being dropped."""
+        return self._opened is not None and not self._opened.done()
+
+    def wait_history(self, timeout: float | None = None) -> "History | None":
+        """The history, after waiting up to `timeout` while it is being opened: None without one, or if
+        opening it failed (polling reports that). Blocking: call it from a worker thread."""
+        if self._opened is not None:
+            wait([self._opened], timeout)
         return self._history
 
     @property

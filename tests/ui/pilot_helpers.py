@@ -34,3 +34,42 @@ def cockpit_app(cockpit=None, **kwargs):
     app = CockpitApp(cockpit if cockpit is not None else FakeCockpit(), **kwargs)
     app.animation_level = "none"
     return app
+
+
+async def until(pilot: Pilot, predicate, timeout_s: float = 10.0) -> None:
+    """Pause until `predicate()` holds, where `settle` cannot be used: while a worker waits on purpose."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting on the app"
+        await pilot.pause(0.02)
+
+
+def cockpit_opening_history(path, *, views_wait: bool = False, **kwargs):
+    """A real Cockpit that opens the history at `path` only once the returned event is set, as the demo and
+    live cockpits open theirs only after the first views (which come from elsewhere, here the fake ones;
+    with `views_wait` they too wait for the event, so polling has not started meanwhile).
+    Returns (cockpit, release, opened): `opened` holds the history once open, for the test to close."""
+    import threading
+
+    from aiops_tui.cockpit import Cockpit
+    from aiops_tui.store.history import History
+    from ui.view_builders import AT, build_views
+
+    release, opened = threading.Event(), []
+
+    def open_history():
+        assert release.wait(30), "the test never released the history"
+        opened.append(History.open(path))
+        return opened[0]
+
+    kwargs.setdefault("clock", lambda: AT)
+    def first_views():
+        if views_wait:
+            assert release.wait(30), "the test never released the first views"
+        return build_views(AT)
+
+    cockpit = Cockpit(None, first_views=first_views, open_history=open_history, **kwargs)
+    cockpit.start()
+    return cockpit, release, opened

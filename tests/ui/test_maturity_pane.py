@@ -11,6 +11,9 @@ alert has no runbook_url).
 
 from __future__ import annotations
 
+import sys
+import time
+import traceback
 from pathlib import Path
 
 import duckdb
@@ -21,12 +24,13 @@ from textual.widgets import Input
 from aiops_tui.cockpit import Cockpit
 from aiops_tui.signals.maturity import AnswerRecord, Assessment, Evidence, assessment_to_event
 from aiops_tui.store.history import History
+from aiops_tui.ui.history import history_when_open
 from aiops_tui.ui.panes.maturity import MaturityPane, evidence_from_views
 from aiops_tui.ui.widgets.maturity_checklist import MaturityChecklist
 from aiops_tui.ui.widgets.maturity_history import MaturityHistory
 from aiops_tui.ui.widgets.maturity_note import EvidenceNoteScreen
 from aiops_tui.ui.widgets.maturity_summary import MaturitySummary
-from ui.pilot_helpers import cockpit_app, press, settle
+from ui.pilot_helpers import cockpit_app, cockpit_opening_history, press, settle, until
 from ui.view_builders import AT, DAY_S, FakeCockpit, build_views
 
 SIZE = (120, 40)
@@ -277,6 +281,56 @@ async def test_saved_assessments_survive_a_restart_with_their_history(tmp_path: 
             assert "0.07 → 0.15" in text
             assert "saved 2026-10-28 13:00 · since 2026-10-28 12:00:" in text
             assert "Do you have automated CI/CD pipelines?" in text
+
+
+async def test_saved_assessments_are_read_from_a_history_opened_after_the_pane(tmp_path: Path) -> None:
+    path = tmp_path / "history.duckdb"
+    with History.open(path) as history:
+        history.write_events([assessment_to_event(SAVED_TWO_DAYS_AGO)])
+    cockpit, release, opened = cockpit_opening_history(path, environment="test")
+    app = cockpit_app(cockpit)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.query(MaturityPane))  # built after the first views, the history still closed
+            await pilot.press("5")
+            await pilot.pause(0.2)
+            assert cockpit.opening_history and not opened
+            release.set()
+            await settle(pilot)
+            assert answer_cell(app, "iac") == "yes"  # SAVED_TWO_DAYS_AGO's answers, not a blank checklist
+            assert "1 saved" in history_text(app)
+            await press(pilot, "s")
+    finally:
+        release.set()
+        for history in opened:
+            history.close()
+    assert [state for _, state in saved_events(path)] == ["defined", "defined"]
+
+
+def threads_waiting_for_the_history() -> list[int]:
+    return [ident for ident, frame in sys._current_frames().items()
+            if any(f.f_code is history_when_open.__code__ for f, _ in traceback.walk_stack(frame))]
+
+
+async def test_quitting_while_the_history_is_being_opened_does_not_wait_for_it(tmp_path: Path) -> None:
+    # Quit before even the first views: polling, which opens the history, has not started.
+    cockpit, release, opened = cockpit_opening_history(tmp_path / "history.duckdb", views_wait=True, environment="test")
+    app = cockpit_app(cockpit)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("5")  # the pane is built when shown first
+            await until(pilot, lambda: app.query(MaturityPane) and threads_waiting_for_the_history())
+            waiting = [w for w in app.workers if w.group == "maturity-io" and not w.is_finished]
+            assert waiting and cockpit.opening_history
+        assert all(w.is_finished for w in waiting)  # cancelled with the app
+        deadline = time.monotonic() + 2.0
+        while threads_waiting_for_the_history() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not threads_waiting_for_the_history()  # and their threads are not left waiting
+    finally:
+        release.set()
+        for history in opened:
+            history.close()
 
 
 async def test_saving_is_refused_on_a_read_only_history(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from aiops_tui.ui.widgets.runbook_header import header_text
 from aiops_tui.ui.widgets.runbook_lists import AlertList, RunbookList
 from aiops_tui.ui.widgets.runbook_steps import RunbookSteps
 from aiops_tui.ui.widgets.runbook_viewer import RunbookMarkdown, RunbookViewer
-from ui.pilot_helpers import cockpit_app, press, settle
+from ui.pilot_helpers import cockpit_app, cockpit_opening_history, press, settle, until
 from ui.view_builders import AT, FakeCockpit, build_views
 
 SIZE = (120, 40)
@@ -331,6 +331,43 @@ async def test_ticks_incident_and_notes_survive_a_restart(tmp_path: Path) -> Non
             assert pane.incident is None
             assert "No incident open" in str(app.query_one("#runbooks-incident").render())
         assert incidents.find_incident(history, incident_id).closed_ts == AT + 600
+
+
+async def test_what_is_done_while_the_history_is_being_opened_waits_for_it(tmp_path: Path) -> None:
+    path = tmp_path / "history.duckdb"
+    runbook = load_runbook(FIXTURES / "ci-runner-queue-too-long.md")
+    with History.open(path) as history:
+        incidents.tick_step(history, runbook, 2, True, AT - 60)  # ticked in an earlier session
+    cockpit, release, opened = cockpit_opening_history(path, runbook_dirs=[FIXTURES])
+    app = runbooks_app(cockpit)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.query(RunbooksPane))  # built after the first views, the history still closed
+            await pilot.press("4")
+            pane = app.query_one(RunbooksPane)
+            pane.open_runbook(next(r for r in pane.runbooks if r.path is not None and r.path.name == runbook.path.name))
+            await pilot.press("i")  # an incident can be started: its line does not say there is no history
+            await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+            await pilot.press(*"gateway down", "enter")
+            await pilot.pause(0.2)
+            assert cockpit.opening_history and not opened
+            assert "no history" not in str(app.query_one("#runbooks-incident").render())
+            release.set()
+            await settle(pilot)
+            steps = app.query_one(RunbookSteps)
+            assert steps.is_ticked(2)  # the runbook waited for the history's ticks
+            steps.focus()
+            await press(pilot, "x")
+            assert not any("not kept" in n for n in notices(app))
+            history = opened[0]
+            assert incidents.ticked_steps(history, runbook) == {0: True, 2: True}
+            incident_id = incidents.current_incident(history)
+            assert incidents.find_incident(history, incident_id).title == "gateway down"
+            assert f"INCIDENT {incident_id}" in str(app.query_one("#runbooks-incident").render())
+    finally:
+        release.set()
+        for history in opened:
+            history.close()
 
 
 async def test_without_a_history_ticks_stay_in_memory_and_say_so() -> None:

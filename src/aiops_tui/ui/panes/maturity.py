@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from aiops_tui.cockpit import Views
-from aiops_tui.errors import first_line
+from aiops_tui.errors import HistoryError, first_line
 from aiops_tui.signals.maturity import (
     Answer,
     AnswerRecord,
@@ -32,6 +32,7 @@ from aiops_tui.signals.maturity import (
     with_suggestions,
 )
 from aiops_tui.ui import actions
+from aiops_tui.ui.history import has_history, history_when_open
 from aiops_tui.ui.panes.base import Pane
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.widgets.maturity_checklist import MaturityChecklist
@@ -161,16 +162,13 @@ class MaturityPane(Pane):
 
     # -- data: reading and writing the history, off the UI thread ---------------------------
 
-    def _history(self):
-        return getattr(self.app.cockpit, "history", None)
-
     def _load(self) -> None:
         try:
             questionnaire = load_questionnaire(self.lang)
         except Exception as exc:  # a broken data file: say it on the pane, keep the cockpit running
             self.post_message(AssessmentsLoaded(None, [], first_line(exc) or exc.__class__.__name__))
             return
-        history, saved, error = self._history(), [], None
+        history, saved, error = history_when_open(self.app.cockpit), [], None
         if history is not None:
             try:
                 with history.reading() as cursor:
@@ -189,8 +187,11 @@ class MaturityPane(Pane):
         self.query_one("#maturity-loading", Static).display = self.questionnaire is None and not message.error
         self._draw()
 
-    def _save_worker(self, history, assessment: Assessment, questionnaire: Questionnaire) -> None:
+    def _save_worker(self, assessment: Assessment, questionnaire: Questionnaire) -> None:
         try:
+            history = history_when_open(self.app.cockpit)
+            if history is None:
+                raise HistoryError("the history could not be opened")
             history.write_events([assessment_to_event(assessment, questionnaire)])
         except Exception as exc:  # the file went away, a disk full, a lock: one line, and the answers stay
             self.post_message(AssessmentSaved(None, first_line(exc) or exc.__class__.__name__))
@@ -340,8 +341,8 @@ class MaturityPane(Pane):
         self.app.push_screen(screen, keep)
 
     def action_save(self) -> None:
-        history = self._history()
-        if history is None:
+        history = getattr(self.app.cockpit, "history", None)  # None while it is being opened: the save waits
+        if not has_history(self.app.cockpit):
             self._refuse(self.words["no_history"])
         elif getattr(history, "read_only", False):
             self._refuse(self.words["read_only"])
@@ -351,6 +352,6 @@ class MaturityPane(Pane):
             self._saving = True
             assessment = replace(self.current(), ts=self.app.cockpit.clock())
             self.run_worker(
-                lambda: self._save_worker(history, assessment, self.questionnaire),
+                lambda: self._save_worker(assessment, self.questionnaire),
                 thread=True, group="maturity-io", exit_on_error=False,
             )

@@ -21,11 +21,12 @@ from textual.widgets import Input, Markdown, OptionList
 from textual.worker import Worker, WorkerState
 
 from aiops_tui.cockpit import Views
-from aiops_tui.errors import first_line
+from aiops_tui.errors import HistoryError, first_line
 from aiops_tui.model import Alert
 from aiops_tui.signals import incidents
 from aiops_tui.signals.runbooks import Runbook, classify_link, load_runbook, load_runbooks, match_alert
 from aiops_tui.ui import actions
+from aiops_tui.ui.history import has_history, history_when_open
 from aiops_tui.ui.panes.base import Pane
 from aiops_tui.ui.safe import clean
 from aiops_tui.ui.widgets.runbook_body import task_line, title_heading
@@ -99,7 +100,7 @@ class RunbooksPane(Pane):
         self._focus_steps_when_open = False
 
     def compose(self) -> ComposeResult:
-        yield IncidentLine(lambda: self.history, self.now, id="runbooks-incident")
+        yield IncidentLine(lambda: self.cockpit, self.now, id="runbooks-incident")
         with Horizontal():
             with Vertical(id="runbooks-left"):
                 yield AlertList(id="runbooks-alerts")
@@ -116,10 +117,6 @@ class RunbooksPane(Pane):
     @property
     def cockpit(self) -> Any:
         return getattr(self.app, "cockpit", None)
-
-    @property
-    def history(self) -> Any:
-        return getattr(self.cockpit, "history", None)
 
     def now(self) -> float:
         clock = getattr(self.cockpit, "clock", None)
@@ -216,7 +213,8 @@ class RunbooksPane(Pane):
         labels = dict(location.alert.labels) if location.alert else {}
         memory = self._memory_ticks.get(incidents.runbook_key(runbook), {})
         try:
-            prepared = await asyncio.to_thread(prepare, runbook, labels, self.history, memory)
+            history = await asyncio.to_thread(history_when_open, self.cockpit)  # its ticks, once it is open
+            prepared = await asyncio.to_thread(prepare, runbook, labels, history, memory)
         except Exception as exc:  # a broken history read must not leave the pane blank
             self.notify(f"runbook ticks not read: {first_line(exc)}", severity="warning", markup=False)
             prepared = await asyncio.to_thread(prepare, runbook, labels, None, memory)
@@ -384,7 +382,7 @@ class RunbooksPane(Pane):
         step = prepared.runbook.steps[item.step_index]
         done = not self.query_one(RunbookSteps).is_ticked(step.index, step.done)
         await self._show_tick(step.index, done)
-        if self.history is None:
+        if not has_history(self.cockpit):
             self._memory_ticks.setdefault(incidents.runbook_key(prepared.runbook), {})[step.index] = done
             if not self._told_no_history:
                 self._told_no_history = True
@@ -406,8 +404,10 @@ class RunbooksPane(Pane):
 
     @work(thread=True, group="runbook-write", exit_on_error=False)
     def _write_tick(self, runbook: Runbook, step_index: int, done: bool) -> None:
-        history = self.history
         try:
+            history = history_when_open(self.cockpit)
+            if history is None:
+                raise HistoryError("the history could not be opened")
             incident = incidents.current_incident(history)
             incidents.tick_step(history, runbook, step_index, done, self.now(), incident=incident)
         except Exception as exc:  # a read-only review file, a full disk: undo the tick on screen and say so

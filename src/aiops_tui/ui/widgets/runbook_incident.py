@@ -11,9 +11,10 @@ from rich.text import Text
 from textual import work
 from textual.widgets import Static
 
-from aiops_tui.errors import first_line
+from aiops_tui.errors import HistoryError, first_line
 from aiops_tui.signals import incidents
 from aiops_tui.ui import fmt
+from aiops_tui.ui.history import has_history, history_when_open
 from aiops_tui.ui.safe import clean, plain
 from aiops_tui.ui.screens.prompt import ConfirmScreen, PromptScreen
 from aiops_tui.ui.widgets.runbook_state import IncidentStatus, incident_status
@@ -27,9 +28,9 @@ class IncidentLine(Static):
     IncidentLine.open { background: $error 25%; }
     """
 
-    def __init__(self, history: Callable[[], Any], clock: Callable[[], float], *, id: str | None = None) -> None:
+    def __init__(self, cockpit: Callable[[], Any], clock: Callable[[], float], *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._history, self._clock = history, clock
+        self._cockpit, self._clock = cockpit, clock
         self.status: IncidentStatus | None = None
         self.loaded_at = 0.0
         """time.monotonic() of the last read, so the pane can read again now and then."""
@@ -40,7 +41,7 @@ class IncidentLine(Static):
     def _draw(self) -> None:
         status = self.status
         self.set_class(status is not None, "open")
-        if self._history() is None:
+        if not has_history(self._cockpit()):
             self.update(Text(NO_HISTORY, style="dim"))
         elif status is None:
             self.update(Text.assemble("No incident open", (" · i starts one: ticked steps and notes go on its timeline", "dim")))
@@ -59,7 +60,7 @@ class IncidentLine(Static):
     def load(self) -> None:
         """Read the open incident (another process may have opened or closed one)."""
         self.loaded_at = time.monotonic()
-        history = self._history()
+        history = history_when_open(self._cockpit())
         if history is None:
             return
         try:
@@ -72,7 +73,7 @@ class IncidentLine(Static):
     # -- asking and writing ------------------------------------------------------------------
 
     def start(self, suggested_title: str = "") -> None:
-        if self._history() is None:
+        if not has_history(self._cockpit()):
             self.notify(NO_HISTORY, severity="warning", markup=False)
         elif self.status is not None:
             self.notify(f"incident {self.status.id} is open: o adds a note, I closes it", markup=False)
@@ -104,8 +105,11 @@ class IncidentLine(Static):
 
     @work(thread=True, group="runbook-write", exit_on_error=False)
     def _write(self, what: str, text: str) -> None:
-        history, now = self._history(), self._clock()
+        now = self._clock()
         try:
+            history = history_when_open(self._cockpit())
+            if history is None:
+                raise HistoryError("the history could not be opened")
             if what == "start":
                 incident_id = incidents.start_incident(history, text, now)
                 message = f"incident {incident_id} started"

@@ -1,0 +1,30 @@
+"""The cockpit's history as the panes reach it: open, still being opened, or absent.
+
+At start the cockpit opens its history only once the first views are drawn, so a pane built meanwhile
+may read or write before it is there. Worker threads wait for it (`history_when_open`); the UI's thread
+only asks whether one is coming (`has_history`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.worker import get_current_worker
+
+WAIT_STEP_S = 0.1
+"""How often a worker waiting for the history looks whether it was cancelled (the app quitting)."""
+
+
+def has_history(cockpit: Any) -> bool:
+    """The cockpit has a history open, or is opening it: what a pane keeps (a ticked step, a note, an
+    assessment) goes there."""
+    return getattr(cockpit, "history", None) is not None or bool(getattr(cockpit, "opening_history", False))
+
+
+def history_when_open(cockpit: Any) -> Any:
+    """In a worker thread: the cockpit's history, waiting while the cockpit is still opening it, unless the
+    worker is cancelled meanwhile. None without one."""
+    worker = get_current_worker()
+    while getattr(cockpit, "opening_history", False) and not worker.is_cancelled:
+        cockpit.wait_history(WAIT_STEP_S)
+    return getattr(cockpit, "history", None)
