@@ -97,7 +97,7 @@ def _basis(signals: tuple[str, ...], profiles: list[str]) -> str:
 
 def _golden(con, source: str, at: float, window: str, cockpit: "Cockpit", profiles: list[str], latest):
     span = CHART_WINDOWS_S.get(window, 3600.0)
-    charts = {s: ts_sql.signal_series(con, source, s, at - span, at) for s in CHART_SIGNALS} if source else {}
+    charts = ts_sql.signal_series_many(con, source, CHART_SIGNALS, at - span, at) if source else {}
     basis = _basis(("latency_p95_s", "requests_per_s", "error_ratio"), profiles)
     quality = quality_readings(latest, cockpit.quality_targets)
     return build_view(at, source, latest, cockpit.targets, charts, window, basis, quality if quality.present else None)

@@ -14,6 +14,8 @@ T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 HOUR = 3600.0
 DAY = 86400.0
 TRAFFIC = SeriesKey("gw", "signal:requests_per_s")
+TOKENS = SeriesKey("gw", "signal:tokens_per_s")
+TRAFFIC_OF_A_MODEL = SeriesKey("gw", "signal:requests_per_s", (("model", "x"),))  # a per-model series: never in the total
 SINCE = T0 + 20 * HOUR + 90  # not on a bucket edge: the raw samples answer the part-hour at each end
 UNTIL = SINCE + 30 * HOUR  # 30 h in 30 points: one-hour chart buckets
 
@@ -24,6 +26,8 @@ def history(tmp_path_factory):
     path = tmp_path_factory.mktemp("rollup") / "h.duckdb"
     with History.open(path) as opened:
         samples = [Sample(TRAFFIC, T0 + 30 * j, float(j)) for j in range(51 * 120)]
+        samples += [Sample(TOKENS, T0 + 30 * j, 2.0 * j) for j in range(51 * 120)]
+        samples += [Sample(TRAFFIC_OF_A_MODEL, T0 + 30 * j, 1e6) for j in range(51 * 120)]
         samples.append(Sample(TRAFFIC, T0 + 30.5 * HOUR + 1, math.nan))  # skipped by both paths
         samples.sort(key=lambda s: s.ts)
         opened.write_cycle([Batch("gw", T0 + 51 * HOUR, samples)])
@@ -50,6 +54,18 @@ def test_resolution_follows_the_span_and_the_bucket_width():
 def test_every_resolution_gives_the_raw_answer(history, resolution):
     got = ts_sql.signal_series(history.cursor(), "gw", "requests_per_s", SINCE, UNTIL, points=30, resolution=resolution)
     assert got == pytest.approx(expected())
+
+
+@pytest.mark.parametrize("resolution", ["raw", "1m", "1h", "auto"])
+def test_several_signals_in_one_query_give_what_each_gives_alone(history, resolution):
+    con = history.cursor()
+    got = ts_sql.signal_series_many(con, "gw", ["requests_per_s", "tokens_per_s", "error_ratio"], SINCE, UNTIL,
+                                    points=30, resolution=resolution)
+    assert got["requests_per_s"] == pytest.approx(expected())
+    assert got["tokens_per_s"] == pytest.approx([(ts, 2 * value) for ts, value in expected()])
+    assert got["error_ratio"] == []  # asked for, never recorded
+    for signal in ("requests_per_s", "tokens_per_s"):
+        assert got[signal] == ts_sql.signal_series(con, "gw", signal, SINCE, UNTIL, points=30, resolution=resolution)
 
 
 def test_past_raw_retention_the_rollups_still_chart_the_span(tmp_path):
