@@ -44,7 +44,7 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str) -> "Views":
     at = now if at is None else at
     poller = cockpit.poller
     direct = bool(poller and poller.direct)
-    with cockpit.history.reading() as con:
+    with cockpit.history.reading() as con, ts_sql.watermarks_read_once():
         source = pick_source(ts_sql.signal_sources(con, at, LOOKBACK_S), prefer_prometheus=not direct)
         profiles = _profiles(con, cockpit, source)
         latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}

@@ -78,3 +78,19 @@ def test_past_raw_retention_the_rollups_still_chart_the_span(tmp_path):
         assert [ts for ts, _ in raw] == [T0 + h * HOUR for h in (47, 48, 49, 50)]
         # The part-hour at the start was only ever raw (it is gone); every whole hour after it comes from samples_1h.
         assert ts_sql.signal_series(con, "gw", "requests_per_s", SINCE, UNTIL, points=30) == pytest.approx(expected()[1:])
+
+
+def test_a_block_of_reads_keeps_the_watermark_it_read_first_and_answers_the_same(tmp_path):
+    with History.open(tmp_path / "h.duckdb") as history:
+        history.write_cycle([Batch("gw", T0 + 51 * HOUR, [Sample(TRAFFIC, T0 + 30 * j, float(j)) for j in range(51 * 120)])])
+        history.rollup(T0 + 24 * HOUR)
+        con = history.cursor()
+        with ts_sql.watermarks_read_once():
+            before = ts_sql.signal_series(con, "gw", "requests_per_s", SINCE, UNTIL, points=30, resolution="1h")
+            history.rollup(T0 + 48 * HOUR)  # the recorder's rollup, between two reads of one views build
+            assert ts_sql._watermark(con, "1h") == T0 + 24 * HOUR  # read once: every read of the block agrees
+            kept = ts_sql.signal_series(con, "gw", "requests_per_s", SINCE, UNTIL, points=30, resolution="1h")
+        assert ts_sql._watermark(con, "1h") == T0 + 48 * HOUR
+        after = ts_sql.signal_series(con, "gw", "requests_per_s", SINCE, UNTIL, points=30, resolution="1h")
+        assert before == kept == pytest.approx(expected())
+        assert after == pytest.approx(expected())

@@ -7,8 +7,12 @@ complete hours from `samples_1h`, complete minutes from `samples_1m`, the rest f
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
+
+from aiops_tui.store.rollup import watermark_us
 
 if TYPE_CHECKING:
     import duckdb
@@ -246,9 +250,31 @@ def first_sample_ts(
     return row[0] / US if row[0] is not None else None
 
 
+_KEPT_WATERMARKS: ContextVar[dict[str, float] | None] = ContextVar("kept_watermarks", default=None)
+
+
+@contextmanager
+def watermarks_read_once() -> Iterator[None]:
+    """A block of reads (one `Cockpit.views()`) that reads each rollup watermark once and keeps it: it was
+    read 15 times per views. One read earlier than the rollup that moved it is still right, as past a
+    watermark the raw samples answer, and all the block's reads then agree on it."""
+    token = _KEPT_WATERMARKS.set({})
+    try:
+        yield
+    finally:
+        _KEPT_WATERMARKS.reset(token)
+
+
 def _watermark(con: "duckdb.DuckDBPyConnection", resolution: str) -> float:
-    row = con.execute("SELECT epoch_us(watermark) FROM rollup_watermark WHERE resolution = ?", [resolution]).fetchone()
-    return row[0] / US if row else -math.inf
+    """Seconds since the epoch before which every `resolution` bucket is rolled up (-inf: none is)."""
+    kept = _KEPT_WATERMARKS.get()
+    if kept is not None and resolution in kept:
+        return kept[resolution]
+    at_us = watermark_us(con, resolution)
+    at = -math.inf if at_us is None else at_us / US
+    if kept is not None:
+        kept[resolution] = at
+    return at
 
 
 def counter_increase(
