@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 
 from textual.app import App, ComposeResult
 from textual.command import CommandPalette
 from textual.widgets import DataTable, TabbedContent
 
+from aiops_tui.signals.readings import Reading
 from aiops_tui.ui.app import CockpitApp
 from aiops_tui.ui.panes.breakers import BreakersPane
 from aiops_tui.ui.panes.golden import GoldenPane
@@ -397,6 +399,34 @@ async def test_golden_tiles_say_why_a_number_is_missing() -> None:
         assert str(queue.render()).startswith("no data") and queue.has_class("-none")
         assert str(p95.render()) == "183 ms\nOVER target 150 ms" and p95.has_class("-bad")
         assert str(app.query_one("#tile-cache_hit_ratio").render()) == "54.0 %\nnear target ≥60 %"
+
+
+async def test_at_80_columns_each_tile_says_its_target_whole() -> None:
+    signals = ("latency_p95_s", "error_ratio", "cache_hit_ratio", "fallback_ratio")
+
+    async def lines_under_the_values(pilot) -> dict[str, str]:
+        views = app._views
+        tiles = {**views.golden.tiles, "latency_p95_s": Reading(0.12, "ok"), "error_ratio": Reading(0.02, "bad"),
+                 "cache_hit_ratio": Reading(0.58, "warn"), "fallback_ratio": Reading(0.01, "ok")}
+        app.query_one(GoldenPane).update_views(dataclasses.replace(views, golden=dataclasses.replace(views.golden, tiles=tiles)))
+        await pilot.pause()
+        return {s: str(app.query_one(f"#tile-{s}").render()).split("\n")[1] for s in signals}
+
+    app = cockpit_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = await lines_under_the_values(pilot)
+        # On, past and near target, in tiles 11-12 cells wide: each line whole, the bound kept.
+        assert lines == {"latency_p95_s": "≤150 ms", "error_ratio": "OVER 1.0 %", "cache_hit_ratio": "near ≥60 %",
+                         "fallback_ratio": "≤5.0 %"}
+        for signal, line in lines.items():
+            assert len(line) <= app.query_one(f"#tile-{signal}").size.width
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        assert await lines_under_the_values(pilot) == {
+            "latency_p95_s": "target ≤150 ms", "error_ratio": "OVER target 1.0 %", "cache_hit_ratio": "near target ≥60 %",
+            "fallback_ratio": "target ≤5.0 %",
+        }
 
 
 async def test_cost_without_a_budget_says_so_instead_of_dividing_by_zero() -> None:

@@ -51,11 +51,12 @@ PAST_TARGET_MARK = " !"
 PAST_TARGET_BLANK = "  "
 
 
-def target_line(signal: str, reading: Reading, targets: Targets | None) -> tuple[str, str]:
-    """The tile's second line, long and short: the target in words, so the colour is never the only cue."""
+def target_line(signal: str, reading: Reading, targets: Targets | None) -> tuple[str, ...]:
+    """The tile's second line, longest first: the target in words, so the colour is never the only cue.
+    The tile shows the first that fits (the shortest fits an 80-column tile)."""
     if targets is None or reading.missing:
         word = {"ok": "on target", "warn": "near target", "bad": "OFF target"}.get(reading.status, "")
-        return word, word
+        return (word,)
     goals = {
         "latency_p95_s": (fmt.ms(targets.latency_p95_s), False),
         "error_ratio": (fmt.pct(targets.error_ratio), False),
@@ -63,15 +64,15 @@ def target_line(signal: str, reading: Reading, targets: Targets | None) -> tuple
         "fallback_ratio": (fmt.pct(targets.fallback_ratio), False),
     }
     if signal not in goals:
-        return "", ""
+        return ("",)
     goal, higher_is_better = goals[signal]
     if reading.status == "bad":
         word = "UNDER" if higher_is_better else "OVER"
         return f"{word} target {goal}", f"{word} {goal}"
     bound = ("≥" if higher_is_better else "≤") + goal
     if reading.status == "warn":
-        return f"near target {bound}", f"near {bound}"
-    return f"target {bound}", f"target {bound}"
+        return f"near target {bound}", f"near {bound}", f"near {goal}"
+    return f"target {bound}", bound
 
 
 class GoldenPane(Pane):

@@ -1,6 +1,7 @@
 """A golden-signal tile: a label, a big value (or why there is none) and how it stands against its target.
 
-Each text comes long and short; the tile picks the short one when it is too narrow (80 columns).
+The label comes long and short, the line under the value in up to three lengths: the tile shows the
+longest that fits (at 80 columns, the shortest).
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ class Tile(Static):
     def __init__(self, label: str, short_label: str, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.labels = (label, short_label)
-        self.value_text, self.details, self.missing = "", ("", ""), False
+        self.value_text, self.details, self.missing = "", ("",), False
         self.border_title = label
         self.drawn = LastDrawn()
 
-    def set_reading(self, value_text: str, details: tuple[str, str], status: str, *, missing: bool) -> None:
-        """`details` is the line under the value (long, short); `status` a Reading status (ok/warn/bad/none);
+    def set_reading(self, value_text: str, details: tuple[str, ...], status: str, *, missing: bool) -> None:
+        """`details` is the line under the value, longest first; `status` a Reading status (ok/warn/bad/none);
         `missing` shows the value as a note ("no traffic"), not a number."""
         status_class = f"-{status}" if f"-{status}" in STATUS_CLASSES else "-none"
         for cls in STATUS_CLASSES:  # one by one: removing the class it keeps would restyle it for nothing
@@ -51,7 +52,7 @@ class Tile(Static):
         title_room = self.outer_size.width - 4 if self.outer_size.width else 99
         body_room = self.size.width or 99
         title = self.labels[0] if len(self.labels[0]) <= title_room else self.labels[1]
-        detail = self.details[0] if len(self.details[0]) <= body_room else self.details[1]
+        detail = next((d for d in self.details if len(d) <= body_room), self.details[-1])
         value = Text(self.value_text, style="italic" if self.missing else "bold")
         body = Text.assemble(value, "\n", Text(detail, style="dim"))
         if self.drawn.changed((title, content_key(body))):  # setting a border title repaints even when it is the same
