@@ -12,7 +12,7 @@ from textual.widgets import DataTable, TabbedContent
 
 from aiops_tui.signals.readings import Reading
 from aiops_tui.ui.app import CockpitApp
-from aiops_tui.ui.panes.breakers import BreakersPane
+from aiops_tui.ui.panes.breakers import COLUMNS, NARROW_COLUMNS, BreakersPane
 from aiops_tui.ui.panes.golden import GoldenPane
 from aiops_tui.ui.panes.maturity import MaturityPane
 from aiops_tui.ui.screens.help import HelpScreen
@@ -427,6 +427,27 @@ async def test_at_80_columns_each_tile_says_its_target_whole() -> None:
             "latency_p95_s": "target ≤150 ms", "error_ratio": "OVER target 1.0 %", "cache_hit_ratio": "near target ≥60 %",
             "fallback_ratio": "target ≤5.0 %",
         }
+
+
+async def test_at_80_columns_the_breakers_table_keeps_what_an_incident_needs() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        pane, table = app.query_one(BreakersPane), app.query_one("#breakers-table", DataTable)
+        table.move_cursor(row=1)
+        await settle(pilot)
+        chosen = pane.selected().upstream
+        for size, columns in (((80, 24), NARROW_COLUMNS), ((120, 40), COLUMNS), ((80, 24), NARROW_COLUMNS)):
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            assert [str(c.label) for c in table.columns.values()] == list(columns)
+            assert pane.selected().upstream == chosen  # still under the cursor
+            header, *rows = [table.render_line(y).text for y in range(table.row_count + 1)]
+            assert [header.index(name) for name in columns] == sorted(header.index(name) for name in columns)
+            assert "opens" in header and header.index("opens") + len("opens") <= size[0]  # on screen, no scrolling
+            # Cells measured with the new columns, not cut to their labels' widths.
+            assert any("openai/gpt-4o" in row and "HALF-OPEN" in rows[1] for row in rows)
 
 
 async def test_cost_without_a_budget_says_so_instead_of_dividing_by_zero() -> None:

@@ -28,6 +28,13 @@ def window_label(window_s: float) -> str:
     return f"{window_s / 3600:g}h" if window_s >= 3600 else f"{window_s / 60:g}m"
 
 
+COLUMNS = ("state", "upstream", "failures", "since · for", "not permitted", "tier", "fallback", "opens")
+NARROW_COLUMNS = ("state", "upstream", "failures", "for", "opens", "fallback")
+"""Below NARROW_WIDTH columns: what an incident needs first, so that 80 columns show it without scrolling."""
+NARROW_WIDTH = 118
+"""The full table's width with upstream and fallback names as long as the demo's."""
+
+
 class BreakersPane(Pane):
     PANE_ID = "breakers"
     TITLE = "Breakers"
@@ -56,7 +63,7 @@ class BreakersPane(Pane):
     def compose(self) -> ComposeResult:
         yield Static(id="breakers-summary")
         table: DataTable = DataTable(id="breakers-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("state", "upstream", "failures", "since · for", "not permitted", "tier", "fallback", "opens")
+        table.add_columns(*COLUMNS)
         yield table
         with Vertical(id="breaker-detail"):
             yield Static(id="breaker-title")
@@ -76,8 +83,11 @@ class BreakersPane(Pane):
     def show(self, views: Views) -> None:
         breakers = views.breakers
         update_static(self.query_one("#breakers-summary", Static), self._summary(breakers))
-        rows = [(row.upstream, self._cells(row, breakers.at)) for row in breakers.rows]
-        fill_rows(self.query_one("#breakers-table", DataTable), rows)
+        table = self.query_one("#breakers-table", DataTable)
+        names = [str(column.label) for column in table.columns.values()]
+        rows = [(row.upstream, [cells[name] for name in names]) for row in breakers.rows
+                for cells in [self._cells(row, breakers.at)]]
+        fill_rows(table, rows)
         self._show_detail()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -85,7 +95,23 @@ class BreakersPane(Pane):
         self._show_detail()
 
     def on_resize(self) -> None:
+        # After the resize's frame: rows added while it is drawn kept their columns' label widths (the
+        # table caches a row's render before it measures the row's cells).
+        self.call_after_refresh(self._fit_columns)
         self._show_detail()
+
+    def _fit_columns(self) -> None:
+        """The narrow columns below NARROW_WIDTH, all of them above."""
+        columns = NARROW_COLUMNS if self.size.width < NARROW_WIDTH else COLUMNS
+        table = self.query_one("#breakers-table", DataTable)
+        if [str(column.label) for column in table.columns.values()] != list(columns):
+            selected = self.selected()
+            table.clear(columns=True)
+            table.add_columns(*columns)
+            if self.views is not None:
+                self.show(self.views)
+            if selected is not None:  # the same upstream stays under the cursor
+                table.move_cursor(row=self.views.breakers.rows.index(selected), animate=False)
 
     def selected(self) -> BreakerRow | None:
         if self.views is None or not self.views.breakers.rows:
@@ -106,16 +132,19 @@ class BreakersPane(Pane):
         out.append_text(Text.assemble(("from ", "dim"), plain(breakers.source or "no source", style="dim")))
         return out
 
-    def _cells(self, row: BreakerRow, at: float) -> list[Text]:
+    def _cells(self, row: BreakerRow, at: float) -> dict[str, Text]:
+        """The row's cell under each column name, wide and narrow."""
         state = styled(STATE_WORDS.get(row.state, "? UNKNOWN"), self.app, row.state, bold=row.state != "closed")
         failures = "too few calls" if row.failure_ratio is not None and row.failure_ratio < 0 else fmt.pct(row.failure_ratio)
         when = fmt.utc_time(row.since)  # a dash also for a "since" no calendar holds (NaN, +Inf from the source)
-        since = f"{when} · {fmt.age(at - row.since)}" if row.since is not None and when != fmt.DASH else fmt.DASH
-        return [
-            state, plain(row.upstream), Text(failures, justify="right"), Text(since),
-            Text(fmt.count(row.not_permitted_total), justify="right"), plain(row.tier or fmt.DASH),
-            plain(row.fallback or fmt.DASH), Text(str(row.flaps), justify="right"),
-        ]
+        known = row.since is not None and when != fmt.DASH
+        return {
+            "state": state, "upstream": plain(row.upstream), "failures": Text(failures, justify="right"),
+            "since · for": Text(f"{when} · {fmt.age(at - row.since)}" if known else fmt.DASH),
+            "for": Text(fmt.age(at - row.since) if known else fmt.DASH, justify="right"),
+            "not permitted": Text(fmt.count(row.not_permitted_total), justify="right"), "tier": plain(row.tier or fmt.DASH),
+            "fallback": plain(row.fallback or fmt.DASH), "opens": Text(str(row.flaps), justify="right"),
+        }
 
     def _show_detail(self) -> None:
         row = self.selected()
