@@ -81,17 +81,20 @@ TILES = {
     "fallback_ratio": "∞ %",
     "tokens_per_s": "1e308 tok/s",
 }
-MODEL_ROWS = [
-    ["claude", "∞ req/s", "1e310 %", "∞ s", "no data"],
-    ["gpt-4o", "0.00 req/s", "no traffic", "no data", "no data"],
-    ["llama", "no data", "no data", "no data", "no data"],
+MODEL_ROWS = [  # a value past its target ends in " !", the others in as many spaces (the column stays aligned)
+    ["claude", "∞ req/s  ", "1e310 % !", "∞ s !", "no data  "],
+    ["gpt-4o", "0.00 req/s  ", "no traffic  ", "no data  ", "no data  "],
+    ["llama", "no data  ", "no data  ", "no data  ", "no data  "],
 ]
 # claude's spend counter jumped to 1e308; llama's jumped, restarted and jumped again: 2e308 is ∞.
 SPEND_ROWS = [["claude", "$∞/h", "$1e308"], ["llama", "—", "$∞"]]
-BREAKER_ROWS = [
-    ["? UNKNOWN", "anthropic/claude", "∞ %", "—", "∞", "—", "—", "0"],
-    ["? UNKNOWN", "local/llama", "1e310 %", "—", "1e308", "—", "—", "0"],
-    ["? UNKNOWN", "openai/gpt-4o", "—", "—", "—", "—", "—", "0"],
+BREAKER_ROWS = [  # by column: below 118 columns the table shows fewer
+    {"state": "? UNKNOWN", "upstream": "anthropic/claude", "failures": "∞ %", "since · for": "—", "for": "—",
+     "not permitted": "∞", "tier": "—", "fallback": "—", "opens": "0"},
+    {"state": "? UNKNOWN", "upstream": "local/llama", "failures": "1e310 %", "since · for": "—", "for": "—",
+     "not permitted": "1e308", "tier": "—", "fallback": "—", "opens": "0"},
+    {"state": "? UNKNOWN", "upstream": "openai/gpt-4o", "failures": "—", "since · for": "—", "for": "—",
+     "not permitted": "—", "tier": "—", "fallback": "—", "opens": "0"},
 ]
 
 
@@ -185,7 +188,9 @@ async def test_nan_inf_and_huge_values_read_cleanly_on_every_pane(odd_history, s
 
             # Breakers: a state that is no state reads UNKNOWN; a "since" no calendar holds reads "—".
             await press(pilot, "3")
-            assert rows(app.query_one("#breakers-table", DataTable)) == BREAKER_ROWS
+            table = app.query_one("#breakers-table", DataTable)
+            columns = [str(column.label) for column in table.columns.values()]
+            assert rows(table) == [[cells[column] for column in columns] for cells in BREAKER_ROWS]
             assert "anthropic/claude · error ratio over the last 1h" in assert_reads_cleanly(app)
 
             # Still answering keys: another chart window, back on the golden pane.
