@@ -130,8 +130,7 @@ async def test_arrows_and_clicks_pick_the_lever_whose_assumptions_show_names_as_
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, "2")
         table = app.query_one(LeversTable)
-        table.focus()
-        await press(pilot, "down", "down")
+        await press(pilot, "down", "down")  # the levers have the cursor once the pane is shown
         assert table.selected_lever.name == "Fill batches"
         assert levers_lines(app)[3].startswith("▸ Fill batches")
         notes = as_text(app.query_one("#lever-notes").content)
@@ -181,9 +180,7 @@ async def test_a_long_reason_wraps_under_the_numbers_and_a_click_on_its_second_l
 def test_cost_pane_with_a_priced_lever_selected_120x40(snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot)
-        await press(pilot, "2")
-        pilot.app.query_one(LeversTable).focus()
-        await press(pilot, "down", "down")
+        await press(pilot, "2", "down", "down")
     assert snap_compare(cockpit_app(), terminal_size=SIZE, run_before=run_before)
 
 

@@ -486,8 +486,7 @@ async def test_breakers_state_in_words_and_detail_follows_the_cursor() -> None:
         assert rendered(app, "#breaker-title").startswith("openai/gpt-4o · error ratio over the last 1h")
         strip = str(app.query_one("#breaker-flaps").render())
         assert strip.endswith("█") and "▄" in strip and strip.startswith("▁")
-        table.focus()
-        await press(pilot, "down")
+        await press(pilot, "down")  # the table has the cursor once the pane is shown
         pane = app.query_one(BreakersPane)
         assert pane.selected().upstream == "anthropic/claude-sonnet"
         assert rendered(app, "#breaker-title").startswith("anthropic/claude-sonnet")

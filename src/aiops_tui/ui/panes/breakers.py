@@ -94,6 +94,10 @@ class BreakersPane(Pane):
         event.stop()
         self._show_detail()
 
+    def on_show(self) -> None:
+        # ↑/↓ pick an upstream as soon as the pane is up, as the help says.
+        self.query_one("#breakers-table", DataTable).focus()
+
     def on_resize(self) -> None:
         # After the resize's frame: rows added while it is drawn kept their columns' label widths (the
         # table caches a row's render before it measures the row's cells).

@@ -106,6 +106,10 @@ class CostPane(Pane):
                     table.add_columns(first, "$/h", "month to date")
                     yield table
 
+    def on_show(self) -> None:
+        # ↑/↓ pick a lever as soon as the pane is up, as the help says.
+        self.query_one(LeversTable).focus()
+
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
         self.set_class(self.size.height < 30, "-short")
