@@ -88,9 +88,9 @@ def test_a_block_of_reads_keeps_the_watermark_it_read_first_and_answers_the_same
         with ts_sql.watermarks_read_once():
             before = ts_sql.signal_series(con, "gw", "requests_per_s", SINCE, UNTIL, points=30, resolution="1h")
             history.rollup(T0 + 48 * HOUR)  # the recorder's rollup, between two reads of one views build
-            assert ts_sql._watermark(con, "1h") == T0 + 24 * HOUR  # read once: every read of the block agrees
+            assert ts_sql.watermark_s(con, "1h") == T0 + 24 * HOUR  # read once: every read of the block agrees
             kept = ts_sql.signal_series(con, "gw", "requests_per_s", SINCE, UNTIL, points=30, resolution="1h")
-        assert ts_sql._watermark(con, "1h") == T0 + 48 * HOUR
+        assert ts_sql.watermark_s(con, "1h") == T0 + 48 * HOUR
         after = ts_sql.signal_series(con, "gw", "requests_per_s", SINCE, UNTIL, points=30, resolution="1h")
         assert before == kept == pytest.approx(expected())
         assert after == pytest.approx(expected())

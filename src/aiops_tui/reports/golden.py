@@ -16,6 +16,7 @@ from aiops_tui.reports.render import Column, Report, Section
 from aiops_tui.reports.span import Span, latest_signals_at_end
 from aiops_tui.signals.quality import QualityRow, QualityTargets, quality_readings
 from aiops_tui.signals.readings import Reading
+from aiops_tui.store.rollup import watermark_us
 
 if TYPE_CHECKING:
     import duckdb
@@ -60,8 +61,8 @@ ORDER BY 1, 2, 3
 
 
 def _watermark_us(con, resolution: str, floor_us: int) -> int:
-    row = con.execute("SELECT epoch_us(watermark) FROM rollup_watermark WHERE resolution = ?", [resolution]).fetchone()
-    return row[0] if row else floor_us
+    at_us = watermark_us(con, resolution)
+    return floor_us if at_us is None else at_us
 
 
 def bucket_stats(con: "duckdb.DuckDBPyConnection", source: str, since: float, until: float, step_s: float):

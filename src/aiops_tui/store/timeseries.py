@@ -144,7 +144,7 @@ def signal_series_many(
     if resolution in ROLLUP_S:
         bucket_s = ROLLUP_S[resolution]
         rolled_lo = math.ceil(since / bucket_s) * bucket_s
-        rolled_hi = min(math.floor(until / bucket_s) * bucket_s, _watermark(con, resolution))
+        rolled_hi = min(math.floor(until / bucket_s) * bucket_s, watermark_s(con, resolution))
         if rolled_hi > rolled_lo:
             params.update(rlo=_us(rolled_lo), rhi=_us(rolled_hi))
             # Raw before the first whole bucket and from the first bucket not rolled up; the buckets between.
@@ -265,7 +265,7 @@ def watermarks_read_once() -> Iterator[None]:
         _KEPT_WATERMARKS.reset(token)
 
 
-def _watermark(con: "duckdb.DuckDBPyConnection", resolution: str) -> float:
+def watermark_s(con: "duckdb.DuckDBPyConnection", resolution: str) -> float:
     """Seconds since the epoch before which every `resolution` bucket is rolled up (-inf: none is)."""
     kept = _KEPT_WATERMARKS.get()
     if kept is not None and resolution in kept:
@@ -285,7 +285,7 @@ def counter_increase(
     if not ids or until <= since:
         return {}
     totals: dict[int, float] = dict.fromkeys(ids, 0.0)
-    wm_hour, wm_minute = _watermark(con, "1h"), _watermark(con, "1m")
+    wm_hour, wm_minute = watermark_s(con, "1h"), watermark_s(con, "1m")
     hour_lo = math.ceil(since / HOUR_S) * HOUR_S
     hour_hi = min(math.floor(until / HOUR_S) * HOUR_S, wm_hour)
     if hour_hi > hour_lo:
@@ -323,7 +323,7 @@ def daily_increase(
         day += DAY_S
     if not ids:
         return [(d, 0.0) for d in days]
-    rolled_until = min(_watermark(con, "1h"), until)
+    rolled_until = min(watermark_s(con, "1h"), until)
     complete = [d for d in days if d + DAY_S <= rolled_until]
     totals: dict[float, float] = {}
     if complete:

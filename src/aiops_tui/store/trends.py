@@ -102,13 +102,6 @@ def history_start(con: "duckdb.DuckDBPyConnection") -> float | None:
     return row[0]
 
 
-def _watermark_s(con: "duckdb.DuckDBPyConnection", resolution: str) -> float:
-    from aiops_tui.store.rollup import watermark_us
-
-    at_us = watermark_us(con, resolution)
-    return -math.inf if at_us is None else at_us / 1e6
-
-
 def daily_spend(
     con: "duckdb.DuckDBPyConnection", counters: Mapping[int, Mapping[str, str]], since: float, until: float,
 ) -> list[tuple[float, dict[int, float]]]:
@@ -123,7 +116,7 @@ def daily_spend(
     while day < until:
         days.append(day)
         day += DAY_S
-    rolled_until = min(_watermark_s(con, "1h"), until) if ids else -math.inf
+    rolled_until = min(ts_sql.watermark_s(con, "1h"), until) if ids else -math.inf
     whole = [d for d in days if d >= since and d + DAY_S <= rolled_until]
     by_day: dict[float, dict[int, float]] = {d: {} for d in whole}
     if whole:
