@@ -11,6 +11,8 @@ from typing import Any
 
 from textual.worker import get_current_worker
 
+from aiops_tui.errors import HistoryError
+
 WAIT_STEP_S = 0.1
 """How often a worker waiting for the history looks whether it was cancelled (the app quitting)."""
 
@@ -28,3 +30,11 @@ def history_when_open(cockpit: Any) -> Any:
     while getattr(cockpit, "opening_history", False) and not worker.is_cancelled:
         cockpit.wait_history(WAIT_STEP_S)
     return getattr(cockpit, "history", None)
+
+
+def history_to_write(cockpit: Any) -> Any:
+    """`history_when_open`, for a write: raises when there is none to write to (its opening failed)."""
+    history = history_when_open(cockpit)
+    if history is None:
+        raise HistoryError("the history could not be opened")
+    return history

@@ -35,6 +35,10 @@ NARROW_WIDTH = 118
 """The full table's width with upstream and fallback names as long as the demo's."""
 
 
+def column_names(table: DataTable) -> list[str]:
+    return [str(column.label) for column in table.columns.values()]
+
+
 class BreakersPane(Pane):
     PANE_ID = "breakers"
     TITLE = "Breakers"
@@ -84,9 +88,11 @@ class BreakersPane(Pane):
         breakers = views.breakers
         update_static(self.query_one("#breakers-summary", Static), self._summary(breakers))
         table = self.query_one("#breakers-table", DataTable)
-        names = [str(column.label) for column in table.columns.values()]
-        rows = [(row.upstream, [cells[name] for name in names]) for row in breakers.rows
-                for cells in [self._cells(row, breakers.at)]]
+        shown = column_names(table)
+        rows = []
+        for row in breakers.rows:
+            cells = self._cells(row, breakers.at)
+            rows.append((row.upstream, [cells[name] for name in shown]))
         fill_rows(table, rows)
         self._show_detail()
 
@@ -108,7 +114,7 @@ class BreakersPane(Pane):
         """The narrow columns below NARROW_WIDTH, all of them above."""
         columns = NARROW_COLUMNS if self.size.width < NARROW_WIDTH else COLUMNS
         table = self.query_one("#breakers-table", DataTable)
-        if [str(column.label) for column in table.columns.values()] != list(columns):
+        if column_names(table) != list(columns):
             selected = self.selected()
             table.clear(columns=True)
             table.add_columns(*columns)

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from aiops_tui.cockpit import Views
-from aiops_tui.errors import HistoryError, first_line
+from aiops_tui.errors import first_line
 from aiops_tui.signals.maturity import (
     Answer,
     AnswerRecord,
@@ -32,7 +32,7 @@ from aiops_tui.signals.maturity import (
     with_suggestions,
 )
 from aiops_tui.ui import actions
-from aiops_tui.ui.history import has_history, history_when_open
+from aiops_tui.ui.history import has_history, history_to_write, history_when_open
 from aiops_tui.ui.panes.base import Pane
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.widgets.maturity_checklist import MaturityChecklist
@@ -189,10 +189,7 @@ class MaturityPane(Pane):
 
     def _save_worker(self, assessment: Assessment, questionnaire: Questionnaire) -> None:
         try:
-            history = history_when_open(self.app.cockpit)
-            if history is None:
-                raise HistoryError("the history could not be opened")
-            history.write_events([assessment_to_event(assessment, questionnaire)])
+            history_to_write(self.app.cockpit).write_events([assessment_to_event(assessment, questionnaire)])
         except Exception as exc:  # the file went away, a disk full, a lock: one line, and the answers stay
             self.post_message(AssessmentSaved(None, first_line(exc) or exc.__class__.__name__))
         else:

@@ -21,12 +21,12 @@ from textual.widgets import Input, Markdown, OptionList
 from textual.worker import Worker, WorkerState
 
 from aiops_tui.cockpit import Views
-from aiops_tui.errors import HistoryError, first_line
+from aiops_tui.errors import first_line
 from aiops_tui.model import Alert
 from aiops_tui.signals import incidents
 from aiops_tui.signals.runbooks import Runbook, classify_link, load_runbook, load_runbooks, match_alert
 from aiops_tui.ui import actions
-from aiops_tui.ui.history import has_history, history_when_open
+from aiops_tui.ui.history import has_history, history_to_write, history_when_open
 from aiops_tui.ui.panes.base import Pane
 from aiops_tui.ui.safe import clean
 from aiops_tui.ui.widgets.runbook_body import task_line, title_heading
@@ -213,8 +213,8 @@ class RunbooksPane(Pane):
         labels = dict(location.alert.labels) if location.alert else {}
         memory = self._memory_ticks.get(incidents.runbook_key(runbook), {})
         try:
-            history = await asyncio.to_thread(history_when_open, self.cockpit)  # its ticks, once it is open
-            prepared = await asyncio.to_thread(prepare, runbook, labels, history, memory)
+            # Its ticks are read from the history, waited for while the cockpit is still opening it.
+            prepared = await asyncio.to_thread(lambda: prepare(runbook, labels, history_when_open(self.cockpit), memory))
         except Exception as exc:  # a broken history read must not leave the pane blank
             self.notify(f"runbook ticks not read: {first_line(exc)}", severity="warning", markup=False)
             prepared = await asyncio.to_thread(prepare, runbook, labels, None, memory)
@@ -405,9 +405,7 @@ class RunbooksPane(Pane):
     @work(thread=True, group="runbook-write", exit_on_error=False)
     def _write_tick(self, runbook: Runbook, step_index: int, done: bool) -> None:
         try:
-            history = history_when_open(self.cockpit)
-            if history is None:
-                raise HistoryError("the history could not be opened")
+            history = history_to_write(self.cockpit)
             incident = incidents.current_incident(history)
             incidents.tick_step(history, runbook, step_index, done, self.now(), incident=incident)
         except Exception as exc:  # a read-only review file, a full disk: undo the tick on screen and say so

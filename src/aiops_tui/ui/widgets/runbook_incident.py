@@ -11,10 +11,10 @@ from rich.text import Text
 from textual import work
 from textual.widgets import Static
 
-from aiops_tui.errors import HistoryError, first_line
+from aiops_tui.errors import first_line
 from aiops_tui.signals import incidents
 from aiops_tui.ui import fmt
-from aiops_tui.ui.history import has_history, history_when_open
+from aiops_tui.ui.history import has_history, history_to_write, history_when_open
 from aiops_tui.ui.safe import clean, plain
 from aiops_tui.ui.screens.prompt import ConfirmScreen, PromptScreen
 from aiops_tui.ui.widgets.runbook_state import IncidentStatus, incident_status
@@ -107,9 +107,7 @@ class IncidentLine(Static):
     def _write(self, what: str, text: str) -> None:
         now = self._clock()
         try:
-            history = history_when_open(self._cockpit())
-            if history is None:
-                raise HistoryError("the history could not be opened")
+            history = history_to_write(self._cockpit())
             if what == "start":
                 incident_id = incidents.start_incident(history, text, now)
                 message = f"incident {incident_id} started"
