@@ -8,7 +8,7 @@ import pytest
 from textual.app import App
 
 from aiops_tui.signals.golden import CHART_WINDOWS_S
-from aiops_tui.ui.widgets.chart import TimeChart, x_ticks, x_unit, y_axis, y_range
+from aiops_tui.ui.widgets.chart import TimeChart, limit_shown, x_ticks, x_unit, y_axis, y_range
 
 
 @pytest.mark.parametrize("window, labels", [
@@ -79,3 +79,82 @@ async def test_the_drawn_value_axis_reads_round_steps_one_label_per_row(height):
     gaps = {b[0] - a[0] for a, b in zip(labelled, labelled[1:])}
     assert len(gaps) == 1  # labels evenly spaced in rows, as in value
     assert labelled[-1][1] <= min(values) and labelled[0][1] >= max(values)  # the labels span the line
+
+
+@pytest.mark.parametrize("low, high, limit", [(2.1, 4.6, 4.0), (0.12, 0.21, 0.15), (0.0, 1.3, 1.0), (6.0, 11.0, 4.0),
+                                              (250.0, 900.0, 500.0)])
+def test_a_limit_inside_the_range_is_labelled_on_a_row_of_its_own_or_left_off_the_axis(low, high, limit):
+    on_a_row = []
+    for rows in range(3, 40):
+        low_, high_ = min(low, limit), max(high, limit)
+        bottom, top, ticks, decimals = y_axis(low_, high_, rows, on_tick=limit)
+        if not any(math.isclose(tick, limit) for tick in ticks):
+            assert (bottom, top, ticks, decimals) == y_axis(low_, high_, rows)  # the round axis, the limit not drawn
+            continue
+        on_a_row.append(rows)
+        assert bottom <= low_ and top >= high_
+        row = (limit - bottom) / (top - bottom) * (rows - 1)
+        assert math.isclose(row, round(row), abs_tol=1e-9), rows
+        labels = {f"{tick:.{decimals}f}" for tick in ticks}
+        assert f"{limit:.{decimals}f}" in labels and len(labels) == len(ticks)  # its label reads its value, each label its own
+        # the round ticks evenly spaced, the limit among them or added
+        assert evenly_spaced(ticks) or evenly_spaced([t for t in ticks if not math.isclose(t, limit)]), (rows, ticks)
+    assert set(range(5, 10)) <= set(on_a_row)  # the heights of the golden pane's charts at 40 to 50 terminal rows
+
+
+def evenly_spaced(ticks: list[float]) -> bool:
+    return len(ticks) >= 2 and all(math.isclose(b - a, ticks[1] - ticks[0]) for a, b in zip(ticks, ticks[1:]))
+
+
+def test_a_limit_no_round_step_reaches_leaves_the_round_ticks():
+    assert y_axis(0.0, 1.0, 9, on_tick=0.137) == y_axis(0.0, 1.0, 9)
+
+
+def test_a_limit_is_drawn_once_the_line_reaches_half_of_it():
+    assert limit_shown([1.0, 2.0], 4.0) and limit_shown([5.0], 4.0)
+    assert not limit_shown([1.0, 1.99], 4.0) and not limit_shown([0.0], 1.0) and not limit_shown([], 1.0)
+
+
+class LimitApp(App[None]):
+    def __init__(self, values: list[float], limit: tuple[float, str]) -> None:
+        super().__init__()
+        self.values, self.limit = values, limit
+
+    def compose(self):
+        yield TimeChart(id="chart")
+
+    def on_mount(self) -> None:
+        at = 1_796_000_000.0
+        points = [(at - 3600 + 60 * i, v) for i, v in enumerate(self.values)]
+        self.query_one(TimeChart).plot_series("p95 latency, s · last 1h", points, at=at, window_s=3600.0, limit=self.limit)
+
+
+async def chart_lines(app: App, size=(70, 12)) -> list[str]:
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        return str(app.query_one(TimeChart).render()).splitlines()
+
+
+async def test_a_near_limit_is_dashed_across_on_its_own_labelled_row_and_named_in_the_title():
+    values = [2.1 + 2.3 * ((i * 7) % 61) / 60 for i in range(61)]  # 2.1 to 4.4 s, past a 4 s target at times
+    lines = await chart_lines(LimitApp(values, (4.0, "≤4.00 s")))
+    assert lines[0].strip() == "p95 latency, s · last 1h · ┈ ≤4.00 s"
+    dashed = [line for line in lines if line.count("┈") > 30]
+    assert len(dashed) == 1 and float(dashed[0].split("┤")[0]) == 4.0
+    assert "┈" not in "".join(line for line in lines if line is not dashed[0])[len(lines[0]):]
+
+
+async def test_a_far_limit_is_neither_drawn_nor_named():
+    lines = await chart_lines(LimitApp([0.2 + 0.01 * (i % 7) for i in range(61)], (4.0, "≤4.00 s")))
+    assert lines[0].strip() == "p95 latency, s · last 1h"
+    assert not any("┈" in line for line in lines)
+    assert float(lines[2].split("┤")[0]) < 1.0  # the axis fits the line, not the target
+
+
+async def test_a_limit_the_axis_has_no_row_for_is_named_in_the_title_not_drawn_on_another_row():
+    values = [6.0 + 5.0 * ((i * 7) % 61) / 60 for i in range(61)]  # 6 to 11 s, all past a 4 s target
+    assert y_axis(*y_range([*values, 4.0]), 10, on_tick=4.0) == y_axis(*y_range([*values, 4.0]), 10)  # no row for 4
+    lines = await chart_lines(LimitApp(values, (4.0, "≤4.00 s")), size=(70, 14))
+    assert lines[0].strip() == "p95 latency, s · last 1h · target ≤4.00 s"
+    assert not any("┈" in line for line in lines)
+    assert float(lines[-3].split("┤")[0]) <= 4.0  # the axis still reaches down to the target

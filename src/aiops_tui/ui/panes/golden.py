@@ -57,12 +57,7 @@ def target_line(signal: str, reading: Reading, targets: Targets | None) -> tuple
     if targets is None or reading.missing:
         word = {"ok": "on target", "warn": "near target", "bad": "OFF target"}.get(reading.status, "")
         return (word,)
-    goals = {
-        "latency_p95_s": (fmt.ms(targets.latency_p95_s), False),
-        "error_ratio": (fmt.pct(targets.error_ratio), False),
-        "cache_hit_ratio": (fmt.pct(targets.cache_hit_ratio, 0), True),
-        "fallback_ratio": (fmt.pct(targets.fallback_ratio), False),
-    }
+    goals = _goals(targets)
     if signal not in goals:
         return ("",)
     goal, higher_is_better = goals[signal]
@@ -75,6 +70,24 @@ def target_line(signal: str, reading: Reading, targets: Targets | None) -> tuple
     return f"target {bound}", bound
 
 
+def chart_limit(signal: str, targets: Targets | None) -> tuple[float, str] | None:
+    """A chart's limit: its signal's target, for the signals whose target is an upper bound."""
+    goal = _goals(targets).get(signal) if targets is not None else None
+    if goal is None or goal[1]:  # no charted signal has a lower bound (the cache's is in its tile)
+        return None
+    return getattr(targets, signal), f"≤{goal[0]}"
+
+
+def _goals(targets: Targets) -> dict[str, tuple[str, bool]]:
+    """Each targeted signal's target as shown, and whether higher is better."""
+    return {
+        "latency_p95_s": (fmt.ms(targets.latency_p95_s), False),
+        "error_ratio": (fmt.pct(targets.error_ratio), False),
+        "cache_hit_ratio": (fmt.pct(targets.cache_hit_ratio, 0), True),
+        "fallback_ratio": (fmt.pct(targets.fallback_ratio), False),
+    }
+
+
 class GoldenPane(Pane):
     PANE_ID = "golden"
     TITLE = "Golden signals"
@@ -83,6 +96,7 @@ class GoldenPane(Pane):
         "Tiles are green on target, amber near it, red past it; in the models table a value past its "
         "target is red and marked '!'. 'no traffic' means a ratio of nothing "
         "(not zero), 'no data' means the source has no such series. Quantiles are read, never averaged. "
+        "The p95 and errors charts dash their target across (┈) once the line comes within half of it. "
         "The AI-quality row: the share of answers passing validation (and the worst model when one is "
         "off target), the human-review queue with its oldest item and reviews per hour against capacity, "
         "and the share of processed items written to the audit log."
@@ -172,7 +186,8 @@ class GoldenPane(Pane):
         for signal in CHART_SIGNALS:
             title, scale = CHARTS[signal]
             self.query_one(f"#chart-{signal}", TimeChart).plot_series(
-                f"{title} · last {golden.window}", golden.charts.get(signal, ()), at=golden.at, window_s=window_s, scale=scale
+                f"{title} · last {golden.window}", golden.charts.get(signal, ()), at=golden.at, window_s=window_s,
+                scale=scale, limit=chart_limit(signal, self.targets),
             )
 
     def _source_line(self, golden: GoldenView) -> Text:

@@ -1,4 +1,5 @@
-"""A line chart of one series over the chart window, x in minutes (or hours) before the view's time.
+"""A line chart of one series over the chart window, x in minutes (or hours) before the view's time,
+with the series' limit (a target's upper bound) dashed across it when the line comes near it.
 
 The chart replots when what it shows changes: new data, another window or title. Like a Grafana panel,
 whose range moves on each refresh rather than each second, the x axis follows the view's time only then,
@@ -28,14 +29,18 @@ Y_STEP_MANTISSAS = (1.0, 2.0, 2.5, 5.0)
 MAX_Y_LABELS = 8
 
 
-def y_axis(low: float, high: float, rows: int) -> tuple[float, float, list[float], int] | None:
+def y_axis(low: float, high: float, rows: int, *, on_tick: float | None = None) -> tuple[float, float, list[float], int] | None:
     """A value axis over at least [low, high] for `rows` plot rows: (bottom, top, ticks, decimals), or
     None under three rows (plotext's own axis then).
 
     The ticks are round (1, 2, 2.5 or 5 times a power of ten), evenly spaced, and each sits exactly
     on a row of its own: the axis is stretched to put them there. (Plotext's own ticks, fifths of
     the range, land between rows; two on one row show one of them, so the labels read 3962.6 3699.9
-    3174.7 at uneven steps.)"""
+    3174.7 at uneven steps.)
+
+    `on_tick`, a value inside [low, high] such as a limit drawn across the chart, is put on a row of
+    its own and labelled there, when a step up to ten times coarser allows it: its line then reads
+    its own value rather than the next row's."""
     intervals = rows - 1
     if intervals < 2:
         return None
@@ -43,18 +48,35 @@ def y_axis(low: float, high: float, rows: int) -> tuple[float, float, list[float
     every = next((d for d in range(1, intervals // 2 + 1) if intervals % d == 0 and intervals // d < MAX_Y_LABELS),
                  math.ceil(intervals / (MAX_Y_LABELS - 1)))
     step = _round_step_at_least((high - low) * every / intervals)
-    while True:
-        # Ticks start on a multiple of the step, or of half of it (1,500 2,500 3,500): less of the
-        # chart is left empty below the line.
-        fits = [(bottom, unit) for unit in (step, _half(step))
-                if (bottom := math.floor(low / unit) * unit) + step * intervals / every >= high]
-        if fits:
-            bottom, unit = fits[0]
-            break
-        step = _round_step_at_least(step * 1.001)  # two or more steps span the axis, so this ends
+    fit = None
+    if on_tick is not None:
+        fit = next(_fits(low, high, intervals / every, step, row_of=(on_tick, every), until=step * 10), None)
+    bottom, unit, step = fit or next(_fits(low, high, intervals / every, step))
     ticks = [bottom + step * i for i in range(intervals // every + 1)]
     decimals = max(_decimals(step), _decimals(unit))
+    if fit is not None and not any(math.isclose(tick, on_tick) for tick in ticks):
+        ticks = sorted([*ticks, on_tick])
+        decimals = max(decimals, _decimals(on_tick))
     return bottom, bottom + step * intervals / every, ticks, decimals
+
+
+def _fits(low: float, high: float, steps: float, step: float, *, row_of: tuple[float, int] | None = None,
+          until: float = math.inf):
+    """(bottom, unit, step) for each step from `step` up to `until` at which `steps` steps span
+    [low, high], finest first; with `row_of` (value, rows a step), only those that put the value on a row."""
+    while step <= until:
+        # Ticks start on a multiple of the step, or of half of it (1,500 2,500 3,500): less of the
+        # chart is left empty below the line.
+        for unit in (step, _half(step)):
+            bottom = math.floor(low / unit) * unit
+            if bottom + step * steps >= high and (row_of is None or _is_multiple(row_of[0] - bottom, step / row_of[1])):
+                yield bottom, unit, step
+                break
+        step = _round_step_at_least(step * 1.001)  # two or more steps span the axis, so this ends
+
+
+def _is_multiple(value: float, step: float) -> bool:
+    return math.isclose(value / step, round(value / step), abs_tol=1e-9)
 
 
 def _half(step: float) -> float:
@@ -88,6 +110,18 @@ def x_ticks(span: float) -> list[float]:
     return [-step * i for i in range(count, -1, -1)]
 
 
+def limit_shown(values: Sequence[float], limit: float) -> bool:
+    """Whether an upper limit is drawn: once the line reaches half of it (or passes it). Farther off, the
+    axis stretched to it would flatten the line's shape at the foot of the chart, and the tile above
+    already says the value is on target."""
+    return bool(values) and max(values) * LIMIT_SHOWN_FROM >= limit
+
+
+LIMIT_SHOWN_FROM = 2.0
+LIMIT_MARKER = "┈"
+"""Dashed, as a threshold line in Grafana, so it is not taken for the data or the frame."""
+LIMIT_COLOR = "red"
+"""The terminal's own red, the colour of a value past its target."""
 NICE_STEPS = (1, 2, 3, 5, 6, 10, 15, 20, 30, 60)
 PLOTTABLE_MAX = 1e12
 """Beyond this (+Inf, 1e308 from a broken source) plotext's axis labels outgrow the chart, and near
@@ -98,8 +132,8 @@ PLOTTABLE_MAX = 1e12
 class Plotted:
     """What the chart last plotted: its framing, its points and the view's time the axis ends at."""
 
-    framing: tuple[str, float, float]
-    """(title, window_s, scale)"""
+    framing: tuple[str, float, float, tuple[float, str] | None]
+    """(title, window_s, scale, limit)"""
     points: tuple[tuple[float, float], ...]
     at: float
 
@@ -126,45 +160,76 @@ class TimeChart(PlotextPlot):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.plotted: Plotted | None = None
-        self._y_span = (0.0, 1.0)
+        self._drawing: _Drawing | None = None
 
     def render(self):
-        """Plotext draws at the widget's size: the value axis is fitted to the plot rows that leaves.
-        Before the first views, an empty area: plotext would take 10-20 ms to draw a chart of nothing."""
-        if self.plotted is None:
+        """Plotext draws at the widget's size: the value axis is fitted to the plot rows that leaves, and
+        a limit is drawn only where that axis gives it a row of its own (on the next row it would read
+        that row's value). Before the first views, an empty area: plotext would take 10-20 ms to draw a
+        chart of nothing."""
+        drawing = self._drawing
+        if drawing is None:
             return ""
-        axis = y_axis(*self._y_span, self.size.height - PLOT_ROWS_TAKEN)
-        if axis is not None:
-            bottom, top, ticks, decimals = axis
-            self.plt.ylim(bottom, top)
-            self.plt.yticks(ticks, [f"{tick + 0.0:,.{decimals}f}" for tick in ticks])
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        ticks = x_ticks(drawing.span)
+        plt.xticks(ticks, [f"{t:g}{drawing.suffix}" if t else "now" for t in ticks])
+        plt.xlim(-drawing.span, 0)
+        title, limit = drawing.title, drawing.limit
+        axis = y_axis(*drawing.y_span, self.size.height - PLOT_ROWS_TAKEN, on_tick=limit and limit[0])
+        if axis is None:
+            plt.ylim(*drawing.y_span)
+        else:
+            bottom, top, y_ticks, decimals = axis
+            plt.ylim(bottom, top)
+            plt.yticks(y_ticks, [f"{tick + 0.0:,.{decimals}f}" for tick in y_ticks])
+        if limit is not None:
+            if axis is not None and any(math.isclose(tick, limit[0]) for tick in axis[2]):
+                title = f"{title} · {LIMIT_MARKER} {limit[1]}"
+                plt.plot([-drawing.span, 0.0], [limit[0]] * 2, marker=LIMIT_MARKER, color=LIMIT_COLOR)  # under the line
+            else:
+                title = f"{title} · target {limit[1]}"
+        plt.title(title + drawing.title_end)
+        if drawing.xs:
+            plt.plot(drawing.xs, drawing.ys, marker="braille")
         return super().render()
 
     def plot_series(
-        self, title: str, points: Sequence[tuple[float, float]], *, at: float, window_s: float, scale: float = 1.0
+        self, title: str, points: Sequence[tuple[float, float]], *, at: float, window_s: float, scale: float = 1.0,
+        limit: tuple[float, str] | None = None,
     ) -> None:
-        """Plot (ts, value) points in [at - window_s, at]; values multiplied by `scale` (e.g. 1000 for ms)."""
+        """Plot (ts, value) points in [at - window_s, at]; values multiplied by `scale` (e.g. 1000 for ms).
+        `limit` is (value, label), an upper bound in the points' unit: dashed across the chart, and its
+        label added to the title, when the line nears it (`limit_shown`)."""
         inside = [(ts, value) for ts, value in points if at - window_s <= ts <= at and not math.isnan(value)]
         shown = tuple((ts, value) for ts, value in inside if abs(value * scale) <= PLOTTABLE_MAX)
-        if off_scale := len(inside) - len(shown):
-            title = f"{title} · {off_scale} off scale"
-        new = Plotted((title, window_s, scale), shown, at)
+        new = Plotted((title, window_s, scale, limit), shown, at)
         if not needs_replot(self.plotted, new, window_s / max(1, self.size.width)):
             return
         self.plotted = new
         unit_s, suffix = x_unit(window_s)
         xs = [(ts - at) / unit_s for ts, _ in shown]
         ys = [value * scale for _, value in shown]
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title(title if xs else f"{title}: no data")
-        span = window_s / unit_s
-        ticks = x_ticks(span)
-        plt.xticks(ticks, [f"{t:g}{suffix}" if t else "now" for t in ticks])
-        plt.xlim(-span, 0)
-        if xs:
-            plt.plot(xs, ys, marker="braille")
-        self._y_span = y_range(ys) if ys else (0.0, 1.0)
-        plt.ylim(*self._y_span)  # until render fits the axis to the rows
+        scaled = (limit[0] * scale, limit[1]) if limit is not None and limit_shown(ys, limit[0] * scale) else None
+        title_end = f" · {off_scale} off scale" if (off_scale := len(inside) - len(shown)) else ""
+        if not xs:
+            title_end += ": no data"
+        spanned = ys if scaled is None else [*ys, scaled[0]]
+        self._drawing = _Drawing(title, title_end, window_s / unit_s, suffix, xs, ys,
+                                 y_range(spanned) if ys else (0.0, 1.0), scaled)
         self.refresh()
+
+
+@dataclass(frozen=True, slots=True)
+class _Drawing:
+    """What `render` draws, in plotted units: x in the axis's unit before now, y scaled."""
+
+    title: str
+    title_end: str
+    span: float
+    suffix: str
+    xs: list[float]
+    ys: list[float]
+    y_span: tuple[float, float]
+    limit: tuple[float, str] | None
