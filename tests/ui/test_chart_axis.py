@@ -9,6 +9,7 @@ from textual.app import App
 
 from aiops_tui.signals.golden import CHART_WINDOWS_S
 from aiops_tui.ui.widgets.chart import TimeChart, limit_shown, x_ticks, x_unit, y_axis, y_range
+from aiops_tui.ui.widgets.spend_chart import SpendChart
 
 
 @pytest.mark.parametrize("window, labels", [
@@ -43,6 +44,20 @@ def test_value_ticks_are_round_evenly_spaced_and_each_on_a_row_of_its_own(low, h
         assert all(math.isclose(p, round(p), abs_tol=1e-9) for p in positions), (rows, positions)
         assert len({round(p) for p in positions}) == len(ticks)
         assert (high - low) / (top - bottom) >= 0.4  # the line keeps 40 % of the chart or more
+
+
+@pytest.mark.parametrize("low, high, rows, ticks", [
+    (0.0, 15750.0, 11, [0.0, 5000.0, 10000.0, 15000.0]),  # a label every 3 rows, the top row unlabelled: to 16,667
+    (0.0, 15750.0, 8, [0.0, 2500.0, 5000.0, 7500.0, 10000.0, 12500.0, 15000.0, 17500.0]),
+    (2.0, 4.6, 5, [2.0, 3.0, 4.0, 5.0, 6.0]),
+])
+def test_of_the_label_spacings_the_axis_takes_the_one_that_wastes_least(low, high, rows, ticks):
+    bottom, top, drawn, _ = y_axis(low, high, rows)
+    assert drawn == ticks
+    steps = [m * 10 ** e for m in (1.0, 2.0, 2.5, 5.0) for e in range(-1, 5)]
+    tops = [bottom + step * (rows - 1) / every for every in (1, 2, 3, 4, 5) for step in steps
+            if 3 <= (rows - 1) // every + 1 <= 8 and bottom + step * (rows - 1) / every >= high]
+    assert math.isclose(top, min(tops))  # from this bottom, no round step at any spacing of 3-8 labels ends lower
 
 
 def test_a_chart_too_short_for_three_rows_keeps_plotexts_axis():
@@ -130,9 +145,10 @@ class LimitApp(App[None]):
 
 
 async def chart_lines(app: App, size=(70, 12)) -> list[str]:
+    """The lines of the app's one chart, as drawn at `size`."""
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        return str(app.query_one(TimeChart).render()).splitlines()
+        return str(app.query_one("#chart, #spend").render()).splitlines()
 
 
 async def test_a_near_limit_is_dashed_across_on_its_own_labelled_row_and_named_in_the_title():
@@ -148,13 +164,35 @@ async def test_a_far_limit_is_neither_drawn_nor_named():
     lines = await chart_lines(LimitApp([0.2 + 0.01 * (i % 7) for i in range(61)], (4.0, "≤4.00 s")))
     assert lines[0].strip() == "p95 latency, s · last 1h"
     assert not any("┈" in line for line in lines)
-    assert float(lines[2].split("┤")[0]) < 1.0  # the axis fits the line, not the target
+    top_label = next(float(line.split("┤")[0]) for line in lines if "┤" in line)
+    assert top_label < 1.0  # the axis fits the line, not the target
 
 
 async def test_a_limit_the_axis_has_no_row_for_is_named_in_the_title_not_drawn_on_another_row():
-    values = [6.0 + 5.0 * ((i * 7) % 61) / 60 for i in range(61)]  # 6 to 11 s, all past a 4 s target
-    assert y_axis(*y_range([*values, 4.0]), 10, on_tick=4.0) == y_axis(*y_range([*values, 4.0]), 10)  # no row for 4
-    lines = await chart_lines(LimitApp(values, (4.0, "≤4.00 s")), size=(70, 14))
-    assert lines[0].strip() == "p95 latency, s · last 1h · target ≤4.00 s"
+    values = [6.0 + 5.0 * ((i * 7) % 61) / 60 for i in range(61)]  # 6 to 11 s, all past a 4.1 s target
+    assert y_axis(*y_range([*values, 4.1]), 10, on_tick=4.1) == y_axis(*y_range([*values, 4.1]), 10)  # no row for 4.1
+    lines = await chart_lines(LimitApp(values, (4.1, "≤4.10 s")), size=(70, 14))
+    assert lines[0].strip() == "p95 latency, s · last 1h · target ≤4.10 s"
     assert not any("┈" in line for line in lines)
-    assert float(lines[-3].split("┤")[0]) <= 4.0  # the axis still reaches down to the target
+    assert float(lines[-3].split("┤")[0]) <= 4.1  # the axis still reaches down to the target
+
+
+class SpendApp(App[None]):
+    def compose(self):
+        yield SpendChart(id="spend")
+
+    def on_mount(self) -> None:
+        start = 1_790_812_800.0  # 2026-10-01 00:00 UTC
+        days = [start + 86400 * d for d in range(31)]
+        daily = [(ts, 150.0 + 10 * (i % 5)) for i, ts in enumerate(days[:20])]
+        budget = [(ts, 7000.0 * (i + 1) / 31) for i, ts in enumerate(days)]
+        self.query_one(SpendChart).plot_month(daily, budget, at=days[19] + 3600)
+
+
+async def test_the_spend_chart_reads_round_thousands_and_labels_the_months_budget():
+    lines = await chart_lines(SpendApp(), size=(60, 16))
+    labels = [line.split("┤")[0].strip() for line in lines if "┤" in line]
+    assert "7,000" in labels  # the month's budget, on a row of its own
+    values = [float(label.replace(",", "")) for label in labels]
+    assert values == sorted(values, reverse=True) and values[-1] == 0.0
+    assert all(value % 1000 == 0 for value in values)

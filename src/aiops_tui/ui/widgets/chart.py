@@ -44,20 +44,37 @@ def y_axis(low: float, high: float, rows: int, *, on_tick: float | None = None) 
     intervals = rows - 1
     if intervals < 2:
         return None
-    # One label a row; on a tall chart, every few rows, at a spacing that divides the rows if one does.
-    every = next((d for d in range(1, intervals // 2 + 1) if intervals % d == 0 and intervals // d < MAX_Y_LABELS),
-                 math.ceil(intervals / (MAX_Y_LABELS - 1)))
-    step = _round_step_at_least((high - low) * every / intervals)
-    fit = None
-    if on_tick is not None:
-        fit = next(_fits(low, high, intervals / every, step, row_of=(on_tick, every), until=step * 10), None)
-    bottom, unit, step = fit or next(_fits(low, high, intervals / every, step))
+    # A label every `every` rows (at most MAX_Y_LABELS): of the spacings, the one whose round step
+    # leaves least of the chart empty above the line; on a tie, the top row labelled, then more labels.
+    spacings = [every for every in range(1, max(2, intervals // 2 + 1)) if intervals // every < MAX_Y_LABELS]
+    fits: list[tuple[float, float, float, int, bool]] = []  # (bottom, unit, step, every, on_tick placed)
+    for every in spacings:
+        step = _round_step_at_least((high - low) * every / intervals)
+        fit = None
+        if on_tick is not None:
+            fit = next(_fits(low, high, intervals / every, step, row_of=(on_tick, every), until=step * 10), None)
+        fits.append((*(fit or next(_fits(low, high, intervals / every, step))), every, fit is not None))
+    _, _, _, _, placed = max(fits, key=lambda f: f[4])
+    bottom, unit, step, every, _ = min((f for f in fits if f[4] == placed),
+                                       key=lambda f: (f[0] + f[2] * intervals / f[3], intervals % f[3] != 0, f[3]))
     ticks = [bottom + step * i for i in range(intervals // every + 1)]
     decimals = max(_decimals(step), _decimals(unit))
-    if fit is not None and not any(math.isclose(tick, on_tick) for tick in ticks):
+    if placed and not any(math.isclose(tick, on_tick) for tick in ticks):
         ticks = sorted([*ticks, on_tick])
         decimals = max(decimals, _decimals(on_tick))
     return bottom, bottom + step * intervals / every, ticks, decimals
+
+
+def set_y_axis(plt, low: float, high: float, rows: int, *, on_tick: float | None = None):
+    """Give a plotext plot `y_axis`'s axis (or [low, high] on plotext's own, under three rows); returns the axis."""
+    axis = y_axis(low, high, rows, on_tick=on_tick)
+    if axis is None:
+        plt.ylim(low, high)
+    else:
+        bottom, top, ticks, decimals = axis
+        plt.ylim(bottom, top)
+        plt.yticks(ticks, [f"{tick + 0.0:,.{decimals}f}" for tick in ticks])
+    return axis
 
 
 def _fits(low: float, high: float, steps: float, step: float, *, row_of: tuple[float, int] | None = None,
@@ -177,13 +194,7 @@ class TimeChart(PlotextPlot):
         plt.xticks(ticks, [f"{t:g}{drawing.suffix}" if t else "now" for t in ticks])
         plt.xlim(-drawing.span, 0)
         title, limit = drawing.title, drawing.limit
-        axis = y_axis(*drawing.y_span, self.size.height - PLOT_ROWS_TAKEN, on_tick=limit and limit[0])
-        if axis is None:
-            plt.ylim(*drawing.y_span)
-        else:
-            bottom, top, y_ticks, decimals = axis
-            plt.ylim(bottom, top)
-            plt.yticks(y_ticks, [f"{tick + 0.0:,.{decimals}f}" for tick in y_ticks])
+        axis = set_y_axis(plt, *drawing.y_span, self.size.height - PLOT_ROWS_TAKEN, on_tick=limit and limit[0])
         if limit is not None:
             if axis is not None and any(math.isclose(tick, limit[0]) for tick in axis[2]):
                 title = f"{title} · {LIMIT_MARKER} {limit[1]}"
