@@ -466,6 +466,25 @@ async def test_cost_without_a_budget_says_so_instead_of_dividing_by_zero() -> No
         assert "—" in rendered(app, "#burn-5m") and "PAGE" not in rendered(app, "#burn-5m")
 
 
+async def test_cost_rates_over_windows_longer_than_the_history_say_what_they_rest_on() -> None:
+    for held_s, burn_notes, projected in [
+        (2 * 3600 + 300, {"5m": "", "1h": "", "6h": "over 2h05m of history", "3d": "over 2h05m of history"},
+         "projected      $7,093.00 at the rate so far (2h05m of history)"),
+        (3 * 86400, dict.fromkeys(("5m", "1h", "6h", "3d"), ""),
+         "projected      $7,093.00 at 24 h rate · $6,715.00 at the rate so far (3d of history)"),
+        (25 * 86400, dict.fromkeys(("5m", "1h", "6h", "3d"), ""),
+         "projected      $7,093.00 at 24 h rate · $6,715.00 at 7 d rate"),
+    ]:
+        app = cockpit_app(FakeCockpit(mtd_covers_from=AT - held_s))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await press(pilot, "2")
+            for label, note in burn_notes.items():
+                line = rendered(app, f"#burn-{label}")
+                assert line.endswith(f"  {note}") if note else "history" not in line, (held_s, line)
+            assert projected in rendered(app, "#cost-figures").splitlines(), held_s
+
+
 async def test_cost_burn_lines_mark_the_windows_that_page() -> None:
     app = cockpit_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from aiops_tui.signals.savings import Lever
 
+WINDOW_HELD = 0.95
+"""A window whose history holds this share of it reads as the whole window."""
 BURN_WINDOWS = (("5m", 300.0, 14.4), ("1h", 3600.0, 14.4), ("6h", 21600.0, 6.0), ("3d", 259200.0, None))
 """(label, seconds, page threshold): 14.4x over 1 h and 5 m, 6x over 6 h (and 30 m), as the SRE workbook pairs them."""
 
@@ -112,6 +114,14 @@ class CostView:
     @property
     def budget_used_ratio(self) -> float | None:
         return self.mtd_usd / self.budget_usd if self.budget_usd > 0 else None
+
+    def history_short_of(self, window_s: float) -> float | None:
+        """How much history a rate over `window_s` rests on, when the history began inside the window
+        (as a new history file does): that rate is then the rate over the history, not over the window."""
+        if self.mtd_covers_from is None:
+            return None
+        held_s = self.at - self.mtd_covers_from
+        return held_s if held_s < window_s * WINDOW_HELD else None
 
     @property
     def projected_over_budget(self) -> bool:

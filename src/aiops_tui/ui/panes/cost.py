@@ -22,6 +22,7 @@ from aiops_tui.ui.widgets.table import fill_rows
 
 LABEL_WIDTH = 15
 BURN_ROW = "{:<6}{:>12}  {:>7}  {:<10}"
+DAY_S = 86400.0
 
 
 class BurnLine(Static):
@@ -33,12 +34,14 @@ class BurnLine(Static):
     BurnLine.-paging { color: $error; text-style: bold; }
     """
 
-    def set_window(self, burn: BurnWindow) -> None:
+    def set_window(self, burn: BurnWindow, history_s: float | None = None) -> None:
+        """`history_s`: the history the window's rate rests on, when it holds less than the window."""
         self.set_class(burn.paging, "-paging")
         self.set_class(not burn.paging and (burn.multiple or 0) > 1, "-over")
         mark = f"≥{burn.page_at:g}×" if burn.page_at is not None else "trend only"
         row = BURN_ROW.format(burn.label, fmt.usd_per_h(burn.rate_usd_per_h), fmt.multiple(burn.multiple), mark)
-        update_static(self, row + ("  PAGE" if burn.paging else ""))
+        held = f"  over {fmt.age(history_s)} of history" if history_s is not None else ""
+        update_static(self, row + ("  PAGE" if burn.paging else "") + held)
 
 
 def _line(label: str, *values: Text | str) -> Text:
@@ -52,6 +55,7 @@ class CostPane(Pane):
         "Spend rate, month to date and where the month will end at the last 24 h and 7 d rates. "
         "Burn multiples compare a window's spend rate with the rate that would spend exactly the budget this "
         "month (SRE workbook): 14.4× over 5 m or 1 h, or 6× over 6 h, is worth a page. "
+        "A window longer than the history says what it rests on ('over 1h05m of history'). "
         "The chart is this month's cumulative spend against the budget's even pace. "
         "Savings levers price what-ifs from the live rates against the run rate now (spend rate over a whole "
         "month): each lever alone; they overlap, so their savings do not add up. A lever without the data "
@@ -124,7 +128,7 @@ class CostPane(Pane):
             label = (line.id or "").removeprefix("burn-")
             line.display = label in by_label
             if label in by_label:
-                line.set_window(by_label[label])
+                line.set_window(by_label[label], cost.history_short_of(by_label[label].window_s))
         self.query_one(SpendChart).plot_month(cost.daily_usd, cost.budget_line(), cost.at)
         fill_rows(self.query_one("#by-model", DataTable), [(r.name, self._spend_cells(r)) for r in cost.by_model])
         fill_rows(self.query_one("#by-tier", DataTable), [(r.name, self._spend_cells(r)) for r in cost.by_tier])
@@ -144,8 +148,7 @@ class CostPane(Pane):
         lines = [
             _line("spend rate", Text(fmt.usd_per_h(cost.spend_usd_per_h), style="bold")),
             _line("month to date", Text(fmt.usd(cost.mtd_usd), style="bold"), Text(since, style="dim")),
-            _line("projected", self._projection(cost.projected_24h_usd, cost), " at 24 h rate · ",
-                  self._projection(cost.projected_7d_usd, cost), " at 7 d rate"),
+            _line("projected", *self._projections(cost)),
             _line("budget", f"{fmt.usd(cost.budget_usd)} / month" if cost.budget_usd > 0 else Text("no budget set", style="italic")),
             _line("cache savings", f"{fmt.usd_per_h(cost.cache_savings_usd_per_h)} · {fmt.usd(cost.cache_savings_mtd_usd)} this month"),
         ]
@@ -154,6 +157,15 @@ class CostPane(Pane):
             source.append(" · priced from tokens × pricing table (no cost counter)", style="italic")
         lines.append(source)
         return Text("\n").join(lines)
+
+    def _projections(self, cost: CostView) -> list[Text | str]:
+        """At the 24 h and 7 d rates; on a history shorter than a day both are the rate so far, said once."""
+        if (held_s := cost.history_short_of(DAY_S)) is not None:
+            return [self._projection(cost.projected_24h_usd, cost), f" at the rate so far ({fmt.age(held_s)} of history)"]
+        week = " at 7 d rate"
+        if (held_s := cost.history_short_of(7 * DAY_S)) is not None:
+            week = f" at the rate so far ({fmt.age(held_s)} of history)"
+        return [self._projection(cost.projected_24h_usd, cost), " at 24 h rate · ", self._projection(cost.projected_7d_usd, cost), week]
 
     def _projection(self, projected_usd: float | None, cost: CostView) -> Text:
         over = cost.budget_usd > 0 and projected_usd is not None and projected_usd > cost.budget_usd
