@@ -12,7 +12,7 @@ from textual.widgets import DataTable, TabbedContent
 
 from aiops_tui.signals.readings import Reading
 from aiops_tui.ui.app import CockpitApp
-from aiops_tui.ui.panes.breakers import COLUMNS, NARROW_COLUMNS, BreakersPane
+from aiops_tui.ui.panes.breakers import COLUMNS, NARROW_COLUMNS, BreakersPane, column_names
 from aiops_tui.ui.panes.golden import GoldenPane
 from aiops_tui.ui.panes.maturity import MaturityPane
 from aiops_tui.ui.screens.help import HelpScreen
@@ -452,6 +452,32 @@ async def test_at_80_columns_the_breakers_table_keeps_what_an_incident_needs() -
             assert "opens" in header and header.index("opens") + len("opens") <= size[0]  # on screen, no scrolling
             # Cells measured with the new columns, not cut to their labels' widths.
             assert any("openai/gpt-4o" in row and "HALF-OPEN" in rows[1] for row in rows)
+
+
+async def test_the_breakers_table_takes_all_its_columns_only_when_the_names_let_them_fit() -> None:
+    long_name = "bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0"
+
+    class RenamingCockpit(FakeCockpit):
+        upstream = "openai/gpt-4o"
+
+        def views(self, at=None, window="1h"):
+            views = super().views(at, window)
+            rows = [dataclasses.replace(views.breakers.rows[0], upstream=self.upstream), *views.breakers.rows[1:]]
+            return dataclasses.replace(views, breakers=dataclasses.replace(views.breakers, rows=rows))
+
+    cockpit = RenamingCockpit()
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        table = app.query_one("#breakers-table", DataTable)
+        for upstream, columns in ((long_name, NARROW_COLUMNS), ("openai/gpt-4o", COLUMNS)):
+            cockpit.upstream = upstream
+            await press(pilot, "r")
+            assert column_names(table) == list(columns), upstream
+            header, *rows = [table.render_line(y).text for y in range(table.row_count + 1)]
+            assert header.rstrip().endswith(columns[-1]) and len(header.rstrip()) <= 120  # the last column on screen
+            assert upstream in rows[0]
 
 
 async def test_cost_without_a_budget_says_so_instead_of_dividing_by_zero() -> None:

@@ -30,13 +30,17 @@ def window_label(window_s: float) -> str:
 
 COLUMNS = ("state", "upstream", "failures", "since · for", "not permitted", "tier", "fallback", "opens")
 NARROW_COLUMNS = ("state", "upstream", "failures", "for", "opens", "fallback")
-"""Below NARROW_WIDTH columns: what an incident needs first, so that 80 columns show it without scrolling."""
-NARROW_WIDTH = 118
-"""The full table's width with upstream and fallback names as long as the demo's."""
+"""When all the columns would not fit: what an incident needs first, so that 80 columns show it without scrolling."""
+CELL_PADDING = 1
 
 
 def column_names(table: DataTable) -> list[str]:
     return [str(column.label) for column in table.columns.values()]
+
+
+def table_width(columns: tuple[str, ...], rows: list[dict[str, Text]]) -> int:
+    """The cells a table of these columns takes, each as wide as its label or its widest cell."""
+    return sum(max([len(name), *(row[name].cell_len for row in rows)]) + 2 * CELL_PADDING for name in columns)
 
 
 class BreakersPane(Pane):
@@ -64,9 +68,16 @@ class BreakersPane(Pane):
     BreakersPane #breaker-transitions { height: auto; margin: 1 0 0 0; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._full_width = 0
+        """The width all the columns take with the rows shown."""
+        self._fitted_to = (0, 0)
+        """(pane width, full width) the columns were last chosen for."""
+
     def compose(self) -> ComposeResult:
         yield Static(id="breakers-summary")
-        table: DataTable = DataTable(id="breakers-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable = DataTable(id="breakers-table", cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING)
         table.add_columns(*COLUMNS)
         yield table
         with Vertical(id="breaker-detail"):
@@ -89,12 +100,12 @@ class BreakersPane(Pane):
         update_static(self.query_one("#breakers-summary", Static), self._summary(breakers))
         table = self.query_one("#breakers-table", DataTable)
         shown = column_names(table)
-        rows = []
-        for row in breakers.rows:
-            cells = self._cells(row, breakers.at)
-            rows.append((row.upstream, [cells[name] for name in shown]))
-        fill_rows(table, rows)
+        cells = [self._cells(row, breakers.at) for row in breakers.rows]
+        fill_rows(table, [(row.upstream, [row_cells[name] for name in shown]) for row, row_cells in zip(breakers.rows, cells)])
+        self._full_width = table_width(COLUMNS, cells)
         self._show_detail()
+        if self._full_width != self._fitted_to[1]:  # longer or shorter names may change what fits
+            self.call_after_refresh(self._fit_columns)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
@@ -111,9 +122,11 @@ class BreakersPane(Pane):
         self._show_detail()
 
     def _fit_columns(self) -> None:
-        """The narrow columns below NARROW_WIDTH, all of them above."""
-        columns = NARROW_COLUMNS if self.size.width < NARROW_WIDTH else COLUMNS
+        """All the columns when the rows on screen fit the pane's width with them, else the narrow ones."""
         table = self.query_one("#breakers-table", DataTable)
+        width = table.scrollable_content_region.width  # less a vertical scrollbar, when many rows bring one
+        self._fitted_to = (width, self._full_width)
+        columns = COLUMNS if self._full_width <= width else NARROW_COLUMNS
         if column_names(table) != list(columns):
             selected = self.selected()
             table.clear(columns=True)
