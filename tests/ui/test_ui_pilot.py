@@ -480,6 +480,34 @@ async def test_the_breakers_table_takes_all_its_columns_only_when_the_names_let_
             assert upstream in rows[0]
 
 
+async def test_arrows_typed_together_with_a_panes_key_move_that_panes_cursor() -> None:
+    """As over SSH, where "3" and two ↓ can arrive in one read: all three are queued before the first is handled."""
+    from textual import events
+
+    from aiops_tui.ui.widgets.levers_table import LeversTable
+
+    def cursor(pane_key: str) -> tuple[object, int, int]:
+        """(the widget the arrows move, its cursor, its rows) on the pane of this key."""
+        if pane_key == "3":
+            table = app.query_one("#breakers-table", DataTable)
+            return table, table.cursor_row, table.row_count
+        levers = app.query_one(LeversTable)
+        return levers, levers.selected, len(levers.levers)
+
+    app = cockpit_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for pane_key in ("3", "2", "3", "2"):
+            before = cursor(pane_key)[1] if app.query("#breakers-table, #levers-table") else 0
+            for key, character in ((pane_key, pane_key), ("down", None), ("down", None)):
+                app.post_message(events.Key(key, character))
+            await settle(pilot)
+            widget, row, rows = cursor(pane_key)
+            assert app.focused is widget, pane_key
+            # the breakers' table stops at its last row; the levers wrap round
+            assert row == (min(before + 2, rows - 1) if pane_key == "3" else (before + 2) % rows), pane_key
+
+
 async def test_cost_without_a_budget_says_so_instead_of_dividing_by_zero() -> None:
     app = cockpit_app(FakeCockpit(budget_usd=0.0, mtd_covers_from=AT - 25 * 86400))
     async with app.run_test(size=SIZE) as pilot:

@@ -273,6 +273,11 @@ class CockpitApp(App[int]):
             # Focus left in the pane being hidden would be moved to its next widget, and that pulls its tab back.
             self.screen.set_focus(None)
         self.tabs.active = pane_id
+        if self.active_pane() is not None:  # one built on its first showing is drawn and focused once mounted
+            # Drawn and focused now, not when the tab's message comes: a key typed with the pane's key
+            # (3 then ↓) finds the rows and the focus there.
+            self._show_active_pane()
+            self.active_pane().take_focus()
 
     def action_toggle_pause(self) -> None:
         self._paused = not self._paused

@@ -36,6 +36,19 @@ class Pane(Widget):
         self.show(views)
         self._drawn = True  # only now: a pane whose show() raised tries again with the next views
 
+    def on_show(self) -> None:
+        self.take_focus()
+
+    def take_focus(self) -> None:
+        """Put the focus where the pane's keys act (its table, its list), if it has such a place. The app
+        calls it as the pane's key is handled, so a key typed right after reaches the pane; `on_show`
+        calls it too, for a pane shown by a click on its tab."""
+
+    def focus_now(self, widget: Widget) -> None:
+        """Focus `widget` before the next event is handled (`Widget.focus` waits its turn behind keys
+        already queued, such as the ↓ typed together with the pane's key)."""
+        self.screen.set_focus(widget)
+
     def redraw(self) -> None:
         if self.views is not None:
             self.show(self.views)

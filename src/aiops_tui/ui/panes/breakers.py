@@ -111,9 +111,9 @@ class BreakersPane(Pane):
         event.stop()
         self._show_detail()
 
-    def on_show(self) -> None:
+    def take_focus(self) -> None:
         # ↑/↓ pick an upstream as soon as the pane is up, as the help says.
-        self.query_one("#breakers-table", DataTable).focus()
+        self.focus_now(self.query_one("#breakers-table", DataTable))
 
     def on_resize(self) -> None:
         # After the resize's frame: rows added while it is drawn kept their columns' label widths (the

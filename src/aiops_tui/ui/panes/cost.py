@@ -110,9 +110,9 @@ class CostPane(Pane):
                     table.add_columns(first, "$/h", "month to date")
                     yield table
 
-    def on_show(self) -> None:
+    def take_focus(self) -> None:
         # ↑/↓ pick a lever as soon as the pane is up, as the help says.
-        self.query_one(LeversTable).focus()
+        self.focus_now(self.query_one(LeversTable))
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")

@@ -148,9 +148,9 @@ class MaturityPane(Pane):
     def on_mount(self) -> None:
         self.run_worker(self._load, thread=True, group="maturity-io", exit_on_error=False)
 
-    def on_show(self) -> None:
+    def take_focus(self) -> None:
         # Answering keys live on this pane: put the cursor on the questions whenever the pane comes up.
-        self.query_one(MaturityChecklist).focus()
+        self.focus_now(self.query_one(MaturityChecklist))
 
     def on_resize(self) -> None:
         narrow = self.size.width < NARROW_WIDTH

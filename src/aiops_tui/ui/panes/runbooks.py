@@ -171,11 +171,11 @@ class RunbooksPane(Pane):
         self.set_class(self.app.size.width < 100, "-narrow")
         self.set_class(self.app.size.height < 32, "-short")
 
-    def on_show(self) -> None:
+    def take_focus(self) -> None:
         focused = self.app.focused
         if focused is None or self not in focused.ancestors:
             steps = self.query_one(RunbookSteps)
-            (steps if steps.display else self.query_one(RunbookList)).focus()
+            self.focus_now(steps if steps.display else self.query_one(RunbookList))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Workers run with exit_on_error=False: a file or a history we do not control must not end the cockpit.
