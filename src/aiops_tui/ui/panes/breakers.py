@@ -18,7 +18,7 @@ from aiops_tui.ui.safe import plain
 from aiops_tui.ui.series import resample_max
 from aiops_tui.ui.widgets.flap_strip import FlapStrip
 from aiops_tui.ui.widgets.redraw import update_static
-from aiops_tui.ui.widgets.table import fill_rows
+from aiops_tui.ui.widgets.table import Table, fill_rows
 
 STATE_WORDS = {"open": "● OPEN", "half_open": "◐ HALF-OPEN", "closed": "○ CLOSED"}
 RECENT_TRANSITIONS = 6
@@ -77,7 +77,7 @@ class BreakersPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static(id="breakers-summary")
-        table: DataTable = DataTable(id="breakers-table", cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING)
+        table = Table(id="breakers-table", cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING)
         table.add_columns(*COLUMNS)
         yield table
         with Vertical(id="breaker-detail"):

@@ -18,7 +18,7 @@ from aiops_tui.ui.widgets.budget_bar import BudgetBar
 from aiops_tui.ui.widgets.levers_table import LeversTable, assumption_lines
 from aiops_tui.ui.widgets.redraw import LastDrawn, update_static
 from aiops_tui.ui.widgets.spend_chart import SpendChart
-from aiops_tui.ui.widgets.table import fill_rows
+from aiops_tui.ui.widgets.table import Table, fill_rows
 
 LABEL_WIDTH = 15
 BURN_ROW = "{:<6}{:>12}  {:>7}  {:<10}"
@@ -106,7 +106,7 @@ class CostPane(Pane):
                 yield Static(id="lever-notes")
             with Vertical(id="cost-tables"):
                 for table_id, first in (("by-model", "model"), ("by-tier", "tier")):
-                    table: DataTable = DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
+                    table = Table(id=table_id, cursor_type="row", zebra_stripes=True)
                     table.add_columns(first, "$/h", "month to date")
                     yield table
 

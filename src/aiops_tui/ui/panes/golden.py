@@ -19,7 +19,7 @@ from aiops_tui.ui.panes.base import Pane
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.widgets.quality_row import QualityStrip
 from aiops_tui.ui.widgets.redraw import update_static
-from aiops_tui.ui.widgets.table import fill_rows
+from aiops_tui.ui.widgets.table import Table, fill_rows
 from aiops_tui.ui.widgets.tile import Tile
 
 Formatter = Callable[[float | None], str]
@@ -135,7 +135,7 @@ class GoldenPane(Pane):
                 yield Tile(label, short_label, id=f"tile-{signal}")
         yield QualityStrip(self.quality_targets, id="quality")
         yield Static(id="golden-source")
-        table: DataTable = DataTable(id="models", cursor_type="row", zebra_stripes=True)
+        table = Table(id="models", cursor_type="row", zebra_stripes=True)
         table.add_columns("model", "requests", "errors", "p95 latency", "tokens")
         yield table
         yield Grid(id="charts")  # its charts are mounted with the first plot: see `show`

@@ -20,7 +20,7 @@ from aiops_tui.store import trends as tr
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
 from aiops_tui.ui.safe import plain
-from aiops_tui.ui.widgets.table import fill_rows
+from aiops_tui.ui.widgets.table import Table, fill_rows
 
 TREND_SPAN_S = 730 * tr.DAY_S
 """Two years back from the cursor at most (the 1 h rollup's default retention)."""
@@ -59,9 +59,9 @@ class CostTrendsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("Cost trends · loading…", id="trends-title")
         yield PlotextPlot(id="trends-chart")
-        spend: DataTable = DataTable(id="trends-spend", zebra_stripes=True, cursor_type="row")
+        spend = Table(id="trends-spend", zebra_stripes=True, cursor_type="row")
         yield spend
-        months: DataTable = DataTable(id="trends-months", zebra_stripes=True, cursor_type="row")
+        months = Table(id="trends-months", zebra_stripes=True, cursor_type="row")
         months.add_columns(*MONTH_COLUMNS)
         yield months
         yield Static("d / w / m: day, week, month · b: by model, tier, team · esc: back", id="trends-keys")

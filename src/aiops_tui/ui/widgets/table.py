@@ -1,4 +1,5 @@
-"""Refill a DataTable without losing the row the engineer had selected, and not at all when it shows those rows already."""
+"""The cockpit's tables: a DataTable that never keeps a row drawn before it was measured, refilled
+without losing the row the engineer had selected, and not at all when it shows those rows already."""
 
 from __future__ import annotations
 
@@ -8,6 +9,17 @@ from rich.console import RenderableType
 from textual.widgets import DataTable
 
 from aiops_tui.ui.widgets.redraw import same_content
+
+
+class Table(DataTable):
+    """DataTable measures new rows when idle, and caches each row's drawing under a key the measuring
+    leaves as it was. A row drawn in between (by a frame of a resize, or of a refill whose values grew
+    longer) kept the widths its columns had before: "HALF-OPE" for "HALF-OPEN", "openai/g" for
+    "openai/gpt-4o", until the table happened to change size. Measuring now renews that key."""
+
+    def _update_dimensions(self, new_rows) -> None:
+        super()._update_dimensions(new_rows)
+        self._update_count += 1  # as DataTable's own updates do: every cached drawing is stale
 
 
 def _unique_keys(rows: Sequence[tuple[str, Sequence[RenderableType]]]) -> list[str]:
