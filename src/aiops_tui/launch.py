@@ -40,13 +40,13 @@ def _run_app(cockpit, args: argparse.Namespace, cfg, *, before_app=None) -> int:
     failure there is one line on the terminal, not a cockpit that cannot show anything)."""
     if before_app is None:
         cockpit.start()
-    from aiops_tui.ui.app import CockpitApp
+    from aiops_tui.ui.app import app_for
 
     if before_app is not None:
         before_app()
         cockpit.start()
 
-    app = CockpitApp(cockpit, theme=getattr(args, "theme", None) or cfg.theme, lang=getattr(args, "lang", None) or cfg.lang)
+    app = app_for(cockpit, theme=getattr(args, "theme", None) or cfg.theme, lang=getattr(args, "lang", None) or cfg.lang)
     app.run()
     return int(app.return_code or 0)
 

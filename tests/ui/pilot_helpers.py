@@ -28,10 +28,10 @@ async def press(pilot: Pilot, *keys: str) -> None:
 
 def cockpit_app(cockpit=None, **kwargs):
     """The app on a FakeCockpit with animations off: tab underlines sliding cost 0.3 s a key and prove nothing."""
-    from aiops_tui.ui.app import CockpitApp
+    from aiops_tui.ui.app import app_for
     from ui.view_builders import FakeCockpit
 
-    app = CockpitApp(cockpit if cockpit is not None else FakeCockpit(), **kwargs)
+    app = app_for(cockpit if cockpit is not None else FakeCockpit(), **kwargs)
     app.animation_level = "none"
     return app
 

@@ -6,7 +6,7 @@ import argparse
 
 from tests.ui.view_builders import FakeCockpit
 
-from aiops_tui.ui.app import CockpitApp
+from aiops_tui.ui.app import app_for
 
 
 def main() -> None:
@@ -15,7 +15,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=7000.0)
     parser.add_argument("--review", action="store_true", help="behave like `aiops-tui review` (not live)")
     args = parser.parse_args()
-    CockpitApp(FakeCockpit(live=not args.review, budget_usd=args.budget), theme=args.theme).run()
+    app_for(FakeCockpit(live=not args.review, budget_usd=args.budget), theme=args.theme).run()
 
 
 if __name__ == "__main__":

@@ -39,3 +39,42 @@ async def test_the_command_palette_key_leaves_the_footer_at_80_columns_and_comes
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
         assert [key.key for key in app.footer.query(FooterKey)] == APP_KEYS
+
+
+async def test_a_review_shows_the_keys_that_move_through_time_and_none_that_pace_polling() -> None:
+    from aiops_tui.ui.screens.help import HelpScreen
+    from ui.view_builders import FakeCockpit
+
+    def screen_lines() -> list[str]:
+        return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
+
+    cockpit = FakeCockpit(live=False)
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert [key.key for key in app.footer.query(FooterKey)] == [
+            "1", "2", "3", "4", "5", "r", "left_square_bracket", "right_square_bracket", "g", "w", "t", "question_mark", "q",
+        ]
+        assert screen_lines()[-1].split() == ["12345", "panes", "r", "refresh", "[", "]", "step", "g", "go", "to",
+                                              "w", "window", "t", "theme", "?", "help", "q", "quit"]
+        before = app._views
+        await press(pilot, "p", "plus", "minus")  # nothing to pause or pace: the keys do nothing
+        assert (cockpit.pause_calls, cockpit.intervals, app._views is before) == (0, [], True)
+        await press(pilot, "left_square_bracket")
+        assert app._views.at < before.at  # a step back through the file
+        await press(pilot, "ctrl+p", *"poll")
+        options = app.screen.query_one("CommandList")
+        offered = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert not any("Pause" in p or "Poll" in p for p in offered), offered
+        await press(pilot, "escape", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        help_keys = str(app.screen.query_one("#help-keys").render())
+        assert "step back" in help_keys and "pause" not in help_keys and "poll" not in help_keys
+
+
+async def test_a_live_cockpit_keeps_pause_and_the_interval_in_the_footer() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        descriptions = {key.key: key.description for key in app.footer.query(FooterKey)}
+        assert descriptions["p"] == "pause" and "plus" in descriptions and "left_square_bracket" not in descriptions

@@ -19,6 +19,7 @@ PANES = (
 _PANES_GROUP = Binding.Group("panes", compact=True)
 _INTERVAL_GROUP = Binding.Group("interval", compact=True)
 _ANSWER_GROUP = Binding.Group("answer", compact=True)
+_STEP_GROUP = Binding.Group("step")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,11 @@ class CockpitAction:
     on_pane: bool = False
     """Bound on the pane widget, not the app: the key acts only while focus is in that pane, and its action
     is the pane's (`pane_bindings`). The palette offers these only while their pane is in view, and runs them on it."""
+    polling: bool = False
+    """It acts on polling: a review has none, so there the key is neither shown nor acts (`in_review`)."""
+    review_short: str = ""
+    """In a review, the footer shows this key under this word: moving through time is what a review is for."""
+    review_group: Binding.Group | None = None
 
     def binding(self) -> Binding:
         return Binding(
@@ -44,19 +50,25 @@ class CockpitAction:
             group=self.group, tooltip=self.description, priority=self.action == "command_palette",
         )
 
+    def review_binding(self) -> Binding:
+        return Binding(self.key, self.action, self.review_short, key_display=self.display, group=self.review_group,
+                       tooltip=self.description)
+
 
 ACTIONS: tuple[CockpitAction, ...] = (
     *(
         CockpitAction(f"show_pane('{pane_id}')", str(n), str(n), f"show {title}", group=_PANES_GROUP)
         for n, (pane_id, title) in enumerate(PANES, start=1)
     ),
-    CockpitAction("toggle_pause", "p", "p", "pause / resume polling and the display", short="pause"),
+    CockpitAction("toggle_pause", "p", "p", "pause / resume polling and the display", short="pause", polling=True),
     CockpitAction("refresh", "r", "r", "refresh now", short="refresh"),
-    CockpitAction("slower", "plus", "+", "poll less often (+5 s)", group=_INTERVAL_GROUP),
-    CockpitAction("faster", "minus", "-", "poll more often (-5 s)", group=_INTERVAL_GROUP),
-    CockpitAction("step_back", "left_square_bracket", "[", "step back through history", footer=False),
-    CockpitAction("step_forward", "right_square_bracket", "]", "step forward (back to live at the end)", footer=False),
-    CockpitAction("goto_time", "g", "g", "go to a time (2026-11-20 14:00, -3h, -2d)", footer=False),
+    CockpitAction("slower", "plus", "+", "poll less often (+5 s)", group=_INTERVAL_GROUP, polling=True),
+    CockpitAction("faster", "minus", "-", "poll more often (-5 s)", group=_INTERVAL_GROUP, polling=True),
+    CockpitAction("step_back", "left_square_bracket", "[", "step back through history", footer=False,
+                  review_short="step", review_group=_STEP_GROUP),
+    CockpitAction("step_forward", "right_square_bracket", "]", "step forward (back to live at the end)", footer=False,
+                  review_short="step", review_group=_STEP_GROUP),
+    CockpitAction("goto_time", "g", "g", "go to a time (2026-11-20 14:00, -3h, -2d)", footer=False, review_short="go to"),
     CockpitAction("back_to_live", "0,end", "0", "back to now (live, or the end of the reviewed file)", footer=False),
     CockpitAction("cycle_window", "w", "w", "chart window 15m / 1h / 6h / 24h / 7d / 30d / 90d", pane="golden", short="window"),
     CockpitAction("cost_trends", "T", "T", "cost trends: spend per day, week and month, months against budget", footer=False),
@@ -86,6 +98,19 @@ ACTIONS: tuple[CockpitAction, ...] = (
 
 def bindings() -> list[Binding]:
     return [a.binding() for a in ACTIONS if not a.on_pane]
+
+
+def review_bindings() -> list[Binding]:
+    """The keys the footer shows in a review besides the others: they replace those keys' hidden bindings."""
+    return [a.review_binding() for a in ACTIONS if a.review_short]
+
+
+POLLING_ACTIONS = frozenset(a.action for a in ACTIONS if a.polling)
+
+
+def in_review(actions: Iterable[CockpitAction]) -> list[CockpitAction]:
+    """The actions that mean something in a review of a history file: all but those on polling."""
+    return [a for a in actions if not a.polling]
 
 
 def pane_bindings(pane_id: str) -> list[Binding]:

@@ -384,6 +384,10 @@ class CockpitApp(App[int]):
         self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
         self.notify(f"theme: {self.theme}", markup=False, timeout=2)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A review polls nothing: its footer, keys and palette leave out pause and the poll interval."""
+        return self.cockpit.live or action not in actions.POLLING_ACTIONS
+
     def action_help(self) -> None:
         from aiops_tui.ui.screens.help import HelpScreen
 
@@ -391,8 +395,22 @@ class CockpitApp(App[int]):
             return
         pane = self.active_pane()
         own, everywhere = actions.for_pane(pane.PANE_ID if pane else None)
+        if not self.cockpit.live:
+            everywhere = actions.in_review(everywhere)
         notes = self._views.notes if self._views is not None else ()
         self.push_screen(HelpScreen(pane.TITLE if pane else "cockpit", pane.HELP if pane else "", own, everywhere, notes))
+
+
+class ReviewApp(CockpitApp):
+    """The cockpit on a history file under review: no polling to pause or pace (`check_action`), and
+    the footer shows the keys that move through its time."""
+
+    BINDINGS = actions.review_bindings()  # per key, these replace the base's hidden ones
+
+
+def app_for(cockpit: Cockpit, **kwargs) -> CockpitApp:
+    """The app for this cockpit: a live one polls, a review reads a file."""
+    return (CockpitApp if cockpit.live else ReviewApp)(cockpit, **kwargs)
 
 
 def _build_pane(pane_id: str, cockpit: Cockpit, lang: str) -> Pane:
