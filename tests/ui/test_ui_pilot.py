@@ -255,7 +255,7 @@ async def test_status_bar_lists_sources_worst_first() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         text = status_text(app)
-        assert text.startswith("1 FIRING (4 runbooks)")
+        assert text.startswith("1 FIRING (press 4)")
         assert text.index("gw-edge down 5m: connection refused") < text.index("gw-main stale 47s") < text.index("prometheus ok 3s")
         assert "(litellm, resilience4j)" in text
 

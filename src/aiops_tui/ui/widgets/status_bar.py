@@ -71,7 +71,7 @@ class StatusBar(Widget):
             out.append(f"REVIEW @ {fmt.utc_stamp(views.at)}  ", warn)
         firing = sum(1 for alert in views.alerts if alert.state == "firing") if views is not None else 0
         if firing:
-            out.append(f"{firing} FIRING (4 runbooks)  ", bad)
+            out.append(f"{firing} FIRING (press 4)  ", bad)  # 4: the runbooks, the firing ones first
         if s.live_app and s.interval_s is not None:
             out.append(f"poll {s.interval_s:g}s", "dim")
             out.append(" · ", "dim")
