@@ -196,6 +196,10 @@ async def test_cost_trends_show_each_months_spend_as_sql_over_the_rollups(histor
             assert shown[month][1].plain == "$15,000"  # the budget the gateway reports (none in the config)
         spend = app.screen.query_one("#trends-spend", DataTable)
         assert spend.row_count == 4  # per month is the first view
+        chart = str(app.screen.query_one("#trends-chart").render()).splitlines()
+        # the value axis at round steps, the budget's line (├ where it meets the axis) on a labelled row
+        labels = {line.split("├" if "├" in line else "┤")[0].strip(): "├" in line for line in chart if "┤" in line or "├" in line}
+        assert labels.get("15,000") is True and all(float(label.replace(",", "")) % 500 == 0 for label in labels), labels
         await press(pilot, "d")
         # Days 2026-08-27 (the history starts at 10:00) to 2026-11-24 (the cursor): 5 + 30 + 31 + 24 = 90.
         assert spend.row_count == 90

@@ -13,13 +13,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
-from textual_plotext import PlotextPlot
 
 from aiops_tui.errors import first_line
 from aiops_tui.store import trends as tr
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
 from aiops_tui.ui.safe import plain
+from aiops_tui.ui.widgets.chart import RoundAxisPlot
 from aiops_tui.ui.widgets.table import Table, fill_rows
 
 TREND_SPAN_S = 730 * tr.DAY_S
@@ -58,7 +58,7 @@ class CostTrendsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Cost trends · loading…", id="trends-title")
-        yield PlotextPlot(id="trends-chart")
+        yield RoundAxisPlot(id="trends-chart")
         spend = Table(id="trends-spend", zebra_stripes=True, cursor_type="row")
         yield spend
         months = Table(id="trends-months", zebra_stripes=True, cursor_type="row")
@@ -137,13 +137,14 @@ class CostTrendsScreen(Screen[None]):
         )
 
     def _chart(self, trends: tr.Trends, starts: list[float], names: list[str], usd: dict[str, list[float]]) -> None:
-        plot = self.query_one("#trends-chart", PlotextPlot)
+        plot = self.query_one("#trends-chart", RoundAxisPlot)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
         plt.title(f"spend per {self.period}, $, by {self.breakdown}" + ("" if starts else ": no spend recorded"))
         labels = [tr.period_label(self.period, start) for start in starts]
         xs = list(range(1, len(starts) + 1))
+        plot.set_value_span(0.0, 1.0)  # until there is spend to span
         if starts and names:
             if len(starts) <= MAX_BARS:
                 plt.stacked_bar(xs, [usd[name] for name in names], labels=names)
@@ -152,8 +153,12 @@ class CostTrendsScreen(Screen[None]):
                     plt.plot(xs, usd[name], label=name, marker="braille")
             every = max(1, len(xs) // 6)
             plt.xticks(xs[::every], labels[::every])
-            if self.period == "month" and trends.budget_usd:
-                plt.hline(trends.budget_usd)
+            budget = trends.budget_usd if self.period == "month" and trends.budget_usd else None
+            if budget:
+                plt.hline(budget)
+            top = max(sum(usd[name][i] for name in names) if len(starts) <= MAX_BARS else max(usd[name][i] for name in names)
+                      for i in range(len(starts)))
+            plot.set_value_span(0.0, max(top, budget or 0.0) * 1.05 or 1.0, labelled=budget)
         plot.refresh()
 
     def _spend_table(self, starts: list[float], names: list[str], usd: dict[str, list[float]]) -> None:

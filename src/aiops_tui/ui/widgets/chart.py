@@ -145,6 +145,24 @@ PLOTTABLE_MAX = 1e12
 1e308 its arithmetic overflows: such points are counted in the title, not drawn."""
 
 
+class RoundAxisPlot(PlotextPlot):
+    """A plotext plot whose value axis is fitted, as it is drawn, to its rows at round steps (`y_axis`)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._y_axis_for: tuple[float, float, float | None] | None = None
+
+    def set_value_span(self, low: float, high: float, *, labelled: float | None = None) -> None:
+        """The values the axis spans; `labelled`, such as a budget, gets a row and label of its own if it can."""
+        self._y_axis_for = (low, high, labelled)
+
+    def render(self):
+        if self._y_axis_for is not None:
+            low, high, labelled = self._y_axis_for
+            set_y_axis(self.plt, low, high, self.size.height - PLOT_ROWS_TAKEN, on_tick=labelled)
+        return super().render()
+
+
 @dataclass(frozen=True, slots=True)
 class Plotted:
     """What the chart last plotted: its framing, its points and the view's time the axis ends at."""

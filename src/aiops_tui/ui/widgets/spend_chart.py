@@ -6,10 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from itertools import accumulate
 
-from textual_plotext import PlotextPlot
-
 from aiops_tui.signals.cost import month_bounds
-from aiops_tui.ui.widgets.chart import PLOT_ROWS_TAKEN, PLOTTABLE_MAX, set_y_axis
+from aiops_tui.ui.widgets.chart import PLOTTABLE_MAX, RoundAxisPlot
 from aiops_tui.ui.widgets.redraw import LastDrawn
 
 
@@ -17,7 +15,7 @@ def _day_of_month(ts: float) -> int:
     return datetime.fromtimestamp(ts, tz=timezone.utc).day
 
 
-class SpendChart(PlotextPlot):
+class SpendChart(RoundAxisPlot):
     DEFAULT_CSS = """
     SpendChart { min-height: 8; min-width: 30; }
     """
@@ -25,14 +23,6 @@ class SpendChart(PlotextPlot):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.drawn = LastDrawn()
-        self._y_top = 1.0
-        self._budget: float | None = None
-        """The month's budget, labelled on the value axis when a round axis has a row for it."""
-
-    def render(self):
-        """The value axis fitted to the plot rows, at round steps, as on the golden charts."""
-        set_y_axis(self.plt, 0.0, self._y_top, self.size.height - PLOT_ROWS_TAKEN, on_tick=self._budget)
-        return super().render()
 
     def plot_month(self, daily_usd: Sequence[tuple[float, float]], budget_line: Sequence[tuple[float, float]], at: float) -> None:
         """`daily_usd`: (day start, spend that day); `budget_line`: (day start, cumulative budget by that day's end)."""
@@ -48,7 +38,6 @@ class SpendChart(PlotextPlot):
         plt.xlim(1, days_in_month)
         plt.xticks([1, 8, 15, 22, days_in_month])
         tops = [0.0]
-        self._budget = budget_line[-1][1] if budget_line and budget_line[-1][1] > 0 else None
         if budget_line:
             plt.plot([_day_of_month(ts) for ts, _ in budget_line], [usd for _, usd in budget_line], label="budget", marker="dot")
             tops.append(budget_line[-1][1])
@@ -62,5 +51,6 @@ class SpendChart(PlotextPlot):
             if shown:
                 plt.plot([day for day, _ in shown], [usd for _, usd in shown], label="spend", marker="braille")
                 tops.append(max(usd for _, usd in shown))
-        self._y_top = max(tops) * 1.05 or 1.0
+        budget = budget_line[-1][1] if budget_line and budget_line[-1][1] > 0 else None
+        self.set_value_span(0.0, max(tops) * 1.05 or 1.0, labelled=budget)  # the month's budget labelled on its row
         self.refresh()
