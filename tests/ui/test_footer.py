@@ -7,6 +7,10 @@ from textual.widgets._footer import FooterKey
 
 from ui.pilot_helpers import cockpit_app, press, settle
 
+def screen_lines(app) -> list[str]:
+    return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
+
+
 APP_KEYS = ["1", "2", "3", "4", "5", "p", "r", "plus", "minus", "w", "t", "question_mark", "q", "ctrl+p"]
 
 
@@ -28,25 +32,27 @@ async def test_moving_the_focus_keeps_the_footer_and_a_panes_own_keys_change_it(
         assert [key.key for key in app.footer.query(FooterKey)] == APP_KEYS
 
 
-async def test_the_command_palette_key_leaves_the_footer_at_80_columns_and_comes_back_at_120() -> None:
+async def test_at_80_columns_the_footer_keeps_help_and_quit_on_screen_on_every_pane() -> None:
     app = cockpit_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert [key.key for key in app.footer.query(FooterKey)] == APP_KEYS
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
-        assert [key.key for key in app.footer.query(FooterKey)] == APP_KEYS[:-1]  # room for the app's own keys
+        # No palette key, and not refresh, the interval or the theme: they are in ? and the palette.
+        narrow = ["1", "2", "3", "4", "5", "p", "w", "question_mark", "q"]
+        for pane_key, own in (("1", []), ("4", ["x", "c"]), ("5", ["y", "n", "u", "s"]), ("1", [])):
+            await press(pilot, pane_key)
+            assert [key.key for key in app.footer.query(FooterKey) if key.display] == own + narrow
+            assert screen_lines(app)[-1].rstrip().endswith("? help  q quit"), pane_key
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
-        assert [key.key for key in app.footer.query(FooterKey)] == APP_KEYS
+        assert [key.key for key in app.footer.query(FooterKey) if key.display] == APP_KEYS
 
 
 async def test_a_review_shows_the_keys_that_move_through_time_and_none_that_pace_polling() -> None:
     from aiops_tui.ui.screens.help import HelpScreen
     from ui.view_builders import FakeCockpit
-
-    def screen_lines() -> list[str]:
-        return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
 
     cockpit = FakeCockpit(live=False)
     app = cockpit_app(cockpit)
@@ -55,8 +61,8 @@ async def test_a_review_shows_the_keys_that_move_through_time_and_none_that_pace
         assert [key.key for key in app.footer.query(FooterKey)] == [
             "1", "2", "3", "4", "5", "r", "left_square_bracket", "right_square_bracket", "g", "w", "t", "question_mark", "q",
         ]
-        assert screen_lines()[-1].split() == ["12345", "panes", "r", "refresh", "[", "]", "step", "g", "go", "to",
-                                              "w", "window", "t", "theme", "?", "help", "q", "quit"]
+        assert screen_lines(app)[-1].split() == ["12345", "panes", "[", "]", "step", "g", "go", "to", "w", "window",
+                                                 "?", "help", "q", "quit"]
         before = app._views
         await press(pilot, "p", "plus", "minus")  # nothing to pause or pace: the keys do nothing
         assert (cockpit.pause_calls, cockpit.intervals, app._views is before) == (0, [], True)

@@ -43,6 +43,9 @@ class CockpitAction:
     review_short: str = ""
     """In a review, the footer shows this key under this word: moving through time is what a review is for."""
     review_group: Binding.Group | None = None
+    wide_only: bool = False
+    """Shown in the footer only when it is wide: at 80 columns help and quit must stay on screen, after a
+    pane's own keys. Still bound, and in `?` and the palette."""
 
     def binding(self) -> Binding:
         return Binding(
@@ -61,9 +64,9 @@ ACTIONS: tuple[CockpitAction, ...] = (
         for n, (pane_id, title) in enumerate(PANES, start=1)
     ),
     CockpitAction("toggle_pause", "p", "p", "pause / resume polling and the display", short="pause", polling=True),
-    CockpitAction("refresh", "r", "r", "refresh now", short="refresh"),
-    CockpitAction("slower", "plus", "+", "poll less often (+5 s)", group=_INTERVAL_GROUP, polling=True),
-    CockpitAction("faster", "minus", "-", "poll more often (-5 s)", group=_INTERVAL_GROUP, polling=True),
+    CockpitAction("refresh", "r", "r", "refresh now", short="refresh", wide_only=True),
+    CockpitAction("slower", "plus", "+", "poll less often (+5 s)", group=_INTERVAL_GROUP, polling=True, wide_only=True),
+    CockpitAction("faster", "minus", "-", "poll more often (-5 s)", group=_INTERVAL_GROUP, polling=True, wide_only=True),
     CockpitAction("step_back", "left_square_bracket", "[", "step back through history", footer=False,
                   review_short="step", review_group=_STEP_GROUP),
     CockpitAction("step_forward", "right_square_bracket", "]", "step forward (back to live at the end)", footer=False,
@@ -83,7 +86,7 @@ ACTIONS: tuple[CockpitAction, ...] = (
     CockpitAction("next_item", "j", "j", "next step or block (also ↓)", pane="runbooks", footer=False, on_pane=True),
     CockpitAction("previous_item", "k", "k", "previous step or block (also ↑)", pane="runbooks", footer=False, on_pane=True),
     CockpitAction("focus_filter", "slash", "/", "filter the runbook list", pane="runbooks", footer=False, on_pane=True),
-    CockpitAction("cycle_theme", "t", "t", "next theme", short="theme"),
+    CockpitAction("cycle_theme", "t", "t", "next theme", short="theme", wide_only=True),
     CockpitAction("help", "question_mark", "?", "help for this pane", short="help"),
     CockpitAction("command_palette", "ctrl+p", "^p", "command palette", footer=False),
     CockpitAction("quit", "q", "q", "quit", short="quit"),
@@ -106,6 +109,7 @@ def review_bindings() -> list[Binding]:
 
 
 POLLING_ACTIONS = frozenset(a.action for a in ACTIONS if a.polling)
+WIDE_ONLY = frozenset(a.action for a in ACTIONS if a.wide_only)
 
 
 def in_review(actions: Iterable[CockpitAction]) -> list[CockpitAction]:

@@ -1,10 +1,13 @@
-"""The key footer: Textual's, rebuilt only when the keys it shows change, and without the command
-palette's key when the terminal is narrow."""
+"""The key footer: Textual's, rebuilt only when the keys it shows change, and when the terminal is
+narrow without the command palette's key and the keys the help lists for a wider one."""
 
 from __future__ import annotations
 
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
+
+from aiops_tui.ui.actions import WIDE_ONLY
 
 
 PALETTE_KEY_MIN_WIDTH = 100
@@ -27,11 +30,23 @@ class KeysFooter(Footer):
             self._shown = shown
         super().bindings_changed(screen)
 
+    async def recompose(self) -> None:
+        await super().recompose()
+        if not self.show_command_palette:  # narrow: the keys `WIDE_ONLY` leave room for help and quit
+            for key in self.query(FooterKey):
+                key.display = key.action not in WIDE_ONLY
+            for group in self.query(KeyGroup):
+                if not any(key.display for key in group.query(FooterKey)):
+                    group.display = False
+                    label = self.children[self.children.index(group) + 1]  # the group's word follows it
+                    label.display = not isinstance(label, FooterLabel)
+
     def on_resize(self) -> None:
-        # At 80 columns the keys need the whole footer; the palette stays one ctrl+p away (and in `?`).
-        shown = self.size.width >= PALETTE_KEY_MIN_WIDTH
-        if shown != self.show_command_palette:
-            self.show_command_palette = shown
+        # At 80 columns the keys need the whole footer (a pane's own keys come first, and help and quit
+        # last must stay on screen); the palette stays one ctrl+p away (and in `?`).
+        wide = self.size.width >= PALETTE_KEY_MIN_WIDTH
+        if wide != self.show_command_palette:
+            self.show_command_palette = wide
             # Textual's footer draws this setting only when it rebuilds for a change of bindings.
             self.call_after_refresh(self.recompose)
 
