@@ -72,8 +72,8 @@ class BreakersPane(Pane):
         super().__init__(id=id)
         self._full_width = 0
         """The width all the columns take with the rows shown."""
-        self._fitted_to = (0, 0)
-        """(pane width, full width) the columns were last chosen for."""
+        self._fitted_width = 0
+        """The full width the columns were last chosen for."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="breakers-summary")
@@ -104,7 +104,7 @@ class BreakersPane(Pane):
         fill_rows(table, [(row.upstream, [row_cells[name] for name in shown]) for row, row_cells in zip(breakers.rows, cells)])
         self._full_width = table_width(COLUMNS, cells)
         self._show_detail()
-        if self._full_width != self._fitted_to[1]:  # longer or shorter names may change what fits
+        if self._full_width != self._fitted_width:  # longer or shorter names may change what fits
             self.call_after_refresh(self._fit_columns)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -116,17 +116,16 @@ class BreakersPane(Pane):
         self.focus_now(self.query_one("#breakers-table", DataTable))
 
     def on_resize(self) -> None:
-        # After the resize's frame: rows added while it is drawn kept their columns' label widths (the
-        # table caches a row's render before it measures the row's cells).
+        # After the resize's frame, when the table has its new width.
         self.call_after_refresh(self._fit_columns)
         self._show_detail()
 
     def _fit_columns(self) -> None:
         """All the columns when the rows on screen fit the pane's width with them, else the narrow ones."""
         table = self.query_one("#breakers-table", DataTable)
-        width = table.scrollable_content_region.width  # less a vertical scrollbar, when many rows bring one
-        self._fitted_to = (width, self._full_width)
-        columns = COLUMNS if self._full_width <= width else NARROW_COLUMNS
+        self._fitted_width = self._full_width
+        # less a vertical scrollbar, when many rows bring one
+        columns = COLUMNS if self._full_width <= table.scrollable_content_region.width else NARROW_COLUMNS
         if column_names(table) != list(columns):
             selected = self.selected()
             table.clear(columns=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
+from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup  # the footer's parts: not exported
 
 from aiops_tui.ui.actions import WIDE_ONLY
 
@@ -38,8 +38,9 @@ class KeysFooter(Footer):
             for group in self.query(KeyGroup):
                 if not any(key.display for key in group.query(FooterKey)):
                     group.display = False
-                    label = self.children[self.children.index(group) + 1]  # the group's word follows it
-                    label.display = not isinstance(label, FooterLabel)
+                    word = self.children[self.children.index(group) + 1]  # the group's word follows it
+                    if isinstance(word, FooterLabel):
+                        word.display = False
 
     def on_resize(self) -> None:
         # At 80 columns the keys need the whole footer (a pane's own keys come first, and help and quit
