@@ -15,7 +15,7 @@ from aiops_tui.signals.golden import Targets
 from aiops_tui.sim.model import GatewayModel
 from aiops_tui.sim.pricing import load_pricing
 from aiops_tui.store.history import History
-from aiops_tui.ui.app import CockpitApp
+from aiops_tui.ui.app import app_for
 
 NOW = 1_795_600_800.0  # 2026-11-25 10:00 UTC
 OUT = Path(__file__).resolve().parent / "screenshot.svg"
@@ -36,7 +36,7 @@ async def shoot(path: Path) -> None:
             history, environment="prod-eu", targets=Targets(latency_p95_s=4.0), monthly_budget_usd=15_000.0,
             prices=load_pricing(), clock=lambda: NOW,
         )
-        app = CockpitApp(cockpit)
+        app = app_for(cockpit)
         app.animation_level = "none"
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(1.5)
