@@ -12,7 +12,7 @@ from textual.widgets import DataTable, TabbedContent
 
 from aiops_tui.signals.readings import Reading
 from aiops_tui.ui.app import CockpitApp
-from aiops_tui.ui.panes.breakers import COLUMNS, NARROW_COLUMNS, BreakersPane, column_names
+from aiops_tui.ui.panes.breakers import COLUMNS, NARROW_COLUMNS, NARROWEST_COLUMNS, BreakersPane, column_names
 from aiops_tui.ui.panes.golden import GoldenPane
 from aiops_tui.ui.panes.maturity import MaturityPane
 from aiops_tui.ui.screens.help import HelpScreen
@@ -442,7 +442,8 @@ async def test_at_80_columns_the_breakers_table_keeps_what_an_incident_needs() -
         table.move_cursor(row=1)
         await settle(pilot)
         chosen = pane.selected().upstream
-        for size, columns in (((80, 24), NARROW_COLUMNS), ((120, 40), COLUMNS), ((80, 24), NARROW_COLUMNS)):
+        for size, columns in (((80, 24), NARROWEST_COLUMNS), ((120, 40), COLUMNS), ((100, 30), NARROW_COLUMNS),
+                              ((80, 24), NARROWEST_COLUMNS)):
             await pilot.resize_terminal(*size)
             await settle(pilot)
             assert [str(c.label) for c in table.columns.values()] == list(columns)
@@ -450,6 +451,7 @@ async def test_at_80_columns_the_breakers_table_keeps_what_an_incident_needs() -
             header, *rows = [table.render_line(y).text for y in range(table.row_count + 1)]
             assert [header.index(name) for name in columns] == sorted(header.index(name) for name in columns)
             assert "opens" in header and header.index("opens") + len("opens") <= size[0]  # on screen, no scrolling
+            assert max(len(line.rstrip()) for line in [header, *rows]) <= size[0] - 1  # every cell whole
             # Cells measured with the new columns, not cut to their labels' widths.
             assert any("openai/gpt-4o" in row and "HALF-OPEN" in rows[1] for row in rows)
 

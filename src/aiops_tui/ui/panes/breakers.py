@@ -31,6 +31,9 @@ def window_label(window_s: float) -> str:
 COLUMNS = ("state", "upstream", "failures", "since · for", "not permitted", "tier", "fallback", "opens")
 NARROW_COLUMNS = ("state", "upstream", "failures", "for", "opens", "fallback")
 """When all the columns would not fit: what an incident needs first, so that 80 columns show it without scrolling."""
+NARROWEST_COLUMNS = ("state", "upstream", "failures", "opens", "fallback")
+"""When even those would not fit: how long the state has held is in the transitions under the table."""
+COLUMN_SETS = (COLUMNS, NARROW_COLUMNS, NARROWEST_COLUMNS)
 CELL_PADDING = 1
 
 
@@ -70,10 +73,10 @@ class BreakersPane(Pane):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._full_width = 0
-        """The width all the columns take with the rows shown."""
-        self._fitted_width = 0
-        """The full width the columns were last chosen for."""
+        self._widths: tuple[int, ...] = (0,) * len(COLUMN_SETS)
+        """The width each of COLUMN_SETS takes with the rows shown."""
+        self._fitted_widths: tuple[int, ...] = ()
+        """The widths the columns were last chosen for."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="breakers-summary")
@@ -102,9 +105,9 @@ class BreakersPane(Pane):
         shown = column_names(table)
         cells = [self._cells(row, breakers.at) for row in breakers.rows]
         fill_rows(table, [(row.upstream, [row_cells[name] for name in shown]) for row, row_cells in zip(breakers.rows, cells)])
-        self._full_width = table_width(COLUMNS, cells)
+        self._widths = tuple(table_width(columns, cells) for columns in COLUMN_SETS)
         self._show_detail()
-        if self._full_width != self._fitted_width:  # longer or shorter names may change what fits
+        if self._widths != self._fitted_widths:  # longer or shorter names may change what fits
             self.call_after_refresh(self._fit_columns)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -121,11 +124,11 @@ class BreakersPane(Pane):
         self._show_detail()
 
     def _fit_columns(self) -> None:
-        """All the columns when the rows on screen fit the pane's width with them, else the narrow ones."""
+        """The widest of COLUMN_SETS that fits the pane's width with the rows on screen."""
         table = self.query_one("#breakers-table", DataTable)
-        self._fitted_width = self._full_width
-        # less a vertical scrollbar, when many rows bring one
-        columns = COLUMNS if self._full_width <= table.scrollable_content_region.width else NARROW_COLUMNS
+        self._fitted_widths = self._widths
+        room = table.scrollable_content_region.width  # less a vertical scrollbar, when many rows bring one
+        columns = next((c for c, width in zip(COLUMN_SETS, self._widths) if width <= room), COLUMN_SETS[-1])
         if column_names(table) != list(columns):
             selected = self.selected()
             table.clear(columns=True)
