@@ -125,8 +125,7 @@ def _cost(con, source: str, at: float, cockpit: "Cockpit", profiles: list[str], 
     month_start, _ = cst.month_bounds(at)
     rate = latest.get(("spend_usd_per_h", ""))
     rates = {label: _spend_rate(con, source, at, window_s) for label, window_s, _ in cst.BURN_WINDOWS} if source else {}
-    rate_24h = _spend_rate(con, source, at, 86400.0) if source else None
-    rate_7d = _spend_rate(con, source, at, 7 * 86400.0) if source else None
+    rate_24h, rate_7d = (_spend_rate(con, source, at, s) if source else None for s in cst.PROJECTION_WINDOWS_S)
 
     counters = ts_sql.cost_series(con, source) if source else {}
     mtd = ts_sql.counter_increase(con, counters, month_start, at)

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from aiops_tui.signals.savings import Lever
 
+PROJECTION_WINDOWS_S = (86400.0, 7 * 86400.0)
+"""The month-end projections run at the spend rates over the last 24 h and the last 7 days."""
 WINDOW_HELD = 0.95
 """A window whose history holds this share of it reads as the whole window."""
 BURN_WINDOWS = (("5m", 300.0, 14.4), ("1h", 3600.0, 14.4), ("6h", 21600.0, 6.0), ("3d", 259200.0, None))

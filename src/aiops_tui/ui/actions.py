@@ -39,7 +39,7 @@ class CockpitAction:
     """Bound on the pane widget, not the app: the key acts only while focus is in that pane, and its action
     is the pane's (`pane_bindings`). The palette offers these only while their pane is in view, and runs them on it."""
     polling: bool = False
-    """It acts on polling: a review has none, so there the key is neither shown nor acts (`in_review`)."""
+    """It acts on polling: a review has none, so there the key is neither shown nor acts (the app's `check_action`)."""
     review_short: str = ""
     """In a review, the footer shows this key under this word: moving through time is what a review is for."""
     review_group: Binding.Group | None = None
@@ -110,11 +110,6 @@ def review_bindings() -> list[Binding]:
 
 POLLING_ACTIONS = frozenset(a.action for a in ACTIONS if a.polling)
 WIDE_ONLY = frozenset(a.action for a in ACTIONS if a.wide_only)
-
-
-def in_review(actions: Iterable[CockpitAction]) -> list[CockpitAction]:
-    """The actions that mean something in a review of a history file: all but those on polling."""
-    return [a for a in actions if not a.polling]
 
 
 def pane_bindings(pane_id: str) -> list[Binding]:

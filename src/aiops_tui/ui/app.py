@@ -273,11 +273,12 @@ class CockpitApp(App[int]):
             # Focus left in the pane being hidden would be moved to its next widget, and that pulls its tab back.
             self.screen.set_focus(None)
         self.tabs.active = pane_id
-        if self.active_pane() is not None:  # one built on its first showing is drawn and focused once mounted
+        pane = self.active_pane()
+        if pane is not None:  # one built on its first showing is drawn and focused once mounted
             # Drawn and focused now, not when the tab's message comes: a key typed with the pane's key
             # (3 then ↓) finds the rows and the focus there.
             self._show_active_pane()
-            self.active_pane().take_focus()
+            pane.take_focus()
 
     def action_toggle_pause(self) -> None:
         self._paused = not self._paused
@@ -385,7 +386,7 @@ class CockpitApp(App[int]):
         self.notify(f"theme: {self.theme}", markup=False, timeout=2)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A review polls nothing: its footer, keys and palette leave out pause and the poll interval."""
+        """A review polls nothing: its footer, keys, palette and help leave out pause and the poll interval."""
         return self.cockpit.live or action not in actions.POLLING_ACTIONS
 
     def action_help(self) -> None:
@@ -395,8 +396,7 @@ class CockpitApp(App[int]):
             return
         pane = self.active_pane()
         own, everywhere = actions.for_pane(pane.PANE_ID if pane else None)
-        if not self.cockpit.live:
-            everywhere = actions.in_review(everywhere)
+        everywhere = [a for a in everywhere if self.check_action(a.action, ())]
         notes = self._views.notes if self._views is not None else ()
         self.push_screen(HelpScreen(pane.TITLE if pane else "cockpit", pane.HELP if pane else "", own, everywhere, notes))
 

@@ -7,7 +7,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
-from aiops_tui.ui.actions import ACTIONS, in_review, palette_entries
+from aiops_tui.ui.actions import palette_entries
 
 
 class CockpitCommands(Provider):
@@ -15,10 +15,10 @@ class CockpitCommands(Provider):
 
     def _entries(self):
         pane = self.app.active_pane() if hasattr(self.app, "active_pane") else None
-        live = getattr(getattr(self.app, "cockpit", None), "live", True)
-        shown = ACTIONS if live else in_review(ACTIONS)
-        for title, action in palette_entries(shown, pane_id=pane.PANE_ID if pane is not None else None):
+        for title, action in palette_entries(pane_id=pane.PANE_ID if pane is not None else None):
             target = pane if action.on_pane else self.app
+            if not target.check_action(action.action, ()):  # e.g. no pause in a review: nothing polls
+                continue
             yield title, partial(target.run_action, action.action), escape(f"key: {action.display}")
 
     async def discover(self) -> Hits:

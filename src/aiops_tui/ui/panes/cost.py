@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from aiops_tui.cockpit import Views
-from aiops_tui.signals.cost import BurnWindow, CostView, SpendRow, month_bounds
+from aiops_tui.signals.cost import PROJECTION_WINDOWS_S, BurnWindow, CostView, SpendRow, month_bounds
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
 from aiops_tui.ui.panes.base import Pane
@@ -22,7 +22,6 @@ from aiops_tui.ui.widgets.table import Table, fill_rows
 
 LABEL_WIDTH = 15
 BURN_ROW = "{:<6}{:>12}  {:>7}  {:<10}"
-DAY_S = 86400.0
 
 
 class BurnLine(Static):
@@ -160,10 +159,11 @@ class CostPane(Pane):
 
     def _projections(self, cost: CostView) -> list[Text | str]:
         """At the 24 h and 7 d rates; on a history shorter than a day both are the rate so far, said once."""
-        if (held_s := cost.history_short_of(DAY_S)) is not None:
+        day_s, week_s = PROJECTION_WINDOWS_S
+        if (held_s := cost.history_short_of(day_s)) is not None:
             return [self._projection(cost.projected_24h_usd, cost), f" at the rate so far ({fmt.age(held_s)} of history)"]
         week = " at 7 d rate"
-        if (held_s := cost.history_short_of(7 * DAY_S)) is not None:
+        if (held_s := cost.history_short_of(week_s)) is not None:
             week = f" at the rate so far ({fmt.age(held_s)} of history)"
         return [self._projection(cost.projected_24h_usd, cost), " at 24 h rate · ", self._projection(cost.projected_7d_usd, cost), week]
 

@@ -146,7 +146,8 @@ class CostTrendsScreen(Screen[None]):
         xs = list(range(1, len(starts) + 1))
         plot.set_value_span(0.0, 1.0)  # until there is spend to span
         if starts and names:
-            if len(starts) <= MAX_BARS:
+            stacked = len(starts) <= MAX_BARS
+            if stacked:
                 plt.stacked_bar(xs, [usd[name] for name in names], labels=names)
             else:
                 for name in names:
@@ -156,8 +157,7 @@ class CostTrendsScreen(Screen[None]):
             budget = trends.budget_usd if self.period == "month" and trends.budget_usd else None
             if budget:
                 plt.hline(budget)
-            top = max(sum(usd[name][i] for name in names) if len(starts) <= MAX_BARS else max(usd[name][i] for name in names)
-                      for i in range(len(starts)))
+            top = max((sum if stacked else max)(period) for period in zip(*(usd[name] for name in names)))
             plot.set_value_span(0.0, max(top, budget or 0.0) * 1.05 or 1.0, labelled=budget)
         plot.refresh()
 
