@@ -6,7 +6,6 @@ or a source itself. The offline review is a Cockpit without a poller.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from concurrent.futures import Future, wait
@@ -22,6 +21,8 @@ from aiops_tui.signals.golden import GoldenView, Targets
 from aiops_tui.signals.quality import QualityTargets
 
 if TYPE_CHECKING:
+    import asyncio
+
     from aiops_tui.config import PrometheusConfig
     from aiops_tui.sim.pricing import ModelPrice
     from aiops_tui.sources.poller import Poller
@@ -167,6 +168,8 @@ class Cockpit:
 
         After `start`, the first poll also waits for the first views: both are Python holding one GIL,
         and the views are what the first frame with data is waiting for."""
+        import asyncio  # here, not at the top: the forked child that reads the first views never imports it
+
         if self._prepared is not None:
             await asyncio.wrap_future(self._prepared)
             await asyncio.wait([asyncio.wrap_future(self._first)])  # its failure is the views' to report

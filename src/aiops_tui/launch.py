@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import signal
 import sys
 import time
@@ -105,12 +104,12 @@ def _add_local_alerts(cfg, history, recorder) -> None:
 def run_review(args: argparse.Namespace) -> int:
     import os
 
-    from aiops_tui.config import load_config
-    from aiops_tui.store.history import History
-
-    cfg = load_config(args.config)
     path = Path(args.file)
     if not hasattr(os, "fork"):
+        from aiops_tui.config import load_config
+        from aiops_tui.store.history import History
+
+        cfg = load_config(args.config)
         with History.open(path, read_only=True) as history:
             end = _review_end(history, args.file)
             return _run_app(_cockpit_for(cfg, history, clock=lambda: end), args, cfg)
@@ -118,17 +117,22 @@ def run_review(args: argparse.Namespace) -> int:
     from aiops_tui.forked import ForkedSteps
 
     # A child opens the file and reads the first views on the other core while this process imports and
-    # mounts the UI; this one opens the file (read-only twice is allowed) once they are drawn.
+    # mounts the UI; this one opens the file (read-only twice is allowed) once they are drawn. The fork
+    # comes first: each process reads the config itself, and the child imports only what the views need.
     held: list = []
 
     def open_file() -> float:
+        from aiops_tui.store.history import History
+
         history = History.open(path, read_only=True)
         held.extend([history, _review_end(history, args.file)])
         return held[1]
 
     def first_views():
+        from aiops_tui.config import load_config
+
         history, newest = held
-        return _cockpit_for(cfg, history, clock=lambda: newest).views()
+        return _cockpit_for(load_config(args.config), history, clock=lambda: newest).views()
 
     child = ForkedSteps([open_file, first_views], what="reading the history")
     end = 0.0
@@ -137,10 +141,17 @@ def run_review(args: argparse.Namespace) -> int:
         nonlocal end
         end = child.next()
 
+    def open_here():
+        from aiops_tui.store.history import History
+
+        return stack.enter_context(History.open(path, read_only=True))
+
     with ExitStack() as stack:
         stack.callback(child.close)
-        cockpit = _cockpit_for(cfg, None, clock=lambda: end, first_views=child.next,
-                               open_history=lambda: stack.enter_context(History.open(path, read_only=True)))
+        from aiops_tui.config import load_config
+
+        cfg = load_config(args.config)
+        cockpit = _cockpit_for(cfg, None, clock=lambda: end, first_views=child.next, open_history=open_here)
         return _run_app(cockpit, args, cfg, before_app=opened)
 
 
@@ -154,6 +165,8 @@ def _review_end(history, label: str) -> float:
 
 def run_record(args: argparse.Namespace) -> int:
     """Poll headless until Ctrl-C (or `--duration`), one line per source state change on stderr."""
+    import asyncio
+
     from aiops_tui.config import load_config, parse_duration
     from aiops_tui.recorder import Recorder, sources_from_config
     from aiops_tui.store.history import History
@@ -173,6 +186,8 @@ def run_record(args: argparse.Namespace) -> int:
 
 
 async def _record(recorder, duration_s: float | None) -> None:
+    import asyncio
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -79,6 +79,16 @@ def test_review_of_a_history_with_no_samples(tmp_path):
     assert assert_one_line(cli(tmp_path, "review", str(path))) == f"aiops-tui: {path}: the history holds no samples yet"
 
 
+def test_review_with_a_bad_config_line(tmp_path):
+    """The review forks its reader before it reads the config: a bad line is still one line, said once."""
+    path = tmp_path / "history.duckdb"
+    History.open(path).close()
+    config = tmp_path / "aiops.yaml"
+    config.write_text("targets:\n  p95_latency_s: [\n")
+    line = assert_one_line(cli(tmp_path, "review", str(path), "--config", str(config)))
+    assert line.startswith(f"aiops-tui: {config}:3:") and "YAML syntax error" in line
+
+
 @pytest.mark.parametrize("command", ["demo", "live"])
 def test_a_cockpit_into_a_file_a_writer_holds(tmp_path, command):
     """The cockpit's forked child opens the file: its refusal is still the one line, before any screen."""

@@ -29,3 +29,12 @@ def test_cli_help_does_not_import_textual():
     probe = "import sys; from aiops_tui import cli; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_what_a_review_forks_to_read_its_first_views_leaves_asyncio_out():
+    """The review forks before anything else and its child imports only what the first views need: asyncio
+    (about 50 ms) is the UI's and the poller's, on the other process."""
+    probe = ("import sys; from aiops_tui import cli, launch, forked, config, cockpit, views; "
+             "from aiops_tui.store import history; print('asyncio' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
