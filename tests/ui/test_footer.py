@@ -12,6 +12,7 @@ def screen_lines(app) -> list[str]:
 
 
 APP_KEYS = ["1", "2", "3", "4", "5", "p", "r", "plus", "minus", "w", "t", "question_mark", "q", "ctrl+p"]
+OFF_GOLDEN = [key for key in APP_KEYS if key != "w"]  # the chart window is the golden pane's
 
 
 async def test_moving_the_focus_keeps_the_footer_and_a_panes_own_keys_change_it() -> None:
@@ -27,7 +28,7 @@ async def test_moving_the_focus_keeps_the_footer_and_a_panes_own_keys_change_it(
         assert list(app.footer.query(FooterKey)) == shown  # the same widgets: nothing was rebuilt
 
         await press(pilot, "5")  # the maturity checklist takes the focus, with its answer keys
-        assert [key.key for key in app.footer.query(FooterKey)] == ["y", "n", "u", "s", *APP_KEYS]
+        assert [key.key for key in app.footer.query(FooterKey)] == ["y", "n", "u", "s", *OFF_GOLDEN]
         await press(pilot, "1")
         assert [key.key for key in app.footer.query(FooterKey)] == APP_KEYS
 
@@ -43,7 +44,8 @@ async def test_at_80_columns_the_footer_keeps_help_and_quit_on_screen_on_every_p
         narrow = ["1", "2", "3", "4", "5", "p", "w", "question_mark", "q"]
         for pane_key, own in (("1", []), ("4", ["x", "c"]), ("5", ["y", "n", "u", "s"]), ("1", [])):
             await press(pilot, pane_key)
-            assert [key.key for key in app.footer.query(FooterKey) if key.display] == own + narrow
+            expected = own + [key for key in narrow if pane_key == "1" or key != "w"]
+            assert [key.key for key in app.footer.query(FooterKey) if key.display] == expected
             assert screen_lines(app)[-1].rstrip().endswith("? help  q quit"), pane_key
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
@@ -84,3 +86,29 @@ async def test_a_live_cockpit_keeps_pause_and_the_interval_in_the_footer() -> No
         await settle(pilot)
         descriptions = {key.key: key.description for key in app.footer.query(FooterKey)}
         assert descriptions["p"] == "pause" and "plus" in descriptions and "left_square_bracket" not in descriptions
+
+
+async def test_the_chart_window_key_is_the_golden_panes_only() -> None:
+    """`w` sets the golden charts' window: elsewhere it is not in the footer or the palette, and does nothing."""
+    app = cockpit_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+
+        async def offered(query: str) -> list[str]:
+            await press(pilot, "ctrl+p", *query)
+            options = app.screen.query_one("CommandList")
+            found = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+            await press(pilot, "escape")
+            return found
+
+        await press(pilot, "2")
+        assert "w" not in [key.key for key in app.footer.query(FooterKey)]
+        assert "window" not in screen_lines(app)[-1]
+        assert not any("Chart window" in p for p in await offered("chart window"))
+        await press(pilot, "w")
+        assert "window 1h" in screen_lines(app)[-2]
+        await press(pilot, "1")
+        assert "w window" in screen_lines(app)[-1]
+        assert any("Chart window" in p for p in await offered("chart window"))
+        await press(pilot, "w")
+        assert "window 6h" in screen_lines(app)[-2]

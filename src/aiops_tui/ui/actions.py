@@ -109,6 +109,8 @@ def review_bindings() -> list[Binding]:
 
 
 POLLING_ACTIONS = frozenset(a.action for a in ACTIONS if a.polling)
+PANE_OF_APP_KEY = {a.action: a.pane for a in ACTIONS if a.pane is not None and not a.on_pane}
+"""App keys that act on one pane only (the chart window: the golden pane's charts): off elsewhere."""
 WIDE_ONLY = frozenset(a.action for a in ACTIONS if a.wide_only)
 
 

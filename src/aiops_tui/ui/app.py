@@ -226,6 +226,7 @@ class CockpitApp(App[int]):
         await pending
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()  # a pane's app keys (`check_action`) come and go with it
         if event.pane.id in TITLES:
             await self._mount_pane(event.pane.id)
         self._show_active_pane()
@@ -386,8 +387,12 @@ class CockpitApp(App[int]):
         self.notify(f"theme: {self.theme}", markup=False, timeout=2)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A review polls nothing: its footer, keys, palette and help leave out pause and the poll interval."""
-        return self.cockpit.live or action not in actions.POLLING_ACTIONS
+        """What the footer, the keys, the palette and help leave out: pause and the poll interval in a
+        review (it polls nothing), and a pane's app key (the chart window) on the other panes."""
+        if action in actions.POLLING_ACTIONS and not self.cockpit.live:
+            return False
+        pane = actions.PANE_OF_APP_KEY.get(action)
+        return pane is None or self.tabs.active == pane
 
     def action_help(self) -> None:
         from aiops_tui.ui.screens.help import HelpScreen
