@@ -194,8 +194,8 @@ async def test_nan_inf_and_huge_values_read_cleanly_on_every_pane(odd_history, s
             assert rows(table) == [[cells[column] for column in columns] for cells in BREAKER_ROWS]
             assert "anthropic/claude · error ratio over the last 1h" in assert_reads_cleanly(app)
 
-            # Still answering keys: another chart window, back on the golden pane.
-            await press(pilot, "w", "1")
+            # Still answering keys: back on the golden pane, another chart window.
+            await press(pilot, "1", "w")
             assert "window 6h" in str(app.status_bar.render())
             assert app.query_one("#tile-requests_per_s", Tile).value_text == "1e308 req/s"
             assert_reads_cleanly(app)

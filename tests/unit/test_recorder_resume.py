@@ -1,0 +1,77 @@
+"""A cockpit restarted beside a running gateway rates its first scrape against the history's last one."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from aiops_tui.demo import ModelSource
+from aiops_tui.model import Batch, Sample, SeriesKey
+from aiops_tui.recorder import RESUME_WITHIN_S, Recorder
+from aiops_tui.sim.model import GatewayModel
+from aiops_tui.store.history import History
+
+T0 = 1_795_600_800.0  # 2026-11-25 10:00 UTC
+STEP_S = 60.0
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def derived(batches: list[Batch]) -> dict[SeriesKey, float]:
+    return {s.key: s.value for b in batches if b.source == "derived" for s in b.samples}
+
+
+def poll_cycles(path: Path, model: GatewayModel, clock: Clock, times: list[float], *, resume: bool) -> list[dict[SeriesKey, float]]:
+    """One recorder's run: each cycle's derived signals."""
+    out = []
+    clock.now = times[0]  # the restart is now: the first cycle follows at once
+    with History.open(path) as history:
+        recorder = Recorder(history, [ModelSource(model, clock, interval_s=STEP_S)], clock=clock)
+        if resume:
+            recorder.resume_rates()
+        for ts in times:
+            clock.now = ts
+            out.append(derived(asyncio.run(recorder.poller.run_cycle())))
+    return out
+
+
+def test_the_first_cycle_after_a_restart_has_the_rates_an_unbroken_run_would(tmp_path: Path) -> None:
+    times = [T0, T0 + STEP_S, T0 + 2 * STEP_S]
+    unbroken = poll_cycles(tmp_path / "a.duckdb", GatewayModel(7, T0), Clock(T0), times, resume=False)
+
+    gateway, clock = GatewayModel(7, T0), Clock(T0)  # the gateway runs on; the cockpit stops after two cycles
+    poll_cycles(tmp_path / "b.duckdb", gateway, clock, times[:2], resume=False)
+    restarted = poll_cycles(tmp_path / "b.duckdb", gateway, clock, times[2:], resume=True)[0]
+    requests = SeriesKey("demo-gateway", "signal:requests_per_s", ())
+    assert unbroken[0] == {} and restarted[requests] > 0
+    assert restarted == unbroken[2]
+
+    not_resumed = poll_cycles(tmp_path / "b.duckdb", gateway, Clock(T0), [T0 + 3 * STEP_S], resume=False)[0]
+    assert requests not in not_resumed  # without the history's scrape the first cycle has nothing to rate against
+
+
+def test_a_last_scrape_too_old_to_rate_against_is_not_used(tmp_path: Path) -> None:
+    gateway, clock = GatewayModel(7, T0), Clock(T0)
+    poll_cycles(tmp_path / "h.duckdb", gateway, clock, [T0], resume=False)
+    late = T0 + RESUME_WITHIN_S + STEP_S
+    first = poll_cycles(tmp_path / "h.duckdb", gateway, clock, [late], resume=True)[0]
+    assert SeriesKey("demo-gateway", "signal:requests_per_s", ()) not in first
+
+
+def test_last_scrape_is_the_newest_raw_samples_of_one_source(tmp_path: Path) -> None:
+    raw = SeriesKey("gw", "requests_total", (("model", "m"),))
+    other = SeriesKey("gw2", "requests_total", ())
+    signal = SeriesKey("gw", "signal:requests_per_s", ())
+    with History.open(tmp_path / "h.duckdb") as history:
+        history.write_cycle([Batch("gw", T0, [Sample(raw, T0, 1.0), Sample(signal, T0, 0.5)])])
+        history.write_cycle([Batch("gw", T0 + 5, [Sample(raw, T0 + 5, 3.0), Sample(signal, T0 + 5, 0.4)]),
+                             Batch("gw2", T0 + 9, [Sample(other, T0 + 9, 8.0)])])
+        assert history.last_scrape("gw", since=T0 - 60) == (T0 + 5, [Sample(raw, T0 + 5, 3.0)])
+        assert history.last_scrape("gw", since=T0 + 5) is None
+        assert history.last_scrape("nobody", since=0.0) is None
