@@ -68,8 +68,7 @@ def run_live(args: argparse.Namespace) -> int:
     recorder = Recorder(None, sources, retention=_retention(cfg), stale_after=cfg.stale_after)
     if not hasattr(os, "fork"):
         with History.open(cfg.history_path) as history:
-            recorder.history = history
-            _add_local_alerts(cfg, history, recorder)
+            _attach_history(cfg, history, recorder)
             return _run_app(_cockpit_for(cfg, history, recorder), args, cfg)
 
     from aiops_tui.forked import start_in_child
@@ -82,23 +81,25 @@ def run_live(args: argparse.Namespace) -> int:
 
         def open_history():
             child.next()  # the child has closed the file
-            recorder.history = stack.enter_context(History.open(cfg.history_path))
-            _add_local_alerts(cfg, recorder.history, recorder)
+            _attach_history(cfg, stack.enter_context(History.open(cfg.history_path)), recorder)
             return recorder.history
 
         cockpit = _cockpit_for(cfg, None, recorder, first_views=child.next, open_history=open_history)
         return _run_app(cockpit, args, cfg, before_app=child.next)
 
 
-def _add_local_alerts(cfg, history, recorder) -> None:
-    """Without Prometheus, the shipped alert rules are evaluated locally over the gateways' signals.
+def _attach_history(cfg, history, recorder) -> None:
+    """The recorder writes into `history`, and its gateways' rates go on from their last scrape there.
 
-    Never beside a Prometheus source: one alert list fed by two sources would flap.
+    Without Prometheus, the shipped alert rules are evaluated locally over the gateways' signals; never
+    beside a Prometheus source: one alert list fed by two sources would flap.
     """
+    recorder.history = history
     if cfg.prometheus is None:
         from aiops_tui.sources.local_alerts import LocalAlertSource
 
         recorder.poller.add_source(LocalAlertSource(history, monthly_budget_usd=cfg.budget.monthly_usd, interval_s=cfg.interval_s))
+    recorder.resume_rates()
 
 
 def run_review(args: argparse.Namespace) -> int:
@@ -178,7 +179,7 @@ def run_record(args: argparse.Namespace) -> int:
     duration_s = parse_duration(args.duration) if args.duration else None
     with History.open(cfg.history_path) as history:
         recorder = Recorder(history, sources, retention=_retention(cfg), stale_after=cfg.stale_after)
-        _add_local_alerts(cfg, history, recorder)
+        _attach_history(cfg, history, recorder)
         print(f"aiops-tui: recording {len(sources)} source(s) into {cfg.history_path}", file=sys.stderr)
         asyncio.run(_record(recorder, duration_s))
         print(f"aiops-tui: {recorder.poller.cycles} cycles, {recorder.rows_written} rows written", file=sys.stderr)
@@ -291,6 +292,7 @@ def run_demo(args: argparse.Namespace) -> int:
             recorder.history, source=DEMO_SOURCE, monthly_budget_usd=cfg.budget.monthly_usd,
             instances={DEMO_SOURCE: f"127.0.0.1:{server.port}"}, interval_s=5.0,
         ))
+        recorder.resume_rates()  # the recorded hour's last scrape: its first live scrape has rates
 
     with stack:
         if hasattr(os, "fork"):

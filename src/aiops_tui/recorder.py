@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from aiops_tui.model import Batch
-from aiops_tui.sources.poller import Poller
+from aiops_tui.sources.poller import DIRECT_WINDOW_S, Poller
 
 if TYPE_CHECKING:
     from aiops_tui.config import Config
@@ -29,6 +29,10 @@ REOPEN_AT_QUEUE_NODES = 12_500
 bench/memory.py at 15 s polls with the views read every minute. A reopen takes about 30 ms and the next
 views 10-20 ms more; at 25,000 the peak RSS over 24 h was 3-5 MB higher, at 6,000 no lower
 (bench/README.md, section 5)."""
+
+RESUME_WITHIN_S = 2 * DIRECT_WINDOW_S
+"""How old the history's newest scrape of a gateway may be for the first live scrape to rate against it:
+the demo's recorded hour ends with a scrape a minute before now (its step), so its rates are 60-65 s ones."""
 
 
 def derive_signals(prev, cur, profile: str):
@@ -58,6 +62,16 @@ class Recorder:
         self._newest_ts: float | None = None  # newest cycle in the history, read at the first write
         self._next_rollup = 0.0
         self._next_purge = clock() + PURGE_EVERY_S
+
+    def resume_rates(self) -> None:
+        """Open each gateway's rate window with its newest scrape in the history, if it is recent
+        enough to rate against (the cockpit restarted, or the demo's recorded hour just ended): the
+        first scrape then shows live rates, instead of the second, one interval later."""
+        since = self.clock() - RESUME_WITHIN_S
+        for source in self.poller.sources:
+            last = self.history.last_scrape(source.name, since=since) if source.name != "prometheus" else None
+            if last is not None:
+                self.poller.start_window_from(source.name, *last)
 
     @property
     def last_error(self) -> str | None:

@@ -98,6 +98,11 @@ class Poller:
         self.status[source.name] = SourceStatus(source.name, kind, source.interval_s, self._stale_after)
         self._wake.set()
 
+    def start_window_from(self, source: str, ts: float, samples: list[Sample]) -> None:
+        """Open `source`'s rate window with a scrape taken before this poller started (the history's
+        newest): its first scrape here then has rates, as the second would otherwise be the first."""
+        self._scrapes[source] = deque([(ts, [s for s in samples if not s.key.name.startswith("signal:")])], maxlen=64)
+
     # -- control -------------------------------------------------------------------------------
     def pause(self) -> None:
         self.paused = True

@@ -248,6 +248,20 @@ class History:
         )
         return [(self._key(sid), ts, value) for sid, ts, value in rows]
 
+    def last_scrape(self, source: str, *, since: float) -> tuple[float, list[Sample]] | None:
+        """The newest scrape of `source` after `since`: its time and raw samples (no derived `signal:*`)."""
+        rows = self._query(
+            """WITH scraped AS (SELECT series_id FROM series WHERE source = $source AND NOT starts_with(name, 'signal:')),
+                    newest AS (SELECT max(ts) AS ts FROM samples
+                               WHERE series_id IN (FROM scraped) AND ts > make_timestamptz($since))
+               SELECT series_id, epoch_us(ts) / 1e6, value FROM samples
+               WHERE series_id IN (FROM scraped) AND ts = (FROM newest) ORDER BY series_id""",
+            {"source": source, "since": _to_us(since)},
+        )
+        if not rows:
+            return None
+        return rows[0][1], [Sample(self._key(sid), ts, value) for sid, ts, value in rows]
+
     def rollups(
         self, name: str, since: float, until: float, *, resolution: str = "1h", source: str | None = None
     ) -> list[RollupRow]:
