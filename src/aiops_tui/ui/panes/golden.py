@@ -46,11 +46,6 @@ MIN_HEIGHT_FOR_CHARTS = 26
 """Below this many rows the charts would be unreadable slivers: hide them and say so."""
 
 
-PAST_TARGET_MARK = " !"
-"""After a model's value that is past its target, in the models table."""
-PAST_TARGET_BLANK = "  "
-
-
 def target_line(signal: str, reading: Reading, targets: Targets | None) -> tuple[str, ...]:
     """The tile's second line, longest first: the target in words, so the colour is never the only cue.
     The tile shows the first that fits (the shortest fits an 80-column tile)."""
@@ -209,8 +204,8 @@ class GoldenPane(Pane):
         """A value in its status colour; one past its target is also marked "!" (the colour is never the
         only cue), and the others keep the mark's width so the column stays aligned."""
         if reading.missing:
-            return Text((reading.note or fmt.DASH) + PAST_TARGET_BLANK, style="dim italic", justify="right")
-        mark = PAST_TARGET_MARK if reading.status == "bad" else PAST_TARGET_BLANK
+            return Text((reading.note or fmt.DASH) + fmt.PAST_LIMIT_BLANK, style="dim italic", justify="right")
+        mark = fmt.PAST_LIMIT_MARK if reading.status == "bad" else fmt.PAST_LIMIT_BLANK
         text = styled(formatter(reading.value) + mark, self.app, reading.status)
         text.justify = "right"
         return text

@@ -179,11 +179,21 @@ class CostTrendsScreen(Screen[None]):
         else:
             note = "in progress, projected now"
         over = styled(" OVER budget", self.app, "bad", bold=True) if month.over_budget else Text("")
+        # The figure that is over is marked too: at 80 columns the note is cut, the figures are not.
         return [
-            Text(month.month), _money(month.budget_usd), _money(month.spent_usd),
-            _money(month.projected_24h_usd), _money(month.projected_7d_usd), Text(note, style="dim") + over,
+            Text(month.month), _money(month.budget_usd),
+            self._money_against_budget(month.spent_usd, bool(month.over_budget and month.complete)),
+            self._money_against_budget(month.projected_24h_usd, bool(month.over_budget and not month.complete)),
+            _money(month.projected_7d_usd), Text(note, style="dim") + over,
         ]
 
+    def _money_against_budget(self, value: float | None, over: bool) -> Text:
+        if not over:
+            return _money(value, fmt.PAST_LIMIT_BLANK)
+        text = styled(fmt.usd(value) + fmt.PAST_LIMIT_MARK, self.app, "bad", bold=True)
+        text.justify = "right"
+        return text
 
-def _money(value: float | None) -> Text:
-    return Text(fmt.usd(value), justify="right")
+
+def _money(value: float | None, blank: str = "") -> Text:
+    return Text(fmt.usd(value) + blank, justify="right")
