@@ -158,7 +158,7 @@ class CostTrendsScreen(Screen[None]):
             if budget:
                 plt.hline(budget)
             top = max((sum if stacked else max)(period) for period in zip(*(usd[name] for name in names)))
-            plot.set_value_span(0.0, max(top, budget or 0.0) * 1.05 or 1.0, labelled=budget)
+            plot.set_value_span(0.0, max(top, budget or 0.0) * 1.05 or 1.0, labelled=budget, legend_rows=len(names))
         plot.refresh()
 
     def _spend_table(self, starts: list[float], names: list[str], usd: dict[str, list[float]]) -> None:
