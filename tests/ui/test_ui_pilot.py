@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import threading
 
 from textual.app import App, ComposeResult
@@ -425,6 +426,12 @@ async def test_at_80_columns_each_tile_says_its_target_whole() -> None:
                          "fallback_ratio": "≤5.0 %"}
         for signal, line in lines.items():
             assert len(line) <= app.query_one(f"#tile-{signal}").size.width
+        # Each title whole too: the short one where the long one would be cut ("p95 late…").
+        screen = ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
+        tops = [line for line in screen if line.startswith("╭─ ")]
+        assert len(tops) == 2 and not any("…" in line for line in tops), tops
+        assert [title for line in tops for title in re.findall(r"╭─ (.+?) ─", line)] == [
+            "p50", "p95", "p99", "requests", "errors", "in flight", "queue", "cache", "fallbacks", "tokens"]
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
         assert lines_under_the_values() == {

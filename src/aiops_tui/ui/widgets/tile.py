@@ -48,8 +48,8 @@ class Tile(Static):
         self._draw()
 
     def _draw(self) -> None:
-        # The border title needs its text plus 4 cells (corners and spaces); the body is the content width.
-        title_room = self.outer_size.width - 4 if self.outer_size.width else 99
+        # The border title needs its text plus 6 cells ("╭─ " and " ─╮"); the body is the content width.
+        title_room = self.outer_size.width - 6 if self.outer_size.width else 99
         body_room = self.size.width or 99
         title = self.labels[0] if len(self.labels[0]) <= title_room else self.labels[1]
         detail = next((d for d in self.details if len(d) <= body_room), self.details[-1])
