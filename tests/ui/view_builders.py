@@ -133,7 +133,7 @@ def cost_view(at: float, budget_usd: float = BUDGET_USD, mtd_covers_from: float 
         by_model=[SpendRow("gpt-4o", 8.10, 4100.0), SpendRow("claude-sonnet", 3.90, 1800.0),
                   SpendRow(MARKUP_MODEL, 0.34, 185.0), SpendRow(ESCAPE_MODEL, 0.0, 0.0)],
         by_tier=[SpendRow("tier_1", 8.10, 4100.0), SpendRow("tier_2", 4.24, 1985.0), SpendRow("tier_3", 0.0, 0.0)],
-        cache_savings_usd_per_h=1.85, cache_savings_mtd_usd=402.10, daily_usd=daily,
+        cache_savings_usd_per_h=1.85, daily_usd=daily,
         run_rate_monthly_usd=RUN_RATE_USD, levers=levers(),
     )
 

@@ -103,7 +103,6 @@ class CostView:
     by_model: Sequence[SpendRow]
     by_tier: Sequence[SpendRow]
     cache_savings_usd_per_h: float | None
-    cache_savings_mtd_usd: float | None
     daily_usd: Sequence[tuple[float, float]] = field(default_factory=list)
     """(day start, spend that day) for this month so far."""
     priced_from_tokens: bool = False

@@ -149,7 +149,7 @@ class CostPane(Pane):
             _line("month to date", Text(fmt.usd(cost.mtd_usd), style="bold"), Text(since, style="dim")),
             _line("projected", *self._projections(cost)),
             _line("budget", f"{fmt.usd(cost.budget_usd)} / month" if cost.budget_usd > 0 else Text("no budget set", style="italic")),
-            _line("cache savings", f"{fmt.usd_per_h(cost.cache_savings_usd_per_h)} · {fmt.usd(cost.cache_savings_mtd_usd)} this month"),
+            _line("cache savings", fmt.usd_per_h(cost.cache_savings_usd_per_h)),
         ]
         source = Text.assemble(("from ", "dim"), plain(cost.source or "no source yet", style="dim"))
         if cost.priced_from_tokens:
