@@ -461,6 +461,10 @@ async def test_at_80_columns_the_breakers_table_keeps_what_an_incident_needs() -
             assert max(len(line.rstrip()) for line in [header, *rows]) <= size[0] - 1  # every cell whole
             # Cells measured with the new columns, not cut to their labels' widths.
             assert any("openai/gpt-4o" in row and "HALF-OPEN" in rows[1] for row in rows)
+            # The chosen breaker's line says its error ratio now, whole, at every width.
+            title = rendered(app, "#breaker-title")
+            assert title.startswith(chosen) and re.search(r"· now [\d.]+ %$", title), title
+            assert len(title) <= app.query_one("#breaker-title").size.width, title
 
 
 async def test_the_breakers_table_takes_all_its_columns_only_when_the_names_let_them_fit() -> None:
