@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual_plotext import PlotextPlot
 
@@ -48,23 +49,39 @@ def y_axis(low: float, high: float, rows: int, *, on_tick: float | None = None) 
         return None
     # A label every `every` rows (at most MAX_Y_LABELS): of the spacings, the one whose round step
     # leaves least of the chart empty above the line; on a tie, the top row labelled, then more labels.
-    spacings = [every for every in range(1, max(2, intervals // 2 + 1)) if intervals // every < MAX_Y_LABELS]
-    fits: list[tuple[float, float, float, int, bool]] = []  # (bottom, unit, step, every, on_tick placed)
-    for every in spacings:
+    fits = []
+    for every in range(1, max(2, intervals // 2 + 1)):
+        if intervals // every >= MAX_Y_LABELS:
+            continue
+        steps = intervals / every
         step = _round_step_at_least((high - low) * every / intervals)
-        fit = None
+        placed = None
         if on_tick is not None:
-            fit = next(_fits(low, high, intervals / every, step, row_of=(on_tick, every), until=step * 10), None)
-        fits.append((*(fit or next(_fits(low, high, intervals / every, step))), every, fit is not None))
-    _, _, _, _, placed = max(fits, key=lambda f: f[4])
-    bottom, unit, step, every, _ = min((f for f in fits if f[4] == placed),
-                                       key=lambda f: (f[0] + f[2] * intervals / f[3], intervals % f[3] != 0, f[3]))
-    ticks = [bottom + step * i for i in range(intervals // every + 1)]
-    decimals = max(_decimals(step), _decimals(unit))
+            placed = next(_fits(low, high, steps, step, row_of=(on_tick, every), until=step * 10), None)
+        bottom, unit, step = placed or next(_fits(low, high, steps, step))
+        fits.append(_Fit(bottom, unit, step, every, bottom + step * intervals / every, placed is not None))
+    # The limit on a row of its own if any spacing allows it; then the lowest top, a spacing that divides
+    # the rows, and fewer rows a label.
+    placed = max(fit.placed for fit in fits)
+    best = min((fit for fit in fits if fit.placed == placed), key=lambda f: (f.top, intervals % f.every != 0, f.every))
+    ticks = [best.bottom + best.step * i for i in range(intervals // best.every + 1)]
+    decimals = max(_decimals(best.step), _decimals(best.unit))
     if placed and not any(math.isclose(tick, on_tick) for tick in ticks):
         ticks = sorted([*ticks, on_tick])
         decimals = max(decimals, _decimals(on_tick))
-    return bottom, bottom + step * intervals / every, ticks, decimals
+    return best.bottom, best.top, ticks, decimals
+
+
+class _Fit(NamedTuple):
+    """One label spacing's axis: from `bottom` to `top` in steps of `step`, a label every `every` rows."""
+
+    bottom: float
+    unit: float
+    step: float
+    every: int
+    top: float
+    placed: bool
+    """Whether the limit (`on_tick`) falls on a row of its own."""
 
 
 def set_y_axis(plt, low: float, high: float, rows: int, *, on_tick: float | None = None):
