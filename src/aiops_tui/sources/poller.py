@@ -99,9 +99,10 @@ class Poller:
         self._wake.set()
 
     def start_window_from(self, source: str, ts: float, samples: list[Sample]) -> None:
-        """Open `source`'s rate window with a scrape taken before this poller started (the history's
-        newest): its first scrape here then has rates, as the second would otherwise be the first."""
-        self._scrapes[source] = deque([(ts, [s for s in samples if not s.key.name.startswith("signal:")])], maxlen=64)
+        """Open `source`'s rate window with a scrape taken before this poller started: its raw samples,
+        no `signal:*` (as `History.last_scrape` reads them). Its first scrape here then has rates, as the
+        second would otherwise be the first."""
+        self._scrapes[source] = deque([(ts, samples)], maxlen=64)
 
     # -- control -------------------------------------------------------------------------------
     def pause(self) -> None:
