@@ -187,10 +187,10 @@ class BreakersPane(Pane):
         values = [v for ts, v in row.error_ratio_series if start <= ts <= at]
         peak = f"peak {fmt.pct(max(values))} · now {fmt.pct(values[-1])}" if values else "no error-ratio data"
         title_widget = self.query_one("#breaker-title", Static)
-        about = f" · error ratio over the last {window_label(window_s)} · {peak}"
-        if len(row.upstream) + len(about) > (title_widget.size.width or self.size.width):
-            about = f" · errors {window_label(window_s)}: {peak}"  # at 80 columns: "now" stays on screen
-        update_static(title_widget, Text.assemble(plain(row.upstream), about))
+        title = Text.assemble(plain(row.upstream), f" · error ratio over the last {window_label(window_s)} · {peak}")
+        if title.cell_len > (title_widget.size.width or self.size.width):  # at 80 columns: "now" stays on screen
+            title = Text.assemble(plain(row.upstream), f" · errors {window_label(window_s)}: {peak}")
+        update_static(title_widget, title)
         self.query_one("#breaker-spark", Sparkline).data = resample_max(row.error_ratio_series, start, end, width)
         self.query_one("#breaker-flaps", FlapStrip).set_history(row.transitions, start, end, row.state)
         update_static(self.query_one("#breaker-axis", Static), self._axis(window_s, width))
