@@ -19,7 +19,7 @@ from aiops_tui.ui.widgets.budget_bar import BudgetBar
 from aiops_tui.ui.widgets.chart import PLOTTABLE_MAX, TimeChart
 from aiops_tui.ui.widgets.tile import Tile
 from history_builders import key
-from ui.pilot_helpers import cockpit_app, press, settle
+from ui.pilot_helpers import cockpit_app, press, screen_lines, settle
 
 NOW = 1_795_600_800.0  # 2026-11-25 10:00 UTC, frozen
 NAN, INF, HUGE = math.nan, math.inf, 1e308
@@ -112,10 +112,6 @@ def odd_history(tmp_path_factory):
             samples.append(Sample(LLAMA_SPEND, ts, 0.0 if cycle == CYCLES - ODD_CYCLES + 1 else spent_usd))
             history.write_cycle([Batch("prometheus", ts, samples)])
     return path
-
-
-def screen_lines(app) -> list[str]:
-    return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
 
 
 def rows(table: DataTable) -> list[list[str]]:

@@ -21,6 +21,11 @@ async def settle(pilot: Pilot) -> None:
         await pilot.pause()
 
 
+def screen_lines(app) -> list[str]:
+    """The text of each line of the app's screen, as the terminal is sent it."""
+    return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
+
+
 async def press(pilot: Pilot, *keys: str) -> None:
     await pilot.press(*keys)
     await settle(pilot)

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from textual.widgets._footer import FooterKey
 
-from ui.pilot_helpers import cockpit_app, press, settle
-
-def screen_lines(app) -> list[str]:
-    return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
+from ui.pilot_helpers import cockpit_app, press, screen_lines, settle
 
 
 APP_KEYS = ["1", "2", "3", "4", "5", "p", "r", "plus", "minus", "w", "t", "question_mark", "q", "ctrl+p"]

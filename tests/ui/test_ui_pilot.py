@@ -19,7 +19,7 @@ from aiops_tui.ui.panes.maturity import MaturityPane
 from aiops_tui.ui.screens.help import HelpScreen
 from aiops_tui.ui.widgets.header import CockpitHeader
 from aiops_tui.ui.widgets.status_bar import StatusBar
-from ui.pilot_helpers import cockpit_app, press, settle
+from ui.pilot_helpers import cockpit_app, press, screen_lines, settle
 from ui.view_builders import AT, ESCAPE_MODEL_SHOWN, LINK_MODEL, MARKUP_MODEL, FakeCockpit, build_views
 
 SIZE = (120, 40)
@@ -427,8 +427,7 @@ async def test_at_80_columns_each_tile_says_its_target_whole() -> None:
         for signal, line in lines.items():
             assert len(line) <= app.query_one(f"#tile-{signal}").size.width
         # Each title whole too: the short one where the long one would be cut ("p95 late…").
-        screen = ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
-        tops = [line for line in screen if line.startswith("╭─ ")]
+        tops = [line for line in screen_lines(app) if line.startswith("╭─ ")]
         assert len(tops) == 2 and not any("…" in line for line in tops), tops
         assert [title for line in tops for title in re.findall(r"╭─ (.+?) ─", line)] == [
             "p50", "p95", "p99", "requests", "errors", "in flight", "queue", "cache", "fallbacks", "tokens"]
