@@ -53,6 +53,30 @@ def test_first_sample_before_any_rollup_and_of_nothing(history):
     assert ts_sql.first_sample_ts(con, [sid], T0 + HOUR, T0 + 2 * HOUR) is None
 
 
+def test_first_sample_once_its_raw_samples_are_purged_is_its_hour(history):
+    # One sample a minute from T0+10 for 5 hours, raw samples purged before T0+3h: the 1 h rollup still
+    # holds hour 0, so the first sample is in it (to the hour), not at the raw samples' edge.
+    sid = write(history, SPEND, [(T0 + 10 + MINUTE * k, float(k)) for k in range(300)])
+    history.rollup(T0 + 5 * HOUR)
+    history.purge(T0 + 5 * HOUR, raw_s=2 * HOUR, m1_s=90 * DAY, h1_s=730 * DAY)
+    con = history.cursor()
+    assert con.execute("SELECT epoch_us(min(ts)) / 1e6 FROM samples").fetchone()[0] == T0 + 3 * HOUR + 10
+    assert ts_sql.first_sample_ts(con, [sid], T0, T0 + 5 * HOUR) == T0
+    assert ts_sql.first_sample_ts(con, [sid], T0 + 1800, T0 + 5 * HOUR) == T0 + HOUR  # hour 0 began before the span
+    assert ts_sql.first_sample_ts(con, [sid], T0 + 3 * HOUR, T0 + 5 * HOUR) == T0 + 3 * HOUR + 10  # raw again
+
+
+def test_first_sample_past_the_rollups_watermark(history):
+    # Rolled up to T0+2h; the series only starts after that: found among the samples not rolled up yet.
+    other = write(history, SeriesKey("gw", "litellm_spend_metric_total", make_labels(model="n")),
+                  [(T0 + 10 + MINUTE * k, float(k)) for k in range(180)])
+    sid = write(history, SPEND, [(T0 + 2 * HOUR + 70 + MINUTE * k, float(k)) for k in range(30)])
+    history.rollup(T0 + 2 * HOUR)
+    con = history.cursor()
+    assert ts_sql.first_sample_ts(con, [sid], T0, T0 + 3 * HOUR) == T0 + 2 * HOUR + 70
+    assert ts_sql.first_sample_ts(con, [sid, other], T0 + 600, T0 + 3 * HOUR) == T0 + 610
+
+
 def test_daily_increase_from_rolled_up_days_and_today(history):
     # Counter = minutes since T0, one sample a minute for 2.5 days (k = 0..3600), rolled up to 2 days 6 hours.
     sid = write(history, SPEND, [(T0 + MINUTE * k, float(k)) for k in range(3601)])

@@ -223,31 +223,39 @@ def cost_series(con: "duckdb.DuckDBPyConnection", source: str) -> dict[int, dict
 def first_sample_ts(
     con: "duckdb.DuckDBPyConnection", series_ids: Iterable[int], since: float, until: float,
 ) -> float | None:
-    """The time of the first raw sample of any of `series_ids` in [since, until], or None.
+    """The time of the first sample of any of `series_ids` in [since, until], or None: to the second
+    from raw samples, to the hour where they are purged (two weeks) and only the 1 h rollup holds it.
 
-    The 1 h rollup says which hour the first sample is in, so the raw scan covers two hours instead
-    of the whole span (on a month of 1,000 series that is 3 ms instead of 225 ms); an answer the
-    hint cannot give (raw samples purged, or not rolled up yet) comes from the full scan.
+    The 1 h rollup says which hour the first sample is in, so the raw scan covers an hour or two
+    instead of the whole span (on a month of 1,000 series that is 3 ms instead of 225 ms); past the
+    rollup's watermark, raw samples are all there is.
     """
     ids = list(series_ids)
     if not ids or until < since:
         return None
-    sql = (
+    raw = (
         "SELECT epoch_us(min(ts)) FROM samples WHERE list_contains($ids, series_id) "
         "AND ts >= make_timestamptz($lo) AND ts <= make_timestamptz($hi)"
     )
-    hour = con.execute(
-        "SELECT epoch_us(min(bucket)) FROM samples_1h WHERE list_contains($ids, series_id) "
-        "AND bucket >= make_timestamptz($lo) AND bucket <= make_timestamptz($hi)",
+
+    def first_raw(lo: float, hi: float) -> float | None:
+        row = con.execute(raw, {"ids": ids, "lo": _us(lo), "hi": _us(hi)}).fetchone()
+        return None if row[0] is None else row[0] / US
+
+    # The first hour may hold only samples before `since`: then the next one with any holds the answer.
+    hours = [row[0] / US for row in con.execute(
+        "SELECT DISTINCT epoch_us(bucket) FROM samples_1h WHERE list_contains($ids, series_id) "
+        "AND bucket >= make_timestamptz($lo) AND bucket <= make_timestamptz($hi) ORDER BY 1 LIMIT 2",
         {"ids": ids, "lo": _us(math.floor(since / HOUR_S) * HOUR_S), "hi": _us(until)},
-    ).fetchone()[0]
-    if hour is not None:
-        # Any sample found in a prefix of [since, until] is the first one of the whole span.
-        row = con.execute(sql, {"ids": ids, "lo": _us(since), "hi": min(_us(until), hour + 2 * _us(HOUR_S))}).fetchone()
-        if row[0] is not None:
-            return row[0] / US
-    row = con.execute(sql, {"ids": ids, "lo": _us(since), "hi": _us(until)}).fetchone()
-    return row[0] / US if row[0] is not None else None
+    ).fetchall()]
+    for hour in hours:
+        first = first_raw(max(since, hour), min(until, hour + HOUR_S - 1 / US))
+        if first is not None:
+            return first
+        if hour >= since:
+            return hour  # the hour has samples and its raw ones are gone: the rollup's precision is the hour
+    # None rolled up in the span: only samples the rollup has not reached yet can be in it.
+    return first_raw(max(since, watermark_s(con, "1h")), until)
 
 
 _KEPT_WATERMARKS: ContextVar[dict[str, float] | None] = ContextVar("kept_watermarks", default=None)

@@ -199,20 +199,6 @@ def _past_rate(
     return None
 
 
-def _first_ts(con: "duckdb.DuckDBPyConnection", ids: list[int], since: float, until: float) -> float | None:
-    """The first sample of `ids` in [since, until]: the 1 h rollup finds its hour, raw samples the second
-    within it; once they are purged (two weeks) the hour is the answer."""
-    hour = con.execute(
-        "SELECT epoch_us(min(bucket)) / 1e6 FROM samples_1h WHERE list_contains($ids, series_id) "
-        "AND bucket >= make_timestamptz($lo) AND bucket <= make_timestamptz($hi)",
-        {"ids": ids, "lo": round(math.floor(since / HOUR_S) * HOUR_S * 1e6), "hi": round(until * 1e6)},
-    ).fetchone()[0]
-    if hour is None:  # not rolled up yet: raw samples are all there is
-        return ts_sql.first_sample_ts(con, ids, since, until)
-    first = ts_sql.first_sample_ts(con, ids, since, min(until, hour + HOUR_S))
-    return first if first is not None else max(hour, since)
-
-
 def month_spend(
     con: "duckdb.DuckDBPyConnection", source: str, counters: Mapping[int, Mapping[str, str]],
     month_start: float, until: float, budget_usd: float | None,
@@ -224,7 +210,7 @@ def month_spend(
     complete = until >= month_end
     end = min(month_end, until)
     spent = sum(ts_sql.counter_increase(con, ids, month_start, end).values())
-    first = _first_ts(con, ids, month_start, end) if ids else None
+    first = ts_sql.first_sample_ts(con, ids, month_start, end)
     covers_from = first if first is not None and first > month_start + HOUR_S else None
     at = month_start + (month_end - month_start) / 2 if complete else until
     mtd = sum(ts_sql.counter_increase(con, ids, month_start, at).values())

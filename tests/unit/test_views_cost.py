@@ -1,0 +1,33 @@
+"""The cost view over a history that covers the month from its start, after the raw samples of that start
+are purged (two weeks into the month, by default): its 1 h rollup still holds them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiops_tui.cockpit import Cockpit
+from aiops_tui.demo import backfill
+from aiops_tui.sim.model import GatewayModel
+from aiops_tui.store.history import History
+
+MONTH_START = 1_793_491_200.0  # 2026-11-01T00:00:00Z
+END = MONTH_START + 3 * 3600.0
+BUDGET_USD = 15_000.0
+
+
+def cost_view(history: History):
+    return Cockpit(history, clock=lambda: END, monthly_budget_usd=BUDGET_USD).views().cost
+
+
+def test_month_to_date_covers_the_month_after_its_first_raw_samples_are_purged(tmp_path: Path) -> None:
+    with History.open(tmp_path / "h.duckdb") as history:
+        backfill(history, GatewayModel(5, MONTH_START, budget_monthly_usd=BUDGET_USD), MONTH_START, END, step_s=60.0)
+        before = cost_view(history)
+        history.purge(END, raw_s=5400.0, m1_s=90 * 86400.0, h1_s=730 * 86400.0)
+        first_raw = history.con.execute("SELECT epoch_us(min(ts)) / 1e6 FROM samples").fetchone()[0]
+        after = cost_view(history)
+    assert first_raw >= MONTH_START + 5400.0 - 60.0  # the first hour and a half is in the rollups only
+    assert before.mtd_covers_from is None and before.mtd_usd > 0
+    # The pane would say "since <date> (history starts there)" if this were not None.
+    assert after.mtd_covers_from is None
+    assert after.mtd_usd == before.mtd_usd
