@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from aiops_tui.model import Batch, Sample, SeriesKey, make_labels
@@ -103,3 +105,50 @@ def test_signal_series_by_label_in_one_query(history):
     # 60 s buckets: a has (0.1 + 0.3) / 2 = 0.2 in [T0, T0+60) and 0.5 in [T0+60, T0+120); c has no series.
     assert got["a"] == [(T0, pytest.approx(0.2)), (T0 + 60, 0.5)]
     assert got == {"a": got["a"], "b": [(T0, 1.0)], "c": []}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_raw_increase_from_the_rollups_carry_is_the_two_hour_lookbacks(tmp_path, seed):
+    """Past the 1 m watermark the step into a raw stretch starts from the rollup's carry (or a sample
+    between the watermark and the stretch); it must be the step the two-hour lookback finds."""
+    rng = random.Random(seed)
+    batches, ids_keys = [], []
+    for n in range(6):
+        key = SeriesKey("gw", "litellm_spend_metric_total", make_labels(model=f"m{n}"))
+        ids_keys.append(key)
+        step = rng.choice([15.0, 30.0, 60.0, 240.0])
+        start = T0 + rng.uniform(0, 3 * HOUR)  # some start after the watermark, some long before
+        gap = (start + rng.uniform(0, HOUR), rng.uniform(0, 3 * HOUR)) if rng.random() < 0.5 else (0.0, 0.0)
+        value, ts, points = rng.uniform(0, 50), start, []
+        while ts < T0 + 4 * HOUR:
+            if not gap[0] <= ts < gap[0] + gap[1]:
+                value = rng.uniform(0, 5) if rng.random() < 0.05 else value + rng.uniform(0, 2)  # resets now and then
+                points.append(Sample(key, ts, value))
+            ts += step
+        batches.extend(points)
+    batches.sort(key=lambda s: s.ts)
+    with History.open(tmp_path / "h.duckdb") as history:
+        history.write_cycle([Batch("gw", T0 + 4 * HOUR, batches)])
+        history.rollup(T0 + rng.uniform(1.5 * HOUR, 3.5 * HOUR))
+        con = history.cursor()
+        ids = [history.series_id(key) for key in ids_keys]
+        watermark = ts_sql.watermark_s(con, "1m")
+        for lo in (watermark, watermark + rng.uniform(0, 600), watermark - 90.0):
+            hi = lo + rng.uniform(60, 1800)
+            plain = {sid: inc for sid, inc, _ in con.execute(ts_sql._WITHOUT_CARRY, {
+                "ids": ids, "lo": ts_sql._us(lo), "hi": ts_sql._us(hi), "back": ts_sql._us(lo - ts_sql.LOOKBACK_S)}).fetchall()}
+            assert ts_sql._raw_increase(con, ids, lo, hi) == pytest.approx(plain, rel=1e-12), (seed, lo - watermark)
+
+
+def test_raw_increase_when_a_rollup_passes_the_stretch_after_its_watermark_was_read(history):
+    # The views read each watermark once; the recorder may roll up past the stretch meanwhile. Its carry
+    # then lies inside the stretch and says nothing of the sample before it: the lookback answers.
+    sid = write(history, SPEND, [(T0 + 10 + 30 * k, float(k)) for k in range(4 * 120)])
+    history.rollup(T0 + 2 * HOUR)
+    con = history.cursor()
+    with ts_sql.watermarks_read_once():
+        lo = ts_sql.watermark_s(con, "1m")
+        history.rollup(T0 + 3 * HOUR)
+        assert ts_sql.watermark_s(con, "1m") == lo == T0 + 2 * HOUR
+        # Samples at T0+2h+10, +40, ... : 20 steps of 1 in [lo, lo+600), the first from the sample at T0+2h-20.
+        assert ts_sql._raw_increase(con, [sid], lo, lo + 600) == {sid: 20.0}
