@@ -138,7 +138,7 @@ def _cost(con, source: str, at: float, cockpit: "Cockpit", profiles: list[str], 
         if tier:
             by_tier_mtd[tier] = by_tier_mtd.get(tier, 0.0) + usd
     mtd_usd = sum(mtd.values())
-    covers_from = ts_sql.first_sample_ts(con, counters, month_start, at)
+    covers_from = ts_sql.late_start(con, counters, month_start, at)
 
     by_model = sorted(
         (cst.SpendRow(model, latest.get(("spend_usd_per_h", model), 0.0) or 0.0, usd) for model, usd in by_model_mtd.items()),
@@ -163,7 +163,7 @@ def _cost(con, source: str, at: float, cockpit: "Cockpit", profiles: list[str], 
         source=source,
         spend_usd_per_h=rate,
         mtd_usd=mtd_usd,
-        mtd_covers_from=covers_from if covers_from and covers_from > month_start + 3600 else None,
+        mtd_covers_from=covers_from,
         projected_24h_usd=cst.project_month_end(mtd_usd, rate_24h, at),
         projected_7d_usd=cst.project_month_end(mtd_usd, rate_7d, at),
         budget_usd=budget_usd,

@@ -79,6 +79,18 @@ def test_first_sample_past_the_rollups_watermark(history):
     assert ts_sql.first_sample_ts(con, [sid, other], T0 + 600, T0 + 3 * HOUR) == T0 + 610
 
 
+@pytest.mark.parametrize(("offset", "late"), [(10.0, None), (1790.0, None), (5410.0, 5410.0)])
+def test_late_start_is_where_samples_begin_past_the_spans_first_hour(history, offset, late):
+    sid = write(history, SPEND, [(T0 + offset + MINUTE * k, float(k)) for k in range(300)])
+    history.rollup(T0 + 6 * HOUR)
+    con = history.cursor()
+    expected = None if late is None else T0 + late
+    assert ts_sql.late_start(con, [sid], T0, T0 + 6 * HOUR) == expected  # the first hour rolled up: no raw read if in time
+    # From half an hour before (not on the hour: found through the raw samples), late by half an hour more.
+    assert ts_sql.late_start(con, [sid], T0 - 1800, T0 + 6 * HOUR) == (T0 + offset if offset + 1800 > HOUR else None)
+    assert ts_sql.late_start(con, [], T0, T0 + 6 * HOUR) is None
+
+
 def test_daily_increase_from_rolled_up_days_and_today(history):
     # Counter = minutes since T0, one sample a minute for 2.5 days (k = 0..3600), rolled up to 2 days 6 hours.
     sid = write(history, SPEND, [(T0 + MINUTE * k, float(k)) for k in range(3601)])

@@ -243,11 +243,7 @@ def first_sample_ts(
         return None if row[0] is None else row[0] / US
 
     # The first hour may hold only samples before `since`: then the next one with any holds the answer.
-    hours = [row[0] / US for row in con.execute(
-        "SELECT DISTINCT epoch_us(bucket) FROM samples_1h WHERE list_contains($ids, series_id) "
-        "AND bucket >= make_timestamptz($lo) AND bucket <= make_timestamptz($hi) ORDER BY 1 LIMIT 2",
-        {"ids": ids, "lo": _us(math.floor(since / HOUR_S) * HOUR_S), "hi": _us(until)},
-    ).fetchall()]
+    hours = _first_hours(con, ids, since, until)
     for hour in hours:
         first = first_raw(max(since, hour), min(until, hour + HOUR_S - 1 / US))
         if first is not None:
@@ -256,6 +252,31 @@ def first_sample_ts(
             return hour  # the hour has samples and its raw ones are gone: the rollup's precision is the hour
     # None rolled up in the span: only samples the rollup has not reached yet can be in it.
     return first_raw(max(since, watermark_s(con, "1h")), until)
+
+
+def _first_hours(con: "duckdb.DuckDBPyConnection", ids: list[int], since: float, until: float) -> list[float]:
+    """The first two hours of the 1 h rollup holding samples of `ids`, from the one `since` is in to `until`."""
+    return [row[0] / US for row in con.execute(
+        "SELECT DISTINCT epoch_us(bucket) FROM samples_1h WHERE list_contains($ids, series_id) "
+        "AND bucket >= make_timestamptz($lo) AND bucket <= make_timestamptz($hi) ORDER BY 1 LIMIT 2",
+        {"ids": ids, "lo": _us(math.floor(since / HOUR_S) * HOUR_S), "hi": _us(until)},
+    ).fetchall()]
+
+
+def late_start(
+    con: "duckdb.DuckDBPyConnection", series_ids: Iterable[int], since: float, until: float,
+) -> float | None:
+    """Where the samples of `series_ids` in [since, until] begin, if that is more than an hour after
+    `since` (a month to date that covers only part of the month says from when); else None.
+
+    A span starting on the hour whose first hour is rolled up with samples in it starts in time: no raw
+    samples are read (in a month-long history, the month's first hour on every views).
+    """
+    ids = list(series_ids)
+    if ids and since % HOUR_S == 0 and _first_hours(con, ids, since, until)[:1] == [since]:
+        return None
+    first = first_sample_ts(con, ids, since, until)
+    return first if first is not None and first > since + HOUR_S else None
 
 
 _KEPT_WATERMARKS: ContextVar[dict[str, float] | None] = ContextVar("kept_watermarks", default=None)

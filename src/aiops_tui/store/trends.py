@@ -210,8 +210,7 @@ def month_spend(
     complete = until >= month_end
     end = min(month_end, until)
     spent = sum(ts_sql.counter_increase(con, ids, month_start, end).values())
-    first = ts_sql.first_sample_ts(con, ids, month_start, end)
-    covers_from = first if first is not None and first > month_start + HOUR_S else None
+    covers_from = ts_sql.late_start(con, ids, month_start, end)
     at = month_start + (month_end - month_start) / 2 if complete else until
     mtd = sum(ts_sql.counter_increase(con, ids, month_start, at).values())
     rate_24h = _past_rate(con, source, at, DAY_S, 96, complete)
