@@ -44,11 +44,6 @@ def duckdb_mb(history) -> float:
     return (rows[0] or 0) / 1e6
 
 
-def eviction_queue_nodes(history) -> int:
-    """Nodes in DuckDB's eviction queues: nearly all of them dead (their buffer already freed)."""
-    return history.con.execute("SELECT sum(approximate_size) FROM duckdb_eviction_queues()").fetchone()[0] or 0
-
-
 class _MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in
                 ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
@@ -127,7 +122,7 @@ async def run(hours: float, interval_s: float, views_every_s: float, scratch: Pa
             heap = glibc_heap_in_use_mb()
             heap_text = f"{heap:>4.0f}MB" if heap is not None else f"{'?':>6}"
             print(f"{hour:>7g}h {rss:>5.0f}MB {peak:>5.0f}MB {anon:>4.0f}MB {mapped:>4.0f}MB {duckdb_mb(history):>5.0f}MB {heap_text} "
-                  f"{eviction_queue_nodes(history):>8,} {sys.getallocatedblocks():>10,} {path.stat().st_size / 1e6:>5.0f}MB "
+                  f"{history.buffer_use().queue_nodes:>8,} {sys.getallocatedblocks():>10,} {path.stat().st_size / 1e6:>5.0f}MB "
                   f"{samples:>10,} {len(history._ids):>6,} {window:>7} {len(source._keys):>6,} {recorder.reopens:>7} "
                   f"{time.perf_counter() - started:>5.0f}s", flush=True)
         cycles = poller.cycles

@@ -29,6 +29,11 @@ REOPEN_AT_QUEUE_NODES = 12_500
 bench/memory.py at 15 s polls with the views read every minute. A reopen takes about 30 ms and the next
 views 10-20 ms more; at 25,000 the peak RSS over 24 h was 3-5 MB higher, at 6,000 no lower
 (bench/README.md, section 5)."""
+REOPEN_AT_POOL_BYTES = 9_000_000
+"""Or once DuckDB's buffer pool holds this much of the file. The views' windows move on with every poll
+to the newest blocks, and the pool keeps the ones they left until its memory_limit (48 MB) presses. One
+views of a day of the demo's history reads 7 MB; at 9 MB the reopens come every 7 sim-minutes instead
+of 11 (bench/README.md, section 5)."""
 
 RESUME_WITHIN_S = 2 * DIRECT_WINDOW_S
 """How old the history's newest scrape of a gateway may be for the first live scrape to rate against it:
@@ -99,7 +104,8 @@ class Recorder:
                 self.history.purge(now, raw_s=raw_s, m1_s=m1_s, h1_s=h1_s)
                 self._next_purge = now + PURGE_EVERY_S
             # Skipped while a pane reads: the next cycle tries again.
-            if self.history.eviction_queue_nodes() > REOPEN_AT_QUEUE_NODES and self.history.reopen():
+            held = self.history.buffer_use()
+            if (held.queue_nodes > REOPEN_AT_QUEUE_NODES or held.pool_bytes > REOPEN_AT_POOL_BYTES) and self.history.reopen():
                 self.reopens += 1
             self.poller.write_error = clock_note
         except UserError as exc:

@@ -75,12 +75,12 @@ def test_reopen_frees_the_eviction_queues_and_keeps_every_row_and_series_id(tmp_
         samples = history.samples("aiops_requests_total", T0, T0 + 3600)
         buckets = history.rollups("aiops_requests_total", T0, T0 + 3600, resolution="1m")
         ids = [history.series_id(k) for k in keys]
-        before = history.eviction_queue_nodes()
+        before = history.buffer_use().queue_nodes
         assert before > 100
 
         assert history.reopen()
 
-        assert history.eviction_queue_nodes() < before / 10
+        assert history.buffer_use().queue_nodes < before / 10
         assert history.samples("aiops_requests_total", T0, T0 + 3600) == samples
         assert history.rollups("aiops_requests_total", T0, T0 + 3600, resolution="1m") == buckets
         assert [history.series_id(k) for k in keys] == ids
@@ -178,6 +178,24 @@ def test_the_recorder_reopens_the_history_once_the_queues_pass_the_threshold(tmp
         recorder.write_now([Batch("gw", T0 + 3615, samples_of(keys[0], [(3615, 2.0)]))])
         assert recorder.reopens == 1
         assert recorder.last_error is None
+        assert [v for _, _, v in history.samples("aiops_requests_total", T0 + 3600, T0 + 3615)] == [1.0, 2.0]
+
+
+def test_the_recorder_reopens_the_history_once_the_buffer_pool_passes_the_threshold(tmp_path: Path, monkeypatch) -> None:
+    import aiops_tui.recorder as recorder_module
+
+    history, keys = filled(tmp_path / "history.duckdb")
+    with history:
+        assert history.reopen()  # the samples written so far are in the file's blocks now, not in its WAL
+        history.samples("aiops_requests_total", T0, T0 + 3600)  # and in the pool once read
+        recorder = recorder_module.Recorder(history, [], clock=lambda: T0 + 3600)
+        recorder.write_now([Batch("gw", T0 + 3600, samples_of(keys[0], [(3600, 1.0)]))])
+        held = history.buffer_use()
+        assert recorder.reopens == 0 and 1_000_000 < held.pool_bytes < recorder_module.REOPEN_AT_POOL_BYTES
+        monkeypatch.setattr(recorder_module, "REOPEN_AT_POOL_BYTES", held.pool_bytes // 2)
+        recorder.write_now([Batch("gw", T0 + 3615, samples_of(keys[0], [(3615, 2.0)]))])
+        assert recorder.reopens == 1
+        assert history.buffer_use().pool_bytes < held.pool_bytes // 2
         assert [v for _, _, v in history.samples("aiops_requests_total", T0 + 3600, T0 + 3615)] == [1.0, 2.0]
 
 

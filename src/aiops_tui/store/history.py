@@ -59,6 +59,13 @@ class RollupRow(NamedTuple):
     increase: float
 
 
+class BufferUse(NamedTuple):
+    queue_nodes: int
+    """Nodes in DuckDB's eviction queues, nearly all dead: about 200 bytes of heap each."""
+    pool_bytes: int
+    """The file's blocks in DuckDB's buffer pool: it keeps every block a query read until its memory_limit presses."""
+
+
 class History:
     """A history file opened for writing (one process at a time) or for reading.
 
@@ -308,10 +315,14 @@ class History:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def eviction_queue_nodes(self) -> int:
-        """Nodes in DuckDB's eviction queues, nearly all dead; about 200 bytes of heap each (see `reopen`)."""
+    def buffer_use(self) -> BufferUse:
+        """What DuckDB holds that only a `reopen` gives back."""
         with self.reading() as cursor:
-            return cursor.execute("SELECT sum(approximate_size) FROM duckdb_eviction_queues()").fetchone()[0] or 0
+            nodes, pool = cursor.execute(
+                "SELECT (SELECT sum(approximate_size) FROM duckdb_eviction_queues()),"
+                " (SELECT sum(memory_usage_bytes) FROM duckdb_memory() WHERE tag = 'BASE_TABLE')"
+            ).fetchone()
+        return BufferUse(int(nodes or 0), int(pool or 0))
 
     def reopen(self) -> bool:
         """Close the database and open it again, unless a read is in flight (then False: try later).
