@@ -438,7 +438,7 @@ def _raw_increase(con, ids: list[int], lo: float, hi: float) -> dict[int, float]
     That last sample is found in two hours of every series' raw samples, unless the window starts at or
     past the 1 m rollup's watermark (the views' stretch after it): then it is the rollup's carry or a
     sample between the watermark and lo, a few minutes to read instead of two hours (on a day of the
-    demo's history 2 ms and no blocks instead of 17 ms and 2 MB of DuckDB's pool).
+    demo's history, one call alone: 10 ms and 2.7 MB of DuckDB's pool instead of 15-18 ms and 4.5 MB).
     """
     if hi <= lo:
         return {}
