@@ -13,19 +13,10 @@ from aiops_tui.config import GatewayConfig
 from aiops_tui.recorder import Recorder
 from aiops_tui.sources.gateway import GatewaySource
 from aiops_tui.store.history import History
+from clocks import HandClock
 
 T0 = 1_767_225_600.0
 """2026-01-01T00:00:00Z: whole minutes and hours keep bucket arithmetic readable."""
-
-
-class HandClock:
-    """A clock that moves only when the test moves it (forward, or back like an NTP step)."""
-
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def gateway_source(

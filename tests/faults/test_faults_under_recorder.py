@@ -90,7 +90,7 @@ def run_two_cycles(tmp_path: Path, faulty_server: ScriptedServer, faulty_source,
 @pytest.mark.parametrize("case", sorted(PROMETHEUS_FAULTS))
 def test_prometheus_fault(tmp_path: Path, case: str):
     fault, expected = PROMETHEUS_FAULTS[case]
-    clock = HandClock()
+    clock = HandClock(T0)
     with ScriptedServer() as prom:
         prom.answers["/api/v1/query"] = Answer(200, vector(1.0, 2.0), "application/json")
         prom.answers["/api/v1/alerts"] = Answer(200, ALERTS_OK, "application/json")
@@ -107,7 +107,7 @@ def test_prometheus_fault(tmp_path: Path, case: str):
 @pytest.mark.parametrize("case", sorted(GATEWAY_FAULTS))
 def test_gateway_fault(tmp_path: Path, case: str):
     fault, expected = GATEWAY_FAULTS[case]
-    clock = HandClock()
+    clock = HandClock(T0)
     with ScriptedServer() as gw:
         gw.answers["/metrics"] = Answer(200, LITELLM)
         source = gateway_source("gw", gw.url + "/metrics", clock, interval_s=15, timeout_s=0.4)
@@ -130,7 +130,7 @@ def test_odd_values_and_fifty_thousand_series_are_stored_as_values(tmp_path: Pat
     odd = [{"metric": {"model": name}, "value": [T0, text]} for name, text in (("nan", "NaN"), ("inf", "+Inf"), ("huge", "1e308"))]
     many = [{"metric": {"model": f"m{i}"}, "value": [T0, str(i)]} for i in range(50_000)]
     body = json.dumps({"status": "success", "data": {"resultType": "vector", "result": odd + many}}).encode()
-    clock = HandClock()
+    clock = HandClock(T0)
     with ScriptedServer() as prom:
         prom.answers["/api/v1/query"] = Answer(200, body, "application/json")
         prom.answers["/api/v1/alerts"] = Answer(200, ALERTS_OK, "application/json")

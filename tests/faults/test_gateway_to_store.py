@@ -31,7 +31,7 @@ def exposition_label(value: str) -> str:
 def record_scrapes(tmp_path: Path, bodies: list[bytes]) -> History:
     """Serve each body in turn to a recorder (one cycle each, 15 s apart); return the history, reopened."""
     path = tmp_path / "history.duckdb"
-    clock = HandClock()
+    clock = HandClock(T0)
     with ScriptedServer() as server:
         recorder = recorder_for(path, [gateway_source("gw", server.url + "/metrics", clock, interval_s=15)], clock)
         original = recorder.poller.run_cycle
@@ -108,7 +108,7 @@ def test_hostile_label_text_deep_in_a_real_scrape(tmp_path: Path):
 
 
 def test_tls_to_a_plain_http_port_is_one_line_for_the_gateway():
-    clock = HandClock()
+    clock = HandClock(T0)
     with ScriptedServer() as server:
         server.answers["/metrics"] = Answer(200, b"up 1\n")
         source = gateway_source("gw", server.url.replace("http://", "https://") + "/metrics", clock)
@@ -136,7 +136,7 @@ def test_a_wrong_token_is_a_401_and_the_token_is_not_echoed(tmp_path: Path):
     good, wrong = "sk-good-0123456789abcdef", "sk-wrong-fedcba9876543210"
     server = SimServer(token=good).start()
     try:
-        clock = HandClock()
+        clock = HandClock(T0)
         source = gateway_source(
             "gw", server.url + "/metrics", clock, status_url=server.url + "/status",
             token_env="GW_TOKEN", env={"GW_TOKEN": wrong},

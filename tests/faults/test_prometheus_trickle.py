@@ -56,7 +56,7 @@ class TricklingServer:
 
 
 def test_a_trickling_prometheus_never_stops_the_other_sources_being_written(tmp_path: Path):
-    clock = HandClock()
+    clock = HandClock(T0)
     prom = TricklingServer()
     try:
         with ScriptedServer() as healthy:

@@ -161,7 +161,7 @@ def test_disk_full_while_recording_keeps_committed_cycles_and_recovers(tmp_path:
         path = small / "history.duckdb"
         filler = small / "filler"
         filler.write_bytes(b"\0" * 600_000)  # leave room for a few dozen cycles of 200 samples
-        clock = HandClock()
+        clock = HandClock(T0)
         committed, errors = [], []
         with ScriptedServer() as server:
             server.answers["/metrics"] = Answer(200, gauges_body())

@@ -15,22 +15,15 @@ from aiops_tui.sim.server import SimServer
 from aiops_tui.sources.gateway import GatewaySource
 from aiops_tui.store import timeseries
 from aiops_tui.store.history import History
+from clocks import HandClock
 
 T0 = 1_790_000_000.0  # 2026-09-21 14:13:20 UTC: afternoon traffic, about 12 requests/s
 INTERVAL_S = 15.0
 LOOKBACK_S = 120.0
 
 
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_validation_drop_shows_the_pass_rate_below_target_within_two_polls(tmp_path):
-    clock = FakeClock(T0)
+    clock = HandClock(T0)
     history = History.open(tmp_path / "h.duckdb")
 
     def quality_row() -> tuple[QualityRow, dict]:

@@ -12,22 +12,15 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from aiops_tui.sim.server import SimServer
+from clocks import HandClock
 
 T0 = 1_790_000_000.0  # 2026-09-21 14:13:20 UTC
 GPT4O = "openai/gpt-4o"
 
 
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
+def clock() -> HandClock:
+    return HandClock(T0)
 
 
 @pytest.fixture

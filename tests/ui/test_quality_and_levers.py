@@ -23,6 +23,7 @@ from aiops_tui.sources.gateway import GatewaySource
 from aiops_tui.store.history import History
 from aiops_tui.ui.widgets.levers_table import LeversTable
 from aiops_tui.ui.widgets.quality_row import ABSENT, QualityStrip
+from clocks import HandClock
 from ui.pilot_helpers import cockpit_app, press, settle
 from ui.view_builders import ESCAPE_MODEL_SHOWN, MARKUP_MODEL, NO_CACHE_METRIC, FakeCockpit
 
@@ -190,16 +191,6 @@ T0 = 1_790_000_000.0  # 2026-09-21 14:13:20 UTC: afternoon traffic, about 12 req
 INTERVAL_S = 15.0
 
 
-class SteppedClock:
-    """Time moves only when the test says so: a poll is due exactly when the test steps the clock."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def wait_for(predicate, pilot: Pilot, timeout_s: float = 20.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
@@ -208,7 +199,7 @@ async def wait_for(predicate, pilot: Pilot, timeout_s: float = 20.0) -> None:
 
 
 async def test_a_validation_drop_in_the_sim_shows_under_target_within_two_polls(tmp_path) -> None:
-    clock = SteppedClock(T0)
+    clock = HandClock(T0)
     with SimServer(seed=42, clock=clock) as sim:
         history = History.open(tmp_path / "h.duckdb")
         cfg = GatewayConfig("gw", f"{sim.url}/metrics", f"{sim.url}/status", "health_json", None, INTERVAL_S, 2.0)

@@ -25,6 +25,7 @@ from aiops_tui.ui.widgets.runbook_header import header_text
 from aiops_tui.ui.widgets.runbook_lists import AlertList, RunbookList
 from aiops_tui.ui.widgets.runbook_steps import RunbookSteps
 from aiops_tui.ui.widgets.runbook_viewer import RunbookMarkdown, RunbookViewer
+from clocks import HandClock
 from ui.pilot_helpers import cockpit_app, cockpit_opening_history, press, settle, until
 from ui.view_builders import AT, FakeCockpit, build_views
 
@@ -274,17 +275,9 @@ async def test_a_200_kb_runbook_shows_its_first_section_and_renders_the_rest_on_
 # -- ticks, incidents and a restart ----------------------------------------------------------
 
 
-class FrozenClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def test_ticks_incident_and_notes_survive_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "history.duckdb"
-    clock = FrozenClock(AT)
+    clock = HandClock(AT)
     with History.open(path) as history:
         app = runbooks_app(Cockpit(history, clock=clock, runbook_dirs=[FIXTURES]))
         async with app.run_test(size=SIZE) as pilot:
@@ -316,7 +309,7 @@ async def test_ticks_incident_and_notes_survive_a_restart(tmp_path: Path) -> Non
         assert events[3].detail["text"] == "drained runner 3"
 
     with History.open(path) as history:
-        app = runbooks_app(Cockpit(history, clock=FrozenClock(AT + 600), runbook_dirs=[FIXTURES]))
+        app = runbooks_app(Cockpit(history, clock=HandClock(AT + 600), runbook_dirs=[FIXTURES]))
         async with app.run_test(size=SIZE) as pilot:
             pane = await on_runbooks(pilot)
             await open_file(pilot, pane, "ci-runner-queue-too-long.md")
@@ -386,7 +379,7 @@ async def test_a_read_only_history_undoes_the_tick_on_screen(tmp_path: Path) -> 
     path = tmp_path / "history.duckdb"
     History.open(path).close()
     with History.open(path, read_only=True) as history:
-        app = runbooks_app(Cockpit(history, clock=FrozenClock(AT), runbook_dirs=[FIXTURES]))
+        app = runbooks_app(Cockpit(history, clock=HandClock(AT), runbook_dirs=[FIXTURES]))
         async with app.run_test(size=SIZE) as pilot:
             pane = await on_runbooks(pilot)
             await open_file(pilot, pane, "ci-runner-queue-too-long.md")

@@ -27,6 +27,7 @@ from aiops_tui.sources.local_alerts import LocalAlertSource
 from aiops_tui.sources.poller import Poller
 from aiops_tui.store.history import History
 from history_builders import T0, key
+from clocks import HandClock
 
 GPT4O = {"upstream": "openai/gpt-4o", "tier": "tier_1", "fallback": "local/llama-3-8b-local"}
 
@@ -236,17 +237,9 @@ def test_gateway_down_comes_from_source_events_and_honours_for(history):
 # --- as a source of the poller ---------------------------------------------------------------
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_the_poller_writes_firing_and_resolved_events_from_local_alerts(history):
     write_signal(history, "breaker_state", [(0, 0.0), (30, 2.0), (60, 2.0), (90, 0.0)], **GPT4O)
-    clock = Clock(T0)
+    clock = HandClock(T0)
     source = LocalAlertSource(history, source="gw", clock=clock, interval_s=30.0)
     poller = Poller([source], history.write_cycle, clock=clock)
     for offset in (0, 30, 60, 90):

@@ -7,20 +7,13 @@ import random
 
 from aiops_tui.model import Alert, Batch, Sample, SeriesKey, make_labels
 from aiops_tui.sources.poller import Poller
-
-
-class Clock:
-    def __init__(self, now: float = 1_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from clocks import HandClock
 
 
 class ScriptedSource:
     """Answers each poll with the next scripted outcome: a list of samples, or an error string."""
 
-    def __init__(self, name: str, clock: Clock, script: list, interval_s: float = 5.0) -> None:
+    def __init__(self, name: str, clock: HandClock, script: list, interval_s: float = 5.0) -> None:
         self.name, self.clock, self.script = name, clock, list(script)
         self.interval_s, self.timeout_s = interval_s, 1.0
         self.polls = 0
@@ -43,7 +36,7 @@ def run(poller: Poller):
 
 
 def test_sources_poll_on_their_own_interval():
-    clock = Clock()
+    clock = HandClock(1_000.0)
     fast = ScriptedSource("fast", clock, [], interval_s=5)
     slow = ScriptedSource("slow", clock, [], interval_s=15)
     poller = Poller([fast, slow], lambda b: None, clock=clock)
@@ -54,7 +47,7 @@ def test_sources_poll_on_their_own_interval():
 
 
 def test_failures_back_off_exponentially_with_jitter_and_go_down_after_stale_after():
-    clock = Clock()
+    clock = HandClock(1_000.0)
     src = ScriptedSource("gw", clock, ["gw: cannot connect"] * 5)
     written = []
     poller = Poller([src], written.append, stale_after=3, clock=clock, rng=random.Random(1))
@@ -73,7 +66,7 @@ def test_failures_back_off_exponentially_with_jitter_and_go_down_after_stale_aft
 
 
 def test_up_down_up_is_recorded_and_stale_in_between():
-    clock = Clock()
+    clock = HandClock(1_000.0)
     key = SeriesKey("gw", "up", ())
     src = ScriptedSource("gw", clock, [[(key, 1)], "gw: timed out", "gw: timed out", "gw: timed out", [(key, 1)]])
     written = []
@@ -89,7 +82,7 @@ def test_up_down_up_is_recorded_and_stale_in_between():
 
 
 def test_pause_stops_polling_and_refresh_now_polls_at_once():
-    clock = Clock()
+    clock = HandClock(1_000.0)
     src = ScriptedSource("gw", clock, [])
     poller = Poller([src], lambda b: None, clock=clock)
 
@@ -116,7 +109,7 @@ def test_pause_stops_polling_and_refresh_now_polls_at_once():
 
 
 def test_breaker_transitions_become_events_once():
-    clock = Clock()
+    clock = HandClock(1_000.0)
     key = SeriesKey("gw", "signal:breaker_state", make_labels(upstream="openai/gpt-4o"))
     src = ScriptedSource("gw", clock, [[(key, 0)], [(key, 2)], [(key, 2)], [(key, 1)], [(key, 0)]])
     written = []
@@ -129,7 +122,7 @@ def test_breaker_transitions_become_events_once():
 
 
 def test_alerts_firing_and_resolved():
-    clock = Clock()
+    clock = HandClock(1_000.0)
     a = Alert("LLMCircuitBreakerOpen", "firing", {"upstream": "openai/gpt-4o"}, {"summary": "open"})
     src = ScriptedSource("prometheus", clock, [([], [a]), ([], [a]), ([], [])])
     written = []
@@ -143,7 +136,7 @@ def test_alerts_firing_and_resolved():
 
 
 def test_direct_signals_are_derived_from_consecutive_scrapes_and_a_clock_step_back_restarts_the_window():
-    clock = Clock()
+    clock = HandClock(1_000.0)
     key = SeriesKey("gw", "requests_total", ())
     src = ScriptedSource("gw", clock, [[(key, 100)], [(key, 160)], [(key, 10)], [(key, 70)]], interval_s=30)
     seen = []
@@ -167,7 +160,7 @@ def test_direct_signals_are_derived_from_consecutive_scrapes_and_a_clock_step_ba
 
 
 def test_a_counter_that_appears_between_scrapes_is_stored_as_zero_at_the_previous_scrape():
-    clock = Clock()
+    clock = HandClock(1_000.0)
     old = SeriesKey("gw", "spend_total", make_labels(model="a"))
     new = SeriesKey("gw", "spend_total", make_labels(model="b"))
     gauge = SeriesKey("gw", "in_flight", ())

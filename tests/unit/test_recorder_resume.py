@@ -10,24 +10,17 @@ from aiops_tui.model import Batch, Sample, SeriesKey
 from aiops_tui.recorder import RESUME_WITHIN_S, Recorder
 from aiops_tui.sim.model import GatewayModel
 from aiops_tui.store.history import History
+from clocks import HandClock
 
 T0 = 1_795_600_800.0  # 2026-11-25 10:00 UTC
 STEP_S = 60.0
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def derived(batches: list[Batch]) -> dict[SeriesKey, float]:
     return {s.key: s.value for b in batches if b.source == "derived" for s in b.samples}
 
 
-def poll_cycles(path: Path, model: GatewayModel, clock: Clock, times: list[float], *, resume: bool) -> list[dict[SeriesKey, float]]:
+def poll_cycles(path: Path, model: GatewayModel, clock: HandClock, times: list[float], *, resume: bool) -> list[dict[SeriesKey, float]]:
     """One recorder's run: each cycle's derived signals."""
     out = []
     clock.now = times[0]  # the restart is now: the first cycle follows at once
@@ -43,21 +36,21 @@ def poll_cycles(path: Path, model: GatewayModel, clock: Clock, times: list[float
 
 def test_the_first_cycle_after_a_restart_has_the_rates_an_unbroken_run_would(tmp_path: Path) -> None:
     times = [T0, T0 + STEP_S, T0 + 2 * STEP_S]
-    unbroken = poll_cycles(tmp_path / "a.duckdb", GatewayModel(7, T0), Clock(T0), times, resume=False)
+    unbroken = poll_cycles(tmp_path / "a.duckdb", GatewayModel(7, T0), HandClock(T0), times, resume=False)
 
-    gateway, clock = GatewayModel(7, T0), Clock(T0)  # the gateway runs on; the cockpit stops after two cycles
+    gateway, clock = GatewayModel(7, T0), HandClock(T0)  # the gateway runs on; the cockpit stops after two cycles
     poll_cycles(tmp_path / "b.duckdb", gateway, clock, times[:2], resume=False)
     restarted = poll_cycles(tmp_path / "b.duckdb", gateway, clock, times[2:], resume=True)[0]
     requests = SeriesKey("demo-gateway", "signal:requests_per_s", ())
     assert unbroken[0] == {} and restarted[requests] > 0
     assert restarted == unbroken[2]
 
-    not_resumed = poll_cycles(tmp_path / "b.duckdb", gateway, Clock(T0), [T0 + 3 * STEP_S], resume=False)[0]
+    not_resumed = poll_cycles(tmp_path / "b.duckdb", gateway, HandClock(T0), [T0 + 3 * STEP_S], resume=False)[0]
     assert requests not in not_resumed  # without the history's scrape the first cycle has nothing to rate against
 
 
 def test_a_last_scrape_too_old_to_rate_against_is_not_used(tmp_path: Path) -> None:
-    gateway, clock = GatewayModel(7, T0), Clock(T0)
+    gateway, clock = GatewayModel(7, T0), HandClock(T0)
     poll_cycles(tmp_path / "h.duckdb", gateway, clock, [T0], resume=False)
     late = T0 + RESUME_WITHIN_S + STEP_S
     first = poll_cycles(tmp_path / "h.duckdb", gateway, clock, [late], resume=True)[0]
