@@ -207,3 +207,17 @@ def test_a_posted_validation_drop_shows_in_the_next_scrape(sim, clock, client):
     assert status.json()["checks"]["validation:output"][0]["status"] == "warn"
     bad = client.post(f"{sim.url}/faults", json={"fault": "validation_drop", "pass_ratio": "half"})
     assert bad.status_code == 400 and "pass_ratio" in bad.json()["error"]
+
+
+def test_a_stopped_sim_hangs_up_on_kept_alive_connections(clock, client):
+    # A gateway whose process ends closes every connection: a client that kept one alive must not go on
+    # reading the stopped sim's counters through it, or a restart on the same port would never show.
+    first = SimServer(port=0, clock=clock).start()
+    clock.now += 120
+    assert value(scrape(client, first.url), "litellm_proxy_total_requests_metric") > 500
+    first.stop()
+    with pytest.raises(httpx.TransportError):
+        client.get(f"{first.url}/status")
+    with SimServer(port=first.port, clock=clock) as restarted:
+        clock.now += 1
+        assert value(scrape(client, restarted.url), "litellm_proxy_total_requests_metric") < 50

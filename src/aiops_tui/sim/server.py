@@ -7,6 +7,7 @@ import argparse
 import hmac
 import json
 import os
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -64,6 +65,7 @@ class SimServer:
     def stop(self) -> None:
         if self._httpd is not None:
             self._httpd.shutdown()
+            self._httpd.drop_connections()
             self._httpd.server_close()
             self._httpd = None
         if self._thread is not None:
@@ -99,8 +101,34 @@ class SimServer:
 class _QuietHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client hanging up mid-request is routine; stderr belongs to the TUI
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Hang up on every client, as a gateway whose process ends does: a kept-alive connection would
+        otherwise go on reaching this stopped sim, and a client would never see it restart."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # the client hung up first
 
 
 class _Handler(BaseHTTPRequestHandler):
