@@ -242,25 +242,28 @@ def first_sample_ts(
         row = con.execute(raw, {"ids": ids, "lo": _us(lo), "hi": _us(hi)}).fetchone()
         return None if row[0] is None else row[0] / US
 
-    # The first hour may hold only samples before `since`: then the next one with any holds the answer.
-    hours = _first_hours(con, ids, since, until)
-    for hour in hours:
-        first = first_raw(max(since, hour), min(until, hour + HOUR_S - 1 / US))
+    hour = _first_hour(con, ids, math.floor(since / HOUR_S) * HOUR_S, until)
+    if hour is not None and hour < since:
+        # The hour `since` is in may hold only samples before it: then the next hour with any holds the answer.
+        first = first_raw(since, min(until, hour + HOUR_S - 1 / US))
         if first is not None:
             return first
-        if hour >= since:
-            return hour  # the hour has samples and its raw ones are gone: the rollup's precision is the hour
+        hour = _first_hour(con, ids, hour + HOUR_S, until)
+    if hour is not None:
+        first = first_raw(hour, min(until, hour + HOUR_S - 1 / US))
+        return hour if first is None else first  # no raw samples left in that hour: the rollup's precision is the hour
     # None rolled up in the span: only samples the rollup has not reached yet can be in it.
     return first_raw(max(since, watermark_s(con, "1h")), until)
 
 
-def _first_hours(con: "duckdb.DuckDBPyConnection", ids: list[int], since: float, until: float) -> list[float]:
-    """The first two hours of the 1 h rollup holding samples of `ids`, from the one `since` is in to `until`."""
-    return [row[0] / US for row in con.execute(
-        "SELECT DISTINCT epoch_us(bucket) FROM samples_1h WHERE list_contains($ids, series_id) "
-        "AND bucket >= make_timestamptz($lo) AND bucket <= make_timestamptz($hi) ORDER BY 1 LIMIT 2",
-        {"ids": ids, "lo": _us(math.floor(since / HOUR_S) * HOUR_S), "hi": _us(until)},
-    ).fetchall()]
+def _first_hour(con: "duckdb.DuckDBPyConnection", ids: list[int], since: float, until: float) -> float | None:
+    """The first hour of the 1 h rollup holding samples of `ids`, from `since` (an hour's start) to `until`."""
+    row = con.execute(
+        "SELECT epoch_us(min(bucket)) FROM samples_1h WHERE list_contains($ids, series_id) "
+        "AND bucket >= make_timestamptz($lo) AND bucket <= make_timestamptz($hi)",
+        {"ids": ids, "lo": _us(since), "hi": _us(until)},
+    ).fetchone()
+    return None if row[0] is None else row[0] / US
 
 
 def late_start(
@@ -273,7 +276,7 @@ def late_start(
     samples are read (in a month-long history, the month's first hour on every views).
     """
     ids = list(series_ids)
-    if ids and since % HOUR_S == 0 and _first_hours(con, ids, since, until)[:1] == [since]:
+    if ids and since % HOUR_S == 0 and _first_hour(con, ids, since, until) == since:
         return None
     first = first_sample_ts(con, ids, since, until)
     return first if first is not None and first > since + HOUR_S else None
