@@ -74,10 +74,10 @@ class Recorder:
         enough to rate against (the cockpit restarted, or the demo's recorded hour just ended): the
         first scrape then shows live rates, instead of the second, one interval later."""
         since = self.clock() - RESUME_WITHIN_S
-        for source in self.poller.sources:
-            last = self.history.last_scrape(source.name, since=since) if source.name != "prometheus" else None
+        for status in self.poller.status.values():
+            last = self.history.last_scrape(status.name, since=since) if status.kind == "gateway" else None
             if last is not None:
-                self.poller.start_window_from(source.name, *last)
+                self.poller.start_window_from(status.name, *last)
 
     @property
     def last_error(self) -> str | None:
