@@ -85,7 +85,7 @@ def test_late_start_is_where_samples_begin_past_the_spans_first_hour(history, of
     history.rollup(T0 + 6 * HOUR)
     con = history.cursor()
     expected = None if late is None else T0 + late
-    assert ts_sql.late_start(con, [sid], T0, T0 + 6 * HOUR) == expected  # the first hour rolled up: no raw read if in time
+    assert ts_sql.late_start(con, [sid], T0, T0 + 6 * HOUR) == expected  # the span's first hour is rolled up
     # From half an hour before (not on the hour: found through the raw samples), late by half an hour more.
     assert ts_sql.late_start(con, [sid], T0 - 1800, T0 + 6 * HOUR) == (T0 + offset if offset + 1800 > HOUR else None)
     assert ts_sql.late_start(con, [], T0, T0 + 6 * HOUR) is None
