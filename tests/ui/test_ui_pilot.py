@@ -253,12 +253,28 @@ async def test_live_cockpit_polls_until_the_app_exits() -> None:
 
 async def test_status_bar_lists_sources_worst_first() -> None:
     app = cockpit_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         text = status_text(app)
         assert text.startswith("1 FIRING (press 4)")
         assert text.index("gw-edge down 5m: connection refused") < text.index("gw-main stale 47s") < text.index("prometheus ok 3s")
-        assert "(litellm, resilience4j)" in text
+        assert text.endswith("gw-main stale 47s (litellm, resilience4j) · ● prometheus ok 3s (litellm)")
+
+
+async def test_a_narrow_status_bar_drops_the_sources_profiles_before_any_source() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        assert "prometheus ok 3s (litellm)" in screen_lines(app)[-2]
+        await pilot.resize_terminal(140, 40)
+        await settle(pilot)
+        line = screen_lines(app)[-2]
+        assert "litellm" not in line and "…" not in line
+        assert line.rstrip().endswith("gw-edge down 5m: connection refused · ◐ gw-main stale 47s · ● prometheus ok 3s")
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        line = screen_lines(app)[-2]
+        assert "poll 15s · window 1h · ✖ gw-edge down 5m: connection" in line and line.rstrip().endswith("…")
 
 
 async def test_a_failing_views_call_is_one_line_in_the_status_bar_and_the_app_goes_on() -> None:

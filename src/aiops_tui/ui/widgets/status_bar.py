@@ -1,5 +1,8 @@
 """The line under the panes: errors (the app's, then the recorder's) and mode (PAUSED, REVIEW) first,
-then polling and each source's health."""
+then polling and each source's health.
+
+On a narrow terminal the sources' profiles go first, so that their health stays on the line; only
+then is its end cut, with an ellipsis."""
 
 from __future__ import annotations
 
@@ -59,6 +62,13 @@ class StatusBar(Widget):
                 self.refresh()
 
     def render(self) -> Text:
+        line, width = self._line(profiles=True), self.content_size.width
+        if width and line.cell_len > width:
+            line = self._line(profiles=False)
+            line.truncate(width, overflow="ellipsis")  # "…": more sources than the line can hold
+        return line
+
+    def _line(self, *, profiles: bool) -> Text:
         s, out = self.state, Text(no_wrap=True, overflow="ellipsis")
         bad, warn = status_style(self.app, "bad", bold=True), status_style(self.app, "warn", bold=True)
         views = s.views
@@ -72,24 +82,20 @@ class StatusBar(Widget):
         firing = sum(1 for alert in views.alerts if alert.state == "firing") if views is not None else 0
         if firing:
             out.append(f"{firing} FIRING (press 4)  ", bad)  # 4: the runbooks, the firing ones first
-        if s.live_app and s.interval_s is not None:
-            out.append(f"poll {s.interval_s:g}s", "dim")
-            out.append(" · ", "dim")
-        out.append(f"window {s.window}", "dim")
+        said = [Text(f"poll {s.interval_s:g}s", "dim")] if s.live_app and s.interval_s is not None else []
+        said.append(Text(f"window {s.window}", "dim"))
         if views is None:
-            out.append(" · loading…", "dim")
-            return out
-        if views.direct:
-            out.append(" · ", "dim")
-            out.append("direct", warn)
-        # Ages were read with the views; live, they grow with the clock until the next read.
-        since_read_s = max(0.0, s.now - views.at) if views.live and s.now is not None else 0.0
-        for source in sorted(views.sources, key=lambda s: SEVERITY.get(s.state, 0)):
-            out.append(" · ", "dim")
-            out.append_text(self._source(source, since_read_s))
-        return out
+            said.append(Text("loading…", "dim"))
+        else:
+            if views.direct:
+                said.append(Text("direct", warn))
+            # Ages were read with the views; live, they grow with the clock until the next read.
+            since_read_s = max(0.0, s.now - views.at) if views.live and s.now is not None else 0.0
+            for source in sorted(views.sources, key=lambda s: SEVERITY.get(s.state, 0)):
+                said.append(self._source(source, since_read_s, profiles))
+        return out.append_text(Text(" · ", "dim").join(said))
 
-    def _source(self, source: SourceView, since_read_s: float = 0.0) -> Text:
+    def _source(self, source: SourceView, since_read_s: float = 0.0, profiles: bool = True) -> Text:
         style = status_style(self.app, source.state)
         text = Text.assemble((SOURCE_MARK.get(source.state, "?") + " ", style), plain(source.name), " ")
         text.append(source.state, style)
@@ -97,6 +103,6 @@ class StatusBar(Widget):
             text.append(f" {fmt.age(source.age_s + since_read_s)}", "dim")
         if source.error and source.state in ("down", "stale"):
             text.append_text(plain(f": {source.error}", style="dim"))
-        if source.profiles:
+        if profiles and source.profiles:
             text.append_text(plain(f" ({', '.join(source.profiles)})", style="dim"))
         return text
