@@ -8,7 +8,7 @@ import pytest
 from textual.app import App
 
 from aiops_tui.signals.golden import CHART_WINDOWS_S
-from aiops_tui.ui.widgets.chart import RoundAxisPlot, TimeChart, limit_shown, x_ticks, x_unit, y_axis, y_range
+from aiops_tui.ui.widgets.chart import TimeChart, limit_shown, x_ticks, x_unit, y_axis, y_range
 from aiops_tui.ui.widgets.spend_chart import SpendChart
 
 
@@ -196,29 +196,3 @@ async def test_the_spend_chart_reads_round_thousands_and_labels_the_months_budge
     values = [float(label.replace(",", "")) for label in labels]
     assert values == sorted(values, reverse=True) and values[-1] == 0.0
     assert all(value % 1000 == 0 for value in values)
-
-
-class BudgetBarsApp(App[None]):
-    """Three models' monthly spend in stacked bars under a budget that tops the axis, as cost trends draw it."""
-
-    def __init__(self, legend_rows: int) -> None:
-        super().__init__()
-        self.legend_rows = legend_rows
-
-    def compose(self):
-        yield RoundAxisPlot(id="bars")
-
-    def on_mount(self) -> None:
-        plot = self.query_one(RoundAxisPlot)
-        plot.plt.stacked_bar([1, 2], [[5200.0, 1300.0], [850.0, 270.0], [80.0, 20.0]], labels=["gpt-4o", "haiku", "mini"])
-        plot.plt.hline(15_000.0)
-        plot.set_value_span(0.0, 15_750.0, labelled=15_000.0, legend_rows=self.legend_rows)
-
-
-@pytest.mark.parametrize("legend_rows, clear", [(3, True), (0, False)])
-async def test_a_legend_keeps_its_rows_clear_of_the_budget_that_tops_the_axis(legend_rows, clear):
-    lines = await chart_lines(BudgetBarsApp(legend_rows), size=(60, 24))
-    legend = [n for n, line in enumerate(lines) if any(f"██ {name}" in line for name in ("gpt-4o", "haiku", "mini"))]
-    budget = next(n for n, line in enumerate(lines) if "├" in line)
-    assert len(legend) == 3 and lines[budget].startswith("15,000")
-    assert (max(legend) < budget) is clear  # without the rows kept, the legend is drawn over the budget's line

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from aiops_tui.cockpit import Cockpit
 from aiops_tui.model import BREAKER_STATES, Batch, Sample, SeriesKey
@@ -214,6 +214,24 @@ async def test_cost_trends_show_each_months_spend_as_sql_over_the_rollups(histor
         assert {str(c.label) for c in spend.columns.values()} >= {"tier_1", "tier_2"}
         await press(pilot, "escape")
         assert not isinstance(app.screen, CostTrendsScreen)
+
+
+async def test_at_80x24_the_trends_legend_is_a_line_of_its_own_and_the_budgets_line_runs_clear(history):
+    app, end = review_app(history)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "T")
+        await wait_for(lambda: app.screen.months_ready, pilot)
+        legend = app.screen.query_one("#trends-legend", Static).content
+        names = ["gpt-4o", "claude-3-5-haiku", "llama-3-8b-local"]
+        assert legend.plain == "  ".join(f"██ {name}" for name in names)
+        swatches = {span.style.color.triplet for span in legend.spans}
+        assert len(swatches) == len(names)  # each model its own colour
+        chart = str(app.screen.query_one("#trends-chart").render()).splitlines()
+        assert not any(name in line for line in chart for name in names)  # no legend over the plot
+        [budget] = [line for line in chart if "├" in line]
+        assert budget.split("├")[0].strip() == "15,000"
+        assert set(budget.split("├")[1].rstrip().rstrip("┤")) <= {"─", "█"}, chart  # a name over it no more
 
 
 async def test_export_from_the_palette_writes_a_file_that_opens(history):

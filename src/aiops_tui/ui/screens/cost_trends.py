@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from rich.color import Color
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -27,6 +29,11 @@ TREND_SPAN_S = 730 * tr.DAY_S
 BREAKDOWNS = ("model", "tier", "team")
 MAX_BARS = 40
 """More periods than this draw as lines: bars narrower than a cell say nothing."""
+SERIES_COLORS = ((0, 130, 200), (60, 180, 75), (230, 25, 75), (255, 225, 25),
+                 (245, 130, 48), (145, 30, 180), (70, 240, 240), (240, 50, 230))
+"""The breakdown's colours (plotext's own first eight), named on a legend line above the chart: plotext
+draws its legend over the plot's top rows, where at 80x24 it hid the budget's line and the top of the
+bars beneath it."""
 MONTH_COLUMNS = ("month", "budget", "spent", "projected · 24 h rate", "projected · 7 d rate", "")
 
 
@@ -34,6 +41,7 @@ class CostTrendsScreen(Screen[None]):
     DEFAULT_CSS = """
     CostTrendsScreen { layout: vertical; }
     CostTrendsScreen #trends-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
+    CostTrendsScreen #trends-legend { height: auto; padding: 0 1; }
     CostTrendsScreen #trends-chart { height: 1fr; min-height: 10; }
     CostTrendsScreen #trends-spend { height: auto; max-height: 12; }
     CostTrendsScreen #trends-months { height: auto; max-height: 10; }
@@ -58,6 +66,7 @@ class CostTrendsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Cost trends · loading…", id="trends-title")
+        yield Static(id="trends-legend")
         yield RoundAxisPlot(id="trends-chart")
         spend = Table(id="trends-spend", zebra_stripes=True, cursor_type="row")
         yield spend
@@ -145,20 +154,24 @@ class CostTrendsScreen(Screen[None]):
         labels = [tr.period_label(self.period, start) for start in starts]
         xs = list(range(1, len(starts) + 1))
         plot.set_value_span(0.0, 1.0)  # until there is spend to span
+        colors = [SERIES_COLORS[n % len(SERIES_COLORS)] for n in range(len(names))]
+        self.query_one("#trends-legend", Static).update(Text("  ").join(
+            Text.assemble(("██", Style(color=Color.from_rgb(*color))), " ", plain(name)) for name, color in zip(names, colors)
+        ))
         if starts and names:
             stacked = len(starts) <= MAX_BARS
             if stacked:
-                plt.stacked_bar(xs, [usd[name] for name in names], labels=names)
+                plt.stacked_bar(xs, [usd[name] for name in names], color=colors)
             else:
-                for name in names:
-                    plt.plot(xs, usd[name], label=name, marker="braille")
+                for name, color in zip(names, colors):
+                    plt.plot(xs, usd[name], color=color, marker="braille")
             every = max(1, len(xs) // 6)
             plt.xticks(xs[::every], labels[::every])
             budget = trends.budget_usd if self.period == "month" and trends.budget_usd else None
             if budget:
                 plt.hline(budget)
             top = max((sum if stacked else max)(period) for period in zip(*(usd[name] for name in names)))
-            plot.set_value_span(0.0, max(top, budget or 0.0) * 1.05 or 1.0, labelled=budget, legend_rows=len(names))
+            plot.set_value_span(0.0, max(top, budget or 0.0) * 1.05 or 1.0, labelled=budget)
         plot.refresh()
 
     def _spend_table(self, starts: list[float], names: list[str], usd: dict[str, list[float]]) -> None:

@@ -27,8 +27,6 @@ def y_range(values: Sequence[float]) -> tuple[float, float]:
 PLOT_ROWS_TAKEN = 4
 """A chart's rows that plotext does not plot on: its title, the frame's top and bottom, the time labels."""
 Y_STEP_MANTISSAS = (1.0, 2.0, 2.5, 5.0)
-MIN_ROWS_UNDER_LEGEND = 8
-"""Fewer rows than this for the values themselves, and a legend may cover the top of the plot instead."""
 MAX_Y_LABELS = 8
 
 
@@ -169,21 +167,16 @@ class RoundAxisPlot(PlotextPlot):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._y_axis_for: tuple[float, float, float | None, int] | None = None
+        self._y_axis_for: tuple[float, float, float | None] | None = None
 
-    def set_value_span(self, low: float, high: float, *, labelled: float | None = None, legend_rows: int = 0) -> None:
-        """The values the axis spans; `labelled`, such as a budget, gets a row and label of its own if it can.
-        Plotext draws a legend over the plot's top rows: `legend_rows` of them are kept clear of the values
-        (and of the budget's line) while at least MIN_ROWS_UNDER_LEGEND rows are left below them."""
-        self._y_axis_for = (low, high, labelled, legend_rows)
+    def set_value_span(self, low: float, high: float, *, labelled: float | None = None) -> None:
+        """The values the axis spans; `labelled`, such as a budget, gets a row and label of its own if it can."""
+        self._y_axis_for = (low, high, labelled)
 
     def render(self):
         if self._y_axis_for is not None:
-            low, high, labelled, legend_rows = self._y_axis_for
-            rows = self.size.height - PLOT_ROWS_TAKEN
-            if legend_rows and rows - legend_rows >= MIN_ROWS_UNDER_LEGEND:
-                high = low + (high - low) * rows / (rows - legend_rows)
-            set_y_axis(self.plt, low, high, rows, on_tick=labelled)
+            low, high, labelled = self._y_axis_for
+            set_y_axis(self.plt, low, high, self.size.height - PLOT_ROWS_TAKEN, on_tick=labelled)
         return super().render()
 
 
