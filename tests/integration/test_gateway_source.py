@@ -58,6 +58,24 @@ def test_bearer_token_from_the_environment_against_the_sim():
     assert "wrong" not in bad.error
 
 
+def test_a_gateways_series_keys_are_one_object_each_across_its_scrapes():
+    """A minute of scrapes is kept for the rates: each series' key (some 40 objects for a LiteLLM
+    series) is held once, not once a scrape."""
+    with SimServer() as sim:
+        cfg = GatewayConfig("gw", f"{sim.url}/metrics", None, "litellm", None, 5.0, 3.0)
+
+        async def run():
+            async with httpx.AsyncClient(follow_redirects=True, timeout=cfg.timeout_s) as client:
+                source = GatewaySource(cfg, client, env={})
+                return await source.poll(), await source.poll()
+
+        first, second = asyncio.run(run())
+    assert first.ok and second.ok
+    before = {s.key: s.key for s in first.samples}
+    shared = [s.key for s in second.samples if s.key in before]
+    assert len(shared) > 1000 and all(key is before[key] for key in shared)
+
+
 def test_record_polls_headless_into_the_history(tmp_path):
     with SimServer(seed=3) as sim:
         history = tmp_path / "h.duckdb"

@@ -232,3 +232,17 @@ def test_an_integer_too_long_for_a_float_is_one_line_not_an_overflow(body, fast_
         parse_exposition(body, source="gw", ts=1.0, fast_path=fast_path)
     message = str(raised.value)
     assert "\n" not in message and "too large" in message and "(line " in message
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_a_scrape_reuses_the_key_objects_of_the_one_before(fast_path):
+    """The poller keeps a minute of scrapes: equal series share one key object instead of one each."""
+    first = parse_exposition(LITELLM_TEXT, source="gw", ts=100.0, fast_path=fast_path)
+    known = {s.key: s.key for s in first}
+    changed = LITELLM_TEXT.replace('requested_model="local-llm"', 'requested_model="local-llm-2"')
+    second = parse_exposition(changed, source="gw", ts=105.0, fast_path=fast_path, known_keys=known)
+    assert second == parse_exposition(changed, source="gw", ts=105.0, fast_path=fast_path)
+    renamed = [s.key for s in second if s.key.label("requested_model") == "local-llm-2"]
+    assert renamed and not any(key in known for key in renamed)
+    kept = [s.key for s in second if s.key in known]
+    assert len(kept) == len(second) - len(renamed) and all(key is known[key] for key in kept)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from aiops_tui.model import Sample, SeriesKey, make_labels
 
@@ -62,7 +62,7 @@ class ExpositionError(ValueError):
 
 def parse_exposition(
     text: str, *, source: str, ts: float, max_label_value_len: int = DEFAULT_MAX_LABEL_VALUE_LEN,
-    fast_path: bool = True,
+    fast_path: bool = True, known_keys: Mapping[SeriesKey, SeriesKey] | None = None,
 ) -> list[Sample]:
     """Every sample of one scrape, stamped `ts` (timestamps inside the exposition are ignored).
 
@@ -71,6 +71,10 @@ def parse_exposition(
     poison every average and max drawn over it). +Inf and -Inf are kept. When one scrape repeats
     a series, the last value wins. `fast_path=False` gives every line to prometheus_client (the
     tests hold the two to the same result).
+
+    `known_keys` (an earlier scrape's keys, each mapped to itself) gives each sample the equal key
+    object from there instead of its own: the poller keeps a minute of scrapes for its rates, and
+    a LiteLLM series' key is some 40 objects (its labels' tuples and strings).
     """
     text = text.removeprefix("\ufeff")
     _refuse_obvious_garbage(text)
@@ -78,13 +82,13 @@ def parse_exposition(
     # to `..._total`; Prometheus stores them as written, and the PromQL we run says so.
     bare_counters = _bare_counters(text)
     if fast_path:
-        scrape = _Scrape(source, ts, max_label_value_len, bare_counters)
+        scrape = _Scrape(source, ts, max_label_value_len, bare_counters, known_keys)
         try:
             _read_fast(text, scrape)
             return list(scrape.by_key.values())
         except _NotSure:
             pass
-    scrape = _Scrape(source, ts, max_label_value_len, bare_counters)
+    scrape = _Scrape(source, ts, max_label_value_len, bare_counters, known_keys)
     _read_with_prometheus_client(text, scrape)
     return list(scrape.by_key.values())
 
@@ -103,9 +107,11 @@ def _bare_counters(text: str) -> set[str]:
 class _Scrape:
     """The samples kept so far, by series: what both readers hand their families to."""
 
-    def __init__(self, source: str, ts: float, max_label_value_len: int, bare_counters: set[str]) -> None:
+    def __init__(self, source: str, ts: float, max_label_value_len: int, bare_counters: set[str],
+                 known_keys: Mapping[SeriesKey, SeriesKey] | None = None) -> None:
         self.source, self.ts, self.max_label_value_len = source, ts, max_label_value_len
         self.bare_counters = bare_counters
+        self.known_keys = known_keys or {}
         self.by_key: dict[SeriesKey, Sample] = {}
 
     def keep(self, name: str, labels: dict[str, str], raw_value: float) -> None:
@@ -119,6 +125,7 @@ class _Scrape:
         if labels and max(map(len, labels.values())) > limit:
             labels = {k: _cap(v, limit) for k, v in labels.items()}
         key = SeriesKey(self.source, name, make_labels(labels))
+        key = self.known_keys.get(key, key)
         self.by_key[key] = Sample(key, self.ts, value)
 
 

@@ -170,6 +170,8 @@ class GatewaySource:
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.metric_names: frozenset[str] = frozenset()
         self.profiles: list[str] = []
+        self._keys: dict[SeriesKey, SeriesKey] = {}
+        """The last scrape's series keys, reused by the next (`parse_exposition`'s `known_keys`)."""
 
     async def poll(self) -> Batch:
         ts = self.clock()
@@ -196,8 +198,9 @@ class GatewaySource:
         except UnicodeDecodeError as exc:
             raise SourceError(f"/metrics body is not UTF-8 text (byte {exc.start})") from None
         samples = await asyncio.get_running_loop().run_in_executor(
-            _parser(), functools.partial(parse_exposition, text, source=self.name, ts=batch.ts),
+            _parser(), functools.partial(parse_exposition, text, source=self.name, ts=batch.ts, known_keys=self._keys),
         )
+        self._keys = {s.key: s.key for s in samples}
         names = frozenset(s.key.name for s in samples)
         if names != self.metric_names:
             self.metric_names = names
