@@ -246,3 +246,6 @@ def test_a_scrape_reuses_the_key_objects_of_the_one_before(fast_path):
     assert renamed and not any(key in known for key in renamed)
     kept = [s.key for s in second if s.key in known]
     assert len(kept) == len(second) - len(renamed) and all(key is known[key] for key in kept)
+    # One copy of each label name and value however many series repeat it.
+    strings: dict[str, str] = {}
+    assert all(strings.setdefault(text, text) is text for s in second for pair in s.key.labels for text in pair)

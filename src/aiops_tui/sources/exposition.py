@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import sys
 from collections.abc import Iterator, Mapping
 
 from aiops_tui.model import Sample, SeriesKey, make_labels
@@ -74,7 +75,8 @@ def parse_exposition(
 
     `known_keys` (an earlier scrape's keys, each mapped to itself) gives each sample the equal key
     object from there instead of its own: the poller keeps a minute of scrapes for its rates, and
-    a LiteLLM series' key is some 40 objects (its labels' tuples and strings).
+    a LiteLLM series' key is some 40 objects (its labels' tuples and strings). A new key's strings
+    are interned.
     """
     text = text.removeprefix("\ufeff")
     _refuse_obvious_garbage(text)
@@ -125,8 +127,15 @@ class _Scrape:
         if labels and max(map(len, labels.values())) > limit:
             labels = {k: _cap(v, limit) for k, v in labels.items()}
         key = SeriesKey(self.source, name, make_labels(labels))
-        key = self.known_keys.get(key, key)
+        key = self.known_keys.get(key) or _interned(key)
         self.by_key[key] = Sample(key, self.ts, value)
+
+
+def _interned(key: SeriesKey) -> SeriesKey:
+    """The key with one copy of each name and value string for the process: a LiteLLM series carries
+    a dozen labels whose names, and most values, every other series repeats."""
+    return SeriesKey(sys.intern(key.source), sys.intern(key.name),
+                     tuple((sys.intern(name), sys.intern(value)) for name, value in key.labels))
 
 
 def _read_with_prometheus_client(text: str, scrape: _Scrape) -> None:
