@@ -12,3 +12,21 @@ section 5: 5-9 MB off the peak RSS). Set here, before anything imports DuckDB; a
 kept."""
 
 os.environ.setdefault("DUCKDB_JE_MALLOC_CONF", DUCKDB_ALLOCATOR_CONF)
+
+
+M_ARENA_MAX = -8
+"""glibc's mallopt parameter for the most malloc arenas the process may have."""
+
+
+def share_malloc_arena() -> None:
+    """Let every thread started from here on allocate from glibc's existing malloc arenas instead of
+    one of its own each. glibc keeps the pages a thread freed in that thread's arena: the scrape parser's
+    thread and the views' workers held 4-5 MB more than one arena does (bench/README.md, section 5).
+    The cockpit's threads run Python under the GIL, so they hardly contend for one arena, and DuckDB
+    allocates through its own jemalloc. A no-op where the C library has no `mallopt` (not glibc)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, 1)
+    except (OSError, AttributeError):
+        pass
