@@ -6,6 +6,7 @@ Benchmarks print figures and never assert speed (issue 8). Cached history files 
 
 from __future__ import annotations
 
+import itertools
 import os
 import platform
 import shlex
@@ -64,11 +65,14 @@ def own_rss_mb() -> float:
     return rss_mb(os.getpid()) or 0.0
 
 
+_TMUX_SERVERS = itertools.count()
+
+
 class Tmux:
     """A private tmux server (its own socket) with one 120x40 pane that commands are respawned into."""
 
     def __init__(self, width: int = 120, height: int = 40) -> None:
-        self.socket = f"aiops-bench-{os.getpid()}"
+        self.socket = f"aiops-bench-{os.getpid()}-{next(_TMUX_SERVERS)}"
         self.target = "bench"
         self._tmux("new-session", "-d", "-s", self.target, "-x", str(width), "-y", str(height), "sleep 86400")
         self._tmux("set-option", "-t", self.target, "remain-on-exit", "on")
