@@ -20,10 +20,11 @@ M_ARENA_MAX = -8
 
 def share_malloc_arena() -> None:
     """Let every thread started from here on allocate from glibc's existing malloc arenas instead of
-    one of its own each. glibc keeps the pages a thread freed in that thread's arena: the scrape parser's
-    thread and the views' workers held 4-5 MB more than one arena does (bench/README.md, section 5).
-    The cockpit's threads run Python under the GIL, so they hardly contend for one arena, and DuckDB
-    allocates through its own jemalloc. A no-op where the C library has no `mallopt` (not glibc)."""
+    one of its own each. glibc keeps the pages a thread freed in that thread's arena: DuckDB's worker
+    threads (their C++ objects come from glibc; only its buffers from its own jemalloc), the scrape
+    parser's and the views' threads held 5-6 MB more than one arena does (bench/README.md, section 5).
+    Python's threads run under the GIL, so they hardly contend for one arena. Called before DuckDB
+    connects; a no-op where the C library has no `mallopt` (not glibc)."""
     import ctypes
 
     try:

@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from aiops_tui import share_malloc_arena
 from aiops_tui.errors import first_line
 from aiops_tui.model import BREAKER_STATES, Batch, Sample, SeriesKey, make_labels
 from aiops_tui.sources.base import SourceError
@@ -43,7 +42,6 @@ def _parser() -> "concurrent.futures.ThreadPoolExecutor":
     if _PARSER is None:
         import concurrent.futures
 
-        share_malloc_arena()  # before its thread: with the views' workers it would hold arenas of its own
         _PARSER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiops-parse")
     return _PARSER
 

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aiops_tui import share_malloc_arena
 from aiops_tui.errors import HistoryError
 from aiops_tui.store.rollup import fill_cost_1h
 
@@ -39,6 +40,7 @@ def connect(path: Path, label: str, *, read_only: bool, app_version: str) -> duc
     import duckdb
 
     created = _prepare_path(path, label, read_only=read_only)
+    share_malloc_arena()  # before DuckDB starts its threads
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
