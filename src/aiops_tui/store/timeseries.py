@@ -233,6 +233,13 @@ def first_sample_ts(
     ids = list(series_ids)
     if not ids or until < since:
         return None
+    return _first_sample_from(con, ids, since, until, _first_hour(con, ids, math.floor(since / HOUR_S) * HOUR_S, until))
+
+
+def _first_sample_from(
+    con: "duckdb.DuckDBPyConnection", ids: list[int], since: float, until: float, hour: float | None,
+) -> float | None:
+    """`first_sample_ts` given `hour`, the first rolled-up hour with samples from the hour `since` is in."""
     raw = (
         "SELECT epoch_us(min(ts)) FROM samples WHERE list_contains($ids, series_id) "
         "AND ts >= make_timestamptz($lo) AND ts <= make_timestamptz($hi)"
@@ -242,7 +249,6 @@ def first_sample_ts(
         row = con.execute(raw, {"ids": ids, "lo": _us(lo), "hi": _us(hi)}).fetchone()
         return None if row[0] is None else row[0] / US
 
-    hour = _first_hour(con, ids, math.floor(since / HOUR_S) * HOUR_S, until)
     if hour is not None and hour < since:
         # The hour `since` is in may hold only samples before it: then the next hour with any holds the answer.
         first = first_raw(since, min(until, hour + HOUR_S - 1 / US))
@@ -276,9 +282,12 @@ def late_start(
     samples are read (in a month-long history, the month's first hour on every views).
     """
     ids = list(series_ids)
-    if ids and since % HOUR_S == 0 and _first_hour(con, ids, since, until) == since:
+    if not ids or until < since:
         return None
-    first = first_sample_ts(con, ids, since, until)
+    hour = _first_hour(con, ids, math.floor(since / HOUR_S) * HOUR_S, until)
+    if hour == since:
+        return None
+    first = _first_sample_from(con, ids, since, until, hour)  # the hour read once, for both
     return first if first is not None and first > since + HOUR_S else None
 
 
