@@ -33,7 +33,7 @@ SERIES_COLORS = ((0, 130, 200), (60, 180, 75), (230, 25, 75), (255, 225, 25),
                  (245, 130, 48), (145, 30, 180), (70, 240, 240), (240, 50, 230))
 """The breakdown's colours (plotext's own first eight), named on a legend line above the chart: plotext
 draws its legend over the plot's top rows, where at 80x24 it hid the budget's line and the top of the
-bars beneath it."""
+bars beneath it. Past eight names the colours repeat (the spend table names every one)."""
 MONTH_COLUMNS = ("month", "budget", "spent", "projected · 24 h rate", "projected · 7 d rate", "")
 
 
