@@ -28,6 +28,7 @@ from aiops_tui.ui.history import history_when_open
 from aiops_tui.ui.panes.maturity import MaturityPane, evidence_from_views
 from aiops_tui.ui.widgets.maturity_checklist import MaturityChecklist
 from aiops_tui.ui.widgets.maturity_history import MaturityHistory
+from aiops_tui.ui.widgets.maturity_matrix import CapabilityMatrix
 from aiops_tui.ui.widgets.maturity_note import EvidenceNoteScreen
 from aiops_tui.ui.widgets.maturity_summary import MaturitySummary
 from ui.pilot_helpers import cockpit_app, cockpit_opening_history, press, settle, until
@@ -92,6 +93,10 @@ def history_text(app) -> str:
     return app.query_one(MaturityHistory).render().plain
 
 
+def matrix_title(app) -> str:
+    return str(app.query_one(CapabilityMatrix).render().title)
+
+
 def answer_cell(app, question_id: str) -> str:
     table = app.query_one(MaturityChecklist)
     return table.get_row(question_id)[2].plain
@@ -152,6 +157,16 @@ async def test_y_answers_the_selected_question_and_the_score_moves() -> None:
         assert app.query_one(MaturityChecklist).selected_question_id() == "ci_cd"
         assert answer_cell(app, "ci_cd") == "no"
         assert pane_of(app).current().record("ci_cd") == AnswerRecord("no")
+
+
+async def test_the_matrix_names_a_level_that_sits_in_another_levels_column() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await on_maturity(pilot)
+        assert matrix_title(app) == "Capability matrix · ▶ you are here: Level 1 (Ad-hoc)"  # 0.1875, Ad-hoc
+        await press(pilot, "y")  # 0.2625: Initial, which has no column of its own
+        assert summary_text(app).startswith("Score 0.26 · Initial")
+        assert matrix_title(app) == "Capability matrix · ▶ you are here: Initial, in Level 1 (Ad-hoc)"
 
 
 async def test_arrows_step_over_the_dimension_headings() -> None:

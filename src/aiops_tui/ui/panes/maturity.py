@@ -239,7 +239,7 @@ class MaturityPane(Pane):
         saved = self.saved or []
         unsaved = bool(saved) and _answered(assessment) != _answered(saved[-1])
         self.query_one(MaturityHistory).set_history(q, saved, assessment, unsaved, words)
-        self.query_one(CapabilityMatrix).set_score(q, result, words["you_are_here"])
+        self.query_one(CapabilityMatrix).set_score(q, result, words)
         self.query_one(MaturityRoadmap).set_recommendations(recommendations(result, assessment, q), words)
         if self._notice is None:
             self.query_one("#maturity-legend", Static).update(words["legend"])

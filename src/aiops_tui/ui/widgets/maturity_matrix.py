@@ -1,7 +1,10 @@
 """The capability matrix (Deployment, Monitoring, AI, Incidents, Scalability by 4 levels) with the
-organisation's column highlighted and marked in words, so the colour is never the only cue."""
+organisation's column highlighted and marked in words, so the colour is never the only cue. A level
+without a column of its own (Initial sits in Ad-hoc's) is named beside the column it sits in."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from rich import box
 from rich.table import Table
@@ -20,23 +23,27 @@ class CapabilityMatrix(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._state: tuple[Questionnaire, Score, str] | None = None
+        self._state: tuple[Questionnaire, Score, Mapping[str, str]] | None = None
 
-    def set_score(self, questionnaire: Questionnaire, score: Score, you_are_here: str) -> None:
-        self._state = (questionnaire, score, you_are_here)
+    def set_score(self, questionnaire: Questionnaire, score: Score, words: Mapping[str, str]) -> None:
+        """`words` holds the "you_are_here" ({column}) and "you_are_here_in" ({level}, {column}) formats."""
+        self._state = (questionnaire, score, words)
         self.refresh(layout=True)
 
     def render(self) -> Table | str:
         if self._state is None:
             return ""
-        questionnaire, score, you_are_here = self._state
+        questionnaire, score, words = self._state
         placements = capability_placement(score, questionnaire)
         current = placements[0].column if placements else 0
         here = self.get_component_rich_style("capability-matrix--current")
         other = self.get_component_rich_style("capability-matrix--other")
-        where = questionnaire.matrix_columns[current - 1] if current else ""
+        column = questionnaire.matrix_columns[current - 1] if current else ""
+        level = score.level
+        owner = next(lv for lv in questionnaire.levels if lv.matrix_column == level.matrix_column)
+        here_text = words["you_are_here" if level is owner else "you_are_here_in"].format(level=level.name, column=column)
         table = Table(
-            title=f"{questionnaire.matrix_title} · ▶ {you_are_here}: {where}", title_justify="left", title_style="bold",
+            title=f"{questionnaire.matrix_title} · ▶ {here_text}", title_justify="left", title_style="bold",
             box=box.SIMPLE_HEAD, pad_edge=False, expand=True, show_edge=False, padding=(0, 1, 0, 0),
         )
         table.add_column(questionnaire.matrix_header, style="bold", no_wrap=True)
