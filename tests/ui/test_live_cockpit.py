@@ -69,6 +69,24 @@ def test_the_outage_in_the_history_shows_as_flaps_of_that_upstream(seeded_histor
     assert OUTAGE_AT <= row.transitions[0].ts <= OUTAGE_AT + 120
 
 
+async def test_charts_of_a_reviewed_history_end_at_its_time_not_at_now(seeded_history):
+    with History.open(seeded_history, read_only=True) as history:
+        end = Cockpit(history, clock=lambda: NOW).views().golden.at
+    clock = time.strftime("%H:%M", time.gmtime(end))
+    app = review_app(seeded_history)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for signal in ("latency_p95_s", "requests_per_s", "error_ratio", "tokens_per_s"):
+            lines = str(app.query_one(f"#chart-{signal}").render()).splitlines()
+            assert f"1h to {clock}" in lines[0] and "last" not in lines[0]
+            assert lines[-1].split()[-2:] == ["-15m", clock]  # the axis's right end
+        await press(pilot, "3")
+        await settle(pilot)
+        assert str(app.query_one("#breaker-axis").render()).split()[-1] == clock
+        title = str(app.query_one("#breaker-title").render())
+        assert f"over the 1h to {clock}" in title and f"at {clock} " in title and "now" not in title
+
+
 async def wait_for(predicate, pilot, timeout_s: float = 20.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
@@ -90,6 +108,8 @@ async def test_pause_stops_polling_and_an_outage_turns_the_breaker_row_red(tmp_p
 
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for(lambda: poller.cycles >= 3, pilot)
+            lines = str(app.query_one("#chart-requests_per_s").render()).splitlines()
+            assert "last 1h" in lines[0] and lines[-1].split()[-1] == "now"  # live: the charts end at now
             await pilot.press("p")
             await pilot.pause(0.3)  # a cycle already in flight may still land
             cycles, rows = poller.cycles, stored()

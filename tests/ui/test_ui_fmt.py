@@ -68,6 +68,14 @@ def test_a_time_no_calendar_holds_is_a_dash(ts) -> None:
     assert fmt.utc_time(ts) == fmt.utc_stamp(ts) == fmt.utc_date(ts) == "—"
 
 
+def test_a_charts_end_is_now_when_live_and_its_time_or_date_looking_back() -> None:
+    at = 1_793_188_800.0  # 2026-10-28 12:00 UTC
+    assert fmt.axis_end(at, 3600.0, live=True) == "now"
+    assert fmt.axis_end(at, 3600.0, live=False) == fmt.axis_end(at, 2 * 86400.0, live=False) == "12:00"
+    assert fmt.axis_end(at, 7 * 86400.0, live=False) == "10-28"
+    assert fmt.axis_end(float("nan"), 3600.0, live=False) == "—"
+
+
 def test_chart_y_range_starts_at_zero_unless_the_data_sits_far_above_it() -> None:
     from aiops_tui.ui.widgets.chart import y_range
 

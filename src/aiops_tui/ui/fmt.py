@@ -117,6 +117,15 @@ def utc_stamp(ts: float | None) -> str:
     return DASH if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def axis_end(ts: float | None, window_s: float, live: bool) -> str:
+    """What a chart's right end is called: "now" when live; looking back, its clock time (UTC), or its
+    date on windows longer than two days, so a chart of the past never reads as the present."""
+    if live:
+        return "now"
+    moment = _utc(ts)
+    return DASH if moment is None else moment.strftime("%H:%M" if window_s <= 2 * 86400 else "%m-%d")
+
+
 def utc_date(ts: float | None) -> str:
     moment = _utc(ts)
     return DASH if moment is None else moment.strftime("%Y-%m-%d")

@@ -185,22 +185,26 @@ class BreakersPane(Pane):
         end = math.ceil(at / cell_s) * cell_s
         start = end - window_s
         values = [v for ts, v in row.error_ratio_series if start <= ts <= at]
-        peak = f"peak {fmt.pct(max(values))} · now {fmt.pct(values[-1])}" if values else "no error-ratio data"
+        live = self.views.live
+        end_label = fmt.axis_end(at, window_s, live)  # looking back, the chart's end is a time, not "now"
+        last = "now" if live else f"at {end_label}"
+        peak = f"peak {fmt.pct(max(values))} · {last} {fmt.pct(values[-1])}" if values else "no error-ratio data"
+        span = f"the last {window_label(window_s)}" if live else f"the {window_label(window_s)} to {end_label}"
         title_widget = self.query_one("#breaker-title", Static)
-        title = Text.assemble(plain(row.upstream), f" · error ratio over the last {window_label(window_s)} · {peak}")
+        title = Text.assemble(plain(row.upstream), f" · error ratio over {span} · {peak}")
         if title.cell_len > (title_widget.size.width or self.size.width):  # at 80 columns: "now" stays on screen
             title = Text.assemble(plain(row.upstream), f" · errors {window_label(window_s)}: {peak}")
         update_static(title_widget, title)
         self.query_one("#breaker-spark", Sparkline).data = resample_max(row.error_ratio_series, start, end, width)
         self.query_one("#breaker-flaps", FlapStrip).set_history(row.transitions, start, end, row.state)
-        update_static(self.query_one("#breaker-axis", Static), self._axis(window_s, width))
+        update_static(self.query_one("#breaker-axis", Static), self._axis(window_s, width, end_label))
         legend = f"state: ▁ closed  ▄ half-open  █ open   · {row.flaps} opens in the history"
         update_static(self.query_one("#breaker-legend", Static), legend)
         update_static(self.query_one("#breaker-transitions", Static), self._transitions(row))
 
     @staticmethod
-    def _axis(window_s: float, width: int) -> Text:
-        left, middle, right = f"-{window_label(window_s)}", f"-{window_label(window_s / 2)}", "now"
+    def _axis(window_s: float, width: int, end: str) -> Text:
+        left, middle, right = f"-{window_label(window_s)}", f"-{window_label(window_s / 2)}", end
         line = [" "] * width
         for pos, label in ((0, left), ((width - len(middle)) // 2, middle), (width - len(right), right)):
             line[pos:pos + len(label)] = label

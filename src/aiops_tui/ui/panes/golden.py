@@ -159,7 +159,7 @@ class GoldenPane(Pane):
         update_static(self.query_one("#golden-source", Static), self._source_line(golden))
         fill_rows(self.query_one("#models", DataTable), [(row.model, self._model_cells(row)) for row in golden.models])
         if self._charts_state == "drawn":
-            self._plot_charts(golden)
+            self._plot_charts(golden, views.live)
         elif self._charts_state == "none":
             # The first frame with data goes out without the charts (importing plotext and drawing four
             # takes tens of ms): they are mounted and plotted in the next, from the views on screen by then.
@@ -172,17 +172,19 @@ class GoldenPane(Pane):
         self._charts_state = "drawn"
         self.query_one("#charts", Grid).mount_all(TimeChart(id=f"chart-{signal}") for signal in CHART_SIGNALS)
         if self.views is not None:
-            self._plot_charts(self.views.golden)
+            self._plot_charts(self.views.golden, self.views.live)
 
-    def _plot_charts(self, golden: GoldenView) -> None:
+    def _plot_charts(self, golden: GoldenView, live: bool) -> None:
         from aiops_tui.ui.widgets.chart import TimeChart
 
         window_s = CHART_WINDOWS_S.get(golden.window, 3600.0)
+        end = fmt.axis_end(golden.at, window_s, live)
+        span = f"last {golden.window}" if live else f"{golden.window} to {end}"
         for signal in CHART_SIGNALS:
             title, scale = CHARTS[signal]
             self.query_one(f"#chart-{signal}", TimeChart).plot_series(
-                f"{title} · last {golden.window}", golden.charts.get(signal, ()), at=golden.at, window_s=window_s,
-                scale=scale, limit=chart_limit(signal, self.targets),
+                f"{title} · {span}", golden.charts.get(signal, ()), at=golden.at, window_s=window_s,
+                scale=scale, limit=chart_limit(signal, self.targets), end_label=end,
             )
 
     def _source_line(self, golden: GoldenView) -> Text:

@@ -184,8 +184,8 @@ class RoundAxisPlot(PlotextPlot):
 class Plotted:
     """What the chart last plotted: its framing, its points and the view's time the axis ends at."""
 
-    framing: tuple[str, float, float, tuple[float, str] | None]
-    """(title, window_s, scale, limit)"""
+    framing: tuple[str, float, float, tuple[float, str] | None, str]
+    """(title, window_s, scale, limit, end_label)"""
     points: tuple[tuple[float, float], ...]
     at: float
 
@@ -226,7 +226,7 @@ class TimeChart(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         ticks = x_ticks(drawing.span)
-        plt.xticks(ticks, [f"{t:g}{drawing.suffix}" if t else "now" for t in ticks])
+        plt.xticks(ticks, [f"{t:g}{drawing.suffix}" if t else drawing.end_label for t in ticks])
         plt.xlim(-drawing.span, 0)
         title, limit = drawing.title, drawing.limit
         axis = set_y_axis(plt, *drawing.y_span, self.size.height - PLOT_ROWS_TAKEN, on_tick=limit and limit[0])
@@ -243,14 +243,15 @@ class TimeChart(PlotextPlot):
 
     def plot_series(
         self, title: str, points: Sequence[tuple[float, float]], *, at: float, window_s: float, scale: float = 1.0,
-        limit: tuple[float, str] | None = None,
+        limit: tuple[float, str] | None = None, end_label: str = "now",
     ) -> None:
         """Plot (ts, value) points in [at - window_s, at]; values multiplied by `scale` (e.g. 1000 for ms).
+        `end_label` names the axis's right end (`fmt.axis_end`).
         `limit` is (value, label), an upper bound in the points' unit: dashed across the chart, and its
         label added to the title, when the line nears it (`limit_shown`)."""
         inside = [(ts, value) for ts, value in points if at - window_s <= ts <= at and not math.isnan(value)]
         shown = tuple((ts, value) for ts, value in inside if abs(value * scale) <= PLOTTABLE_MAX)
-        new = Plotted((title, window_s, scale, limit), shown, at)
+        new = Plotted((title, window_s, scale, limit, end_label), shown, at)
         if not needs_replot(self.plotted, new, window_s / max(1, self.size.width)):
             return
         self.plotted = new
@@ -263,13 +264,13 @@ class TimeChart(PlotextPlot):
             title_end += ": no data"
         spanned = ys if scaled is None else [*ys, scaled[0]]
         self._drawing = _Drawing(title, title_end, window_s / unit_s, suffix, xs, ys,
-                                 y_range(spanned) if ys else (0.0, 1.0), scaled)
+                                 y_range(spanned) if ys else (0.0, 1.0), scaled, end_label)
         self.refresh()
 
 
 @dataclass(frozen=True, slots=True)
 class _Drawing:
-    """What `render` draws, in plotted units: x in the axis's unit before now, y scaled."""
+    """What `render` draws, in plotted units: x in the axis's unit before its end, y scaled."""
 
     title: str
     title_end: str
@@ -279,3 +280,4 @@ class _Drawing:
     ys: list[float]
     y_span: tuple[float, float]
     limit: tuple[float, str] | None
+    end_label: str
