@@ -12,7 +12,7 @@ from aiops_tui.store.history import History
 from loopback import Answer, ScriptedServer
 from recording import gateway_source
 from test_store_faults import gauges_body, immutable
-from ui.pilot_helpers import cockpit_app, settle
+from ui.pilot_helpers import cockpit_app, press, settle
 
 SIZE = (120, 40)
 
@@ -49,6 +49,12 @@ async def test_a_directory_gone_read_only_under_the_live_cockpit_is_shown_in_the
                     shown = app.status_bar.render_line(0).text.removesuffix("…")
                     assert app.status_bar.size.height == 1 and len(shown) > 80 and expected.startswith(shown)
                     assert recorder.rows_written == 0
+                    # The help shows the line in full, first: the error unabridged, and the source it cut off.
+                    await press(pilot, "question_mark")
+                    status = str(app.screen.query_one("#help-status").render())
+                    assert expected in status and "● gw ok" in status
+                    assert app.screen.query_one("VerticalScroll").children[0].id == "help-status"
+                    await press(pilot, "escape")
                     await pilot.resize_terminal(400, 40)  # the whole line
                     await settle(pilot)
                     assert expected in status_line(app)

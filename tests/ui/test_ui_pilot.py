@@ -302,6 +302,16 @@ async def test_help_lists_this_panes_keys_first_then_the_rest() -> None:
         for line in ("p  pause / resume polling", "r  refresh now", "+  poll less often", "?  help for this pane", "q  quit"):
             assert line in everywhere
         assert "cost from litellm_spend_metric_total" in str(app.screen.query_one("#help-notes").render())
+        # A source is down: the status line in full comes first, every source with its profiles and error.
+        sections = [child.id for child in app.screen.query_one("VerticalScroll").children]
+        assert sections[0] == "help-status" and sections.index("help-pane-text") == 1
+        status = str(app.screen.query_one("#help-status").render()).splitlines()
+        assert status[:3] == ["Status, in full", "  1 FIRING (press 4)", "  poll 15s · window 1h"]
+        assert status[-3:] == [
+            "  ✖ gw-edge down 5m: connection refused",
+            "  ◐ gw-main stale 47s (litellm, resilience4j)",
+            "  ● prometheus ok 3s (litellm)",
+        ]
         await press(pilot, "escape")
         await press(pilot, "3", "question_mark")
         assert "HALF-OPEN" in str(app.screen.query_one("#help-pane-text").render())

@@ -403,7 +403,10 @@ class CockpitApp(App[int]):
         own, everywhere = actions.for_pane(pane.PANE_ID if pane else None)
         everywhere = [a for a in everywhere if self.check_action(a.action, ())]
         notes = self._views.notes if self._views is not None else ()
-        self.push_screen(HelpScreen(pane.TITLE if pane else "cockpit", pane.HELP if pane else "", own, everywhere, notes))
+        status, wrong = self.status_bar.details()
+        self.push_screen(HelpScreen(
+            pane.TITLE if pane else "cockpit", pane.HELP if pane else "", own, everywhere, notes, status, status_first=wrong
+        ))
 
 
 class ReviewApp(CockpitApp):

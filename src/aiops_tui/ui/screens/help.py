@@ -44,22 +44,33 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(
         self, pane_title: str, pane_help: str, own: Sequence[CockpitAction], everywhere: Sequence[CockpitAction],
-        notes: Sequence[str] = (),
+        notes: Sequence[str] = (), status: Sequence[Text] = (), status_first: bool = False,
     ) -> None:
+        """`status` is the status line in full, one part per line (`StatusBar.details`); shown right
+        first when something in it is wrong (`status_first`), else after the keys."""
         super().__init__()
         self.pane_title, self.pane_help = pane_title, pane_help
         self.own, self.everywhere = own, everywhere
         self.notes = notes
+        self.status, self.status_first = status, status_first
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as body:
             body.border_title = f"Help · {self.pane_title}"
             body.border_subtitle = "esc or ? to close"
+            if self.status and self.status_first:
+                yield self._status()
             if self.pane_help:
                 yield Static(Text(self.pane_help), id="help-pane-text")
             if self.own:
                 yield Static(keys_text(f"Keys on {self.pane_title}", self.own), id="help-pane-keys")
             yield Static(keys_text("Keys everywhere", self.everywhere), id="help-keys")
+            if self.status and not self.status_first:
+                yield self._status()
             if self.notes:
                 lines = [Text("Where the numbers come from", style="bold")] + [Text("  ") + plain(n) for n in self.notes]
                 yield Static(Text("\n").join(lines), id="help-notes")
+
+    def _status(self) -> Static:
+        lines = [Text("Status, in full", style="bold")] + [Text("  ") + part for part in self.status]
+        return Static(Text("\n").join(lines), id="help-status")

@@ -2,7 +2,7 @@
 then polling and each source's health.
 
 On a narrow terminal the sources' profiles go first, so that their health stays on the line; only
-then is its end cut, with an ellipsis."""
+then is its end cut, with an ellipsis. The `?` help shows the whole of it (`details`)."""
 
 from __future__ import annotations
 
@@ -69,31 +69,49 @@ class StatusBar(Widget):
         return line
 
     def _line(self, *, profiles: bool) -> Text:
-        s, out = self.state, Text(no_wrap=True, overflow="ellipsis")
+        lead, settings, sources = self._parts(profiles)
+        out = Text(no_wrap=True, overflow="ellipsis")
+        for part in lead:
+            out.append_text(part).append("  ")
+        return out.append_text(Text(" · ", "dim").join([*settings, *sources]))
+
+    def details(self) -> tuple[list[Text], bool]:
+        """The line in full, one part per line, nothing cut (the `?` help shows it: at 80 columns a long
+        error leaves no room for the sources after it), and whether anything in it is wrong."""
+        lead, settings, sources = self._parts(profiles=True)
+        views = self.state.views
+        wrong = bool(self.state.error or (views is not None and views.write_error))
+        wrong = wrong or any(source.state in ("down", "stale") for source in (views.sources if views else ()))
+        return [*lead, Text(" · ", "dim").join(settings), *sources], wrong
+
+    def _parts(self, profiles: bool) -> tuple[list[Text], list[Text], list[Text]]:
+        """(errors and modes; polling and window; each source, worst first)."""
+        s, lead = self.state, []
         bad, warn = status_style(self.app, "bad", bold=True), status_style(self.app, "warn", bold=True)
         views = s.views
         for error in (s.error, views.write_error if views is not None else None):
             if error:
-                out.append_text(Text.assemble(("⚠ ", bad), plain(error, style=bad), "  "))
+                lead.append(Text.assemble(("⚠ ", bad), plain(error, style=bad)))
         if s.paused:
-            out.append("PAUSED  ", warn)
+            lead.append(Text("PAUSED", warn))
         if views is not None and not views.live:
-            out.append(f"REVIEW @ {fmt.utc_stamp(views.at)}  ", warn)
+            lead.append(Text(f"REVIEW @ {fmt.utc_stamp(views.at)}", warn))
         firing = sum(1 for alert in views.alerts if alert.state == "firing") if views is not None else 0
         if firing:
-            out.append(f"{firing} FIRING (press 4)  ", bad)  # 4: the runbooks, the firing ones first
-        said = [Text(f"poll {s.interval_s:g}s", "dim")] if s.live_app and s.interval_s is not None else []
-        said.append(Text(f"window {s.window}", "dim"))
+            lead.append(Text(f"{firing} FIRING (press 4)", bad))  # 4: the runbooks, the firing ones first
+        settings = [Text(f"poll {s.interval_s:g}s", "dim")] if s.live_app and s.interval_s is not None else []
+        settings.append(Text(f"window {s.window}", "dim"))
+        sources = []
         if views is None:
-            said.append(Text("loading…", "dim"))
+            settings.append(Text("loading…", "dim"))
         else:
             if views.direct:
-                said.append(Text("direct", warn))
+                settings.append(Text("direct", warn))
             # Ages were read with the views; live, they grow with the clock until the next read.
             since_read_s = max(0.0, s.now - views.at) if views.live and s.now is not None else 0.0
             for source in sorted(views.sources, key=lambda s: SEVERITY.get(s.state, 0)):
-                said.append(self._source(source, since_read_s, profiles))
-        return out.append_text(Text(" · ", "dim").join(said))
+                sources.append(self._source(source, since_read_s, profiles))
+        return lead, settings, sources
 
     def _source(self, source: SourceView, since_read_s: float = 0.0, profiles: bool = True) -> Text:
         style = status_style(self.app, source.state)
