@@ -608,6 +608,18 @@ async def test_breakers_state_in_words_and_detail_follows_the_cursor() -> None:
         assert str(app.query_one("#breaker-flaps").render()).endswith("▄")  # half-open for the last 3 minutes
 
 
+async def test_breaker_times_from_another_day_carry_their_date() -> None:
+    app = cockpit_app(FakeCockpit(now=AT - 11.5 * 3600))  # 2026-10-28 00:30 UTC: the older flaps were the day before
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        table = app.query_one("#breakers-table", DataTable)
+        assert table.get_row("openai/gpt-4o")[COLUMNS.index("since · for")].plain == "00:16:00 · 14m"  # today's
+        lines = rendered(app, "#breaker-transitions").splitlines()
+        assert lines[:3] == ["recent transitions (UTC):", "  10-28 00:16  closed → open", "  10-28 00:11  half-open → closed"]
+        assert lines[-1] == "  10-27 23:59  closed → open"  # 31 minutes back: yesterday
+
+
 async def test_polling_that_dies_is_said_in_the_status_bar_and_stays_said() -> None:
     class BrokenPoller(FakeCockpit):
         async def run_polling(self, stop) -> None:

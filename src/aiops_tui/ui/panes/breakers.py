@@ -161,7 +161,7 @@ class BreakersPane(Pane):
         """The row's cell under each column name, wide and narrow."""
         state = styled(STATE_WORDS.get(row.state, "? UNKNOWN"), self.app, row.state, bold=row.state != "closed")
         failures = "too few calls" if row.failure_ratio is not None and row.failure_ratio < 0 else fmt.pct(row.failure_ratio)
-        when = fmt.utc_time(row.since)  # a dash also for a "since" no calendar holds (NaN, +Inf from the source)
+        when = fmt.utc_time_or_day(row.since, at)  # a dash also for a "since" no calendar holds (NaN, +Inf from the source)
         known = row.since is not None and when != fmt.DASH
         return {
             "state": state, "upstream": plain(row.upstream), "failures": Text(failures, justify="right"),
@@ -214,9 +214,13 @@ class BreakersPane(Pane):
         if not row.transitions:
             return Text("no transitions recorded", style="dim")
         lines = [Text("recent transitions (UTC):", style="dim")]
-        for t in list(reversed(row.transitions))[:RECENT_TRANSITIONS]:
+        recent = list(reversed(row.transitions))[:RECENT_TRANSITIONS]
+        at = self.views.breakers.at
+        dated = any(fmt.utc_date(t.ts) != fmt.utc_date(at) for t in recent)  # one form for the whole list
+        for t in recent:
             before = (t.from_state or "?").replace("_", "-")
             lines.append(Text.assemble(
-                f"  {fmt.utc_time(t.ts)}  {before} → ", styled(t.to_state.replace("_", "-"), self.app, t.to_state, bold=True)
+                f"  {fmt.utc_time_near(t.ts, at, dated=dated)}  {before} → ",
+                styled(t.to_state.replace("_", "-"), self.app, t.to_state, bold=True),
             ))
         return Text("\n").join(lines)
