@@ -46,8 +46,8 @@ class HelpScreen(ModalScreen[None]):
         self, pane_title: str, pane_help: str, own: Sequence[CockpitAction], everywhere: Sequence[CockpitAction],
         notes: Sequence[str] = (), status: Sequence[Text] = (), status_first: bool = False,
     ) -> None:
-        """`status` is the status line in full, one part per line (`StatusBar.details`); shown right
-        first when something in it is wrong (`status_first`), else after the keys."""
+        """`status` is the status line in full, one part per line (`StatusBar.details`): shown first when
+        something in it is wrong (`status_first`), else after the keys."""
         super().__init__()
         self.pane_title, self.pane_help = pane_title, pane_help
         self.own, self.everywhere = own, everywhere
