@@ -4,6 +4,7 @@ real sim over loopback (pause, an outage turning a breaker row red)."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import httpx
@@ -85,6 +86,19 @@ async def test_charts_of_a_reviewed_history_end_at_its_time_not_at_now(seeded_hi
         assert str(app.query_one("#breaker-axis").render()).split()[-1] == clock
         title = str(app.query_one("#breaker-title").render())
         assert f"over the 1h to {clock}" in title and f"at {clock} " in title and "now" not in title
+
+
+async def test_without_a_configured_budget_the_cost_pane_takes_the_one_the_gateway_reports(seeded_history):
+    history = History.open(seeded_history, read_only=True)
+    app = cockpit_app(Cockpit(history, environment="staging", clock=lambda: NOW))  # no monthly budget in the config
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        figures = str(app.query_one("#cost-figures").render())
+        assert "budget         $15,000 / month  from the source: the config sets none" in figures  # the sim's gauge
+        assert " of $15,000 (" in str(app.query_one("#budget-bar").render())
+        burn = str(app.query_one("#burn-1h").render())
+        assert re.match(r"1h\s+\$[\d.,]+/h\s+\d+\.\d×\s", burn), burn  # a multiple of that budget's pace, not a dash
 
 
 async def wait_for(predicate, pilot, timeout_s: float = 20.0) -> None:

@@ -111,6 +111,9 @@ class CostView:
     run_rate_monthly_usd: float | None = None
     """The current spend rate over a whole month: what each savings lever is measured against."""
     levers: Sequence["Lever"] = ()
+    budget_from: str = "config"
+    """Where `budget_usd` comes from: "config", or "source" (the gauge the source reports, when the
+    config sets none), as the cost trends resolve it."""
 
     @property
     def budget_used_ratio(self) -> float | None:

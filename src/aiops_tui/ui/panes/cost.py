@@ -52,6 +52,8 @@ class CostPane(Pane):
     TITLE = "Cost"
     HELP = (
         "Spend rate, month to date and where the month will end at the last 24 h and 7 d rates. "
+        "The budget is the config's (budget.monthly_usd); when it sets none, the one the source reports "
+        "(aiops_budget_monthly_usd), as the cost trends (T) take it. "
         "Burn multiples compare a window's spend rate with the rate that would spend exactly the budget this "
         "month (SRE workbook): 14.4× over 5 m or 1 h, or 6× over 6 h, is worth a page. "
         "A window longer than the history says what it rests on ('over 1h05m of history'). "
@@ -148,7 +150,7 @@ class CostPane(Pane):
             _line("spend rate", Text(fmt.usd_per_h(cost.spend_usd_per_h), style="bold")),
             _line("month to date", Text(fmt.usd(cost.mtd_usd), style="bold"), Text(since, style="dim")),
             _line("projected", *self._projections(cost)),
-            _line("budget", f"{fmt.usd(cost.budget_usd)} / month" if cost.budget_usd > 0 else Text("no budget set", style="italic")),
+            _line("budget", *self._budget(cost)),
             _line("cache savings", fmt.usd_per_h(cost.cache_savings_usd_per_h)),
         ]
         source = Text.assemble(("from ", "dim"), plain(cost.source or "no source yet", style="dim"))
@@ -156,6 +158,14 @@ class CostPane(Pane):
             source.append(" · priced from tokens × pricing table (no cost counter)", style="italic")
         lines.append(source)
         return Text("\n").join(lines)
+
+    @staticmethod
+    def _budget(cost: CostView) -> list[Text | str]:
+        if cost.budget_usd <= 0:
+            return [Text("no budget set", style="italic")]
+        if cost.budget_from == "source":  # the config sets none
+            return [f"{fmt.usd(cost.budget_usd)} / month", Text("  from the source: the config sets none", style="dim")]
+        return [f"{fmt.usd(cost.budget_usd)} / month"]
 
     def _projections(self, cost: CostView) -> list[Text | str]:
         """At the 24 h and 7 d rates; on a history shorter than a day both are the rate so far, said once."""
