@@ -122,7 +122,9 @@ async def test_pause_stops_polling_and_an_outage_turns_the_breaker_row_red(tmp_p
 
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for(lambda: poller.cycles >= 3, pilot)
-            lines = str(app.query_one("#chart-requests_per_s").render()).splitlines()
+            chart = app.query_one("#chart-requests_per_s")
+            await wait_for(lambda: chart.plotted is not None and chart.plotted.points, pilot)  # a rate needs two scrapes
+            lines = str(chart.render()).splitlines()
             assert "last 1h" in lines[0] and lines[-1].split()[-1] == "now"  # live: the charts end at now
             await pilot.press("p")
             await pilot.pause(0.3)  # a cycle already in flight may still land
