@@ -318,12 +318,26 @@ async def test_ticks_incident_and_notes_survive_a_restart(tmp_path: Path) -> Non
             text = shown_text(app)
             assert "☑ Check the queue on the runner manager:" in text
             assert "☐ List stuck jobs (long command):" in text
-            assert f"INCIDENT {incident_id}" in str(app.query_one("#runbooks-incident").render())
+            line = str(app.query_one("#runbooks-incident").render())
+            assert line == f"● INCIDENT {incident_id} open since 12:00:00 UTC · gateway down · o adds a note · I closes it"
             await press(pilot, "I")
             await press(pilot, "y")
             assert pane.incident is None
             assert "No incident open" in str(app.query_one("#runbooks-incident").render())
         assert incidents.find_incident(history, incident_id).closed_ts == AT + 600
+
+
+async def test_an_incident_started_without_a_title_is_named_once_by_its_id(tmp_path: Path) -> None:
+    with History.open(tmp_path / "history.duckdb") as history:
+        app = runbooks_app(Cockpit(history, clock=HandClock(AT), runbook_dirs=[FIXTURES]))
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await on_runbooks(pilot)
+            await press(pilot, "i")
+            app.screen.query_one(Input).value = ""
+            await press(pilot, "enter")
+            assert pane.incident is not None and pane.incident.title == pane.incident.id  # its title is its id
+            line = str(app.query_one("#runbooks-incident").render())
+            assert line == f"● INCIDENT {pane.incident.id} open since 12:00:00 UTC · o adds a note · I closes it"
 
 
 async def test_what_is_done_while_the_history_is_being_opened_waits_for_it(tmp_path: Path) -> None:

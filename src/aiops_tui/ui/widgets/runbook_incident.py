@@ -47,9 +47,10 @@ class IncidentLine(Static):
             self.update(Text.assemble("No incident open", (" · i starts one: ticked steps and notes go on its timeline", "dim")))
         else:
             opened = f"open since {fmt.utc_time(status.opened_ts)} UTC" if status.opened_ts else "open"
+            titled = status.title and status.title != status.id  # started without a title: it is its id
             self.update(Text.assemble(
-                ("● INCIDENT ", "bold"), plain(status.id, style="bold"), f" {opened} · ", plain(status.title),
-                (" · o adds a note · I closes it", "dim"),
+                ("● INCIDENT ", "bold"), plain(status.id, style="bold"), f" {opened}",
+                *((" · ", plain(status.title)) if titled else ()), (" · o adds a note · I closes it", "dim"),
             ))
 
     def _set(self, status: IncidentStatus | None) -> None:
