@@ -94,6 +94,15 @@ def test_months_against_the_budget_and_the_projection_shown_mid_month(history):
     assert feb.over_budget is True
 
 
+def test_days_and_months_before_the_history_starts_are_left_out_not_zero(history):
+    dec = T0 - 31 * DAY
+    built = trends.build_trends(history.cursor(), "gw", dec + 10.5 * DAY, END + 0.001)  # asks from December 11th, noon
+    assert built.since == FIRST  # the first hour the rollup holds
+    first = {period: min(start for p, start, _, _ in built.spend if p == period) for period in ("day", "week", "month")}
+    assert first == {"day": T0, "week": T0 - 3 * DAY, "month": T0}  # no December day at $0.00; the week of Monday the 29th
+    assert [m.month for m in built.months] == ["2026-01", "2026-02"]
+
+
 def test_budget_from_the_config_else_the_gateway_else_not_set(history):
     assert (build(history, budget_usd=50.0).budget_usd, build(history, budget_usd=50.0).budget_from) == (50.0, "config")
     assert (build(history).budget_usd, build(history).budget_from) == (100.0, "history")

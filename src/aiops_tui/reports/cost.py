@@ -63,7 +63,7 @@ def build(con: "duckdb.DuckDBPyConnection", span: Span, *, budget_usd: float = 0
     # One row per assumption: a lever's reasoning stays readable in a terminal-wide table.
     assumption_rows = [(lever.name, line) for lever in levers for line in lever.assumptions]
     facts = [
-        ("source", span.source or "none"), ("cost_counter", trends.counter or "none"), ("since_utc", span.since),
+        ("source", span.source or "none"), ("cost_counter", trends.counter or "none"), ("since_utc", trends.since),
         ("until_utc", span.newest), ("budget_monthly_usd", trends.budget_usd or None), ("budget_from", trends.budget_from),
         ("levers_at_utc", span.newest), ("run_rate_monthly_usd", monthly_run_rate_usd(savings)),
         ("levers_overlap", LEVERS_OVERLAP),

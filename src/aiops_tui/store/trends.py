@@ -257,9 +257,13 @@ def build_trends(
     con: "duckdb.DuckDBPyConnection", source: str, since: float, until: float, *,
     budget_usd: float = 0.0, tiers: Mapping[str, str] | None = None, with_months: bool = True,
 ) -> Trends:
-    """`budget_usd` from the config (0: not set, use the one the source reports); `tiers` model -> tier
+    """Over [since, until], from the history's first sample on. `budget_usd` from the config (0: not
+    set, use the one the source reports); `tiers` model -> tier
     from pricing.yaml, over any tier the series of the source name. Without `with_months` the months
     are left for `month_rows` (the spend is one query; each month costs several)."""
+    # Days and months before the history holds anything are not "$0.00 spent": they are left out.
+    start = history_start(con)
+    since = since if start is None else min(max(since, start), until)
     counters = ts_sql.cost_series(con, source) if source else {}
     tiers = {**tier_of_models(con, source), **(tiers or {})}
     budget, origin = resolve_budget(con, source, until, budget_usd)
