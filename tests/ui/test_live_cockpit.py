@@ -108,6 +108,30 @@ async def wait_for(predicate, pilot, timeout_s: float = 20.0) -> None:
         await pilot.pause(0.1)
 
 
+async def test_a_gateway_gone_marks_the_panes_that_still_show_its_last_values(tmp_path):
+    with SimServer(seed=5, speed=4.0) as sim:
+        history = History.open(tmp_path / "h.duckdb")
+        cfg = GatewayConfig("gw", f"{sim.url}/metrics", f"{sim.url}/status", "health_json", None, 0.5, 2.0)
+        recorder = Recorder(history, [GatewaySource(cfg, httpx.AsyncClient(follow_redirects=True, timeout=2.0))])
+        app = cockpit_app(Cockpit(history, poller=recorder.poller))
+
+        def golden_line() -> str:
+            return str(app.query_one("#golden-source").render())
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(lambda: recorder.poller.cycles >= 2 and golden_line().startswith("from gw"), pilot)
+            assert "values as of" not in golden_line()
+            sim.stop()  # the gateway is gone: the panes keep its last values, and say how old they are
+            await wait_for(lambda: golden_line().startswith("✖ gw down: values as of"), pilot)
+            assert re.match(r"✖ gw down: values as of \d\d:\d\d:\d\d UTC · from gw \(direct scrape", golden_line())
+            as_of = golden_line().split(" UTC")[0]
+            await press(pilot, "2")
+            assert str(app.query_one("#cost-figures").render()).splitlines()[-1] == f"from gw · {as_of} UTC"
+            await press(pilot, "3")
+            assert str(app.query_one("#breakers-summary").render()).endswith(f"from gw · {as_of} UTC")
+        history.close()
+
+
 async def test_pause_stops_polling_and_an_outage_turns_the_breaker_row_red(tmp_path):
     # Sim time runs 4x: its breaker needs a few failed calls, and night-time traffic is thin.
     with SimServer(seed=5, speed=4.0) as sim:

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
+from textual.app import App
 from textual.widget import Widget
 
 from aiops_tui.cockpit import Views
+from aiops_tui.ui import fmt
+from aiops_tui.ui.colors import status_style
+from aiops_tui.ui.safe import plain
+
+UNHEALTHY_MARK = {"stale": "◐", "down": "✖"}
 
 
 class Pane(Widget):
@@ -55,3 +62,17 @@ class Pane(Widget):
 
     def show(self, views: Views) -> None:
         """Render `views`; called on the UI thread. Subclasses override."""
+
+
+def source_health(app: App, views: Views, source: str) -> Text:
+    """Nothing while the source a pane reads is polled fine; when it is down or stale, "✖ gw down:
+    values as of 22:52:55 UTC", so that the last values a pane still shows are not read as current."""
+    found = next((s for s in views.sources if s.name == source and s.state in UNHEALTHY_MARK), None)
+    if found is None:
+        return Text()
+    as_of = fmt.utc_time(views.at - found.age_s) if found.age_s is not None else fmt.DASH
+    style = status_style(app, found.state, bold=True)
+    return Text.assemble(
+        (f"{UNHEALTHY_MARK[found.state]} ", style), plain(found.name, style=style), (f" {found.state}", style),
+        f": values as of {as_of} UTC",
+    )

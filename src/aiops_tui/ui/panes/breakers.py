@@ -13,7 +13,7 @@ from aiops_tui.cockpit import Views
 from aiops_tui.signals.breakers import BreakerRow, BreakersView
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
-from aiops_tui.ui.panes.base import Pane
+from aiops_tui.ui.panes.base import Pane, source_health
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.series import resample_max
 from aiops_tui.ui.widgets.flap_strip import FlapStrip
@@ -100,7 +100,9 @@ class BreakersPane(Pane):
 
     def show(self, views: Views) -> None:
         breakers = views.breakers
-        update_static(self.query_one("#breakers-summary", Static), self._summary(breakers))
+        health = source_health(self.app, views, breakers.source)
+        summary = self._summary(breakers)
+        update_static(self.query_one("#breakers-summary", Static), summary.append(" · ").append_text(health) if health else summary)
         table = self.query_one("#breakers-table", DataTable)
         shown = column_names(table)
         cells = [self._cells(row, breakers.at) for row in breakers.rows]

@@ -12,7 +12,7 @@ from aiops_tui.cockpit import Views
 from aiops_tui.signals.cost import PROJECTION_WINDOWS_S, BurnWindow, CostView, SpendRow, month_bounds
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
-from aiops_tui.ui.panes.base import Pane
+from aiops_tui.ui.panes.base import Pane, source_health
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.widgets.budget_bar import BudgetBar
 from aiops_tui.ui.widgets.levers_table import LeversTable, assumption_lines
@@ -121,7 +121,7 @@ class CostPane(Pane):
 
     def show(self, views: Views) -> None:
         cost = views.cost
-        update_static(self.query_one("#cost-figures", Static), self._figures(cost))
+        update_static(self.query_one("#cost-figures", Static), self._figures(cost, source_health(self.app, views, cost.source)))
         start, end = month_bounds(cost.at)
         self.query_one(BudgetBar).set_budget(cost.mtd_usd, cost.budget_usd, (cost.at - start) / (end - start), cost.projected_over_budget)
         by_label = {burn.label: burn for burn in cost.burn}
@@ -144,7 +144,7 @@ class CostPane(Pane):
         notes = assumption_lines(message.lever) if message.lever is not None else Text("")
         self.query_one("#lever-notes", Static).update(notes)
 
-    def _figures(self, cost: CostView) -> Text:
+    def _figures(self, cost: CostView, health: Text) -> Text:
         since = f"  since {fmt.utc_date(cost.mtd_covers_from)} (history starts there)" if cost.mtd_covers_from else ""
         lines = [
             _line("spend rate", Text(fmt.usd_per_h(cost.spend_usd_per_h), style="bold")),
@@ -156,7 +156,7 @@ class CostPane(Pane):
         source = Text.assemble(("from ", "dim"), plain(cost.source or "no source yet", style="dim"))
         if cost.priced_from_tokens:
             source.append(" · priced from tokens × pricing table (no cost counter)", style="italic")
-        lines.append(source)
+        lines.append(source.append_text(Text(" · ").append_text(health) if health else health))
         return Text("\n").join(lines)
 
     @staticmethod

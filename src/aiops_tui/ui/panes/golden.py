@@ -15,7 +15,7 @@ from aiops_tui.signals.quality import QualityTargets
 from aiops_tui.signals.readings import Reading
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
-from aiops_tui.ui.panes.base import Pane
+from aiops_tui.ui.panes.base import Pane, source_health
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.widgets.quality_row import QualityStrip
 from aiops_tui.ui.widgets.redraw import update_static
@@ -156,7 +156,7 @@ class GoldenPane(Pane):
                 text, target_line(signal, reading, self.targets), reading.status, missing=reading.missing
             )
         self.query_one(QualityStrip).set_row(golden.quality)
-        update_static(self.query_one("#golden-source", Static), self._source_line(golden))
+        update_static(self.query_one("#golden-source", Static), self._source_line(views))
         fill_rows(self.query_one("#models", DataTable), [(row.model, self._model_cells(row)) for row in golden.models])
         if self._charts_state == "drawn":
             self._plot_charts(golden, views.live)
@@ -187,11 +187,14 @@ class GoldenPane(Pane):
                 scale=scale, limit=chart_limit(signal, self.targets), end_label=end,
             )
 
-    def _source_line(self, golden: GoldenView) -> Text:
+    def _source_line(self, views: Views) -> Text:
+        golden = views.golden
         if not golden.source:
             return Text("no source is reporting golden signals yet")
         how = " (direct scrape of the gateway)" if golden.direct else ""
-        return Text.assemble("from ", plain(golden.source), how, f" · {len(golden.models)} models · chart window {golden.window} (w)")
+        line = Text.assemble("from ", plain(golden.source), how, f" · {len(golden.models)} models · chart window {golden.window} (w)")
+        health = source_health(self.app, views, golden.source)
+        return Text.assemble(health, " · ", line) if health else line  # first: at 80 columns the line's end is cut
 
     def _model_cells(self, row: ModelRow) -> list[Text]:
         return [
