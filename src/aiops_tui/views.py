@@ -26,6 +26,9 @@ BREAKER_FIELDS = {
     "signal:breaker_since_ts": "since",
 }
 
+ALERT_MEMORY_S = 30 * 86400.0
+"""How far back an alert's last event is looked for: as far as the breakers' transitions."""
+
 
 def pick_source(freshness: dict[str, float], *, prefer_prometheus: bool = True) -> str:
     """Prometheus when it has current signals, else the gateway with the freshest ones."""
@@ -61,11 +64,18 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str) -> "Views":
         cost=cost,
         breakers=breakers,
         sources=_sources(cockpit, now),
-        alerts=list(poller.alerts) if poller else [],
+        alerts=list(poller.alerts) if poller and live else _alerts_at(cockpit.history, at),
         direct=direct,
         notes=tuple(notes),
         write_error=poller.write_error if poller else None,
     )
+
+
+def _alerts_at(history, at: float) -> list:
+    """Looking back (or reviewing a file): the alerts firing then, as the poller recorded them."""
+    from aiops_tui.signals.alert_history import firing_at
+
+    return firing_at(history.events(at - ALERT_MEMORY_S, at, kinds=["alert"]))
 
 
 def _sources(cockpit: "Cockpit", now: float) -> list["SourceView"]:
