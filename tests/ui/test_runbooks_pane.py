@@ -340,6 +340,27 @@ async def test_an_incident_started_without_a_title_is_named_once_by_its_id(tmp_p
             assert line == f"● INCIDENT {pane.incident.id} open since 12:00:00 UTC · o adds a note · I closes it"
 
 
+async def test_a_review_walks_a_runbook_in_memory_and_asks_for_nothing_it_cannot_keep(tmp_path: Path) -> None:
+    path = tmp_path / "history.duckdb"
+    History.open(path).close()
+    with History.open(path, read_only=True) as history:
+        app = runbooks_app(Cockpit(history, clock=HandClock(AT), runbook_dirs=[FIXTURES]))
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await on_runbooks(pilot)
+            read_only = "this history is open read-only (a review): ticks, notes and incidents are not kept"
+            assert str(app.query_one("#runbooks-incident").render()) == f"No incident open · {read_only}"
+            for key in ("i", "o", "I"):
+                await press(pilot, key)
+                assert not isinstance(app.screen, PromptScreen)  # refused at once, not after a title is typed
+            assert notices(app).count(f": {read_only}") == 3
+            await open_file(pilot, pane, "ci-runner-queue-too-long.md")
+            app.query_one(RunbookSteps).focus()
+            await press(pilot, "x")  # still ticked on screen, for the walk through
+            assert app.query_one(RunbookSteps).is_ticked(0)
+            assert "☑ Check the queue on the runner manager:" in shown_text(app)
+            assert not any("step not recorded" in n for n in notices(app))
+
+
 async def test_what_is_done_while_the_history_is_being_opened_waits_for_it(tmp_path: Path) -> None:
     path = tmp_path / "history.duckdb"
     runbook = load_runbook(FIXTURES / "ci-runner-queue-too-long.md")
@@ -389,10 +410,12 @@ async def test_without_a_history_ticks_stay_in_memory_and_say_so() -> None:
         assert pane.incident is None
 
 
-async def test_a_read_only_history_undoes_the_tick_on_screen(tmp_path: Path) -> None:
-    path = tmp_path / "history.duckdb"
-    History.open(path).close()
-    with History.open(path, read_only=True) as history:
+async def test_a_tick_the_history_fails_to_keep_is_undone_on_screen(tmp_path: Path, monkeypatch) -> None:
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(incidents, "tick_step", disk_full)  # the store's own faults are tests/faults'
+    with History.open(tmp_path / "history.duckdb") as history:
         app = runbooks_app(Cockpit(history, clock=HandClock(AT), runbook_dirs=[FIXTURES]))
         async with app.run_test(size=SIZE) as pilot:
             pane = await on_runbooks(pilot)
@@ -401,7 +424,7 @@ async def test_a_read_only_history_undoes_the_tick_on_screen(tmp_path: Path) -> 
             await press(pilot, "x")
             await settle(pilot)
             assert not app.query_one(RunbookSteps).is_ticked(0)
-            assert any("step not recorded" in n for n in notices(app))
+            assert any("step not recorded: [Errno 28] No space left on device" in n for n in notices(app))
 
 
 # -- list, filter and header -----------------------------------------------------------------

@@ -23,6 +23,11 @@ def has_history(cockpit: Any) -> bool:
     return getattr(cockpit, "history", None) is not None or bool(getattr(cockpit, "opening_history", False))
 
 
+def read_only_history(cockpit: Any) -> bool:
+    """The cockpit's history is open read-only (a review of a file): what a pane keeps cannot be written."""
+    return bool(getattr(getattr(cockpit, "history", None), "read_only", False))
+
+
 def history_when_open(cockpit: Any) -> Any:
     """In a worker thread: the cockpit's history, waiting while the cockpit is still opening it, unless the
     worker is cancelled meanwhile. None without one."""

@@ -14,12 +14,13 @@ from textual.widgets import Static
 from aiops_tui.errors import first_line
 from aiops_tui.signals import incidents
 from aiops_tui.ui import fmt
-from aiops_tui.ui.history import has_history, history_to_write, history_when_open
+from aiops_tui.ui.history import has_history, history_to_write, history_when_open, read_only_history
 from aiops_tui.ui.safe import clean, plain
 from aiops_tui.ui.screens.prompt import ConfirmScreen, PromptScreen
 from aiops_tui.ui.widgets.runbook_state import IncidentStatus, incident_status
 
 NO_HISTORY = "no history file: ticks, notes and incidents are not kept"
+READ_ONLY = "this history is open read-only (a review): ticks, notes and incidents are not kept"
 
 
 class IncidentLine(Static):
@@ -43,14 +44,17 @@ class IncidentLine(Static):
         self.set_class(status is not None, "open")
         if not has_history(self._cockpit()):
             self.update(Text(NO_HISTORY, style="dim"))
+        elif status is None and read_only_history(self._cockpit()):
+            self.update(Text.assemble("No incident open", (f" · {READ_ONLY}", "dim")))
         elif status is None:
             self.update(Text.assemble("No incident open", (" · i starts one: ticked steps and notes go on its timeline", "dim")))
         else:
             opened = f"open since {fmt.utc_time(status.opened_ts)} UTC" if status.opened_ts else "open"
             titled = status.title and status.title != status.id  # started without a title: it is its id
+            keys = " · read-only (a review)" if read_only_history(self._cockpit()) else " · o adds a note · I closes it"
             self.update(Text.assemble(
                 ("● INCIDENT ", "bold"), plain(status.id, style="bold"), f" {opened}",
-                *((" · ", plain(status.title)) if titled else ()), (" · o adds a note · I closes it", "dim"),
+                *((" · ", plain(status.title)) if titled else ()), (keys, "dim"),
             ))
 
     def _set(self, status: IncidentStatus | None) -> None:
@@ -73,10 +77,20 @@ class IncidentLine(Static):
 
     # -- asking and writing ------------------------------------------------------------------
 
-    def start(self, suggested_title: str = "") -> None:
+    def _refused(self) -> bool:
+        """Say why nothing can be kept, before asking for anything to keep."""
         if not has_history(self._cockpit()):
             self.notify(NO_HISTORY, severity="warning", markup=False)
-        elif self.status is not None:
+        elif read_only_history(self._cockpit()):
+            self.notify(READ_ONLY, severity="warning", markup=False)
+        else:
+            return False
+        return True
+
+    def start(self, suggested_title: str = "") -> None:
+        if self._refused():
+            return
+        if self.status is not None:
             self.notify(f"incident {self.status.id} is open: o adds a note, I closes it", markup=False)
         else:
             self.app.push_screen(
@@ -86,6 +100,8 @@ class IncidentLine(Static):
             )
 
     def add_note(self) -> None:
+        if self._refused():
+            return
         if self.status is None:
             self.notify("no incident open: i starts one", markup=False)
             return
@@ -95,6 +111,8 @@ class IncidentLine(Static):
         )
 
     def close(self) -> None:
+        if self._refused():
+            return
         if self.status is None:
             self.notify("no incident open", markup=False)
             return
