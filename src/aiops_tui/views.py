@@ -75,7 +75,7 @@ def _alerts_at(history, at: float) -> list:
     """Looking back (or reviewing a file): the alerts firing then, as the poller recorded them."""
     from aiops_tui.signals.alert_history import firing_at
 
-    return firing_at(history.events(at - ALERT_MEMORY_S, at, kinds=["alert"]))
+    return firing_at(history.events(at - ALERT_MEMORY_S, at, kinds=["alert", "source"]))
 
 
 def _sources(cockpit: "Cockpit", now: float) -> list["SourceView"]:

@@ -57,3 +57,18 @@ def test_review_and_looking_back_show_the_alerts_firing_then(tmp_path: Path) -> 
         review = Cockpit(history, clock=lambda: T0 + 180)  # no poller: a file under review
         assert names(review.views().alerts) == [("LLMLatencyP95High", "")]
         assert names(review.views(at=T0 + 60).alerts) == [("LLMCircuitBreakerOpen", "openai/gpt-4o"), ("LLMLatencyP95High", "")]
+
+
+def test_a_new_pollers_first_answer_ends_what_its_source_had_said_was_firing(tmp_path: Path) -> None:
+    clock = HandClock(T0)
+    with History.open(tmp_path / "h.duckdb") as history:
+        first = Recorder(history, [ScriptedSource("prometheus", clock, [([], [BREAKER, LATENCY])])], clock=clock)
+        asyncio.run(first.poller.run_cycle())  # both fire at T0; then this cockpit stops
+        clock.now = T0 + 600  # another starts: only the breaker is still firing, latency resolved meanwhile
+        second = Recorder(history, [ScriptedSource("prometheus", clock, [([], [BREAKER])])], clock=clock)
+        asyncio.run(second.poller.run_cycle())
+        review = Cockpit(history, clock=lambda: T0 + 700)
+        assert names(review.views(at=T0 + 300).alerts) == [("LLMCircuitBreakerOpen", "openai/gpt-4o"), ("LLMLatencyP95High", "")]
+        assert names(review.views(at=T0 + 700).alerts) == [("LLMCircuitBreakerOpen", "openai/gpt-4o")]
+        assert review.views(at=T0 + 700).alerts[0].active_since == T0 + 600  # fired again for the new poller
+

@@ -2,8 +2,10 @@
 one starts firing and resolves: what the status line, the runbooks pane and its alert list show when
 looking back, or reviewing a file with no poller at all.
 
-Pending alerts are not recorded, so none are known for the past. An alert that resolved while no
-cockpit was polling has no `resolved` event and reads as firing until it fires and resolves again.
+A poller that starts afresh knows nothing firing, so an alert that resolved while no cockpit was
+polling has no `resolved` event: the `source` event of its source's first answer to a new poller
+(from no state) ends what that source had said was firing. Alerts recorded without their source
+(before it was recorded) are not ended that way. Pending alerts are not recorded at all.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ from aiops_tui.model import Alert, Event, make_labels
 
 
 def firing_at(events: Iterable[Event]) -> list[Alert]:
-    """The alerts whose last event (oldest first, up to the instant) says firing, in the order they fired."""
-    firing: dict = {}
+    """The alerts whose last event (oldest first, up to the instant; `alert` and `source` events) says
+    firing, in the order they fired."""
+    firing: dict = {}  # identity -> (alert, the source that reported it)
     for event in events:
+        if event.kind == "source" and event.from_state is None:  # a new poller: it knows nothing before
+            firing = {identity: held for identity, held in firing.items() if held[1] != event.subject}
+            continue
         if event.kind != "alert":
             continue
         labels = event.detail.get("labels") or {}
@@ -24,5 +30,6 @@ def firing_at(events: Iterable[Event]) -> list[Alert]:
         firing.pop(identity, None)  # a re-fire moves it to the end, with its new start
         if event.to_state == "firing":
             annotations = event.detail.get("annotations") or {}
-            firing[identity] = Alert(event.subject, "firing", dict(labels), dict(annotations), active_since=event.ts)
-    return list(firing.values())
+            alert = Alert(event.subject, "firing", dict(labels), dict(annotations), active_since=event.ts)
+            firing[identity] = (alert, event.detail.get("source"))
+    return [alert for alert, _ in firing.values()]

@@ -271,13 +271,13 @@ class Poller:
             now = {a.identity: a for a in batch.alerts if a.state == "firing"}
             for identity in now.keys() - before.keys():
                 a = now[identity]
-                events.append(Event(batch.ts, "alert", a.name, "inactive", "firing", _alert_detail(a)))
+                events.append(Event(batch.ts, "alert", a.name, "inactive", "firing", _alert_detail(a, batch.source)))
             for identity in before.keys() - now.keys():
                 a = before[identity]
-                events.append(Event(batch.ts, "alert", a.name, "firing", "resolved", _alert_detail(a)))
+                events.append(Event(batch.ts, "alert", a.name, "firing", "resolved", _alert_detail(a, batch.source)))
             self.alerts = list(batch.alerts)
         return events
 
 
-def _alert_detail(alert: Alert) -> dict:
-    return {"labels": dict(alert.labels), "annotations": dict(alert.annotations)}
+def _alert_detail(alert: Alert, source: str) -> dict:
+    return {"labels": dict(alert.labels), "annotations": dict(alert.annotations), "source": source}
