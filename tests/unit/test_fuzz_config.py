@@ -4,9 +4,11 @@ ConfigError line `file:line:column: message` (exit status 2), never another exce
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -15,6 +17,7 @@ from aiops_tui.config import Config, ConfigError, load_config
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DIR = Path(tempfile.mkdtemp(prefix="aiops-fuzz-config-"))
+"""One directory for every example: hypothesis runs each many times, beyond a function-scoped tmp_path."""
 PATH = DIR / "aiops.yaml"
 GOOD = """\
 environment: prod
@@ -45,6 +48,12 @@ KEYS = ["environment", "history", "interval", "timeout", "stale_after", "prometh
         "verify_tls", "profile", "queries", "name", "metrics_url", "status_url", "kind", "monthly_usd",
         "per_model", "raw", "1m", "dirs", "error_ratio", "latency_p95_ms"]
 POSITION = re.compile(rf"^{re.escape(str(PATH))}:\d+:\d+: \S")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _remove_dir():
+    yield
+    shutil.rmtree(DIR, ignore_errors=True)
 
 
 def load(text: str) -> None:
