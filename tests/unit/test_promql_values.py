@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from aiops_tui.config import PrometheusConfig
 from aiops_tui.model import Batch, Sample
 from aiops_tui.signals.runbooks import load_runbook
-from aiops_tui.sources.promql_values import NEEDS_PROMETHEUS, filled_queries, instant_values, local_values
+from aiops_tui.sources.promql_values import NEEDS_PROMETHEUS, filled_queries, format_value, instant_values, local_values
 from aiops_tui.store.history import History
 from history_builders import T0, key
 from loopback import Answer, ScriptedServer, SilentServer, closed_port
@@ -95,15 +95,32 @@ async def test_an_unreachable_or_silent_prometheus_reads_as_an_error_not_a_crash
     assert (stalled.text, stalled.ok) == ("error: timed out", False)
 
 
-def test_without_prometheus_only_a_bare_aiops_series_name_has_a_value(tmp_path):
+def test_without_prometheus_a_bare_aiops_series_or_its_plain_aggregate_has_a_value(tmp_path):
     with History.open(tmp_path / "h.duckdb") as history:
         history.write_cycle([Batch("gw", T0, [
             Sample(key("aiops_queue_depth", batcher="a"), T0, 3.0),
             Sample(key("aiops_queue_depth", batcher="b"), T0, 7.0),
+            Sample(key("aiops_queue_depth", batcher="c"), T0, float("nan")),
         ])])
-        results = local_values(history, ["aiops_queue_depth", "aiops_budget_monthly_usd", "max(aiops_queue_depth)"], at=T0 + 10)
+        queries = ["aiops_queue_depth", "aiops_budget_monthly_usd", "max(aiops_queue_depth)", "min( aiops_queue_depth )",
+                   "count(aiops_queue_depth)", "sum(aiops_queue_depth)", "max(aiops_budget_monthly_usd)",
+                   "max by (batcher) (aiops_queue_depth)", "sum(rate(aiops_queue_depth[5m]))"]
+        results = local_values(history, queries, at=T0 + 10)
     assert [(r.text, r.ok) for r in results] == [
-        ("2 series: 7, 3", True),
+        ("3 series: 7, 3, NaN", True),
+        ("no data", True),
+        ("1 series: 7", True),  # max and min pass over NaN, as PromQL's do
+        ("1 series: 3", True),
+        ("1 series: 3", True),
+        ("1 series: NaN", True),  # sum takes it in
         ("no data", True),
         (NEEDS_PROMETHEUS, False),
+        (NEEDS_PROMETHEUS, False),
     ]
+
+
+def test_values_read_with_four_digits_and_large_ones_whole():
+    assert [format_value(v) for v in (0.4217, 3.0, 1234.5, 15_000.0, 1_234_567.8, 2e15, 1.5e-7, -20_000.0)] == [
+        "0.4217", "3", "1234", "15,000", "1,234,568", "2e+15", "1.5e-07", "-20,000",
+    ]
+

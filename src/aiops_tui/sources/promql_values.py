@@ -24,6 +24,7 @@ MAX_TEXT_CHARS = 120
 NEEDS_PROMETHEUS = "needs Prometheus"
 _UNFILLED = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 _SERIES_NAME = re.compile(r"aiops_[A-Za-z0-9_:]*")
+_AGGREGATE = re.compile(r"(sum|min|max|avg|count)\s*\(\s*(aiops_[A-Za-z0-9_:]*)\s*\)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,10 +172,13 @@ def summarize(values: Sequence[float]) -> str:
 
 
 def format_value(value: float) -> str:
+    """Four significant digits; from 10,000 up, whole and grouped (a budget reads 15,000, not 1.5e+04)."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "+Inf" if value > 0 else "-Inf"
+    if 1e4 <= abs(value) < 1e15:
+        return f"{value:,.0f}"
     return f"{value:.4g}"
 
 
@@ -206,14 +210,33 @@ def _describe(exc: Exception) -> str:
 
 def local_values(history: "History", queries: Sequence[str], *, at: float, lookback_s: float = 120.0) -> list[Result]:
     """The demo without Prometheus: a query that is exactly an `aiops_*` metric name reads the latest
-    stored sample of each of its series; any other query says it needs Prometheus."""
+    stored sample of each of its series, and `sum`, `min`, `max`, `avg` or `count` of one (no `by`)
+    aggregates those into one series, as PromQL does an instant vector; any other query says it needs
+    Prometheus."""
     out = []
     for query in queries:
         name = query.strip()
-        if not _SERIES_NAME.fullmatch(name):
+        aggregate = _AGGREGATE.fullmatch(name)
+        if aggregate:
+            name = aggregate.group(2)
+        elif not _SERIES_NAME.fullmatch(name):
             out.append(Result(query, NEEDS_PROMETHEUS, False))
             continue
         rows = history.latest(name, lookback_s=lookback_s, at=at)
         values = sorted((value for _, _, value in rows), key=lambda v: (math.isnan(v), -v if not math.isnan(v) else 0.0))
+        if aggregate and values:
+            values = [_aggregated(aggregate.group(1), values)]
         out.append(Result(query, summarize(values) if values else "no data", True, tuple(values)))
     return out
+
+
+def _aggregated(op: str, values: Sequence[float]) -> float:
+    """PromQL's aggregation of one instant vector: min and max pass over NaN unless every value is NaN;
+    sum and avg take it in."""
+    if op == "count":
+        return float(len(values))
+    if op in ("min", "max"):
+        numbers = [v for v in values if not math.isnan(v)]
+        return (min if op == "min" else max)(numbers) if numbers else math.nan
+    total = math.fsum(values)
+    return total if op == "sum" else total / len(values)
