@@ -383,6 +383,17 @@ def test_incident_rules_on_a_hand_built_history(tmp_path: Path):
     assert doc["facts"]["duration_s"] == 120.0
 
 
+def test_an_untitled_incident_is_named_once_in_its_heading(tmp_path: Path):
+    from aiops_tui.signals import incidents
+
+    t = 1_767_225_600.0
+    with History.open(tmp_path / "h.duckdb") as h:
+        incident_id = incidents.start_incident(h, "", t)  # no title given: its title is its id
+        h.write_cycle([Batch("gw", t + 60, [Sample(SeriesKey("gw", "signal:requests_per_s", make_labels()), t + 60, 1.0)])])
+        text = render_report(h, "incident", since_s=3600, fmt="markdown", incident_id=incident_id)
+    assert text.startswith(f"# Incident {incident_id}\n")
+
+
 # -- maturity and the command line ---------------------------------------------------------------------
 
 def test_maturity_delegates_to_the_maturity_export(tmp_path: Path):

@@ -125,7 +125,8 @@ def build(history: "History", incident_id: str | None, *, newest: float) -> Repo
         ("duration_s", closed - opened if closed is not None else None),
         ("state", "closed" if closed is not None else f"open (history ends {_offset(newest - opened)} after it opened)"),
     ]
-    return Report("incident", f"Incident {incident_id}: {title}", facts, [Section("timeline", TIMELINE_COLUMNS, rows)])
+    heading = f"Incident {incident_id}" if title == incident_id else f"Incident {incident_id}: {title}"  # untitled: once
+    return Report("incident", heading, facts, [Section("timeline", TIMELINE_COLUMNS, rows)])
 
 
 def _listing(events: list[Event]) -> Report:
