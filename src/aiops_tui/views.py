@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from aiops_tui.signals import breakers as brk
+from aiops_tui.signals.alert_history import firing_at
 from aiops_tui.signals import cost as cst
 from aiops_tui.signals.golden import CHART_SIGNALS, CHART_WINDOWS_S, build_view
 from aiops_tui.signals.quality import quality_readings
@@ -26,8 +27,8 @@ BREAKER_FIELDS = {
     "signal:breaker_since_ts": "since",
 }
 
-ALERT_MEMORY_S = 30 * 86400.0
-"""How far back an alert's last event is looked for: as far as the breakers' transitions."""
+EVENTS_MEMORY_S = 30 * 86400.0
+"""How far back the breakers' transitions, and an alert's last event, are looked for."""
 
 
 def pick_source(freshness: dict[str, float], *, prefer_prometheus: bool = True) -> str:
@@ -53,7 +54,10 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str) -> "Views":
         latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
         golden = _golden(con, source, at, window, cockpit, profiles, latest)
         cost = _cost(con, source, at, cockpit, profiles, latest)
-        breakers = _breakers(con, source, at, cockpit.history)
+        # Looking back (or reviewing a file), the alerts firing then come from the events too: one read.
+        alerts_now = poller is not None and live
+        events = cockpit.history.events(at - EVENTS_MEMORY_S, at, kinds=["breaker"] if alerts_now else ["breaker", "alert", "source"])
+        breakers = _breakers(con, source, at, events)
     notes = [n for n in (golden.basis, cost.basis) if n]
     return Views(
         at=at,
@@ -64,18 +68,11 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str) -> "Views":
         cost=cost,
         breakers=breakers,
         sources=_sources(cockpit, now),
-        alerts=list(poller.alerts) if poller and live else _alerts_at(cockpit.history, at),
+        alerts=list(poller.alerts) if alerts_now else firing_at(events),
         direct=direct,
         notes=tuple(notes),
         write_error=poller.write_error if poller else None,
     )
-
-
-def _alerts_at(history, at: float) -> list:
-    """Looking back (or reviewing a file): the alerts firing then, as the poller recorded them."""
-    from aiops_tui.signals.alert_history import firing_at
-
-    return firing_at(history.events(at - ALERT_MEMORY_S, at, kinds=["alert", "source"]))
 
 
 def _sources(cockpit: "Cockpit", now: float) -> list["SourceView"]:
@@ -193,7 +190,7 @@ def _cost(con, source: str, at: float, cockpit: "Cockpit", profiles: list[str], 
     )
 
 
-def _breakers(con, source: str, at: float, history) -> brk.BreakersView:
+def _breakers(con, source: str, at: float, events: list) -> brk.BreakersView:
     window_s = 3600.0
     states: dict[str, dict] = {}
     breaker_source = source
@@ -202,9 +199,10 @@ def _breakers(con, source: str, at: float, history) -> brk.BreakersView:
         entry = states.setdefault(upstream, {})
         entry.update(tier=labels.get("tier", ""), fallback=labels.get("fallback", ""))
         entry[BREAKER_FIELDS[name]] = value
-    events = history.events(at - 30 * 86400, at, kinds=["breaker"])
     # Prometheus and a gateway may both report one breaker: keep the transitions of the source shown.
-    transitions = brk.transitions_by_upstream(e for e in events if e.detail.get("source", breaker_source) == breaker_source)
+    transitions = brk.transitions_by_upstream(
+        e for e in events if e.kind == "breaker" and e.detail.get("source", breaker_source) == breaker_source
+    )
     error_series = ts_sql.signal_series_by(
         con, breaker_source, "breaker_failure_rate", at - window_s, at, label="upstream", values=states, points=60,
     ) if source else {}
