@@ -135,6 +135,20 @@ def test_alerts_firing_and_resolved():
     assert poller.alerts == []
 
 
+def test_alerts_fire_and_resolve_in_the_order_the_source_reports_them():
+    clock = HandClock(1_000.0)
+    alerts = [Alert(f"Alert{n}", "firing", {"n": str(n)}, {}) for n in (5, 2, 8, 1, 9, 3, 7, 4)]
+    src = ScriptedSource("prometheus", clock, [([], alerts), ([], [])])
+    written = []
+    poller = Poller([src], written.append, clock=clock)
+    for _ in range(2):
+        run(poller)
+        clock.now += 5
+    events = [(e.to_state, e.subject) for bs in written for b in bs for e in b.events if e.kind == "alert"]
+    names = [a.name for a in alerts]  # a set's order would shuffle eight of them nearly every run
+    assert events == [("firing", n) for n in names] + [("resolved", n) for n in names]
+
+
 def test_direct_signals_are_derived_from_consecutive_scrapes_and_a_clock_step_back_restarts_the_window():
     clock = HandClock(1_000.0)
     key = SeriesKey("gw", "requests_total", ())

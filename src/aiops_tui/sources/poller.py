@@ -269,11 +269,10 @@ class Poller:
                 continue
             before = {a.identity: a for a in self.alerts if a.state == "firing"}
             now = {a.identity: a for a in batch.alerts if a.state == "firing"}
-            for identity in now.keys() - before.keys():
-                a = now[identity]
+            # In the order the source reported them (a set difference would order them by hash, anew each run).
+            for a in (a for identity, a in now.items() if identity not in before):
                 events.append(Event(batch.ts, "alert", a.name, "inactive", "firing", _alert_detail(a, batch.source)))
-            for identity in before.keys() - now.keys():
-                a = before[identity]
+            for a in (a for identity, a in before.items() if identity not in now):
                 events.append(Event(batch.ts, "alert", a.name, "firing", "resolved", _alert_detail(a, batch.source)))
             self.alerts = list(batch.alerts)
         return events
