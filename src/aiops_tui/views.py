@@ -128,11 +128,7 @@ def _spend_rate(con, source: str, at: float, window_s: float) -> float | None:
 
 
 def _cost(con, source: str, at: float, cockpit: "Cockpit", profiles: list[str], latest) -> cst.CostView:
-    # The config's budget; when it sets none, the one the source reports now (the cost trends' order).
-    budget_usd, budget_from = cockpit.monthly_budget_usd, "config"
-    reported = latest.get(("budget_monthly_usd", ""))
-    if budget_usd <= 0 and reported is not None and math.isfinite(reported) and reported > 0:
-        budget_usd, budget_from = reported, "source"
+    budget_usd, budget_from = cst.resolve_budget(cockpit.monthly_budget_usd, latest.get(("budget_monthly_usd", "")))
     month_start, _ = cst.month_bounds(at)
     rate = latest.get(("spend_usd_per_h", ""))
     rates = {label: _spend_rate(con, source, at, window_s) for label, window_s, _ in cst.BURN_WINDOWS} if source else {}

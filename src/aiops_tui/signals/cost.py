@@ -47,6 +47,16 @@ def project_month_end(mtd_usd: float, rate_usd_per_h: float | None, ts: float) -
     return mtd_usd + max(0.0, rate_usd_per_h) * hours_left_in_month(ts)
 
 
+def resolve_budget(configured_usd: float, reported_usd: float | None) -> tuple[float, str]:
+    """(monthly budget, where it came from): the config's; if it sets none (0), the one the source
+    reports, as the history holds it ("history"); else (0, "not set")."""
+    if configured_usd > 0:
+        return configured_usd, "config"
+    if reported_usd is not None and math.isfinite(reported_usd) and reported_usd > 0:
+        return reported_usd, "history"
+    return 0.0, "not set"
+
+
 def burn_multiple(rate_usd_per_h: float | None, monthly_budget_usd: float, ts: float) -> float | None:
     """Spend rate over a window divided by the rate that would spend exactly the budget this month.
 
@@ -112,8 +122,7 @@ class CostView:
     """The current spend rate over a whole month: what each savings lever is measured against."""
     levers: Sequence["Lever"] = ()
     budget_from: str = "config"
-    """Where `budget_usd` comes from: "config", or "source" (the gauge the source reports, when the
-    config sets none), as the cost trends resolve it."""
+    """Where `budget_usd` comes from (`resolve_budget`): "config", "history" or "not set"."""
 
     @property
     def budget_used_ratio(self) -> float | None:

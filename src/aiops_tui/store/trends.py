@@ -76,11 +76,8 @@ def budget_from_history(con: "duckdb.DuckDBPyConnection", source: str, at: float
 
 
 def resolve_budget(con: "duckdb.DuckDBPyConnection", source: str, at: float, configured_usd: float) -> tuple[float, str]:
-    """(monthly budget, where it came from): the config's; if 0 ("not set"), the one the source reports."""
-    if configured_usd > 0:
-        return configured_usd, "config"
-    reported = budget_from_history(con, source, at) or 0.0
-    return reported, "history" if reported else "not set"
+    """`cost.resolve_budget`, with the budget the source reported last before `at` (read only when needed)."""
+    return cst.resolve_budget(configured_usd, budget_from_history(con, source, at) if configured_usd <= 0 else None)
 
 
 def cost_source(con: "duckdb.DuckDBPyConnection") -> str:

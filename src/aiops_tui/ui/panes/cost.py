@@ -163,7 +163,7 @@ class CostPane(Pane):
     def _budget(cost: CostView) -> list[Text | str]:
         if cost.budget_usd <= 0:
             return [Text("no budget set", style="italic")]
-        if cost.budget_from == "source":  # the config sets none
+        if cost.budget_from == "history":  # the config sets none
             return [f"{fmt.usd(cost.budget_usd)} / month", Text("  from the source: the config sets none", style="dim")]
         return [f"{fmt.usd(cost.budget_usd)} / month"]
 
