@@ -78,11 +78,11 @@ def test_a_charts_end_is_now_when_live_and_its_time_or_date_looking_back() -> No
 
 def test_a_time_on_another_day_than_the_views_carries_its_date() -> None:
     at = 1_793_188_800.0  # 2026-10-28 12:00 UTC
-    assert fmt.utc_time_near(at - 3600, at) == "11:00:00" and fmt.utc_time_or_day(at - 3600, at) == "11:00:00"
-    assert fmt.utc_time_near(at - 13 * 3600, at) == "10-27 23:00" and fmt.utc_time_or_day(at - 13 * 3600, at) == "10-27"
+    assert fmt.utc_time_near(at - 3600, at) == "11:00:00" and fmt.utc_time_near(at - 3600, at, day_only=True) == "11:00:00"
+    assert fmt.utc_time_near(at - 13 * 3600, at) == "10-27 23:00" and fmt.utc_time_near(at - 13 * 3600, at, day_only=True) == "10-27"
     assert fmt.utc_time_near(at - 3600, at, dated=True) == "10-28 11:00"
-    assert fmt.utc_time_near(at - 400 * 86400, at) == "2025-09-23 12:00" and fmt.utc_time_or_day(at - 400 * 86400, at) == "2025-09-23"
-    assert fmt.utc_time_near(float("nan"), at) == fmt.utc_time_or_day(None, at) == "—"
+    assert fmt.utc_time_near(at - 400 * 86400, at) == "2025-09-23 12:00" and fmt.utc_time_near(at - 400 * 86400, at, day_only=True) == "2025-09-23"
+    assert fmt.utc_time_near(float("nan"), at) == fmt.utc_time_near(None, at, day_only=True) == "—"
 
 
 def test_chart_y_range_starts_at_zero_unless_the_data_sits_far_above_it() -> None:

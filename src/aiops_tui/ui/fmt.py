@@ -111,10 +111,11 @@ def utc_time(ts: float | None) -> str:
     return DASH if moment is None else moment.strftime("%H:%M:%S")
 
 
-def utc_time_near(ts: float | None, at: float, *, dated: bool | None = None) -> str:
+def utc_time_near(ts: float | None, at: float, *, dated: bool | None = None, day_only: bool = False) -> str:
     """The time of day when `ts` falls on `at`'s (UTC) day; before it, the date too ("12-03 02:32"), and
     the year once it is another year's: an event days back never reads as one of today. `dated` forces
-    either form, so that a list keeps one."""
+    either form, so that a list keeps one; `day_only` gives the date alone ("12-03"), as short as the
+    time, for a table cell beside an age."""
     moment, day = _utc(ts), _utc(at)
     if moment is None:
         return DASH
@@ -122,18 +123,8 @@ def utc_time_near(ts: float | None, at: float, *, dated: bool | None = None) -> 
         dated = day is None or moment.date() != day.date()
     if not dated:
         return moment.strftime("%H:%M:%S")
-    return moment.strftime("%m-%d %H:%M" if day is not None and moment.year == day.year else "%Y-%m-%d %H:%M")
-
-
-def utc_time_or_day(ts: float | None, at: float) -> str:
-    """For a table cell: the time of day when `ts` falls on `at`'s (UTC) day, else only its day ("12-03"),
-    as short as the time (an age beside it says how long ago)."""
-    moment, day = _utc(ts), _utc(at)
-    if moment is None:
-        return DASH
-    if day is not None and moment.date() == day.date():
-        return moment.strftime("%H:%M:%S")
-    return moment.strftime("%m-%d" if day is not None and moment.year == day.year else "%Y-%m-%d")
+    date = "%m-%d" if day is not None and moment.year == day.year else "%Y-%m-%d"
+    return moment.strftime(date if day_only else f"{date} %H:%M")
 
 
 def utc_stamp(ts: float | None) -> str:

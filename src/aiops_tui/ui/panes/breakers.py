@@ -163,7 +163,7 @@ class BreakersPane(Pane):
         """The row's cell under each column name, wide and narrow."""
         state = styled(STATE_WORDS.get(row.state, "? UNKNOWN"), self.app, row.state, bold=row.state != "closed")
         failures = "too few calls" if row.failure_ratio is not None and row.failure_ratio < 0 else fmt.pct(row.failure_ratio)
-        when = fmt.utc_time_or_day(row.since, at)  # a dash also for a "since" no calendar holds (NaN, +Inf from the source)
+        when = fmt.utc_time_near(row.since, at, day_only=True)  # a dash also for a "since" no calendar holds (NaN, +Inf from the source)
         known = row.since is not None and when != fmt.DASH
         return {
             "state": state, "upstream": plain(row.upstream), "failures": Text(failures, justify="right"),
