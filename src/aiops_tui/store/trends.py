@@ -258,9 +258,10 @@ def build_trends(
     set, use the one the source reports); `tiers` model -> tier
     from pricing.yaml, over any tier the series of the source name. Without `with_months` the months
     are left for `month_rows` (the spend is one query; each month costs several)."""
-    # Days and months before the history holds anything are not "$0.00 spent": they are left out.
+    # Days and months before the history holds anything are not "$0.00 spent": they are left out (an
+    # empty history spans nothing).
     start = history_start(con)
-    since = since if start is None else min(max(since, start), until)
+    since = until if start is None else min(max(since, start), until)
     counters = ts_sql.cost_series(con, source) if source else {}
     tiers = {**tier_of_models(con, source), **(tiers or {})}
     budget, origin = resolve_budget(con, source, until, budget_usd)

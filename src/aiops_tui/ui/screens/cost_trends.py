@@ -89,9 +89,8 @@ class CostTrendsScreen(Screen[None]):
         try:
             with self.history.reading() as con:
                 source = self.source or tr.cost_source(con)
-                since = tr.history_start(con)
-                since = self.until if since is None else max(since, self.until - TREND_SPAN_S)
-                trends = tr.build_trends(con, source, tr.period_start("day", since), self.until,
+                # From two years back, or the history's start (`build_trends` holds it to that).
+                trends = tr.build_trends(con, source, self.until - TREND_SPAN_S, self.until,
                                          budget_usd=self.budget_usd, tiers=self.tiers, with_months=False)
                 # The chart first (one grouped query over two years), then the months (several queries each).
                 post(self._loaded, trends, False)
