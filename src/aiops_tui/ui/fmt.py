@@ -142,6 +142,11 @@ def axis_end(ts: float | None, window_s: float, live: bool) -> str:
     return DASH if moment is None else moment.strftime("%H:%M" if window_s <= 2 * 86400 else "%m-%d")
 
 
+def window_span(window: str, end_label: str) -> str:
+    """A chart's stretch in its title: "last 1h" while it ends now, "1h to 21:58" looking back."""
+    return f"last {window}" if end_label == "now" else f"{window} to {end_label}"
+
+
 def utc_date(ts: float | None) -> str:
     moment = _utc(ts)
     return DASH if moment is None else moment.strftime("%Y-%m-%d")

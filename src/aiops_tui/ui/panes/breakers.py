@@ -191,9 +191,9 @@ class BreakersPane(Pane):
         end_label = fmt.axis_end(at, window_s, live)  # looking back, the chart's end is a time, not "now"
         last = "now" if live else f"at {end_label}"
         peak = f"peak {fmt.pct(max(values))} · {last} {fmt.pct(values[-1])}" if values else "no error-ratio data"
-        span = f"the last {window_label(window_s)}" if live else f"the {window_label(window_s)} to {end_label}"
         title_widget = self.query_one("#breaker-title", Static)
-        title = Text.assemble(plain(row.upstream), f" · error ratio over {span} · {peak}")
+        span = fmt.window_span(window_label(window_s), end_label)
+        title = Text.assemble(plain(row.upstream), f" · error ratio over the {span} · {peak}")
         if title.cell_len > (title_widget.size.width or self.size.width):  # at 80 columns: "now" stays on screen
             title = Text.assemble(plain(row.upstream), f" · errors {window_label(window_s)}: {peak}")
         update_static(title_widget, title)

@@ -179,7 +179,7 @@ class GoldenPane(Pane):
 
         window_s = CHART_WINDOWS_S.get(golden.window, 3600.0)
         end = fmt.axis_end(golden.at, window_s, live)
-        span = f"last {golden.window}" if live else f"{golden.window} to {end}"
+        span = fmt.window_span(golden.window, end)
         for signal in CHART_SIGNALS:
             title, scale = CHARTS[signal]
             self.query_one(f"#chart-{signal}", TimeChart).plot_series(
