@@ -35,6 +35,16 @@ def run(poller: Poller):
     return asyncio.run(poller.run_cycle())
 
 
+def events_of(kind: str, source: ScriptedSource) -> tuple[Poller, list]:
+    """One cycle per scripted outcome, the clock 5 s on after each: the poller and the events of `kind` it wrote."""
+    written = []
+    poller = Poller([source], written.append, clock=source.clock)
+    for _ in range(len(source.script)):
+        run(poller)
+        source.clock.now += 5
+    return poller, [e for bs in written for b in bs for e in b.events if e.kind == kind]
+
+
 def test_sources_poll_on_their_own_interval():
     clock = HandClock(1_000.0)
     fast = ScriptedSource("fast", clock, [], interval_s=5)
@@ -111,26 +121,16 @@ def test_pause_stops_polling_and_refresh_now_polls_at_once():
 def test_breaker_transitions_become_events_once():
     clock = HandClock(1_000.0)
     key = SeriesKey("gw", "signal:breaker_state", make_labels(upstream="openai/gpt-4o"))
-    src = ScriptedSource("gw", clock, [[(key, 0)], [(key, 2)], [(key, 2)], [(key, 1)], [(key, 0)]])
-    written = []
-    poller = Poller([src], written.append, clock=clock)
-    for _ in range(5):
-        run(poller)
-        clock.now += 5
-    transitions = [(e.from_state, e.to_state) for bs in written for b in bs for e in b.events if e.kind == "breaker"]
+    _, events = events_of("breaker", ScriptedSource("gw", clock, [[(key, 0)], [(key, 2)], [(key, 2)], [(key, 1)], [(key, 0)]]))
+    transitions = [(e.from_state, e.to_state) for e in events]
     assert transitions == [("closed", "open"), ("open", "half_open"), ("half_open", "closed")]
 
 
 def test_alerts_firing_and_resolved():
     clock = HandClock(1_000.0)
     a = Alert("LLMCircuitBreakerOpen", "firing", {"upstream": "openai/gpt-4o"}, {"summary": "open"})
-    src = ScriptedSource("prometheus", clock, [([], [a]), ([], [a]), ([], [])])
-    written = []
-    poller = Poller([src], written.append, clock=clock)
-    for _ in range(3):
-        run(poller)
-        clock.now += 5
-    events = [(e.subject, e.to_state, e.ts) for bs in written for b in bs for e in b.events if e.kind == "alert"]
+    poller, alert_events = events_of("alert", ScriptedSource("prometheus", clock, [([], [a]), ([], [a]), ([], [])]))
+    events = [(e.subject, e.to_state, e.ts) for e in alert_events]
     assert events == [("LLMCircuitBreakerOpen", "firing", 1000.0), ("LLMCircuitBreakerOpen", "resolved", 1010.0)]
     assert poller.alerts == []
 
@@ -138,13 +138,8 @@ def test_alerts_firing_and_resolved():
 def test_alerts_fire_and_resolve_in_the_order_the_source_reports_them():
     clock = HandClock(1_000.0)
     alerts = [Alert(f"Alert{n}", "firing", {"n": str(n)}, {}) for n in (5, 2, 8, 1, 9, 3, 7, 4)]
-    src = ScriptedSource("prometheus", clock, [([], alerts), ([], [])])
-    written = []
-    poller = Poller([src], written.append, clock=clock)
-    for _ in range(2):
-        run(poller)
-        clock.now += 5
-    events = [(e.to_state, e.subject) for bs in written for b in bs for e in b.events if e.kind == "alert"]
+    _, alert_events = events_of("alert", ScriptedSource("prometheus", clock, [([], alerts), ([], [])]))
+    events = [(e.to_state, e.subject) for e in alert_events]
     names = [a.name for a in alerts]  # a set's order would shuffle eight of them nearly every run
     assert events == [("firing", n) for n in names] + [("resolved", n) for n in names]
 
