@@ -439,7 +439,7 @@ _GATEWAY = _Section(GatewayConfig, (
 ))
 
 _TARGETS = _Section(TargetsConfig, (
-    _Key("latency_p95_ms", "latency_p95_ms", _bounded(1e-9, math.inf, "a latency above 0 ms"), 150.0),
+    _Key("latency_p95_ms", "latency_p95_ms", _bounded(1e-9, math.inf, "a latency above 0 ms"), 5000.0),  # LLMLatencyP95High's
     _Key("error_ratio", "error_ratio", RATIO, 0.01),
     _Key("cache_hit_ratio", "cache_hit_ratio", RATIO, 0.60),
     _Key("fallback_ratio", "fallback_ratio", RATIO, 0.05),

@@ -187,7 +187,7 @@ class FakeCockpit:
         self, *, now: float = AT, live: bool = True, environment: str = "prod-eu-1", fail: str | None = None, **view_args,
     ) -> None:
         self.environment = environment
-        self.targets = Targets()
+        self.targets = Targets(latency_p95_s=0.150)  # the views above are shaped around it
         self.now = now
         self._live = live
         self.fail = fail

@@ -16,6 +16,7 @@ from aiops_tui.config import (
     main_check_config,
     main_locate,
 )
+from aiops_tui.signals.golden import Targets
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,7 +45,8 @@ def test_no_file_anywhere_gives_defaults(home: Path, work: Path):
     assert (cfg.environment, cfg.interval_s, cfg.timeout_s, cfg.stale_after) == ("local", 5.0, 3.0, 3)
     assert cfg.history_path == home / ".local/share/aiops-tui/history.duckdb"
     assert cfg.prometheus is None and cfg.gateways == ()
-    assert cfg.targets.latency_p95_ms == 150 and cfg.targets.cache_hit_ratio == 0.60
+    assert cfg.targets.latency_p95_ms == 5000 and cfg.targets.cache_hit_ratio == 0.60
+    assert Targets.from_config(cfg.targets) == Targets()  # no config judges as the cockpit's own defaults
     assert cfg.budget.monthly_usd == 0 and cfg.budget.exclude_teams == ("litellm-internal-health-check",)
     assert cfg.retention.raw_s == 14 * 86400  # 1,209,600 s
     assert cfg.retention.rollup_1h_s == 2 * 365 * 86400  # y = 365 d
