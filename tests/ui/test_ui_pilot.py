@@ -380,12 +380,40 @@ async def test_resize_to_80x24_and_back_keeps_the_cockpit_working() -> None:
         await settle(pilot)
         golden = app.query_one("GoldenPane")
         assert golden.has_class("-small") and not app.query_one("#charts").display
+        # Each chart a sparkline row instead: the fixture's waves peak at base + amplitude (sin ≈ 1 at i = 47);
+        # 80 columns less the labels and peaks.
+        assert spark_rows(app) == {"p95 latency": (50, "max 190 ms"), "requests": (50, "max 15.0 req/s"),
+                                   "errors": (50, "max 1.20 %"), "tokens": (50, "max 2,100 tok/s")}
+        # Five models leave two rows for them: p95 and requests are on screen, and the pane does not scroll
+        # (a scrollbar would narrow the tiles).
+        assert [line[:12].strip() for line in screen_lines(app)[-4:-2]] == ["p95 latency", "requests"]
+        assert golden.virtual_size.height == golden.size.height
+        await pilot.resize_terminal(100, 26)  # still too short for charts: the rows take the new width
+        await settle(pilot)
+        width = app.query_one("#sparks").size.width  # less a scrollbar when the pane scrolls
+        assert width > 80 and {label: cells for label, (cells, _) in spark_rows(app).items()} == dict.fromkeys(
+            ("p95 latency", "requests", "errors", "tokens"), width - 12 - 16 - 2)  # less the labels and peaks
         for key in "23451":
             await press(pilot, key)
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
         assert not golden.has_class("-small") and app.query_one("#charts").display
         assert "⚠" not in status_text(app)
+
+
+def spark_rows(app: App) -> dict[str, tuple[int, str]]:
+    """The golden pane's sparkline rows, as many as its height shows or not: label -> (cells, the peak's words). Only cells before the series' first point may be blank: its points are 60 s apart, so a
+    cell narrower than that holds the point before it instead of reading as a gap."""
+    rows = {}
+    sparks = app.query_one("#sparks")
+    assert sparks.display and sparks.size.width
+    *lines, axis = str(sparks.render()).splitlines()
+    assert re.fullmatch(r" {13}-1h +-30m +now", axis), axis  # the time axis under the bars, cut first
+    for line in lines:
+        label, bars, peak = re.fullmatch(r"(.{12}) (.+) (max .+?) *", line).groups()
+        assert set(bars.lstrip()) <= set("▁▂▃▄▅▆▇█"), line
+        rows[label.strip()] = (len(bars), peak)
+    return rows
 
 
 async def test_markup_and_escapes_in_names_render_as_literal_text() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from aiops_tui.ui.safe import clean, plain
-from aiops_tui.ui.series import resample_max
 
 
 @pytest.mark.parametrize(
@@ -36,12 +35,3 @@ def test_plain_text_has_no_markup_spans() -> None:
     text = plain("[bold red]alarm[/bold red]")
     assert text.plain == "[bold red]alarm[/bold red]"
     assert text.spans == []
-
-
-def test_resample_max_keeps_the_peak_per_cell_and_fills_gaps() -> None:
-    # [0, 100) in 4 cells of 25 s: points at 5 and 10 share cell 0 (max 0.5); cell 1 empty repeats 0.5;
-    # 60 -> cell 2 (0.2); 99 -> cell 3 (0.9); 100 is outside the half-open range; NaN is dropped.
-    points = [(5.0, 0.1), (10.0, 0.5), (60.0, 0.2), (70.0, float("nan")), (99.0, 0.9), (100.0, 5.0)]
-    assert resample_max(points, 0.0, 100.0, 4) == [0.5, 0.5, 0.2, 0.9]
-    assert resample_max([], 0.0, 100.0, 3) == [0.0, 0.0, 0.0]
-    assert resample_max(points, 0.0, 100.0, 0) == []

@@ -23,7 +23,7 @@ def test_golden_pane_120x40(snap_compare) -> None:
     assert snap_compare(cockpit_app(), terminal_size=(120, 40), run_before=on_pane("1"))
 
 
-def test_golden_pane_80x24_hides_charts_and_shortens_tiles(snap_compare) -> None:
+def test_golden_pane_80x24_has_sparkline_rows_and_shortens_tiles(snap_compare) -> None:
     assert snap_compare(cockpit_app(), terminal_size=(80, 24), run_before=on_pane("1"))
 
 

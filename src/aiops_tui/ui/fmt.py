@@ -142,6 +142,22 @@ def axis_end(ts: float | None, window_s: float, live: bool) -> str:
     return DASH if moment is None else moment.strftime("%H:%M" if window_s <= 2 * 86400 else "%m-%d")
 
 
+def window_label(window_s: float) -> str:
+    """A stretch of time as a window is named: "30m", "1h", "24h", "7d"."""
+    if window_s >= 2 * 86400:
+        return f"{window_s / 86400:g}d"
+    return f"{window_s / 3600:g}h" if window_s >= 3600 else f"{window_s / 60:g}m"
+
+
+def time_axis(window_s: float, width: int, end_label: str) -> str:
+    """One line of `width` cells under a row of them spanning the window: its start, middle and end."""
+    left, middle = f"-{window_label(window_s)}", f"-{window_label(window_s / 2)}"
+    line = [" "] * width
+    for pos, label in ((0, left), ((width - len(middle)) // 2, middle), (width - len(end_label), end_label)):
+        line[pos:pos + len(label)] = label
+    return "".join(line[:width])
+
+
 def window_span(window: str, end_label: str) -> str:
     """A chart's stretch in its title: "last 1h" while it ends now, "1h to 21:58" looking back."""
     return f"last {window}" if end_label == "now" else f"{window} to {end_label}"

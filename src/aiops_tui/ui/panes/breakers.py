@@ -24,10 +24,6 @@ STATE_WORDS = {"open": "● OPEN", "half_open": "◐ HALF-OPEN", "closed": "○ 
 RECENT_TRANSITIONS = 6
 
 
-def window_label(window_s: float) -> str:
-    return f"{window_s / 3600:g}h" if window_s >= 3600 else f"{window_s / 60:g}m"
-
-
 COLUMNS = ("state", "upstream", "failures", "since · for", "not permitted", "tier", "fallback", "opens")
 NARROW_COLUMNS = ("state", "upstream", "failures", "for", "opens", "fallback")
 """When all the columns would not fit: what an incident needs first, so that 80 columns show it without scrolling."""
@@ -192,25 +188,17 @@ class BreakersPane(Pane):
         last = "now" if live else f"at {end_label}"
         peak = f"peak {fmt.pct(max(values))} · {last} {fmt.pct(values[-1])}" if values else "no error-ratio data"
         title_widget = self.query_one("#breaker-title", Static)
-        span = fmt.window_span(window_label(window_s), end_label)
+        span = fmt.window_span(fmt.window_label(window_s), end_label)
         title = Text.assemble(plain(row.upstream), f" · error ratio over the {span} · {peak}")
         if title.cell_len > (title_widget.size.width or self.size.width):  # at 80 columns: "now" stays on screen
-            title = Text.assemble(plain(row.upstream), f" · errors {window_label(window_s)}: {peak}")
+            title = Text.assemble(plain(row.upstream), f" · errors {fmt.window_label(window_s)}: {peak}")
         update_static(title_widget, title)
         self.query_one("#breaker-spark", Sparkline).data = resample_max(row.error_ratio_series, start, end, width)
         self.query_one("#breaker-flaps", FlapStrip).set_history(row.transitions, start, end, row.state)
-        update_static(self.query_one("#breaker-axis", Static), self._axis(window_s, width, end_label))
+        update_static(self.query_one("#breaker-axis", Static), fmt.time_axis(window_s, width, end_label))
         legend = f"state: ▁ closed  ▄ half-open  █ open   · {row.flaps} opens in the history"
         update_static(self.query_one("#breaker-legend", Static), legend)
         update_static(self.query_one("#breaker-transitions", Static), self._transitions(row))
-
-    @staticmethod
-    def _axis(window_s: float, width: int, end: str) -> Text:
-        left, middle, right = f"-{window_label(window_s)}", f"-{window_label(window_s / 2)}", end
-        line = [" "] * width
-        for pos, label in ((0, left), ((width - len(middle)) // 2, middle), (width - len(right), right)):
-            line[pos:pos + len(label)] = label
-        return Text("".join(line[:width]))
 
     def _transitions(self, row: BreakerRow) -> Text:
         if not row.transitions:

@@ -19,6 +19,7 @@ from aiops_tui.ui.panes.base import Pane, source_health
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.widgets.quality_row import QualityStrip
 from aiops_tui.ui.widgets.redraw import update_static
+from aiops_tui.ui.widgets.spark_rows import SparkRows
 from aiops_tui.ui.widgets.table import Table, fill_rows
 from aiops_tui.ui.widgets.tile import Tile
 
@@ -43,7 +44,7 @@ CHARTS: dict[str, tuple[str, float]] = {
     "tokens_per_s": ("tokens/s", 1.0),
 }
 MIN_HEIGHT_FOR_CHARTS = 26
-"""Below this many rows the charts would be unreadable slivers: hide them and say so."""
+"""Below this many rows the charts would be unreadable slivers: one sparkline row each stands in for them."""
 
 
 def target_line(signal: str, reading: Reading, targets: Targets | None) -> tuple[str, ...]:
@@ -94,7 +95,9 @@ class GoldenPane(Pane):
         "The p95 and errors charts dash their target across (┈) once the line comes within half of it. "
         "The AI-quality row: the share of answers passing validation (and the worst model when one is "
         "off target), the human-review queue with its oldest item and reviews per hour against capacity, "
-        "and the share of processed items written to the audit log."
+        "and the share of processed items written to the audit log. "
+        "In a terminal under 30 rows the four charts become one sparkline row each, over the same window, "
+        "drawn from 0 to the peak named at the row's end; a blank stretch is a gap in the data."
     )
     DEFAULT_CSS = """
     GoldenPane { overflow-y: auto; }
@@ -111,9 +114,9 @@ class GoldenPane(Pane):
         grid-gutter: 0 1;
         height: 1fr;
     }
-    GoldenPane #charts-note { height: 1; color: $text-muted; display: none; }
+    GoldenPane #sparks { height: 1fr; display: none; }  /* the rows left: as many as fit, p95 first */
     GoldenPane.-small #charts { display: none; }
-    GoldenPane.-small #charts-note { display: block; }
+    GoldenPane.-small #sparks { display: block; }
     """
 
     def __init__(self, targets: Targets | None = None, quality_targets: QualityTargets | None = None, *,
@@ -134,7 +137,8 @@ class GoldenPane(Pane):
         table.add_columns("model", "requests", "errors", "p95 latency", "tokens")
         yield table
         yield Grid(id="charts")  # its charts are mounted with the first plot: see `show`
-        yield Static("charts hidden: the terminal is too short (needs 30+ rows)", id="charts-note")
+        labels = {signal: (label, formatter) for signal, label, _, formatter in TILES}
+        yield SparkRows([(signal, *labels[signal]) for signal in CHART_SIGNALS], id="sparks")
 
     def on_mount(self) -> None:
         if self.quality_targets is None:  # the app passes only the golden targets: the cockpit holds the rest
@@ -158,6 +162,7 @@ class GoldenPane(Pane):
         self.query_one(QualityStrip).set_row(golden.quality)
         update_static(self.query_one("#golden-source", Static), self._source_line(views))
         fill_rows(self.query_one("#models", DataTable), [(row.model, self._model_cells(row)) for row in golden.models])
+        self.query_one(SparkRows).set_golden(golden, views.live)
         if self._charts_state == "drawn":
             self._plot_charts(golden, views.live)
         elif self._charts_state == "none":

@@ -1,0 +1,65 @@
+"""The golden charts' signals as one sparkline row each, for a terminal too short for the charts:
+label, bars over the chart window from 0 to the peak (the last cell holding its end), and that peak; then
+the time axis under them.
+
+Drawn at its own width and height each time it renders, so a resize never leaves rows drawn for another
+width; the rows past its height are cut, p95 latency first to stay, the axis first to go.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from rich.text import Text
+from textual.widget import Widget
+
+from aiops_tui.signals.golden import CHART_WINDOWS_S, GoldenView
+from aiops_tui.ui import fmt
+from aiops_tui.ui.colors import styled
+from aiops_tui.ui.series import bars_from_zero, max_per_cell, typical_step_s
+
+LABEL_WIDTH = 12
+PEAK_WIDTH = 16
+""""max 3,520 tok/s": the widest a peak is drawn."""
+MIN_CELLS = 10
+
+
+class SparkRows(Widget):
+    DEFAULT_CSS = "SparkRows { height: auto; }"
+
+    def __init__(self, rows: Sequence[tuple[str, str, Callable[[float], str]]], *, id: str | None = None) -> None:
+        """`rows`: (signal, label, how its values are written), in the order drawn."""
+        super().__init__(id=id)
+        self._rows = tuple(rows)
+        self._golden: GoldenView | None = None
+        self._live = True
+
+    def set_golden(self, golden: GoldenView, live: bool) -> None:
+        if golden is not self._golden or live != self._live:
+            self._golden, self._live = golden, live
+            self.refresh()
+
+    def render(self) -> Text:
+        golden = self._golden
+        if golden is None:
+            return Text()
+        cells = max(MIN_CELLS, self.size.width - LABEL_WIDTH - PEAK_WIDTH - 2)
+        window_s = CHART_WINDOWS_S.get(golden.window, 3600.0)
+        cell_s = window_s / cells
+        end = math.ceil(golden.at / cell_s) * cell_s  # a fixed grid: the bars stay put while the clock moves within a cell
+        lines = []
+        for signal, label, formatter in self._rows:
+            points = golden.charts.get(signal, ())
+            # Blank only where the series has no point for longer than its own step (and a half).
+            held = max_per_cell(points, end - window_s, end, cells, hold_s=1.5 * typical_step_s(points))
+            bars, peak = bars_from_zero(held)
+            tile = golden.tiles.get(signal)
+            status = tile.status if tile is not None and tile.status in ("warn", "bad") else "none"
+            lines.append(Text.assemble(
+                (label.ljust(LABEL_WIDTH), "dim"), " ", styled(bars, self.app, status), " ",
+                "no data" if peak is None else f"max {formatter(peak)}",
+            ))
+        axis = fmt.time_axis(window_s, cells, fmt.axis_end(golden.at, window_s, self._live))
+        lines.append(Text(" " * (LABEL_WIDTH + 1) + axis, style="dim"))
+        return Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
