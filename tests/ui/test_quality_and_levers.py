@@ -24,7 +24,7 @@ from aiops_tui.store.history import History
 from aiops_tui.ui.widgets.levers_table import LeversTable
 from aiops_tui.ui.widgets.quality_row import ABSENT, QualityStrip
 from clocks import HandClock
-from ui.pilot_helpers import cockpit_app, press, settle
+from ui.pilot_helpers import cockpit_app, press, screen_lines, settle
 from ui.view_builders import ESCAPE_MODEL_SHOWN, MARKUP_MODEL, NO_CACHE_METRIC, FakeCockpit
 
 SIZE = (120, 40)
@@ -245,3 +245,26 @@ async def test_a_validation_drop_in_the_sim_shows_under_target_within_two_polls(
             assert app.query_one(QualityStrip).has_class(f"-{row.status}")
         await client.aclose()
         history.close()
+
+
+async def test_at_80x24_the_cost_pane_stacks_spend_by_model_first_and_arrows_bring_the_levers_up() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "2")
+        lines = [line[:78].rstrip() for line in screen_lines(app)]  # left of the pane's scrollbar
+        # Under the burn lines, the spend by model (what fits on screen), not the levers below it.
+        after_burn = lines[lines.index(next(line for line in lines if line.startswith(" 3d"))) + 2:]
+        assert after_burn[:3] == [" model          $/h      month to date", " gpt-4o         $8.10/h      $4,100.00",
+                                  " claude-sonnet  $3.90/h      $1,800.00"]
+        assert not any("savings levers" in line or "rests on" in line for line in lines)
+        # The levers have the cursor: ↓ picks the next and scrolls the levers and what it rests on into view.
+        await press(pilot, "down")
+        lines = [line[:78].rstrip() for line in screen_lines(app)]
+        assert any(line.startswith(" savings levers  run rate now") for line in lines)
+        assert " ▸ Move tier_1 traffic to tier_2" in "\n".join(lines)
+        assert " Move tier_1 traffic to tier_2 rests on" in lines
+        # Wide again: the levers on the left, the spend tables to their right, on one screen.
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        levers, tables = app.query_one("#levers"), app.query_one("#cost-tables")
+        assert levers.region.y == tables.region.y and levers.region.right <= tables.region.x

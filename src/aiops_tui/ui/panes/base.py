@@ -53,8 +53,9 @@ class Pane(Widget):
 
     def focus_now(self, widget: Widget) -> None:
         """Focus `widget` before the next event is handled (`Widget.focus` waits its turn behind keys
-        already queued, such as the ↓ typed together with the pane's key)."""
-        self.screen.set_focus(widget)
+        already queued, such as the ↓ typed together with the pane's key). The pane is not scrolled to it:
+        a pane comes up at its top (at 80x24 the cost pane's levers are below the fold)."""
+        self.screen.set_focus(widget, scroll_visible=False)
 
     def redraw(self) -> None:
         if self.views is not None:

@@ -83,7 +83,8 @@ class CostPane(Pane):
     CostPane.-narrow #cost-chart { display: none; }
     CostPane.-narrow #cost-summary { width: 1fr; }
     CostPane.-narrow #cost-lower { layout: vertical; height: auto; min-height: 0; }
-    CostPane.-narrow #cost-tables { width: 1fr; margin: 1 0 0 0; }
+    CostPane.-narrow #cost-tables { width: 1fr; }
+    CostPane.-narrow #levers { height: auto; margin: 1 0 0 0; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -116,7 +117,15 @@ class CostPane(Pane):
         self.focus_now(self.query_one(LeversTable))
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 100, "-narrow")
+        narrow = self.size.width < 100
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            # Stacked, the spend by model and tier comes before the levers: at 80x24 it is what fits on screen.
+            lower, tables, levers = self.query_one("#cost-lower"), self.query_one("#cost-tables"), self.query_one("#levers")
+            if narrow:
+                lower.move_child(tables, before=levers)
+            else:
+                lower.move_child(tables, after=levers)
         self.set_class(self.size.height < 30, "-short")
 
     def show(self, views: Views) -> None:
@@ -139,6 +148,8 @@ class CostPane(Pane):
         self.query_one(LeversTable).set_levers(cost.levers)
 
     def on_levers_table_selected(self, message: LeversTable.Selected) -> None:
+        if message.by_user:  # stacked at 80x24, the levers are below the fold: ↓ brings them and the notes up
+            self.query_one("#levers").scroll_visible(top=True, animate=False)
         if not self.notes_drawn.changed(message.lever):  # another lever's price moved: this one's notes stand
             return
         notes = assumption_lines(message.lever) if message.lever is not None else Text("")

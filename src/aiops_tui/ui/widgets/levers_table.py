@@ -59,12 +59,14 @@ class LeversTable(Widget, can_focus=True):
         Binding("up", "move(-1)", "previous lever", show=False),
         Binding("down", "move(1)", "next lever", show=False),
     ]
-    selected: reactive[int] = reactive(0)
+    selected: reactive[int] = reactive(0, init=False)  # its watcher reports a pick by a key or a click only
 
     class Selected(Message):
-        def __init__(self, lever: Lever | None) -> None:
+        def __init__(self, lever: Lever | None, *, by_user: bool = False) -> None:
             super().__init__()
             self.lever = lever
+            self.by_user = by_user
+            """Picked with a key or a click, not kept across new levers."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -86,9 +88,9 @@ class LeversTable(Widget, can_focus=True):
     def selected_lever(self) -> Lever | None:
         return self.levers[self.selected] if self.selected < len(self.levers) else None
 
-    def watch_selected(self) -> None:
+    def watch_selected(self) -> None:  # only a key or a click sets it: new levers keep it with set_reactive
         self.refresh()
-        self.post_message(self.Selected(self.selected_lever))
+        self.post_message(self.Selected(self.selected_lever, by_user=True))
 
     def action_move(self, step: int) -> None:
         if self.levers:
