@@ -196,3 +196,42 @@ async def test_the_spend_chart_reads_round_thousands_and_labels_the_months_budge
     values = [float(label.replace(",", "")) for label in labels]
     assert values == sorted(values, reverse=True) and values[-1] == 0.0
     assert all(value % 1000 == 0 for value in values)
+
+
+class GapApp(App[None]):
+    def __init__(self, points: list[tuple[float, float]], at: float) -> None:
+        super().__init__()
+        self.points, self.at = points, at
+
+    def compose(self):
+        yield TimeChart(id="chart")
+
+    def on_mount(self) -> None:
+        self.query_one(TimeChart).plot_series("requests/s · last 1h", self.points, at=self.at, window_s=3600.0)
+
+
+def columns_drawn(lines: list[str]) -> list[bool]:
+    """For each column inside the chart's frame, whether the line has a dot in it."""
+    rows = [line[len(line) - len(line.lstrip(" 0123456789.,")) + 1:line.rfind("│")]  # past the label and ┤ or │
+            for line in lines if line.rstrip().endswith("│")]
+    width = min(map(len, rows))
+    assert width > 40, rows
+    return [any("\u2801" <= row[col] <= "\u28ff" for row in rows) for col in range(width)]
+
+
+async def test_a_stretch_with_no_samples_breaks_the_line_instead_of_joining_across_it():
+    at = 1_796_000_000.0
+    steady = [(at - 3600 + 60 * i, 10.0 + (i % 3)) for i in range(61)]  # a sample a minute, the whole hour
+    gap = [(ts, v) for ts, v in steady if not at - 2400 < ts < at - 1200]  # none from -40m to -20m
+    drawn = {}
+    for name, points in (("steady", steady), ("gap", gap)):
+        app = GapApp(points, at)
+        async with app.run_test(size=(62, 14)) as pilot:
+            await pilot.pause()
+            drawn[name] = columns_drawn(str(app.query_one(TimeChart).render()).splitlines())
+    assert all(drawn["steady"])
+    width = len(drawn["gap"])
+    third = width // 3
+    # The middle third (less a column either side for where the gap's edges fall) has no dot; the rest do.
+    assert not any(drawn["gap"][third + 1:2 * third - 1])
+    assert all(drawn["gap"][:third - 1]) and all(drawn["gap"][2 * third + 1:])

@@ -636,6 +636,25 @@ async def test_breakers_state_in_words_and_detail_follows_the_cursor() -> None:
         assert str(app.query_one("#breaker-flaps").render()).endswith("▄")  # half-open for the last 3 minutes
 
 
+async def test_the_breakers_error_strip_is_blank_where_no_ratio_was_read() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        strip = app.query_one("#breaker-spark")
+        # openai/gpt-4o, selected first: a ratio a minute over the hour, in cells of about half a minute. The
+        # cells between its points are bridged: from its first point on, each has a bar on the bottom row.
+        assert str(app.query_one("#breaker-title").render()).startswith("openai/gpt-4o · ")
+        lines = str(strip.render()).splitlines()
+        assert len(lines) == 3 and len(lines[-1]) == strip.size.width
+        assert len(lines[-1]) - len(lines[-1].lstrip()) <= 2 and " " not in lines[-1].lstrip()
+        # local/llama has no error ratio at all: nothing drawn, not a row of 0 %.
+        while not str(app.query_one("#breaker-title").render()).startswith("local/llama"):
+            await press(pilot, "down")
+        assert "no error-ratio data" in str(app.query_one("#breaker-title").render())
+        assert str(strip.render()).strip() == ""
+
+
 async def test_breaker_times_from_another_day_carry_their_date() -> None:
     app = cockpit_app(FakeCockpit(now=AT - 11.5 * 3600))  # 2026-10-28 00:30 UTC: the older flaps were the day before
     async with app.run_test(size=SIZE) as pilot:

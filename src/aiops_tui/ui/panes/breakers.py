@@ -7,7 +7,7 @@ import math
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Sparkline, Static
+from textual.widgets import DataTable, Static
 
 from aiops_tui.cockpit import Views
 from aiops_tui.signals.breakers import BreakerRow, BreakersView
@@ -15,7 +15,8 @@ from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
 from aiops_tui.ui.panes.base import Pane, source_health
 from aiops_tui.ui.safe import plain
-from aiops_tui.ui.series import resample_max
+from aiops_tui.ui.series import bridge_for, max_per_cell
+from aiops_tui.ui.widgets.bar_strip import BarStrip
 from aiops_tui.ui.widgets.flap_strip import FlapStrip
 from aiops_tui.ui.widgets.redraw import update_static
 from aiops_tui.ui.widgets.table import Table, fill_rows
@@ -60,8 +61,6 @@ class BreakersPane(Pane):
     BreakersPane .row-label { width: 8; color: $text-muted; }
     BreakersPane #breaker-spark { height: 3; width: 1fr; }
     BreakersPane #breaker-flaps { width: 1fr; }
-    BreakersPane #breaker-spark > .sparkline--max-color { color: $error; }
-    BreakersPane #breaker-spark > .sparkline--min-color { color: $success; }
     BreakersPane #breaker-axis { width: 1fr; color: $text-muted; }
     BreakersPane #breaker-legend { height: 1; color: $text-muted; }
     BreakersPane #breaker-transitions { height: auto; margin: 1 0 0 0; }
@@ -84,7 +83,7 @@ class BreakersPane(Pane):
             # Both rows share the label column, so the error ratio and the flaps line up in time.
             with Horizontal(id="breaker-spark-row"):
                 yield Static("errors", classes="row-label")
-                yield Sparkline([], id="breaker-spark")
+                yield BarStrip(id="breaker-spark")
             with Horizontal(id="breaker-flaps-row"):
                 yield Static("state", classes="row-label")
                 yield FlapStrip(id="breaker-flaps")
@@ -193,7 +192,9 @@ class BreakersPane(Pane):
         if title.cell_len > (title_widget.size.width or self.size.width):  # at 80 columns: "now" stays on screen
             title = Text.assemble(plain(row.upstream), f" · errors {fmt.window_label(window_s)}: {peak}")
         update_static(title_widget, title)
-        self.query_one("#breaker-spark", Sparkline).data = resample_max(row.error_ratio_series, start, end, width)
+        # Blank where the error ratio has a gap (nothing polled then), not a 0 % it never read.
+        series = row.error_ratio_series
+        self.query_one("#breaker-spark", BarStrip).set_cells(max_per_cell(series, start, end, width, bridge_s=bridge_for(series)))
         self.query_one("#breaker-flaps", FlapStrip).set_history(row.transitions, start, end, row.state)
         update_static(self.query_one("#breaker-axis", Static), fmt.time_axis(window_s, width, end_label))
         legend = f"state: ▁ closed  ▄ half-open  █ open   · {row.flaps} opens in the history"

@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 from textual_plotext import PlotextPlot
 
+from aiops_tui.ui.series import break_at_gaps, bridge_for
+
 
 def y_range(values: Sequence[float]) -> tuple[float, float]:
     """Fit the data with a margin so its shape shows; start at 0 when the low end is near 0 anyway."""
@@ -238,7 +240,7 @@ class TimeChart(PlotextPlot):
                 title = f"{title} · target {limit[1]}"
         plt.title(title + drawing.title_end)
         if drawing.xs:
-            plt.plot(drawing.xs, drawing.ys, marker="braille")
+            plt.plot(drawing.line_xs, drawing.line_ys, marker="braille")
         return super().render()
 
     def plot_series(
@@ -263,7 +265,9 @@ class TimeChart(PlotextPlot):
         if not xs:
             title_end += ": no data"
         spanned = ys if scaled is None else [*ys, scaled[0]]
+        line = break_at_gaps(shown, bridge_for(inside))  # off-scale points break it too: they cannot be drawn
         self._drawing = _Drawing(title, title_end, window_s / unit_s, suffix, xs, ys,
+                                 [(ts - at) / unit_s for ts, _ in line], [value * scale for _, value in line],
                                  y_range(spanned) if ys else (0.0, 1.0), scaled, end_label)
         self.refresh()
 
@@ -278,6 +282,9 @@ class _Drawing:
     suffix: str
     xs: list[float]
     ys: list[float]
+    line_xs: list[float]
+    line_ys: list[float]
+    """The points as drawn: with a NaN at each gap, which ends the line there (the axis is fitted to `ys`)."""
     y_span: tuple[float, float]
     limit: tuple[float, str] | None
     end_label: str

@@ -17,7 +17,7 @@ from textual.widget import Widget
 from aiops_tui.signals.golden import CHART_WINDOWS_S, GoldenView
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
-from aiops_tui.ui.series import bars_from_zero, max_per_cell, typical_step_s
+from aiops_tui.ui.series import bar_rows, bridge_for, max_per_cell
 
 LABEL_WIDTH = 12
 PEAK_WIDTH = 16
@@ -51,9 +51,8 @@ class SparkRows(Widget):
         lines = []
         for signal, label, formatter in self._rows:
             points = golden.charts.get(signal, ())
-            # Blank only where the series has no point for longer than its own step (and a half).
-            held = max_per_cell(points, end - window_s, end, cells, hold_s=1.5 * typical_step_s(points))
-            bars, peak = bars_from_zero(held)
+            # Blank where the series has a gap (as its chart's line breaks), not between its points.
+            (bars,), peak = bar_rows(max_per_cell(points, end - window_s, end, cells, bridge_s=bridge_for(points)))
             tile = golden.tiles.get(signal)
             status = tile.status if tile is not None and tile.status in ("warn", "bad") else "none"
             lines.append(Text.assemble(
