@@ -48,8 +48,9 @@ class BreakersPane(Pane):
     TITLE = "Breakers"
     HELP = (
         "One row per upstream, worst first: OPEN means calls are refused and go to the fallback, HALF-OPEN "
-        "means a few trial calls are let through. Move the cursor (↑/↓) to see that upstream's error ratio and, "
-        "under it on the same time axis, each flap: █ open, ▄ half-open, ▁ closed."
+        "means a few trial calls are let through. Move the cursor (↑/↓) to see that upstream's error ratio "
+        "(bars from 0 to its peak, blank where none was read) and, under it on the same time axis, each flap: "
+        "█ open, ▄ half-open, ▁ closed."
     )
     DEFAULT_CSS = """
     BreakersPane #breakers-summary { height: 1; padding: 0 1; }
