@@ -69,6 +69,15 @@ def since_of(state: str, transitions: Sequence[Transition]) -> float | None:
     return None
 
 
+def state_before(transitions: Sequence[Transition], current_state: str) -> str:
+    """The state before the first of `transitions`: where it came from, or "unknown" when it came from
+    nothing seen (the first state a source reported: before it nobody watched); with no transitions, the
+    state held now."""
+    if not transitions:
+        return current_state
+    return min(transitions, key=lambda t: t.ts).from_state or "unknown"
+
+
 def timeline(transitions: Sequence[Transition], start: float, end: float, width: int, initial: str = "closed") -> str:
     """The breaker's state over [start, end) as `width` cells: '▁' closed, '▄' half-open, '█' open.
 

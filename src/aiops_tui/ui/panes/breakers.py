@@ -50,7 +50,7 @@ class BreakersPane(Pane):
         "One row per upstream, worst first: OPEN means calls are refused and go to the fallback, HALF-OPEN "
         "means a few trial calls are let through. Move the cursor (↑/↓) to see that upstream's error ratio "
         "(bars from 0 to its peak, blank where none was read) and, under it on the same time axis, each flap: "
-        "█ open, ▄ half-open, ▁ closed."
+        "█ open, ▄ half-open, ▁ closed, blank before the first state the cockpit saw."
     )
     DEFAULT_CSS = """
     BreakersPane #breakers-summary { height: 1; padding: 0 1; }

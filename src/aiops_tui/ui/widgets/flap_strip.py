@@ -1,4 +1,5 @@
-"""A breaker's state over the window as one line of cells (worst state per cell), coloured and aligned with the sparkline above it."""
+"""A breaker's state over the window as one line of cells (worst state per cell), coloured and aligned with the
+error strip above it; blank before the first state the cockpit saw."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widget import Widget
 
-from aiops_tui.signals.breakers import Transition, timeline
+from aiops_tui.signals.breakers import Transition, state_before, timeline
 
 GLYPH_STATE = {"▁": "closed", "▄": "half-open", "█": "open"}
 
@@ -32,9 +33,7 @@ class FlapStrip(Widget):
     def set_history(self, transitions: Sequence[Transition], start: float, end: float, current_state: str) -> None:
         self._transitions = transitions
         self._start, self._end = start, end
-        # The state before the first recorded transition is where that transition came from.
-        first = transitions[0] if transitions else None
-        self._initial = (first.from_state or "closed") if first else current_state
+        self._initial = state_before(transitions, current_state)  # blank before the first state seen
         # The window slides every second and a cell spans a minute or so: redraw when a cell changes.
         if self._cells(self.size.width) != self._drawn:
             self.refresh()

@@ -1,0 +1,21 @@
+"""A breaker's state strip: the worst state per cell, and nothing claimed before the first state seen."""
+
+from __future__ import annotations
+
+from aiops_tui.signals.breakers import Transition, state_before, timeline
+
+
+def test_each_cell_shows_the_worst_state_in_it_so_a_short_flap_is_never_lost() -> None:
+    # 10 cells of 10 s over [0, 100): open for one second at 31-32 s, half-open from 70 s.
+    flaps = [Transition(31.0, "closed", "open"), Transition(32.0, "open", "closed"), Transition(70.0, "closed", "half_open")]
+    assert timeline(flaps, 0.0, 100.0, 10, initial=state_before(flaps, "half_open")) == "▁▁▁█▁▁▁▄▄▄"
+
+
+def test_before_the_first_state_a_source_reported_the_strip_is_blank() -> None:
+    # The cockpit first saw the breaker closed at 40 s (a transition from nothing), then open at 80 s.
+    seen = [Transition(40.0, None, "closed"), Transition(80.0, "closed", "open")]
+    assert state_before(seen, "open") == "unknown"
+    assert timeline(seen, 0.0, 100.0, 10, initial=state_before(seen, "open")) == "    ▁▁▁▁██"
+    # Whatever order they come in; with no transitions at all, the state held now holds throughout.
+    assert state_before(seen[::-1], "open") == "unknown" and state_before([], "closed") == "closed"
+    assert timeline([], 0.0, 100.0, 4, initial=state_before([], "half_open")) == "▄▄▄▄"
