@@ -39,7 +39,7 @@ class SpendChart(RoundAxisPlot):
         plt.xticks([1, 8, 15, 22, days_in_month])
         tops = [0.0]
         if budget_line:
-            plt.plot([_day_of_month(ts) for ts, _ in budget_line], [usd for _, usd in budget_line], label="budget", marker="dot")
+            plt.plot([_day_of_month(ts) for ts, _ in budget_line], [usd for _, usd in budget_line], label="budget at even pace", marker="dot")
             tops.append(budget_line[-1][1])
         if daily_usd:
             ordered = sorted(daily_usd)
