@@ -92,3 +92,13 @@ def test_chart_y_range_starts_at_zero_unless_the_data_sits_far_above_it() -> Non
     assert y_range([2.0, 10.0]) == (0.0, 10.8)  # 2 <= (10-2)/2: from 0; margin (10-2)*0.1 = 0.8
     low, high = y_range([100.0, 110.0])  # far above 0: zoom in, margin 1 on each side
     assert (round(low, 6), round(high, 6)) == (99.0, 111.0)
+
+
+@pytest.mark.parametrize(("window_s", "label", "half"), [
+    (900.0, "15m", "7.5m"), (3600.0, "1h", "30m"), (86400.0, "24h", "12h"), (7 * 86400.0, "7d", "3.5d"),
+])
+def test_a_time_axis_names_the_windows_start_middle_and_end(window_s, label, half) -> None:
+    assert fmt.window_label(window_s) == label
+    axis = fmt.time_axis(window_s, 40, "now")
+    assert len(axis) == 40 and axis.split() == [f"-{label}", f"-{half}", "now"]
+    assert axis.startswith(f"-{label}") and axis.endswith("now") and axis.index(f"-{half}") == (40 - len(half) - 1) // 2

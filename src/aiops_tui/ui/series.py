@@ -7,8 +7,6 @@ import math
 from collections.abc import Sequence
 
 BARS = "▁▂▃▄▅▆▇█"
-
-
 GAP_STEPS = 3.0
 """A series without a point for more than this many of its own steps has a gap there (two polls missed);
 a shorter stretch is bridged, so that one late or lost scrape does not break a line."""
