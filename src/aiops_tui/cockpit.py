@@ -39,6 +39,11 @@ class SourceView:
     profiles: Sequence[str] = ()
     error: str | None = None
 
+    @property
+    def reason(self) -> str | None:
+        """Its error without its own name in front ("gw: cannot connect"): a line that shows it names the source."""
+        return self.error.removeprefix(f"{self.name}: ") if self.error else None
+
 
 @dataclass(frozen=True, slots=True)
 class Views:

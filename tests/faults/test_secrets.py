@@ -134,7 +134,7 @@ def test_a_wrong_token_is_reported_as_401_in_one_line(runs):
     wrong = runs["wrong"]
     assert wrong["code"] == 0  # a source that refuses us is news, not a crash
     lines = wrong["stderr"].splitlines()
-    assert f"aiops-tui: gw down: gw: HTTP 401 from {runs['url']}/metrics" in lines
+    assert f"aiops-tui: gw down: HTTP 401 from {runs['url']}/metrics" in lines  # the source named once
     assert "Traceback" not in wrong["stderr"]
 
 

@@ -21,6 +21,7 @@ from aiops_tui.sim.model import GatewayModel
 from aiops_tui.sim.server import SimServer
 from aiops_tui.sources.gateway import GatewaySource
 from aiops_tui.store.history import History
+from loopback import closed_port
 from ui.pilot_helpers import cockpit_app, press, settle
 
 NOW = 1_795_600_800.0  # 2026-11-25 10:00 UTC, frozen
@@ -130,6 +131,29 @@ async def test_a_gateway_gone_marks_the_panes_that_still_show_its_last_values(tm
             await press(pilot, "3")
             assert str(app.query_one("#breakers-summary").render()).endswith(f"from gw · {as_of} UTC")
         history.close()
+
+
+async def test_a_gateway_down_from_the_start_is_why_each_pane_is_empty(tmp_path):
+    history = History.open(tmp_path / "h.duckdb")
+    url = f"http://127.0.0.1:{closed_port()}"
+    cfg = GatewayConfig("gw", f"{url}/metrics", f"{url}/status", "health_json", None, 0.2, 1.0)
+    recorder = Recorder(history, [GatewaySource(cfg, httpx.AsyncClient(timeout=1.0))], stale_after=1)
+    app = cockpit_app(Cockpit(history, poller=recorder.poller))
+
+    def golden_line() -> str:
+        return str(app.query_one("#golden-source").render())
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: golden_line().startswith("no golden signals yet: ✖ gw down: "), pilot)
+        reason = golden_line().removeprefix("no golden signals yet: ✖ gw down: ")
+        # The poller's one-line error, as the status line has it, without the name the line already gives.
+        assert reason.startswith("cannot connect") and "\n" not in reason
+        assert str(app.query_one("#status").render()).endswith(f"✖ gw down: {reason}")  # no age: never answered
+        await press(pilot, "2")
+        assert str(app.query_one("#cost-figures").render()).splitlines()[-1] == f"from no source yet · ✖ gw down: {reason}"
+        await press(pilot, "3")
+        assert str(app.query_one("#breakers-summary").render()) == f"no circuit breakers reported yet · ✖ gw down: {reason}"
+    history.close()
 
 
 async def test_pause_stops_polling_and_an_outage_turns_the_breaker_row_red(tmp_path):

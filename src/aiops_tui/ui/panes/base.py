@@ -13,6 +13,7 @@ from textual.app import App
 from textual.widget import Widget
 
 from aiops_tui.cockpit import Views
+from aiops_tui.errors import first_line
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import status_style
 from aiops_tui.ui.safe import plain
@@ -77,3 +78,16 @@ def source_health(app: App, views: Views, source: str) -> Text:
         (f"{UNHEALTHY_MARK[found.state]} ", style), plain(found.name, style=style), (f" {found.state}", style),
         f": values as of {as_of} UTC",
     )
+
+
+def sources_in_trouble(app: App, views: Views) -> Text:
+    """Every source down or stale, with why: "✖ prometheus down: connection refused". A pane with nothing
+    to show leads with it, so that an empty pane is not read as a quiet system."""
+    parts = []
+    for found in views.sources:
+        if found.state in UNHEALTHY_MARK:
+            style = status_style(app, found.state, bold=True)
+            reason = f": {first_line(found.reason)}" if found.reason else ""
+            parts.append(Text.assemble((f"{UNHEALTHY_MARK[found.state]} ", style), plain(found.name, style=style),
+                                       (f" {found.state}", style), plain(reason)))
+    return Text(" · ").join(parts)

@@ -13,7 +13,7 @@ from aiops_tui.cockpit import Views
 from aiops_tui.signals.breakers import BreakerRow, BreakersView
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
-from aiops_tui.ui.panes.base import Pane, source_health
+from aiops_tui.ui.panes.base import Pane, source_health, sources_in_trouble
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.series import bridge_for, max_per_cell
 from aiops_tui.ui.widgets.bar_strip import BarStrip
@@ -96,7 +96,8 @@ class BreakersPane(Pane):
 
     def show(self, views: Views) -> None:
         breakers = views.breakers
-        health = source_health(self.app, views, breakers.source)
+        # Without a source yet, why: every source that is down or stale.
+        health = source_health(self.app, views, breakers.source) if breakers.source else sources_in_trouble(self.app, views)
         summary = self._summary(breakers)
         update_static(self.query_one("#breakers-summary", Static), summary.append(" · ").append_text(health) if health else summary)
         table = self.query_one("#breakers-table", DataTable)

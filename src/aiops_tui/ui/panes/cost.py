@@ -12,7 +12,7 @@ from aiops_tui.cockpit import Views
 from aiops_tui.signals.cost import PROJECTION_WINDOWS_S, BurnWindow, CostView, SpendRow, month_bounds
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
-from aiops_tui.ui.panes.base import Pane, source_health
+from aiops_tui.ui.panes.base import Pane, source_health, sources_in_trouble
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.widgets.budget_bar import BudgetBar
 from aiops_tui.ui.widgets.levers_table import LeversTable, assumption_lines
@@ -130,7 +130,9 @@ class CostPane(Pane):
 
     def show(self, views: Views) -> None:
         cost = views.cost
-        update_static(self.query_one("#cost-figures", Static), self._figures(cost, source_health(self.app, views, cost.source)))
+        # Without a source yet, why: every source that is down or stale.
+        health = source_health(self.app, views, cost.source) if cost.source else sources_in_trouble(self.app, views)
+        update_static(self.query_one("#cost-figures", Static), self._figures(cost, health))
         start, end = month_bounds(cost.at)
         self.query_one(BudgetBar).set_budget(cost.mtd_usd, cost.budget_usd, (cost.at - start) / (end - start), cost.projected_over_budget)
         by_label = {burn.label: burn for burn in cost.burn}

@@ -15,7 +15,7 @@ from aiops_tui.signals.quality import QualityTargets
 from aiops_tui.signals.readings import Reading
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
-from aiops_tui.ui.panes.base import Pane, source_health
+from aiops_tui.ui.panes.base import Pane, source_health, sources_in_trouble
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.widgets.quality_row import QualityStrip
 from aiops_tui.ui.widgets.redraw import update_static
@@ -196,7 +196,8 @@ class GoldenPane(Pane):
     def _source_line(self, views: Views) -> Text:
         golden = views.golden
         if not golden.source:
-            return Text("no source is reporting golden signals yet")
+            trouble = sources_in_trouble(self.app, views)
+            return Text.assemble("no golden signals yet: ", trouble) if trouble else Text("no source is reporting golden signals yet")
         how = " (direct scrape of the gateway)" if golden.direct else ""
         line = Text.assemble("from ", plain(golden.source), how, f" · {len(golden.models)} models · chart window {golden.window} (w)")
         health = source_health(self.app, views, golden.source)
