@@ -27,6 +27,14 @@ def test_golden_pane_80x24_has_sparkline_rows_and_shortens_tiles(snap_compare) -
     assert snap_compare(cockpit_app(), terminal_size=(80, 24), run_before=on_pane("1"))
 
 
+def test_golden_pane_100x28_sparkline_rows_over_a_time_axis(snap_compare) -> None:
+    assert snap_compare(cockpit_app(), terminal_size=(100, 28), run_before=on_pane("1"))
+
+
+def test_cost_pane_80x24_spend_by_model_before_the_levers(snap_compare) -> None:
+    assert snap_compare(cockpit_app(), terminal_size=(80, 24), run_before=on_pane("2"))
+
+
 def test_cost_pane_120x40_projected_over_budget_two_windows_paging(snap_compare) -> None:
     assert snap_compare(cockpit_app(), terminal_size=(120, 40), run_before=on_pane("2"))
 
