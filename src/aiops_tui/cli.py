@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = parsers["demo"]
     p.add_argument("--seed", type=int, default=42, help="seed of the demo traffic (default 42)")
-    p.add_argument("--history", metavar="FILE", help="keep the demo history in FILE (default: a temporary file)")
+    p.add_argument("--history", metavar="FILE", help="keep the demo history in FILE, a new one (default: a temporary file)")
     p.add_argument("--backfill", default="1h", metavar="DURATION", help="history to simulate before opening (default 1h)")
     p.add_argument("--theme", help="theme name")
     p.add_argument("--lang", choices=["en", "pt"], help="language of the maturity checklist")

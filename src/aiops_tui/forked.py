@@ -87,18 +87,21 @@ class ForkedSteps:
 
 def start_in_child(path: Path, views_of: Callable[[History], object], *, what: str,
                    put: Callable[[History], object] | None = None, after: Callable[[History], object] | None = None,
-                   then: Callable[[], object] | None = None) -> ForkedSteps:
+                   then: Callable[[], object] | None = None,
+                   check: Callable[[History], object] | None = None) -> ForkedSteps:
     """The cockpit's start in a forked child. Its three results, in order: None once it has opened (or
-    created) the history file at `path`; the first views (`views_of`), once `put` has written into it
-    (the demo's hour); `then()`'s result (the demo's model), once `after` has written what can wait for
-    the views (the hour's rollups) and the file is closed. A failure to open the file is raised here as
-    the history's own one line."""
+    created) the history file at `path` and `check` has passed it; the first views (`views_of`), once
+    `put` has written into it (the demo's hour); `then()`'s result (the demo's model), once `after` has
+    written what can wait for the views (the hour's rollups) and the file is closed. A failure to open
+    the file, or `check`'s UserError, is raised here as its own one line, before any screen."""
     held: list[History] = []
 
     def open_file() -> None:
         from aiops_tui.store.history import History
 
         held.append(History.open(path))
+        if check is not None:
+            check(held[0])
 
     def first_views() -> object:
         if put is not None:

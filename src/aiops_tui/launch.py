@@ -266,6 +266,13 @@ def run_demo(args: argparse.Namespace) -> int:
     def roll_up(history) -> None:
         roll_up_hour(history, end_ts)
 
+    def new_only(history) -> None:
+        """The hour goes in before now: into a file that holds a history already, the two runs' counters
+        would interleave and every rate across them would be wrong."""
+        if args.history and history.time_range() is not None:
+            raise UserError(f"{path}: holds a history already; the demo starts a new one: pass another "
+                            f"--history file, or look at this one with `aiops-tui review {path}`")
+
     def model_at_end():
         """The model as the hour leaves it: `backfill` moved it along, a copied recording did not."""
         return advance_through(model(), start_ts, end_ts) if recording is not None else model()
@@ -303,7 +310,7 @@ def run_demo(args: argparse.Namespace) -> int:
             from aiops_tui.forked import start_in_child
 
             child = start_in_child(path, lambda history: _cockpit_for(cfg, history, recorder).views(),
-                                   put=put_hour, after=roll_up, then=model_at_end, what="the demo's start")
+                                   put=put_hour, after=roll_up, then=model_at_end, check=new_only, what="the demo's start")
             stack.callback(child.close)
 
             def open_history():
@@ -315,6 +322,7 @@ def run_demo(args: argparse.Namespace) -> int:
             code = _run_app(cockpit, args, cfg, before_app=child.next)
         else:
             recorder.history = history = stack.enter_context(History.open(path))
+            new_only(history)
 
             def prepare() -> None:
                 put_hour(history)

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from aiops_tui.store.history import History
-from history_builders import hold_open, release
+from history_builders import T0, batch, hold_open, key, release, samples_of
 
 
 def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -102,3 +102,16 @@ def test_a_cockpit_into_a_file_a_writer_holds(tmp_path, command):
     finally:
         release(writer)
     assert line.startswith(f"aiops-tui: {path}: in use by another aiops-tui process (PID {writer.pid}); ")
+
+
+def test_a_demo_into_a_file_that_holds_a_history_already(tmp_path):
+    """The demo puts its hour before now: over another run's, the counters would interleave and every rate
+    across them would be wrong. It refuses in one line, before any screen, and leaves the file as it was."""
+    path = tmp_path / "history.duckdb"
+    with History.open(path) as history:
+        history.write_cycle([batch(samples_of(key("llm_requests_total"), [(0.0, 10.0), (5.0, 12.0)]))])
+    line = assert_one_line(cli(tmp_path, "demo", "--history", str(path)))
+    assert line == (f"aiops-tui: {path}: holds a history already; the demo starts a new one: pass another "
+                    f"--history file, or look at this one with `aiops-tui review {path}`")
+    with History.open(path, read_only=True) as history:
+        assert history.time_range() == (T0, T0 + 5.0)
