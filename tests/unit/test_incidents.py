@@ -59,7 +59,9 @@ def test_ticks_notes_and_the_incident_survive_closing_and_reopening_the_file(tmp
 def test_the_timeline_lists_the_span_in_order_with_the_exact_event_shapes(tmp_path):
     runbook = load_runbook(RUNBOOK)
     with History.open(tmp_path / "h.duckdb") as history:
-        history.write_cycle(poller_events(Event(T0, "alert", "LLMCacheHitRateLow", "inactive", "firing", {})))  # before
+        history.write_cycle(poller_events(Event(T0, "alert", "LLMCacheHitRateLow", "inactive", "firing", {})))  # before, still firing
+        history.write_cycle(poller_events(Event(T0 + 10, "alert", "LLMFallbackRateSpike", "inactive", "firing", {})))
+        history.write_cycle(poller_events(Event(T0 + 20, "alert", "LLMFallbackRateSpike", "firing", "resolved", {})))  # gone
         history.write_cycle(poller_events(Event(T0 + 50, "breaker", "openai/gpt-4o", "closed", "open", {"source": "gw"})))
         history.write_cycle(poller_events(Event(T0 + 55, "alert", "LLMCircuitBreakerOpen", "inactive", "firing", BREAKER_LABELS)))
         incident = start_incident(history, "gpt-4o breaker open", T0 + 60)
@@ -73,7 +75,11 @@ def test_the_timeline_lists_the_span_in_order_with_the_exact_event_shapes(tmp_pa
         add_note(history, incident, "post-mortem: raise the provider quota", T0 + 400)  # after closing, still its note
 
         events = timeline(history, incident)
+    # First what stood at the opening: the alerts still firing and the breaker still open, as they began.
     assert [(e.ts - T0, e.kind, e.subject, e.to_state) for e in events] == [
+        (0, "alert", "LLMCacheHitRateLow", "firing"),
+        (50, "breaker", "openai/gpt-4o", "open"),
+        (55, "alert", "LLMCircuitBreakerOpen", "firing"),
         (60, "incident", incident, "open"),
         (70, "runbook_step", "llm-circuit-breaker-open.md#0", "done"),
         (75, "runbook_step", "llm-circuit-breaker-open.md#1", "done"),
@@ -83,12 +89,12 @@ def test_the_timeline_lists_the_span_in_order_with_the_exact_event_shapes(tmp_pa
         (200, "incident", incident, "closed"),
         (400, "note", incident, None),
     ]
-    assert events[0].detail == {"title": "gpt-4o breaker open"}
-    assert events[1].detail == {
+    assert events[3].detail == {"title": "gpt-4o breaker open"}
+    assert events[4].detail == {
         "incident": incident, "runbook": "llm-circuit-breaker-open.md", "step": 0, "text": runbook.steps[0].text,
     }
-    assert events[2].detail["incident"] is None
-    assert events[4].detail == {"incident": incident, "text": "waiting for the breaker to probe"}
+    assert events[5].detail["incident"] is None
+    assert events[7].detail == {"incident": incident, "text": "waiting for the breaker to probe"}
 
 
 def test_one_incident_at_a_time_with_unique_ids_and_one_line_errors(tmp_path):

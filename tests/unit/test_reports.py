@@ -316,14 +316,27 @@ def incident_sql(history: History, incident_id: str):
         ORDER BY ts, rowid""", {"id": incident_id, "lo": opened, "hi": closed})
 
 
+def lead_up_sql(history: History, incident_id: str):
+    """What stood at the opening: each alert and breaker whose last event before it leaves it firing or not closed."""
+    opened = q(history, "SELECT min(epoch(ts)) FROM events WHERE kind = 'incident' AND subject = $id", {"id": incident_id})[0][0]
+    return q(history, """
+        SELECT max(epoch(ts)), kind, subject FROM events
+        WHERE kind IN ('alert', 'breaker') AND epoch(ts) < $opened
+        GROUP BY kind, subject, CAST(detail -> 'labels' AS VARCHAR), detail ->> 'source'
+        HAVING arg_max(to_state, ts) NOT IN ('closed', 'resolved')
+        ORDER BY 1""", {"opened": opened})
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_incident_timeline_equals_sql_over_the_events(history, generated, fmt):
-    expected = incident_sql(history, generated.incident_id)
-    # The breaker opening and its alert (at the incident's opening), the incident opened, 2 notes,
-    # 3 steps, 6 more breaker transitions, the alert resolved, the incident closed:
-    # 1 + 1 + 1 + 2 + 3 + 6 + 1 + 1 = 16 rows.
-    assert len(expected) == 16
+    lead = lead_up_sql(history, generated.incident_id)
+    expected = lead + incident_sql(history, generated.incident_id)
+    # Before the opening, the cost burn alert still firing then; then the breaker opening and its alert (at
+    # the incident's opening), the incident opened, 2 notes, 3 steps, 6 more breaker transitions, the
+    # alert resolved, the incident closed: 1 + 1 + 1 + 1 + 2 + 3 + 6 + 1 + 1 = 17 rows.
+    assert [(kind, subject) for _, kind, subject in lead] == [("alert", "LLMCostBurnRateHigh")] and len(expected) == 17
     rows = report(history, "incident", fmt, incident_id=generated.incident_id)["timeline"]
+    assert rows[0]["offset"].startswith("-") and not any(row["offset"].startswith("-") for row in rows[1:])
     assert len(rows) == len(expected)
     for row, (ts, kind, subject) in zip(rows, expected):
         assert_value(fmt, row["time"], ts, "time")
@@ -346,7 +359,8 @@ def test_incident_without_id_lists_the_incidents(history, generated):
 
 
 def test_incident_rules_on_a_hand_built_history(tmp_path: Path):
-    """Reopened incident, another incident's note and step, an unattached tick, context outside the span."""
+    """Reopened incident, another incident's note and step, an unattached tick, context outside the span, and
+    what stood at the opening."""
     t = 1_767_225_600.0  # 2026-01-01T00:00Z
     gw = SeriesKey("gw", "signal:requests_per_s", make_labels())
 
@@ -354,7 +368,12 @@ def test_incident_rules_on_a_hand_built_history(tmp_path: Path):
         return Event(t + offset, kind, subject, frm, to, detail)
 
     events = [
-        ev(-60, "alert", "Early", "inactive", "firing"),                    # before: out
+        ev(-60, "alert", "Early", "inactive", "firing"),                    # before, still firing: in
+        ev(-55, "alert", "Gone", "inactive", "firing"),                     # before, resolved before: out
+        ev(-45, "alert", "Gone", "firing", "resolved"),                     # out
+        ev(-40, "breaker", "up/b", "closed", "open", source="gw"),         # closed again before: out
+        ev(-35, "breaker", "up/b", "open", "closed", source="gw"),         # out
+        ev(-30, "breaker", "up/c", "closed", "half_open", source="gw"),    # not closed at the opening: in
         ev(0, "incident", "INC-A", None, "open", title="Checkout slow"),
         ev(10, "note", "INC-A", incident="INC-A", text="looking"),
         ev(20, "note", "INC-B", incident="INC-B", text="other incident"),   # out
@@ -372,8 +391,10 @@ def test_incident_rules_on_a_hand_built_history(tmp_path: Path):
         text = render_report(h, "incident", since_s=3600, fmt="json", incident_id="INC-A")
     doc = json.loads(text)
     got = [(r["offset"], r["kind"], r["detail"]) for r in doc["sections"]["timeline"]]
-    # Span: first opening (t) to the last closing (t + 120); the breaker at t + 70 falls inside it.
+    # What stood at the opening first; then the span: first opening (t) to the last closing (t + 120);
+    # the breaker at t + 70 falls inside it.
     assert got == [
+        ("-00:01:00", "alert", ""), ("-00:00:30", "breaker", "source gw"),
         ("+00:00:00", "incident", "Checkout slow"), ("+00:00:10", "note", "looking"),
         ("+00:00:30", "runbook_step", "check"), ("+00:00:50", "incident", "Checkout slow"),
         ("+00:01:10", "breaker", "source gw"), ("+00:01:40", "incident", "Checkout slow"),

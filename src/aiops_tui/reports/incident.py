@@ -12,10 +12,11 @@ table; `ts` is when it happened, `detail` a JSON object):
   "done" when ticked, "undone" when unticked; detail {"incident": id or null, "runbook": the
   runbook's file name, "step": the step's index (from 0), "text": the step's text}.
 
-The timeline holds, in time order, the incident's own open/close events and notes, the steps
-ticked for it, and every alert, breaker transition, source change and unattached step tick
-between its opening and its closing (or the end of the history while it is still open): the
-same rules as `signals.incidents.timeline`, so the report and the incident pane agree.
+The timeline holds, in time order, what stood when the incident opened (the events that started the
+alerts still firing and put the breakers not closed in their state, at negative offsets), the
+incident's own open/close events and notes, the steps ticked for it, and every alert, breaker
+transition, source change and unattached step tick between its opening and its closing (or the end
+of the history while it is still open): the same rules as `signals.incidents.timeline`.
 Without an ID the report lists the incidents in the file.
 """
 
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from aiops_tui.errors import UserError
 from aiops_tui.model import Event
 from aiops_tui.reports.render import Column, Report, Section
+from aiops_tui.signals.incidents import lead_up
 
 if TYPE_CHECKING:
     from aiops_tui.store.history import History
@@ -112,10 +114,10 @@ def build(history: "History", incident_id: str | None, *, newest: float) -> Repo
         return _listing(events)
     opened, closed, detail = incident_span(events, incident_id)
     first, last = history.cursor().execute("SELECT min(epoch_us(ts)) / 1e6, max(epoch_us(ts)) / 1e6 FROM events").fetchone()
+    every = history.events(first, last, kinds=[*OWN_KINDS, *CONTEXT_KINDS])
+    shown = [*lead_up(e for e in every if e.ts < opened), *(e for e in every if belongs(e, incident_id, opened, closed))]
     rows = []
-    for event in history.events(first, last, kinds=[*OWN_KINDS, *CONTEXT_KINDS]):
-        if not belongs(event, incident_id, opened, closed):
-            continue
+    for event in shown:
         change = f"{event.from_state or '—'} → {event.to_state}" if event.to_state else ""
         rows.append((event.ts, _offset(event.ts - opened), event.kind, event.subject, change, describe(event)))
     title = str(detail.get("title") or incident_id)

@@ -18,18 +18,25 @@ from aiops_tui.model import Alert, Event, make_labels
 def firing_at(events: Iterable[Event]) -> list[Alert]:
     """The alerts whose last event (oldest first, up to the instant; `alert` and `source` events) says
     firing, in the order they fired."""
-    firing: dict = {}  # identity -> (alert, the source that reported it)
+    return [
+        Alert(e.subject, "firing", dict(e.detail.get("labels") or {}), dict(e.detail.get("annotations") or {}),
+              active_since=e.ts)
+        for e in firing_events_at(events)
+    ]
+
+
+def firing_events_at(events: Iterable[Event]) -> list[Event]:
+    """The `alert` events that started the alerts still firing after `events` (oldest first, up to the
+    instant), in the order they fired."""
+    firing: dict = {}  # identity -> the event that started it
     for event in events:
         if event.kind == "source" and event.from_state is None:  # a new poller: it knows nothing before
-            firing = {identity: held for identity, held in firing.items() if held[1] != event.subject}
+            firing = {identity: e for identity, e in firing.items() if e.detail.get("source") != event.subject}
             continue
         if event.kind != "alert":
             continue
-        labels = event.detail.get("labels") or {}
-        identity = make_labels(labels, alertname=event.subject)
+        identity = make_labels(event.detail.get("labels") or {}, alertname=event.subject)
         firing.pop(identity, None)  # a re-fire moves it to the end, with its new start
         if event.to_state == "firing":
-            annotations = event.detail.get("annotations") or {}
-            alert = Alert(event.subject, "firing", dict(labels), dict(annotations), active_since=event.ts)
-            firing[identity] = (alert, event.detail.get("source"))
-    return [alert for alert, _ in firing.values()]
+            firing[identity] = event
+    return list(firing.values())

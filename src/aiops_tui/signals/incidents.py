@@ -149,14 +149,36 @@ def ticked_steps(history: "History", runbook: Runbook | str | Path) -> dict[int,
     return states
 
 
+def lead_up(before: Iterable[Event]) -> list[Event]:
+    """What stood when an incident opened, from the events before it (oldest first): the `alert` event
+    that started each alert still firing, and the last transition of each breaker not closed then. A
+    source's first answer to a new poller (a `source` event from no state) ends what it had said, as
+    for the alerts (`alert_history`)."""
+    from aiops_tui.signals.alert_history import firing_events_at
+
+    events = list(before)
+    breakers: dict[tuple[str, Any], Event] = {}
+    for event in events:
+        if event.kind == "source" and event.from_state is None:
+            breakers = {key: e for key, e in breakers.items() if key[1] != event.subject}
+        elif event.kind == "breaker":
+            breakers[(event.subject, event.detail.get("source"))] = event
+    standing = [e for e in breakers.values() if e.to_state != "closed"]
+    return sorted([*firing_events_at(events), *standing], key=lambda e: e.ts)
+
+
 def timeline(history: "History", incident_id: str, *, kinds: Iterable[str] = TIMELINE_KINDS) -> list[Event]:
-    """Everything on an incident's timeline, oldest first: its own open/close, its notes and the steps
-    ticked for it, and the alerts, breaker transitions, source changes and unattached ticks of its span."""
+    """Everything on an incident's timeline, oldest first: what stood when it opened (`lead_up`), its own
+    open/close, its notes and the steps ticked for it, and the alerts, breaker transitions, source changes
+    and unattached ticks of its span."""
     incident = _require(history, incident_id)
     until = incident.closed_ts if incident.closed_ts is not None else math.inf
     wanted = set(kinds)
-    out = []
-    for event in _events(history, "list_contains($kinds, kind)", {"kinds": sorted(wanted)}):
+    every = _events(history, "list_contains($kinds, kind)", {"kinds": sorted(wanted | {"source"})})
+    out = [e for e in lead_up(e for e in every if e.ts < incident.opened_ts) if e.kind in wanted]
+    for event in every:
+        if event.kind not in wanted:
+            continue
         in_span = incident.opened_ts <= event.ts <= until
         if event.kind == INCIDENT:
             keep = event.subject == incident_id
