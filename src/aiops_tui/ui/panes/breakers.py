@@ -60,6 +60,7 @@ class BreakersPane(Pane):
     BreakersPane #breaker-spark-row { height: 3; margin: 1 0 0 0; }
     BreakersPane #breaker-flaps-row, BreakersPane #breaker-axis-row { height: 1; }
     BreakersPane .row-label { width: 8; color: $text-muted; }
+    BreakersPane #breaker-spark-row .row-label { height: 3; content-align-vertical: bottom; }  /* by the bars' base */
     BreakersPane #breaker-spark { height: 3; width: 1fr; }
     BreakersPane #breaker-flaps { width: 1fr; }
     BreakersPane #breaker-axis { width: 1fr; color: $text-muted; }
