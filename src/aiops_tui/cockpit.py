@@ -38,11 +38,7 @@ class SourceView:
     age_s: float | None
     profiles: Sequence[str] = ()
     error: str | None = None
-
-    @property
-    def reason(self) -> str | None:
-        """Its error without its own name in front ("gw: cannot connect"): a line that shows it names the source."""
-        return self.error.removeprefix(f"{self.name}: ") if self.error else None
+    """Why it is down or stale, without its name in front (`SourceStatus.reason`)."""
 
 
 @dataclass(frozen=True, slots=True)

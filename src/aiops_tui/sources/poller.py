@@ -53,6 +53,12 @@ class SourceStatus:
     def age_s(self, now: float) -> float | None:
         return None if self.last_ok_ts is None else max(0.0, now - self.last_ok_ts)
 
+    @property
+    def reason(self) -> str | None:
+        """The last error without the source's name in front ("gw: cannot connect"): every line that
+        shows it names the source already (the status line, `aiops-tui record`)."""
+        return self.last_error.removeprefix(f"{self.name}: ") if self.last_error else None
+
 
 def _state_key(labels: Labels) -> str:
     return dict(labels).get("upstream", "")

@@ -87,7 +87,7 @@ def sources_in_trouble(app: App, views: Views) -> Text:
     for found in views.sources:
         if found.state in UNHEALTHY_MARK:
             style = status_style(app, found.state, bold=True)
-            reason = f": {first_line(found.reason)}" if found.reason else ""
+            reason = f": {first_line(found.error)}" if found.error else ""
             parts.append(Text.assemble((f"{UNHEALTHY_MARK[found.state]} ", style), plain(found.name, style=style),
                                        (f" {found.state}", style), plain(reason)))
     return Text(" · ").join(parts)

@@ -119,8 +119,8 @@ class StatusBar(Widget):
         text.append(source.state, style)
         if source.age_s is not None:
             text.append(f" {fmt.age(source.age_s + since_read_s)}", "dim")
-        if source.reason and source.state in ("down", "stale"):
-            text.append_text(plain(f": {source.reason}", style="dim"))
+        if source.error and source.state in ("down", "stale"):
+            text.append_text(plain(f": {source.error}", style="dim"))
         if profiles and source.profiles:
             text.append_text(plain(f" ({', '.join(source.profiles)})", style="dim"))
         return text
