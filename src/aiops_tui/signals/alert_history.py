@@ -10,7 +10,7 @@ polling has no `resolved` event: the `source` event of its source's first answer
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 
 from aiops_tui.model import Alert, Event, make_labels
 
@@ -28,15 +28,19 @@ def firing_at(events: Iterable[Event]) -> list[Alert]:
 def firing_events_at(events: Iterable[Event]) -> list[Event]:
     """The `alert` events that started the alerts still firing after `events` (oldest first, up to the
     instant), in the order they fired."""
-    firing: dict = {}  # identity -> the event that started it
+    last = last_events(events, "alert", lambda e: make_labels(e.detail.get("labels") or {}, alertname=e.subject))
+    return [e for e in last if e.to_state == "firing"]
+
+
+def last_events(events: Iterable[Event], kind: str, key: Callable[[Event], Hashable]) -> list[Event]:
+    """The last `kind` event of each `key` after `events` (oldest first), in the order they came (a later
+    one moves its key to the end). A source's first answer to a new poller (a `source` event from no
+    state) ends what that source had said: the new poller knows nothing from before it."""
+    last: dict = {}
     for event in events:
-        if event.kind == "source" and event.from_state is None:  # a new poller: it knows nothing before
-            firing = {identity: e for identity, e in firing.items() if e.detail.get("source") != event.subject}
-            continue
-        if event.kind != "alert":
-            continue
-        identity = make_labels(event.detail.get("labels") or {}, alertname=event.subject)
-        firing.pop(identity, None)  # a re-fire moves it to the end, with its new start
-        if event.to_state == "firing":
-            firing[identity] = event
-    return list(firing.values())
+        if event.kind == "source" and event.from_state is None:
+            last = {k: e for k, e in last.items() if e.detail.get("source") != event.subject}
+        elif event.kind == kind:
+            last.pop(k := key(event), None)
+            last[k] = event
+    return list(last.values())

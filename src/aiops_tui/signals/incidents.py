@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from aiops_tui.errors import UserError
 from aiops_tui.model import Event
+from aiops_tui.signals.alert_history import firing_events_at, last_events
 from aiops_tui.signals.runbook_doc import Runbook, Step, sanitize_text
 
 if TYPE_CHECKING:
@@ -153,17 +154,10 @@ def lead_up(before: Iterable[Event]) -> list[Event]:
     """What stood when an incident opened, from the events before it (oldest first): the `alert` event
     that started each alert still firing, and the last transition of each breaker not closed then. A
     source's first answer to a new poller (a `source` event from no state) ends what it had said, as
-    for the alerts (`alert_history`)."""
-    from aiops_tui.signals.alert_history import firing_events_at
-
+    for the alerts (`alert_history.last_events`)."""
     events = list(before)
-    breakers: dict[tuple[str, Any], Event] = {}
-    for event in events:
-        if event.kind == "source" and event.from_state is None:
-            breakers = {key: e for key, e in breakers.items() if key[1] != event.subject}
-        elif event.kind == "breaker":
-            breakers[(event.subject, event.detail.get("source"))] = event
-    standing = [e for e in breakers.values() if e.to_state != "closed"]
+    breakers = last_events(events, "breaker", lambda e: (e.subject, e.detail.get("source")))
+    standing = [e for e in breakers if e.to_state != "closed"]
     return sorted([*firing_events_at(events), *standing], key=lambda e: e.ts)
 
 
