@@ -239,7 +239,7 @@ class TimeChart(PlotextPlot):
             else:
                 title = f"{title} · target {limit[1]}"
         plt.title(title + drawing.title_end)
-        if drawing.xs:
+        if drawing.line_xs:
             plt.plot(drawing.line_xs, drawing.line_ys, marker="braille")
         return super().render()
 
@@ -258,15 +258,14 @@ class TimeChart(PlotextPlot):
             return
         self.plotted = new
         unit_s, suffix = x_unit(window_s)
-        xs = [(ts - at) / unit_s for ts, _ in shown]
         ys = [value * scale for _, value in shown]
         scaled = (limit[0] * scale, limit[1]) if limit is not None and limit_shown(ys, limit[0] * scale) else None
         title_end = f" · {off_scale} off scale" if (off_scale := len(inside) - len(shown)) else ""
-        if not xs:
+        if not shown:
             title_end += ": no data"
         spanned = ys if scaled is None else [*ys, scaled[0]]
         line = break_at_gaps(shown, bridge_for(inside))  # off-scale points break it too: they cannot be drawn
-        self._drawing = _Drawing(title, title_end, window_s / unit_s, suffix, xs, ys,
+        self._drawing = _Drawing(title, title_end, window_s / unit_s, suffix,
                                  [(ts - at) / unit_s for ts, _ in line], [value * scale for _, value in line],
                                  y_range(spanned) if ys else (0.0, 1.0), scaled, end_label)
         self.refresh()
@@ -280,11 +279,9 @@ class _Drawing:
     title_end: str
     span: float
     suffix: str
-    xs: list[float]
-    ys: list[float]
     line_xs: list[float]
     line_ys: list[float]
-    """The points as drawn: with a NaN at each gap, which ends the line there (the axis is fitted to `ys`)."""
+    """The points as drawn: with a NaN at each gap, which ends the line there (`y_span` fits the points)."""
     y_span: tuple[float, float]
     limit: tuple[float, str] | None
     end_label: str
