@@ -6,8 +6,8 @@ import math
 from typing import TYPE_CHECKING
 
 from aiops_tui.signals import breakers as brk
-from aiops_tui.signals.alert_history import firing_at
 from aiops_tui.signals import cost as cst
+from aiops_tui.signals.alert_history import firing_at
 from aiops_tui.signals.golden import CHART_SIGNALS, CHART_WINDOWS_S, build_view
 from aiops_tui.signals.quality import quality_readings
 from aiops_tui.signals.savings import inputs_from_signals, monthly_run_rate_usd, savings_levers

@@ -28,6 +28,17 @@ def read_only_history(cockpit: Any) -> bool:
     return bool(getattr(getattr(cockpit, "history", None), "read_only", False))
 
 
+NO_HISTORY = "no history file: ticks, notes and incidents are not kept"
+READ_ONLY = "this history is open read-only (a review): ticks, notes and incidents are not kept"
+
+
+def not_kept(cockpit: Any) -> str | None:
+    """Why ticks, notes and incidents cannot be kept (no history, or one open read-only); None when they can."""
+    if not has_history(cockpit):
+        return NO_HISTORY
+    return READ_ONLY if read_only_history(cockpit) else None
+
+
 def history_when_open(cockpit: Any) -> Any:
     """In a worker thread: the cockpit's history, waiting while the cockpit is still opening it, unless the
     worker is cancelled meanwhile. None without one."""

@@ -26,13 +26,13 @@ from aiops_tui.model import Alert
 from aiops_tui.signals import incidents
 from aiops_tui.signals.runbooks import Runbook, classify_link, load_runbook, load_runbooks, match_alert
 from aiops_tui.ui import actions
-from aiops_tui.ui.history import has_history, history_to_write, history_when_open, read_only_history
+from aiops_tui.ui.history import history_to_write, history_when_open, not_kept
 from aiops_tui.ui.panes.base import Pane
 from aiops_tui.ui.safe import clean
 from aiops_tui.ui.widgets.runbook_body import task_line, title_heading
 from aiops_tui.ui.widgets.runbook_header import RunbookHeader
 from aiops_tui.ui.widgets.runbook_lists import AlertList, ContentsList, RunbookList, alert_key
-from aiops_tui.ui.widgets.runbook_incident import NO_HISTORY, READ_ONLY, IncidentLine
+from aiops_tui.ui.widgets.runbook_incident import IncidentLine
 from aiops_tui.ui.widgets.runbook_state import IncidentStatus, Prepared, prepare, promql_results, runbook_dirs, utc_date
 from aiops_tui.ui.widgets.runbook_steps import RunbookSteps, shell_labels
 from aiops_tui.ui.widgets.runbook_viewer import RunbookViewer
@@ -382,12 +382,12 @@ class RunbooksPane(Pane):
         step = prepared.runbook.steps[item.step_index]
         done = not self.query_one(RunbookSteps).is_ticked(step.index, step.done)
         await self._show_tick(step.index, done)
-        read_only = read_only_history(self.cockpit)
-        if read_only or not has_history(self.cockpit):  # walked through all the same, kept in memory
+        reason = not_kept(self.cockpit)
+        if reason is not None:  # walked through all the same, kept in memory
             self._memory_ticks.setdefault(incidents.runbook_key(prepared.runbook), {})[step.index] = done
             if not self._told_no_history:
                 self._told_no_history = True
-                self.notify(READ_ONLY if read_only else NO_HISTORY, severity="warning", markup=False)
+                self.notify(reason, severity="warning", markup=False)
             return
         self._write_tick(prepared.runbook, step.index, done)
 

@@ -14,13 +14,11 @@ from textual.widgets import Static
 from aiops_tui.errors import first_line
 from aiops_tui.signals import incidents
 from aiops_tui.ui import fmt
-from aiops_tui.ui.history import has_history, history_to_write, history_when_open, read_only_history
+from aiops_tui.ui.history import NO_HISTORY, READ_ONLY, history_to_write, history_when_open, not_kept
 from aiops_tui.ui.safe import clean, plain
 from aiops_tui.ui.screens.prompt import ConfirmScreen, PromptScreen
 from aiops_tui.ui.widgets.runbook_state import IncidentStatus, incident_status
 
-NO_HISTORY = "no history file: ticks, notes and incidents are not kept"
-READ_ONLY = "this history is open read-only (a review): ticks, notes and incidents are not kept"
 
 
 class IncidentLine(Static):
@@ -42,16 +40,17 @@ class IncidentLine(Static):
     def _draw(self) -> None:
         status = self.status
         self.set_class(status is not None, "open")
-        if not has_history(self._cockpit()):
+        reason = not_kept(self._cockpit())
+        if reason == NO_HISTORY:
             self.update(Text(NO_HISTORY, style="dim"))
-        elif status is None and read_only_history(self._cockpit()):
+        elif status is None and reason == READ_ONLY:
             self.update(Text.assemble("No incident open", (f" · {READ_ONLY}", "dim")))
         elif status is None:
             self.update(Text.assemble("No incident open", (" · i starts one: ticked steps and notes go on its timeline", "dim")))
         else:
             opened = f"open since {fmt.utc_time(status.opened_ts)} UTC" if status.opened_ts else "open"
             titled = status.title and status.title != status.id  # started without a title: it is its id
-            keys = " · read-only (a review)" if read_only_history(self._cockpit()) else " · o adds a note · I closes it"
+            keys = " · read-only (a review)" if reason == READ_ONLY else " · o adds a note · I closes it"
             self.update(Text.assemble(
                 ("● INCIDENT ", "bold"), plain(status.id, style="bold"), f" {opened}",
                 *((" · ", plain(status.title)) if titled else ()), (keys, "dim"),
@@ -79,13 +78,10 @@ class IncidentLine(Static):
 
     def _refused(self) -> bool:
         """Say why nothing can be kept, before asking for anything to keep."""
-        if not has_history(self._cockpit()):
-            self.notify(NO_HISTORY, severity="warning", markup=False)
-        elif read_only_history(self._cockpit()):
-            self.notify(READ_ONLY, severity="warning", markup=False)
-        else:
-            return False
-        return True
+        reason = not_kept(self._cockpit())
+        if reason is not None:
+            self.notify(reason, severity="warning", markup=False)
+        return reason is not None
 
     def start(self, suggested_title: str = "") -> None:
         if self._refused():
