@@ -456,6 +456,38 @@ async def test_golden_tiles_say_why_a_number_is_missing() -> None:
         assert str(app.query_one("#tile-cache_hit_ratio").render()) == "54.0 %\nnear target ≥60 %"
 
 
+async def test_the_p95_and_errors_tiles_name_the_model_furthest_off_target_under_them() -> None:
+    def bottoms() -> list[str]:
+        return [line for line in screen_lines(app) if line.startswith("╰")][:1]
+
+    class WorstIsMarkup(FakeCockpit):
+        """The markup-named model is the slowest: its name is drawn as it is, in the tile's border."""
+
+        def views(self, at=None, window="1h"):
+            views = super().views(at, window)
+            models = [dataclasses.replace(row, latency_p95_s=Reading(0.9, "bad")) if row.model == MARKUP_MODEL else row
+                      for row in views.golden.models]
+            return dataclasses.replace(views, golden=dataclasses.replace(views.golden, models=models))
+
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # The first row of tiles: p50, p95 (gpt-4o past 150 ms), p99, requests, errors (gpt-4o past 1 %).
+        pointers = re.findall(r"─ (\S[^─]*?) ─╯", bottoms()[0])
+        assert pointers == ["gpt-4o 210 ms !", "gpt-4o 1.20 % !"], bottoms()
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert re.findall(r"─ (\S[^─]*?) ─╯", bottoms()[0]) == ["gpt-4o !", "gpt-4o !"], bottoms()
+
+    app = cockpit_app(WorstIsMarkup())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert re.findall(r"─ (\S[^─]*?) ─╯", bottoms()[0])[0] == f"{MARKUP_MODEL} !", bottoms()
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert re.findall(r"─ (\S[^─]*?) ─╯", bottoms()[0])[0] == "[red]x… !", bottoms()  # cut, the mark kept
+
+
 async def test_at_80_columns_each_tile_says_its_target_whole() -> None:
     signals = ("latency_p95_s", "error_ratio", "cache_hit_ratio", "fallback_ratio")
     readings = {"latency_p95_s": Reading(0.12, "ok"), "error_ratio": Reading(0.02, "bad"),

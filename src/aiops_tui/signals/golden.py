@@ -17,6 +17,8 @@ TILE_SIGNALS = (
     "latency_p50_s", "latency_p95_s", "latency_p99_s", "requests_per_s", "error_ratio",
     "in_flight", "queue_depth", "cache_hit_ratio", "fallback_ratio", "tokens_per_s",
 )
+JUDGED_PER_MODEL = ("latency_p95_s", "error_ratio")
+"""The signals the models table judges against their targets, one reading per model."""
 CHART_SIGNALS = ("latency_p95_s", "requests_per_s", "error_ratio", "tokens_per_s")
 RATIO_OF_TRAFFIC = {"error_ratio", "cache_hit_ratio", "fallback_ratio", "latency_p50_s", "latency_p95_s", "latency_p99_s"}
 """Signals that are undefined (not zero) when there is no traffic."""
@@ -87,6 +89,17 @@ def judge_tile(signal: str, value: float | None, targets: Targets, *, traffic: f
     if signal == "fallback_ratio":
         return judge(value, targets.fallback_ratio)
     return Reading(value)
+
+
+def worst_model(models: Sequence[ModelRow], signal: str) -> tuple[str, Reading] | None:
+    """The model furthest off `signal`'s target (past it before near it), when one is off and there is more
+    than one model: the tile over all models can read near target while one of them is past it."""
+    readings = [(row.model, getattr(row, signal)) for row in models if not getattr(row, signal).missing]
+    rank = {"bad": 2, "warn": 1}
+    if len(readings) < 2:
+        return None
+    model, reading = max(readings, key=lambda item: (rank.get(item[1].status, 0), item[1].value))
+    return (model, reading) if reading.status in rank else None
 
 
 def build_view(

@@ -10,7 +10,9 @@ from textual.containers import Grid
 from textual.widgets import DataTable, Static
 
 from aiops_tui.cockpit import Views
-from aiops_tui.signals.golden import CHART_SIGNALS, CHART_WINDOWS_S, GoldenView, ModelRow, Targets
+from aiops_tui.signals.golden import (
+    CHART_SIGNALS, CHART_WINDOWS_S, JUDGED_PER_MODEL, GoldenView, ModelRow, Targets, worst_model,
+)
 from aiops_tui.signals.quality import QualityTargets
 from aiops_tui.signals.readings import Reading
 from aiops_tui.ui import fmt
@@ -66,6 +68,19 @@ def target_line(signal: str, reading: Reading, targets: Targets | None) -> tuple
     return f"target {bound}", bound
 
 
+def worst_model_pointers(golden: GoldenView, signal: str, formatter: Formatter, app) -> tuple[Text, ...]:
+    """The bottom border of a tile judged per model: the model furthest off target, longest wording first.
+    The tile over all models can read near target while one model is past it (marked "!" as in the table)."""
+    worst = worst_model(golden.models, signal) if signal in JUDGED_PER_MODEL else None
+    if worst is None:
+        return ()
+    model, reading = worst
+    mark = fmt.PAST_LIMIT_MARK if reading.status == "bad" else ""
+    name, value = plain(model), formatter(reading.value)
+    wordings = (("worst model ", name, " ", value, mark), (name, " ", value, mark), (name, mark))
+    return tuple(styled(Text.assemble(*words), app, reading.status, bold=reading.status == "bad") for words in wordings)
+
+
 def chart_limit(signal: str, targets: Targets | None) -> tuple[float, str] | None:
     """A chart's limit: its signal's target, for the signals whose target is an upper bound."""
     goal = _goals(targets).get(signal) if targets is not None else None
@@ -90,7 +105,7 @@ class GoldenPane(Pane):
     HELP = (
         "Latency, traffic, errors and saturation across all models, plus cache, fallback and token rates. "
         "Tiles are green on target, amber near it, red past it; in the models table a value past its "
-        "target is red and marked '!'. 'no traffic' means a ratio of nothing "
+        "target is red and marked '!'; the p95 and errors tiles name under them the model furthest off its target. 'no traffic' means a ratio of nothing "
         "(not zero), 'no data' means the source has no such series. Quantiles are read, never averaged. "
         "The p95 and errors charts dash their target across (┈) once the line comes within half of it; a "
         "line breaks where the data has a gap (nothing for three of its polls). "
@@ -158,7 +173,8 @@ class GoldenPane(Pane):
             reading = golden.tiles.get(signal, Reading(None, "none", "no data"))
             text = reading.note if reading.missing else formatter(reading.value)
             self.query_one(f"#tile-{signal}", Tile).set_reading(
-                text, target_line(signal, reading, self.targets), reading.status, missing=reading.missing
+                text, target_line(signal, reading, self.targets), reading.status, missing=reading.missing,
+                pointers=worst_model_pointers(golden, signal, formatter, self.app),
             )
         self.query_one(QualityStrip).set_row(golden.quality)
         update_static(self.query_one("#golden-source", Static), self._source_line(views))

@@ -1,7 +1,8 @@
 """A golden-signal tile: a label, a big value (or why there is none) and how it stands against its target.
 
-The label comes long and short, the line under the value in up to three lengths: the tile shows the
-longest that fits (at 80 columns, the shortest).
+The label comes long and short, the line under the value in up to three lengths, and what the bottom border
+points to (the model furthest off target) in as many: the tile shows the longest that fits (at 80 columns,
+the shortest).
 """
 
 from __future__ import annotations
@@ -9,9 +10,18 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from aiops_tui.ui.fmt import PAST_LIMIT_MARK
 from aiops_tui.ui.widgets.redraw import LastDrawn, content_key
 
 STATUS_CLASSES = ("-ok", "-warn", "-bad", "-none")
+
+
+def cut_keeping_mark(text: Text, room: int) -> Text:
+    """`text` cut to `room` cells with "…", keeping its past-target mark: the "!" says more than a name's end."""
+    mark_len = len(PAST_LIMIT_MARK) if text.plain.endswith(PAST_LIMIT_MARK) else 0
+    head, mark = text[: len(text) - mark_len], text[len(text) - mark_len:]
+    head.truncate(max(1, room - mark_len), overflow="ellipsis")
+    return head + mark
 
 
 class Tile(Static):
@@ -32,16 +42,19 @@ class Tile(Static):
         super().__init__("", id=id)
         self.labels = (label, short_label)
         self.value_text, self.details, self.missing = "", ("",), False
+        self.pointers: tuple[Text, ...] = ()
         self.border_title = label
         self.drawn = LastDrawn()
 
-    def set_reading(self, value_text: str, details: tuple[str, ...], status: str, *, missing: bool) -> None:
+    def set_reading(self, value_text: str, details: tuple[str, ...], status: str, *, missing: bool,
+                    pointers: tuple[Text, ...] = ()) -> None:
         """`details` is the line under the value, longest first; `status` a Reading status (ok/warn/bad/none);
-        `missing` shows the value as a note ("no traffic"), not a number."""
+        `missing` shows the value as a note ("no traffic"), not a number; `pointers` is what the bottom border
+        names, longest first (none: a plain border)."""
         status_class = f"-{status}" if f"-{status}" in STATUS_CLASSES else "-none"
         for cls in STATUS_CLASSES:  # one by one: removing the class it keeps would restyle it for nothing
             self.set_class(cls == status_class, cls)
-        self.value_text, self.details, self.missing = value_text, details, missing
+        self.value_text, self.details, self.missing, self.pointers = value_text, details, missing, pointers
         self._draw()
 
     def on_resize(self) -> None:
@@ -53,8 +66,13 @@ class Tile(Static):
         body_room = self.size.width or 99
         title = self.labels[0] if len(self.labels[0]) <= title_room else self.labels[1]
         detail = next((d for d in self.details if len(d) <= body_room), self.details[-1])
+        pointer = next((p for p in self.pointers if p.cell_len <= title_room), None)
+        if pointer is None and self.pointers:
+            pointer = cut_keeping_mark(self.pointers[-1], title_room)
         value = Text(self.value_text, style="italic" if self.missing else "bold")
         body = Text.assemble(value, "\n", Text(detail, style="dim"))
-        if self.drawn.changed((title, content_key(body))):  # setting a border title repaints even when it is the same
+        # Setting a border title repaints even when it is the same.
+        if self.drawn.changed((title, content_key(pointer), content_key(body))):
             self.border_title = title
+            self.border_subtitle = pointer
             self.update(body)
