@@ -38,7 +38,7 @@ class SourceView:
     age_s: float | None
     profiles: Sequence[str] = ()
     error: str | None = None
-    """Why it is down or stale, without its name in front (`SourceStatus.reason`)."""
+    """Why it is down or stale, without its name in front (`SourceStatus.last_error`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -203,7 +203,7 @@ async def _record(recorder, duration_s: float | None) -> None:
             for status in recorder.poller.status.values():
                 state = status.state(now)
                 if reported.get(status.name) != state and state != "waiting":
-                    reason = f": {status.reason}" if status.reason and state != "ok" else ""
+                    reason = f": {status.last_error}" if status.last_error and state != "ok" else ""
                     print(f"aiops-tui: {status.name} {state}{reason}", file=sys.stderr)
                     reported[status.name] = state
             if recorder.last_error:

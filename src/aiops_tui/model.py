@@ -88,6 +88,7 @@ class Batch:
     samples: list[Sample] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     error: str | None = None
+    """Why the poll failed, in one line, without the source's name (`source` says it)."""
     alerts: list[Alert] | None = None
     """The alerts this source reports now; None when it reports none (not "zero alerts")."""
 

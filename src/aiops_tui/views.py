@@ -81,7 +81,7 @@ def _sources(cockpit: "Cockpit", now: float) -> list["SourceView"]:
     if cockpit.poller is None:
         return [SourceView("history", "file", "offline", None)]
     return [
-        SourceView(s.name, s.kind, s.state(now), s.age_s(now), tuple(s.profiles), s.reason)
+        SourceView(s.name, s.kind, s.state(now), s.age_s(now), tuple(s.profiles), s.last_error)
         for s in cockpit.poller.status.values()
     ]
 

@@ -30,30 +30,30 @@ ALERTS_OK = json.dumps({"status": "success", "data": {"alerts": []}}).encode()
 
 # fault -> (answer for the faulty path, or None for the server gone; the status line's start)
 PROMETHEUS_FAULTS = {
-    "http500": (Answer(500, b"oops"), "prometheus: HTTP Status Code 500"),
-    "http503": (Answer(503, b"unavailable"), "prometheus: HTTP Status Code 503"),
-    "html": (Answer(200, b"<html>login</html>", "text/html"), "prometheus: answer is not JSON (an HTML error page or a proxy in the way?)"),
+    "http500": (Answer(500, b"oops"), "HTTP Status Code 500"),
+    "http503": (Answer(503, b"unavailable"), "HTTP Status Code 503"),
+    "html": (Answer(200, b"<html>login</html>", "text/html"), "answer is not JSON (an HTML error page or a proxy in the way?)"),
     "status_error": (
         Answer(200, json.dumps({"status": "error", "errorType": "execution", "error": "boom"}).encode(), "application/json"),
-        "prometheus: answer is JSON of the wrong shape",
+        "answer is JSON of the wrong shape",
     ),
     "wrong_type": (
         Answer(200, json.dumps({"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {}, "values": [[1, "2"]]}]}}).encode(), "application/json"),
-        "prometheus: query for requests_per_s: result is not an instant vector",
+        "query for requests_per_s: result is not an instant vector",
     ),
     # Headers, one byte, then nothing for a second (past the 0.5 s read timeout): a stalled answer.
     # (The timeout was 0.2 s; "html" failed once in a full local run and not in any rerun: 0.5 s gives the
     # good answers more room, and the stall still times out.)
-    "stall": (Answer(200, vector(1.0), "application/json", drip_s=1.0), "prometheus: timed out"),
-    "refused": (None, "prometheus: cannot connect (connection refused or host unreachable)"),
+    "stall": (Answer(200, vector(1.0), "application/json", drip_s=1.0), "timed out"),
+    "refused": (None, "cannot connect (connection refused or host unreachable)"),
 }
 GATEWAY_FAULTS = {
-    "garbage": (Answer(200, b"<!DOCTYPE html><h1>502</h1>", "text/html"), "gw: not Prometheus text exposition: looks like HTML (line 1)"),
-    "truncated": (Answer(200, LITELLM[: len(LITELLM) // 2 + 17]), "gw: not Prometheus text exposition: "),
-    "ten_mb": (Answer(200, b"# " + b"x" * (10 * 1024 * 1024) + b"\n"), "gw: body of 10,485,763 bytes from "),
-    "slow_loris": (Answer(200, GOOD_GAUGES * 20, drip_s=0.02), "gw: no complete answer within 0.4 s"),
-    "http401": (Answer(401, b"no"), "gw: HTTP 401 from "),
-    "refused": (None, "gw: cannot connect ("),
+    "garbage": (Answer(200, b"<!DOCTYPE html><h1>502</h1>", "text/html"), "not Prometheus text exposition: looks like HTML (line 1)"),
+    "truncated": (Answer(200, LITELLM[: len(LITELLM) // 2 + 17]), "not Prometheus text exposition: "),
+    "ten_mb": (Answer(200, b"# " + b"x" * (10 * 1024 * 1024) + b"\n"), "body of 10,485,763 bytes from "),
+    "slow_loris": (Answer(200, GOOD_GAUGES * 20, drip_s=0.02), "no complete answer within 0.4 s"),
+    "http401": (Answer(401, b"no"), "HTTP 401 from "),
+    "refused": (None, "cannot connect ("),
 }
 
 

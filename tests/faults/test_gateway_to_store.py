@@ -120,7 +120,7 @@ def test_tls_to_a_plain_http_port_is_one_line_for_the_gateway():
                 await source.client.aclose()
 
         batch = asyncio.run(poll())
-    assert batch.error == "gw: TLS handshake failed (WRONG_VERSION_NUMBER): is it plain HTTP? use an http:// URL"
+    assert batch.error == "TLS handshake failed (WRONG_VERSION_NUMBER): is it plain HTTP? use an http:// URL"
     assert batch.samples == []
 
 
@@ -129,7 +129,7 @@ def test_tls_to_a_plain_http_port_is_one_line_for_prometheus():
         url = server.url.replace("http://", "https://")
         cfg = PrometheusConfig(url, {}, None, True, 15.0, 1.0, "none", {"requests_per_s": "sum(rate(x[1m]))"})
         batch = asyncio.run(PrometheusSource(cfg, clock=lambda: T0).poll())
-    assert batch.error == "prometheus: TLS handshake failed (WRONG_VERSION_NUMBER): is it plain HTTP? use an http:// URL"
+    assert batch.error == "TLS handshake failed (WRONG_VERSION_NUMBER): is it plain HTTP? use an http:// URL"
 
 
 def test_a_wrong_token_is_a_401_and_the_token_is_not_echoed(tmp_path: Path):
@@ -147,7 +147,7 @@ def test_a_wrong_token_is_a_401_and_the_token_is_not_echoed(tmp_path: Path):
         server.stop()
     error = recorder.poller.status["gw"].last_error
     # /metrics answers 307 to /metrics/, which answers 401.
-    assert error == f"gw: HTTP 401 from {server.url}/metrics"
+    assert error == f"HTTP 401 from {server.url}/metrics"
     assert good not in error and wrong not in error
     events = recorder.history.con.execute("SELECT CAST(detail AS VARCHAR) FROM events").fetchall()
     recorder.history.close()

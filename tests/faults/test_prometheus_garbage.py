@@ -33,18 +33,18 @@ def serve(server: ScriptedServer, query_answer: Answer, alerts_answer: Answer | 
 
 
 CASES = {
-    "http500": (Answer(500, b"oops"), "prometheus: HTTP Status Code 500"),
-    "http503": (Answer(503, b"unavailable"), "prometheus: HTTP Status Code 503"),
-    "html": (Answer(200, b"<html><body>login</body></html>", "text/html"), "prometheus: answer is not JSON (an HTML error page or a proxy in the way?)"),
+    "http500": (Answer(500, b"oops"), "HTTP Status Code 500"),
+    "http503": (Answer(503, b"unavailable"), "HTTP Status Code 503"),
+    "html": (Answer(200, b"<html><body>login</body></html>", "text/html"), "answer is not JSON (an HTML error page or a proxy in the way?)"),
     "status_error": (
         Answer(422, json.dumps({"status": "error", "errorType": "execution", "error": "boom"}).encode(), "application/json"),
-        "prometheus: HTTP Status Code 422",
+        "HTTP Status Code 422",
     ),
     "wrong_type": (
         Answer(200, json.dumps({"status": "success", "data": {"resultType": "scalar", "result": [1, "2"]}}).encode()),
-        "prometheus: query for requests_per_s: result is not an instant vector",
+        "query for requests_per_s: result is not an instant vector",
     ),
-    "wrong_shape": (Answer(200, b'{"status": "success"}', "application/json"), "prometheus: answer is JSON of the wrong shape"),
+    "wrong_shape": (Answer(200, b'{"status": "success"}', "application/json"), "answer is JSON of the wrong shape"),
 }
 
 
@@ -60,10 +60,10 @@ def test_bad_answers_are_one_line(case):
 
 def test_refused_and_stalled():
     refused = asyncio.run(source(f"http://127.0.0.1:{closed_port()}", queries=ONE_QUERY).poll())
-    assert refused.error == "prometheus: cannot connect (connection refused or host unreachable)"
+    assert refused.error == "cannot connect (connection refused or host unreachable)"
     with SilentServer() as silent:
         stalled = asyncio.run(source(silent.url, timeout_s=0.3, queries=ONE_QUERY).poll())
-    assert stalled.error in ("prometheus: timed out", "prometheus: no answer within 0.6 s")
+    assert stalled.error in ("timed out", "no answer within 0.6 s")
 
 
 def test_nan_inf_and_huge_values_are_kept_as_values():
@@ -119,4 +119,4 @@ def test_alerts_with_a_status_error_body():
     with ScriptedServer() as server:
         serve(server, Answer(200, vector(), "application/json"), Answer(200, body, "application/json"))
         batch = asyncio.run(source(server.url, queries=ONE_QUERY).poll())
-    assert batch.error == "prometheus: alerts: status error: rule manager down"
+    assert batch.error == "alerts: status error: rule manager down"

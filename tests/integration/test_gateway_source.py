@@ -53,7 +53,7 @@ def test_bearer_token_from_the_environment_against_the_sim():
         _, bad = poll(cfg, {"GW_TOKEN": "wrong"})
         _, missing = poll(cfg, {})
     assert good.ok and any(s.key.name == "signal:breaker_state" for s in good.samples)
-    assert bad.error == f"gw: HTTP 401 from {sim.url}/metrics"  # the URL as configured
+    assert bad.error == f"HTTP 401 from {sim.url}/metrics"  # the URL as configured
     assert missing.error == bad.error
     assert "wrong" not in bad.error
 

@@ -58,7 +58,7 @@ def test_sources_poll_on_their_own_interval():
 
 def test_failures_back_off_exponentially_with_jitter_and_go_down_after_stale_after():
     clock = HandClock(1_000.0)
-    src = ScriptedSource("gw", clock, ["gw: cannot connect"] * 5)
+    src = ScriptedSource("gw", clock, ["cannot connect"] * 5)
     written = []
     poller = Poller([src], written.append, stale_after=3, clock=clock, rng=random.Random(1))
     due_gaps = []
@@ -72,13 +72,13 @@ def test_failures_back_off_exponentially_with_jitter_and_go_down_after_stale_aft
     assert poller.status["gw"].state(clock.now) == "down"
     events = [e for batches in written for b in batches for e in b.events]
     assert [(e.kind, e.subject, e.from_state, e.to_state) for e in events] == [("source", "gw", None, "down")]
-    assert events[0].detail == {"error": "gw: cannot connect"}
+    assert events[0].detail == {"error": "cannot connect"}
 
 
 def test_up_down_up_is_recorded_and_stale_in_between():
     clock = HandClock(1_000.0)
     key = SeriesKey("gw", "up", ())
-    src = ScriptedSource("gw", clock, [[(key, 1)], "gw: timed out", "gw: timed out", "gw: timed out", [(key, 1)]])
+    src = ScriptedSource("gw", clock, [[(key, 1)], "timed out", "timed out", "timed out", [(key, 1)]])
     written = []
     poller = Poller([src], written.append, stale_after=3, clock=clock, rng=random.Random(0))
     states = []

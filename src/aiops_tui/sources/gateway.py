@@ -180,13 +180,11 @@ class GatewaySource:
             # The whole poll is bounded: a slow-loris body never holds the cycle past the timeout.
             await asyncio.wait_for(self._poll_into(batch), timeout=self.timeout_s)
         except asyncio.TimeoutError:
-            batch.error = f"{self.name}: no complete answer within {self.timeout_s:g} s"
-        except SourceError as exc:
-            batch.error = f"{self.name}: {exc}"
-        except ExpositionError as exc:
-            batch.error = f"{self.name}: {exc}"
+            batch.error = f"no complete answer within {self.timeout_s:g} s"
+        except (SourceError, ExpositionError) as exc:
+            batch.error = str(exc)
         except Exception as exc:  # noqa: BLE001 — any transport failure is one line, never a crash
-            batch.error = f"{self.name}: {_describe_transport_error(exc)}"
+            batch.error = _describe_transport_error(exc)
         if batch.error:
             batch.samples.clear()
         return batch

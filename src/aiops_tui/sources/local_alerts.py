@@ -129,9 +129,9 @@ class LocalAlertSource:
         try:
             batch.alerts = await asyncio.wait_for(asyncio.to_thread(self.evaluate, ts), timeout=self.timeout_s)
         except asyncio.TimeoutError:
-            batch.error = f"{self.name}: reading the history took over {self.timeout_s:g} s"
+            batch.error = f"reading the history took over {self.timeout_s:g} s"
         except Exception as exc:  # noqa: BLE001 — a locked or broken history file: one line, keep polling
-            batch.error = f"{self.name}: {first_line(exc) or type(exc).__name__}"
+            batch.error = first_line(exc) or type(exc).__name__
         return batch
 
     def evaluate(self, at: float) -> list[Alert]:

@@ -35,6 +35,8 @@ class SourceStatus:
     last_ok_ts: float | None = None
     last_poll_ts: float | None = None
     last_error: str | None = None
+    """Why the last poll failed, in one line, without the source's name: every line that shows it names
+    the source already (the status line, `aiops-tui record`, the incident timeline)."""
     failures: int = 0
     next_due: float = 0.0
     profiles: list[str] = field(default_factory=list)
@@ -52,12 +54,6 @@ class SourceStatus:
 
     def age_s(self, now: float) -> float | None:
         return None if self.last_ok_ts is None else max(0.0, now - self.last_ok_ts)
-
-    @property
-    def reason(self) -> str | None:
-        """The last error without the source's name in front ("gw: cannot connect"): every line that
-        shows it names the source already (the status line, `aiops-tui record`)."""
-        return self.last_error.removeprefix(f"{self.name}: ") if self.last_error else None
 
 
 def _state_key(labels: Labels) -> str:

@@ -147,11 +147,11 @@ class PrometheusSource:
         try:
             await asyncio.wait_for(self._poll_into(batch), timeout=self.timeout_s * 2)
         except asyncio.TimeoutError:
-            batch.error = f"prometheus: no answer within {self.timeout_s * 2:g} s"
+            batch.error = f"no answer within {self.timeout_s * 2:g} s"
         except SourceError as exc:
-            batch.error = f"prometheus: {exc}"
+            batch.error = str(exc)
         except Exception as exc:  # noqa: BLE001 — connection errors, HTML bodies, bad JSON: one line each
-            batch.error = f"prometheus: {_describe(exc)}"
+            batch.error = _describe(exc)
         if batch.error:
             batch.samples.clear()
             batch.alerts = None
