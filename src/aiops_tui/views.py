@@ -199,7 +199,9 @@ def _breakers(con, source: str, at: float, events: list) -> brk.BreakersView:
     transitions = brk.transitions_by_upstream(
         e for e in events if e.kind == "breaker" and e.detail.get("source", breaker_source) == breaker_source
     )
-    error_series = ts_sql.signal_series_by(
-        con, breaker_source, "breaker_failure_rate", at - window_s, at, label="upstream", values=states, points=60,
+    series = ts_sql.signal_series_by(
+        con, breaker_source, ("breaker_failure_rate", "breaker_state"), at - window_s, at, label="upstream",
+        values=states, points=60,
     ) if source else {}
-    return brk.BreakersView(at, source, brk.build_rows(states, transitions, error_series), window_s)
+    rows = brk.build_rows(states, transitions, series.get("breaker_failure_rate"), series.get("breaker_state"))
+    return brk.BreakersView(at, source, rows, window_s)

@@ -660,7 +660,8 @@ async def test_breakers_state_in_words_and_detail_follows_the_cursor() -> None:
         assert states == ["● OPEN", "◐ HALF-OPEN", "○ CLOSED", "○ CLOSED"]
         assert rendered(app, "#breaker-title").startswith("openai/gpt-4o · error ratio over the last 1h")
         strip = str(app.query_one("#breaker-flaps").render())
-        assert strip.endswith("█") and "▄" in strip and strip.startswith("▁")
+        # Read each minute of the hour: drawn from its first reading, a cell or two into the strip.
+        assert strip.endswith("█") and "▄" in strip and strip.lstrip().startswith("▁") and len(strip) - len(strip.lstrip()) <= 2
         await press(pilot, "down")  # the table has the cursor once the pane is shown
         pane = app.query_one(BreakersPane)
         assert pane.selected().upstream == "anthropic/claude-sonnet"
@@ -685,6 +686,24 @@ async def test_the_breakers_error_strip_is_blank_where_no_ratio_was_read() -> No
             await press(pilot, "down")
         assert "no error-ratio data" in str(app.query_one("#breaker-title").render())
         assert str(strip.render()).strip() == ""
+
+
+async def test_the_breakers_state_strip_is_blank_before_the_breaker_was_first_seen_as_the_error_strip_is() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        for _ in range(3):  # the third row
+            if str(app.query_one("#breaker-title").render()).startswith(LINK_MODEL):
+                break
+            await press(pilot, "down")
+        assert str(app.query_one("#breaker-title").render()).startswith(LINK_MODEL)
+        # First seen closed 20 minutes ago, with no transition since: a third of the hour drawn, in both strips.
+        states = str(app.query_one("#breaker-flaps").render())
+        errors = str(app.query_one("#breaker-spark").render()).splitlines()[-1]
+        blank = len(states) - len(states.lstrip())
+        assert set(states.lstrip()) == {"▁"} and abs(blank - len(states) * 2 / 3) <= 2, states
+        assert abs((len(errors) - len(errors.lstrip())) - blank) <= 1, (states, errors)
 
 
 async def test_breaker_times_from_another_day_carry_their_date() -> None:

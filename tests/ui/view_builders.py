@@ -149,12 +149,15 @@ def breakers_view(at: float) -> BreakersView:
     ]
     recovering = [Transition(minutes(9), "closed", "open"), Transition(minutes(3), "open", "half_open")]
     errors = [(ts, min(1.0, max(0.0, v))) for ts, v in _wave(at, 3600.0, 0.35, 0.3)]
+    read = [(ts, 0.0) for ts, _ in errors]  # the state was read each minute of the hour
+    recent = lambda points: [(ts, v) for ts, v in points if ts >= minutes(20)]  # noqa: E731 - first seen 20 minutes ago
     rows = [
-        BreakerRow("openai/gpt-4o", "open", minutes(14), 0.62, 148.0, "tier_1", "legacy-path", errors, flaps),
+        BreakerRow("openai/gpt-4o", "open", minutes(14), 0.62, 148.0, "tier_1", "legacy-path", errors, flaps, read),
         BreakerRow("anthropic/claude-sonnet", "half_open", minutes(3), 0.18, 12.0, "tier_2", "openai/gpt-4o",
-                   _wave(at, 3600.0, 0.1, 0.08), recovering),
-        BreakerRow(LINK_MODEL, "closed", None, 0.01, 0.0, "tier_2", MARKUP_MODEL, _wave(at, 3600.0, 0.01, 0.01), []),
-        BreakerRow("local/llama", "closed", None, -1.0, None, "tier_3", "", [], []),
+                   _wave(at, 3600.0, 0.1, 0.08), recovering, read),
+        BreakerRow(LINK_MODEL, "closed", None, 0.01, 0.0, "tier_2", MARKUP_MODEL, recent(_wave(at, 3600.0, 0.01, 0.01)), [],
+                   recent(read)),
+        BreakerRow("local/llama", "closed", None, -1.0, None, "tier_3", "", [], [], read),
     ]
     return BreakersView(at, "gw-main", rows, 3600.0)
 

@@ -19,3 +19,13 @@ def test_before_the_first_state_a_source_reported_the_strip_is_blank() -> None:
     # Whatever order they come in; with no transitions at all, the state held now holds throughout.
     assert state_before(seen[::-1], "open") == "unknown" and state_before([], "closed") == "closed"
     assert timeline([], 0.0, 100.0, 4, initial=state_before([], "half_open")) == "▄▄▄▄"
+
+
+def test_a_cell_nobody_read_the_state_in_is_blank_unless_a_transition_falls_in_it() -> None:
+    # Seen closed from 20 s (no transition: the first state read was closed), not read over [50, 70).
+    # Open at 55 s, in the unread stretch: that cell is drawn all the same; closed again at 85 s.
+    watched = [False, False, True, True, True, False, False, True, True, True]
+    assert timeline([], 0.0, 100.0, 10, initial="closed", watched=watched) == "  ▁▁▁  ▁▁▁"
+    flaps = [Transition(55.0, "closed", "open"), Transition(85.0, "open", "closed")]
+    assert timeline(flaps, 0.0, 100.0, 10, initial="closed", watched=watched) == "  ▁▁▁█ ██▁"
+    assert timeline(flaps, 0.0, 100.0, 10, initial="closed") == "▁▁▁▁▁████▁"  # read everywhere

@@ -112,11 +112,15 @@ def test_signal_series_by_label_in_one_query(history):
     write(history, breaker("a"), [(T0 + 10, 0.1), (T0 + 40, 0.3), (T0 + 70, 0.5)])
     write(history, breaker("b"), [(T0 + 10, 1.0)])
     con = history.cursor()
-    got = ts_sql.signal_series_by(con, "gw", "breaker_failure_rate", T0, T0 + 120, label="upstream",
-                                  values=["a", "b", "c"], points=2)
+    write(history, SeriesKey("gw", "signal:breaker_state", make_labels(upstream="b")), [(T0 + 70, 2.0)])
+    con = history.cursor()
+    both = ts_sql.signal_series_by(con, "gw", ("breaker_failure_rate", "breaker_state"), T0, T0 + 120,
+                                   label="upstream", values=["a", "b", "c"], points=2)
+    got = both["breaker_failure_rate"]
     # 60 s buckets: a has (0.1 + 0.3) / 2 = 0.2 in [T0, T0+60) and 0.5 in [T0+60, T0+120); c has no series.
     assert got["a"] == [(T0, pytest.approx(0.2)), (T0 + 60, 0.5)]
     assert got == {"a": got["a"], "b": [(T0, 1.0)], "c": []}
+    assert both["breaker_state"] == {"a": [], "b": [(T0 + 60, 2.0)], "c": []}
 
 
 @pytest.mark.parametrize("seed", range(12))

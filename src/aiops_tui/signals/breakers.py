@@ -27,6 +27,9 @@ class BreakerRow:
     fallback: str
     error_ratio_series: Sequence[tuple[float, float]] = field(default_factory=list)
     transitions: Sequence[Transition] = field(default_factory=list)
+    state_series: Sequence[tuple[float, float]] = field(default_factory=list)
+    """The state read over the window, averaged per bucket: only where it has points did anyone read it (a
+    breaker first seen closed records no transition, and a cockpit that was not running reads nothing)."""
 
     @property
     def flaps(self) -> int:
@@ -78,10 +81,12 @@ def state_before(transitions: Sequence[Transition], current_state: str) -> str:
     return min(transitions, key=lambda t: t.ts).from_state or "unknown"
 
 
-def timeline(transitions: Sequence[Transition], start: float, end: float, width: int, initial: str = "closed") -> str:
+def timeline(transitions: Sequence[Transition], start: float, end: float, width: int, initial: str = "closed",
+             watched: Sequence[bool] | None = None) -> str:
     """The breaker's state over [start, end) as `width` cells: '▁' closed, '▄' half-open, '█' open.
 
-    Each cell shows the worst state the breaker was in during that cell, so a short flap is never lost.
+    Each cell shows the worst state the breaker was in during that cell, so a short flap is never lost. A cell
+    that `watched` says nobody read the state in is blank, unless a transition falls in it.
     """
     if width <= 0 or end <= start:
         return ""
@@ -97,12 +102,13 @@ def timeline(transitions: Sequence[Transition], start: float, end: float, width:
     cells = []
     for c in range(width):
         cell_end = start + (c + 1) * cell_s
-        worst = state
+        worst, moved = state, False
         while i < len(ordered) and ordered[i].ts < cell_end:
             state = ordered[i].to_state
             worst = max(worst, state, key=lambda s: rank.get(s, -1))
-            i += 1
-        cells.append(glyph.get(worst, " "))
+            i, moved = i + 1, True
+        unwatched = watched is not None and c < len(watched) and not watched[c] and not moved
+        cells.append(" " if unwatched else glyph.get(worst, " "))
     return "".join(cells)
 
 
@@ -110,6 +116,7 @@ def build_rows(
     states: Mapping[str, Mapping[str, float | str | None]],
     transitions: Mapping[str, Sequence[Transition]],
     error_series: Mapping[str, Sequence[tuple[float, float]]] | None = None,
+    state_series: Mapping[str, Sequence[tuple[float, float]]] | None = None,
 ) -> list[BreakerRow]:
     """`states`: upstream -> {"state": index, "failure_ratio", "not_permitted", "since", "tier", "fallback"}.
 
@@ -131,6 +138,7 @@ def build_rows(
                 fallback=str(info.get("fallback") or ""),
                 error_ratio_series=list((error_series or {}).get(upstream, [])),
                 transitions=list(history),
+                state_series=list((state_series or {}).get(upstream, [])),
             )
         )
     order = {"open": 0, "half_open": 1, "unknown": 2, "closed": 3}

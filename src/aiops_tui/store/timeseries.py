@@ -7,7 +7,7 @@ complete hours from `samples_1h`, complete minutes from `samples_1m`, the rest f
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
@@ -168,28 +168,29 @@ def signal_series_many(
 
 
 def signal_series_by(
-    con: "duckdb.DuckDBPyConnection", source: str, signal: str, since: float, until: float, *,
+    con: "duckdb.DuckDBPyConnection", source: str, signals: Sequence[str], since: float, until: float, *,
     label: str, values: Iterable[str], points: int = 240,
-) -> dict[str, list[tuple[float, float]]]:
-    """`signal_series` for each of `values` of `label`, in one query (one per value cost 10x more)."""
+) -> dict[str, dict[str, list[tuple[float, float]]]]:
+    """signal -> value of `label` -> its average per bucket (`points` of them over the span), for each of
+    `signals` and `values`, in one query (one per value cost 10x more)."""
     wanted = list(values)
-    out: dict[str, list[tuple[float, float]]] = {value: [] for value in wanted}
-    if not wanted:
+    out: dict[str, dict[str, list[tuple[float, float]]]] = {signal: {value: [] for value in wanted} for signal in signals}
+    if not wanted or not signals:
         return out
     step_us = max(US, _us((until - since) / points))
     rows = con.execute(
         """
-        SELECT coalesce(s.labels ->> $label, '') AS g, epoch_us(v.ts) // $step * $step AS b, avg(v.value)
+        SELECT s.name, coalesce(s.labels ->> $label, '') AS g, epoch_us(v.ts) // $step * $step AS b, avg(v.value)
         FROM samples v JOIN series s USING (series_id)
-        WHERE s.source = $source AND s.name = $name AND list_contains($values, coalesce(s.labels ->> $label, ''))
+        WHERE s.source = $source AND list_contains($names, s.name) AND list_contains($values, coalesce(s.labels ->> $label, ''))
           AND v.ts >= make_timestamptz($lo) AND v.ts <= make_timestamptz($hi) AND isfinite(v.value)
-        GROUP BY 1, 2 ORDER BY 1, 2
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         """,
-        {"source": source, "name": f"signal:{signal}", "label": label, "values": wanted,
+        {"source": source, "names": [f"signal:{signal}" for signal in signals], "label": label, "values": wanted,
          "lo": _us(since), "hi": _us(until), "step": step_us},
     ).fetchall()
-    for group, bucket, value in rows:
-        out[group].append((bucket / US, value))
+    for name, group, bucket, value in rows:
+        out[name.removeprefix("signal:")][group].append((bucket / US, value))
     return out
 
 

@@ -50,7 +50,8 @@ class BreakersPane(Pane):
         "One row per upstream, worst first: OPEN means calls are refused and go to the fallback, HALF-OPEN "
         "means a few trial calls are let through. Move the cursor (↑/↓) to see that upstream's error ratio "
         "(bars from 0 to its peak, blank where none was read) and, under it on the same time axis, each flap: "
-        "█ open, ▄ half-open, ▁ closed, blank before the first state the cockpit saw."
+        "█ open, ▄ half-open, ▁ closed, blank where nobody read the state (before the cockpit first saw the "
+        "breaker, or while it was not running)."
     )
     DEFAULT_CSS = """
     BreakersPane #breakers-summary { height: 1; padding: 0 1; }
@@ -198,7 +199,9 @@ class BreakersPane(Pane):
         # Blank where the error ratio has a gap (nothing polled then), not a 0 % it never read.
         series = row.error_ratio_series
         self.query_one("#breaker-spark", BarStrip).set_cells(max_per_cell(series, start, end, width, bridge_s=bridge_for(series)))
-        self.query_one("#breaker-flaps", FlapStrip).set_history(row.transitions, start, end, row.state)
+        states = row.state_series
+        watched = [cell is not None for cell in max_per_cell(states, start, end, width, bridge_s=bridge_for(states))]
+        self.query_one("#breaker-flaps", FlapStrip).set_history(row.transitions, start, end, row.state, watched)
         update_static(self.query_one("#breaker-axis", Static), fmt.time_axis(window_s, width, end_label))
         legend = f"state: ▁ closed  ▄ half-open  █ open   · {row.flaps} opens in the history"
         update_static(self.query_one("#breaker-legend", Static), legend)

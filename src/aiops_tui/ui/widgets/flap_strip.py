@@ -1,5 +1,6 @@
 """A breaker's state over the window as one line of cells (worst state per cell), coloured and aligned with the
-error strip above it; blank before the first state the cockpit saw."""
+error strip above it; blank where nobody read the state (before the cockpit first saw it, or while it was not
+running), as the error strip is."""
 
 from __future__ import annotations
 
@@ -27,11 +28,14 @@ class FlapStrip(Widget):
         self._transitions: Sequence[Transition] = ()
         self._start = self._end = 0.0
         self._initial = "closed"
+        self._watched: Sequence[bool] | None = None
         self._drawn: str | None = None
         """The cells as last rendered."""
 
-    def set_history(self, transitions: Sequence[Transition], start: float, end: float, current_state: str) -> None:
-        self._transitions = transitions
+    def set_history(self, transitions: Sequence[Transition], start: float, end: float, current_state: str,
+                    watched: Sequence[bool] | None = None) -> None:
+        """`watched`: per cell, whether the state was read in it (None: everywhere)."""
+        self._transitions, self._watched = transitions, watched
         self._start, self._end = start, end
         self._initial = state_before(transitions, current_state)  # blank before the first state seen
         # The window slides every second and a cell spans a minute or so: redraw when a cell changes.
@@ -39,7 +43,8 @@ class FlapStrip(Widget):
             self.refresh()
 
     def _cells(self, width: int) -> str:
-        return timeline(self._transitions, self._start, self._end, width, initial=self._initial)
+        watched = self._watched if self._watched is not None and len(self._watched) == width else None
+        return timeline(self._transitions, self._start, self._end, width, initial=self._initial, watched=watched)
 
     def render(self) -> Text:
         cells = self._cells(self.size.width)
