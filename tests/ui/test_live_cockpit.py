@@ -96,7 +96,7 @@ async def test_without_a_configured_budget_the_cost_pane_takes_the_one_the_gatew
         await settle(pilot)
         await press(pilot, "2")
         figures = str(app.query_one("#cost-figures").render())
-        assert "budget         $15,000 / month  from the source: the config sets none" in figures  # the sim's gauge
+        assert "budget         $15,000 / month  from the source, not config" in figures  # the sim's gauge
         assert " of $15,000 (" in str(app.query_one("#budget-bar").render())
         burn = str(app.query_one("#burn-1h").render())
         assert re.match(r"1h\s+\$[\d.,]+/h\s+\d+\.\d×\s", burn), burn  # a multiple of that budget's pace, not a dash

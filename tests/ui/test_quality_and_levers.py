@@ -268,3 +268,27 @@ async def test_at_80x24_the_cost_pane_stacks_spend_by_model_first_and_arrows_bri
         await settle(pilot)
         levers, tables = app.query_one("#levers"), app.query_one("#cost-tables")
         assert levers.region.y == tables.region.y and levers.region.right <= tables.region.x
+
+
+async def test_the_levers_sit_beside_the_spend_tables_only_where_their_rows_fit_whole() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=(106, 40)) as pilot:
+        await press(pilot, "2")
+        await settle(pilot)
+        levers, tables, chart = app.query_one("#levers"), app.query_one("#cost-tables"), app.query_one("#cost-chart")
+        # Wide enough for the chart, not for the levers' names and numbers beside the tables: stacked under them.
+        assert chart.display and chart.region.width > 0
+        assert tables.region.bottom <= levers.region.y
+        table = app.query_one(LeversTable)
+        names = [lever.name for lever in table.levers]
+
+        def rows_whole() -> bool:
+            """Each lever's whole name on its row, and the header's last column on the header's line."""
+            lines = table.render().plain.splitlines()
+            return lines[0].rstrip().endswith("saved") and all(any(f" {name}  " in line for line in lines) for name in names)
+
+        assert rows_whole(), table.render().plain
+        await pilot.resize_terminal(130, 40)
+        await settle(pilot)
+        assert levers.region.y == tables.region.y and levers.region.right <= tables.region.x
+        assert rows_whole(), table.render().plain

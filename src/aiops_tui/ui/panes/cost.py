@@ -22,6 +22,10 @@ from aiops_tui.ui.widgets.table import Table, fill_rows
 
 LABEL_WIDTH = 15
 BURN_ROW = "{:<6}{:>12}  {:>7}  {:<10}"
+NARROW_BELOW = 100
+"""Under this many columns the chart is left out and the figures take the width."""
+TABLES_WIDTH = 44
+"""The spend tables' width beside the levers (#cost-tables)."""
 
 
 class BurnLine(Static):
@@ -75,16 +79,16 @@ class CostPane(Pane):
     CostPane #levers-title, CostPane #levers-caveat { height: 1; }
     CostPane #levers-caveat { color: $text-muted; }
     CostPane #lever-notes { margin: 1 0 0 0; height: auto; }
-    CostPane #cost-tables { width: 44; height: auto; }
+    CostPane #cost-tables { width: 44; height: auto; }  /* TABLES_WIDTH */
     CostPane #cost-tables DataTable { height: auto; max-height: 9; }
     CostPane #by-tier { margin: 1 0 0 0; }
     CostPane.-short #cost-chart { height: 13; }
     CostPane.-short BudgetBar, CostPane.-short #burn-title { margin: 0; }
     CostPane.-narrow #cost-chart { display: none; }
     CostPane.-narrow #cost-summary { width: 1fr; }
-    CostPane.-narrow #cost-lower { layout: vertical; height: auto; min-height: 0; }
-    CostPane.-narrow #cost-tables { width: 1fr; }
-    CostPane.-narrow #levers { height: auto; margin: 1 0 0 0; }
+    CostPane.-stacked #cost-lower { layout: vertical; height: auto; min-height: 0; }
+    CostPane.-stacked #cost-tables { width: 1fr; }
+    CostPane.-stacked #levers { height: auto; margin: 1 0 0 0; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -117,16 +121,23 @@ class CostPane(Pane):
         self.focus_now(self.query_one(LeversTable))
 
     def on_resize(self) -> None:
-        narrow = self.size.width < 100
-        if narrow != self.has_class("-narrow"):
-            self.set_class(narrow, "-narrow")
-            # Stacked, the spend by model and tier comes before the levers: at 80x24 it is what fits on screen.
+        self.set_class(self.size.width < NARROW_BELOW, "-narrow")
+        self._arrange_lower()
+        self.set_class(self.size.height < 30, "-short")
+
+    def _arrange_lower(self) -> None:
+        """The levers beside the spend tables when their whole rows fit there (each lever's whole name), else
+        stacked under them: stacked, the spend by model and tier comes first, as at 80x24 it is what fits."""
+        levers_width = self.query_one(LeversTable).wanted_width + 2  # its padding
+        room = self.scrollable_content_region.width - TABLES_WIDTH
+        stacked = self.has_class("-narrow") or room < levers_width
+        if stacked != self.has_class("-stacked"):
+            self.set_class(stacked, "-stacked")
             lower, tables, levers = self.query_one("#cost-lower"), self.query_one("#cost-tables"), self.query_one("#levers")
-            if narrow:
+            if stacked:
                 lower.move_child(tables, before=levers)
             else:
                 lower.move_child(tables, after=levers)
-        self.set_class(self.size.height < 30, "-short")
 
     def show(self, views: Views) -> None:
         cost = views.cost
@@ -148,6 +159,7 @@ class CostPane(Pane):
         title = Text.assemble(("savings levers", "bold"), ("  run rate now ", "dim"), (run_rate, "bold"))
         update_static(self.query_one("#levers-title", Static), title)
         self.query_one(LeversTable).set_levers(cost.levers)
+        self._arrange_lower()  # longer lever names may no longer fit beside the tables
 
     def on_levers_table_selected(self, message: LeversTable.Selected) -> None:
         if message.by_user:  # stacked at 80x24, the levers are below the fold: ↓ brings them and the notes up
@@ -177,7 +189,7 @@ class CostPane(Pane):
         if cost.budget_usd <= 0:
             return [Text("no budget set", style="italic")]
         if cost.budget_from == "history":  # the config sets none
-            return [f"{fmt.usd(cost.budget_usd)} / month", Text("  from the source: the config sets none", style="dim")]
+            return [f"{fmt.usd(cost.budget_usd)} / month", Text("  from the source, not config", style="dim")]
         return [f"{fmt.usd(cost.budget_usd)} / month"]
 
     def _projections(self, cost: CostView) -> list[Text | str]:

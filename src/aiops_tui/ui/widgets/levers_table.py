@@ -23,6 +23,7 @@ from aiops_tui.ui.safe import clean
 NUMBER_W = 9
 SAVED_W = 15
 GAP = "  "
+NUMBERS_W = len(GAP) * 3 + NUMBER_W * 2 + SAVED_W
 MARKER = ("▸ ", "  ")
 NO_LEVERS = "no savings levers: no spend rate from this source yet"
 
@@ -100,6 +101,13 @@ class LeversTable(Widget, can_focus=True):
         if 0 <= event.y < len(self._row_of_line) and (row := self._row_of_line[event.y]) is not None:
             self.selected = row
 
+    @property
+    def wanted_width(self) -> int:
+        """The width that shows every lever's whole name beside its numbers."""
+        if not self.levers:
+            return len(NO_LEVERS)
+        return len(MARKER[0]) + max(len(clean(lever.name)) for lever in self.levers) + NUMBERS_W
+
     def get_content_height(self, container, viewport, width: int) -> int:
         return len(self._lines(width))
 
@@ -112,9 +120,8 @@ class LeversTable(Widget, can_focus=True):
             return [Text(NO_LEVERS, style="dim italic")]
         names = [clean(lever.name) for lever in self.levers]
         name_w = max(len(name) for name in names)
-        numbers_w = len(GAP) * 3 + NUMBER_W * 2 + SAVED_W
         # The name column gives way first, so the numbers always show.
-        name_w = max(12, min(name_w, width - len(MARKER[0]) - numbers_w))
+        name_w = max(12, min(name_w, width - len(MARKER[0]) - NUMBERS_W))
         header = Text.assemble(
             " " * len(MARKER[0]), f"{'lever':<{name_w}}", GAP, f"{'now $/mo':>{NUMBER_W}}", GAP,
             f"{'after':>{NUMBER_W}}", GAP, f"{'saved':>{SAVED_W}}", style="bold",
