@@ -396,3 +396,19 @@ async def test_80x24_stacks_the_panels_and_still_answers() -> None:
         assert pane.current().record("distributed_tracing").answer == "no"
         await press(pilot, "e", "escape", "s")
         assert app.is_running
+
+
+async def test_the_checklist_comes_up_at_its_first_heading_after_other_panes_were_shown() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")  # the other panes are built here, the maturity pane filled while hidden
+        await settle(pilot)
+        await until(pilot, lambda: app.query_one(MaturityChecklist).row_count > 0)
+        await press(pilot, "5")
+        await settle(pilot)
+        table = app.query_one(MaturityChecklist)
+        assert table.scroll_y == 0 and table.cursor_row == 1
+        lines = table.render_lines(table.region.reset_offset)
+        shown = ["".join(segment.text for segment in line) for line in lines[:3]]
+        assert shown[1].strip().startswith("Infrastructure"), shown

@@ -32,6 +32,12 @@ class MaturityChecklist(DataTable):
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
         self._columns_shown: tuple[str, ...] = ()
 
+    def on_resize(self) -> None:
+        # Filled while its pane was hidden (no height), the table scrolled its cursor into a view of nothing
+        # and hid the first heading. Sized now: from the top whenever the cursor shows from there.
+        if self.scroll_y and self.cursor_row < self.size.height - self.header_height:
+            self.scroll_to(y=0, animate=False)
+
     def set_assessment(
         self, questionnaire: Questionnaire, assessment: Assessment, result: Score, words: dict[str, str]
     ) -> None:
