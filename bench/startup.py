@@ -162,12 +162,13 @@ def main() -> int:
     for module, seconds in imports.items():
         print(f"  {module:34s} {seconds:6.3f} s")
 
-    demo_argv = lambda run, scratch: [AIOPS_TUI, "demo", "--history", str(scratch / f"demo-{run}.duckdb")]  # noqa: E731
+    # A new file for each launch: the demo refuses a file that holds a history already.
+    demo_argv = lambda tag: lambda run, scratch: [AIOPS_TUI, "demo", "--history", str(scratch / f"demo-{tag}-{run}.duckdb")]  # noqa: E731
     apps = {
         "minimal five-tab app": ([PYTHON, str(BENCH_DIR / "minimal_app.py")], None),
         "minimal five-tab app + textual_plotext": ([PYTHON, str(BENCH_DIR / "minimal_app.py"), "--plotext"], None),
-        "aiops-tui demo": ([], demo_argv),
-        "aiops-tui demo --seed 7 (its hour simulated)": ([], lambda run, scratch: demo_argv(run, scratch) + ["--seed", "7"]),
+        "aiops-tui demo": ([], demo_argv("recorded")),
+        "aiops-tui demo --seed 7 (its hour simulated)": ([], lambda run, scratch: demo_argv("seed7")(run, scratch) + ["--seed", "7"]),
         f"aiops-tui review ({review_file.name})": ([AIOPS_TUI, "review", str(review_file)], None),
     }
     tmux = Tmux()
