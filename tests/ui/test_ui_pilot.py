@@ -401,6 +401,27 @@ async def test_resize_to_80x24_and_back_keeps_the_cockpit_working() -> None:
         assert "⚠" not in status_text(app)
 
 
+async def test_a_short_wide_terminal_draws_each_sparkline_as_tall_as_the_room_left_allows() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(pilot)
+        sparks = app.query_one("#sparks")
+        assert app.query_one("GoldenPane").has_class("-small") and sparks.size.height >= 9
+        *lines, axis = str(sparks.render()).splitlines()
+        assert len(lines) == 8 and axis.strip().startswith("-1h")  # two rows each, the axis under them
+        for n, label in enumerate(("p95 latency", "requests", "errors", "tokens")):
+            top, base = lines[2 * n], lines[2 * n + 1]
+            # The peak named on the top row, the label on the base, as on the breakers' strip.
+            assert top[:12].strip() == "" and re.search(r" max \S", top) and base[:12].strip() == label, (top, base)
+            assert "max" not in base
+            # One bar in two rows: wherever the top row has a bar, the base under it is full.
+            for upper, lower in zip(top[13:], base[13:]):
+                assert upper == " " or lower == "█" or upper not in "▁▂▃▄▅▆▇█", (top, base)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert len(str(sparks.render()).splitlines()) == 5  # one row each where the room is short
+
+
 def spark_rows(app: App) -> dict[str, tuple[int, str]]:
     """The golden pane's sparkline rows, as many as its height shows or not: label -> (cells, the peak's words). Only cells before the series' first point may be blank: its points are 60 s apart, so a
     cell narrower than that holds the point before it instead of reading as a gap."""

@@ -46,7 +46,7 @@ CHARTS: dict[str, tuple[str, float]] = {
     "tokens_per_s": ("tokens/s", 1.0),
 }
 MIN_HEIGHT_FOR_CHARTS = 26
-"""Below this many rows the charts would be unreadable slivers: one sparkline row each stands in for them."""
+"""Below this many rows the charts would be unreadable slivers: a sparkline each stands in for them."""
 
 
 def target_line(signal: str, reading: Reading, targets: Targets | None) -> tuple[str, ...]:
@@ -112,8 +112,9 @@ class GoldenPane(Pane):
         "The AI-quality row: the share of answers passing validation (and the worst model when one is "
         "off target), the human-review queue with its oldest item and reviews per hour against capacity, "
         "and the share of processed items written to the audit log. "
-        "In a terminal under 30 rows the four charts become one sparkline row each, over the same window, "
-        "drawn from 0 to the peak named at the row's end; a blank stretch is a gap in the data."
+        "In a terminal under 30 rows the four charts become a sparkline each (one row, or up to three where "
+        "the room allows), over the same window, drawn from 0 to the peak named at its top row's end; a "
+        "blank stretch is a gap in the data."
     )
     DEFAULT_CSS = """
     GoldenPane { overflow-y: auto; }

@@ -1,9 +1,10 @@
-"""The golden charts' signals as one sparkline row each, for a terminal too short for the charts:
-label, bars over the chart window from 0 to the peak (the last cell holding its end), and that peak; then
-the time axis under them.
+"""The golden charts' signals as a sparkline each, for a terminal too short for the charts: label, bars over
+the chart window from 0 to the peak (the last cell holding its end), and that peak; then the time axis under
+them. Each sparkline is one row tall, or up to three where the height leaves room for every one of them;
+the peak is named on its top row, the label on its base.
 
 Drawn at its own width and height each time it renders, so a resize never leaves rows drawn for another
-width; the rows past its height are cut, p95 latency first to stay, the axis first to go.
+size; the rows past its height are cut, p95 latency first to stay, the axis first to go.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ LABEL_WIDTH = 12
 PEAK_WIDTH = 16
 """"max 3,520 tok/s": the widest a peak is drawn."""
 MIN_CELLS = 10
+MAX_ROWS_EACH = 3
 
 
 class SparkRows(Widget):
@@ -48,17 +50,20 @@ class SparkRows(Widget):
         window_s = CHART_WINDOWS_S.get(golden.window, 3600.0)
         cell_s = window_s / cells
         end = math.ceil(golden.at / cell_s) * cell_s  # a fixed grid: the bars stay put while the clock moves within a cell
+        each = max(1, min(MAX_ROWS_EACH, (self.size.height - 1) // len(self._rows)))  # the axis takes one
         lines = []
         for signal, label, formatter in self._rows:
             points = golden.charts.get(signal, ())
             # Blank where the series has a gap (as its chart's line breaks), not between its points.
-            (bars,), peak = bar_rows(max_per_cell(points, end - window_s, end, cells, bridge_s=bridge_for(points)))
+            rows, peak = bar_rows(max_per_cell(points, end - window_s, end, cells, bridge_s=bridge_for(points)), each)
             tile = golden.tiles.get(signal)
             status = tile.status if tile is not None and tile.status in ("warn", "bad") else "none"
-            lines.append(Text.assemble(
-                (label.ljust(LABEL_WIDTH), "dim"), " ", styled(bars, self.app, status), " ",
-                "no data" if peak is None else f"max {formatter(peak)}",
-            ))
+            for n, bars in enumerate(rows):
+                lines.append(Text.assemble(
+                    (label if n == len(rows) - 1 else "").ljust(LABEL_WIDTH), " ", styled(bars, self.app, status), " ",
+                    ("no data" if peak is None else f"max {formatter(peak)}") if n == 0 else "",
+                ))
+                lines[-1].stylize("dim", 0, LABEL_WIDTH)
         axis = fmt.time_axis(window_s, cells, fmt.axis_end(golden.at, window_s, self._live))
         lines.append(Text(" " * (LABEL_WIDTH + 1) + axis, style="dim"))
         return Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
