@@ -105,8 +105,9 @@ class GoldenPane(Pane):
     HELP = (
         "Latency, traffic, errors and saturation across all models, plus cache, fallback and token rates. "
         "Tiles are green on target, amber near it, red past it; in the models table a value past its "
-        "target is red and marked '!'; the p95 and errors tiles name under them the model furthest off its target. 'no traffic' means a ratio of nothing "
-        "(not zero), 'no data' means the source has no such series. Quantiles are read, never averaged. "
+        "target is red and marked '!'; the p95 and errors tiles name under them the model furthest off its "
+        "target. 'no traffic' means a ratio of nothing (not zero), 'no data' means the source has no such "
+        "series. Quantiles are read, never averaged. "
         "The p95 and errors charts dash their target across (┈) once the line comes within half of it; a "
         "line breaks where the data has a gap (nothing for three of its polls). "
         "The AI-quality row: the share of answers passing validation (and the worst model when one is "
