@@ -401,6 +401,38 @@ async def test_resize_to_80x24_and_back_keeps_the_cockpit_working() -> None:
         assert "⚠" not in status_text(app)
 
 
+async def test_charts_only_where_each_has_three_rows_to_plot_in_as_the_models_leave_them() -> None:
+    def shown() -> str:
+        golden = app.query_one(GoldenPane)
+        charts = app.query_one("#charts")
+        if golden.has_class("-small"):
+            assert not charts.display and app.query_one("#sparks").display
+            return "sparklines"
+        assert charts.display and charts.size.height >= 14  # 7 rows a chart: 3 to plot in
+        return "charts"
+
+    class OneModel(FakeCockpit):
+        def views(self, at=None, window="1h"):
+            views = super().views(at, window)
+            return dataclasses.replace(views, golden=dataclasses.replace(views.golden, models=views.golden.models[:1]))
+
+    app = cockpit_app()
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot)
+        # Five models: the charts would have 11 rows, slivers of one plotted row each.
+        assert shown() == "sparklines"
+        await pilot.resize_terminal(120, 38)
+        await settle(pilot)
+        assert shown() == "charts"
+        await pilot.resize_terminal(120, 34)
+        await settle(pilot)
+        assert shown() == "sparklines"
+    app = cockpit_app(OneModel())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot)
+        assert shown() == "charts"  # one model leaves four rows more
+
+
 async def test_a_short_wide_terminal_draws_each_sparkline_as_tall_as_the_room_left_allows() -> None:
     app = cockpit_app()
     async with app.run_test(size=(140, 30)) as pilot:

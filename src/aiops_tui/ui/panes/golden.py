@@ -46,7 +46,12 @@ CHARTS: dict[str, tuple[str, float]] = {
     "tokens_per_s": ("tokens/s", 1.0),
 }
 MIN_HEIGHT_FOR_CHARTS = 26
-"""Below this many rows the charts would be unreadable slivers: a sparkline each stands in for them."""
+"""The first guess, before the layout is known: below this many rows for the pane, sparklines."""
+CHARTS_MIN_ROWS = 14
+"""The rows the four charts (two rows of two) need: 7 each, 3 of them to plot in (a title, the frame and the
+time labels take 4). With fewer, each chart would be a sliver of one or two rows: a sparkline each stands in."""
+QUALITY_BOX_ROWS = 2
+"""What the AI-quality row's box adds beside the charts (bare beside the sparklines)."""
 
 
 def target_line(signal: str, reading: Reading, targets: Targets | None) -> tuple[str, ...]:
@@ -113,7 +118,8 @@ class GoldenPane(Pane):
         "The AI-quality row: the share of answers passing validation (and the worst model when one is "
         "off target), the human-review queue with its oldest item and reviews per hour against capacity, "
         "and the share of processed items written to the audit log. "
-        "In a terminal under 30 rows the four charts become a sparkline each (one row, or up to three where "
+        "Where the rows left under the models would give each chart under three rows to plot in (at 80x24, "
+        "or 120x34 with four models), the four charts become a sparkline each (one row, or up to three where "
         "the room allows), over the same window, drawn from 0 to the peak named at its top row's end; a "
         "blank stretch is a gap in the data."
     )
@@ -164,10 +170,24 @@ class GoldenPane(Pane):
             self.query_one(QualityStrip).targets = targets if isinstance(targets, QualityTargets) else QualityTargets()
 
     def on_resize(self) -> None:
-        small = self.size.height < MIN_HEIGHT_FOR_CHARTS
+        self._set_small(self.size.height < MIN_HEIGHT_FOR_CHARTS)
+        self.query_one("#tiles", Grid).styles.grid_size_columns = 10 if self.size.width >= 180 else 5 if self.size.width >= 60 else 2
+        self.call_after_refresh(self._fit_charts)
+
+    def _fit_charts(self) -> None:
+        """Charts where the rows left under the tiles and the models give each chart room to plot in, else
+        sparklines: measured after the layout, as the models table's height comes with the models."""
+        if not self.size.height:
+            return
+        if self.has_class("-small"):
+            room = self.query_one(SparkRows).size.height - QUALITY_BOX_ROWS  # the quality row boxed again
+        else:
+            room = self.query_one("#charts", Grid).size.height
+        self._set_small(room < CHARTS_MIN_ROWS)
+
+    def _set_small(self, small: bool) -> None:
         self.set_class(small, "-small")
         self.query_one(QualityStrip).set_class(small, "-compact")
-        self.query_one("#tiles", Grid).styles.grid_size_columns = 10 if self.size.width >= 180 else 5 if self.size.width >= 60 else 2
 
     def show(self, views: Views) -> None:
         golden = views.golden
@@ -182,6 +202,7 @@ class GoldenPane(Pane):
         update_static(self.query_one("#golden-source", Static), self._source_line(views))
         fill_rows(self.query_one("#models", DataTable), [(row.model, self._model_cells(row)) for row in golden.models])
         self.query_one(SparkRows).set_golden(golden, views.live)
+        self.call_after_refresh(self._fit_charts)  # a model more or less moves the room the charts have
         if self._charts_state == "drawn":
             self._plot_charts(golden, views.live)
         elif self._charts_state == "none":
