@@ -31,6 +31,14 @@ def test_golden_pane_100x28_sparkline_rows_over_a_time_axis(snap_compare) -> Non
     assert snap_compare(cockpit_app(), terminal_size=(100, 28), run_before=on_pane("1"))
 
 
+def test_golden_pane_140x32_sparklines_two_rows_tall_where_charts_would_be_slivers(snap_compare) -> None:
+    assert snap_compare(cockpit_app(), terminal_size=(140, 32), run_before=on_pane("1"))
+
+
+def test_cost_pane_106x40_levers_stacked_under_the_spend_tables(snap_compare) -> None:
+    assert snap_compare(cockpit_app(), terminal_size=(106, 40), run_before=on_pane("2"))
+
+
 def test_cost_pane_80x24_spend_by_model_before_the_levers(snap_compare) -> None:
     assert snap_compare(cockpit_app(), terminal_size=(80, 24), run_before=on_pane("2"))
 
