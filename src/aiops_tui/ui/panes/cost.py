@@ -128,6 +128,8 @@ class CostPane(Pane):
     def _arrange_lower(self) -> None:
         """The levers beside the spend tables when their whole rows fit there (each lever's whole name), else
         stacked under them: stacked, the spend by model and tier comes first, as at 80x24 it is what fits."""
+        if not self.size.width:  # not laid out yet: `on_resize` arranges it
+            return
         levers_width = self.query_one(LeversTable).wanted_width + 2  # its padding
         room = self.scrollable_content_region.width - TABLES_WIDTH
         stacked = self.has_class("-narrow") or room < levers_width
