@@ -54,6 +54,18 @@ async def test_header_shows_environment_and_the_cockpit_clock() -> None:
         assert header.endswith("2026-10-28 12:00:00 UTC")
 
 
+async def test_reviewing_a_file_the_header_says_where_the_history_ends_not_a_now() -> None:
+    app = cockpit_app(FakeCockpit(live=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        header = app.query_one(CockpitHeader).render().plain
+        assert header.endswith("history to 2026-10-28 12:00:00 UTC"), header
+        await press(pilot, "[")  # a step back: the status line names the moment shown, the header stays
+        await settle(pilot)
+        assert "REVIEW @ 2026-10-28 11:" in status_text(app)
+        assert app.query_one(CockpitHeader).render().plain == header
+
+
 async def test_p_pauses_and_resumes_and_shows_paused() -> None:
     cockpit = FakeCockpit()
     app = cockpit_app(cockpit)
