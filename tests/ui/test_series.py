@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from aiops_tui.ui.series import bar_rows, break_at_gaps, bridge_for, max_per_cell, typical_step_s
+from aiops_tui.ui.series import bar_rows, break_at_gaps, bridge_for, cells_of, fixed_grid, max_per_cell, typical_step_s
 
 
 def test_max_per_cell_leaves_a_gap_blank_but_not_the_space_between_sparse_points() -> None:
@@ -23,6 +23,15 @@ def test_max_per_cell_leaves_a_gap_blank_but_not_the_space_between_sparse_points
     assert max_per_cell(recent, 0.0, 50.0, 5, bridge_s=29.0) == [1.0, 2.0, 3.0, None, None]
     assert max_per_cell([(5.0, float("inf")), (15.0, float("nan"))], 0.0, 20.0, 2, bridge_s=100.0) == [None, None]
     assert typical_step_s([(1.0, 0.0)]) == 0.0 and max_per_cell(points, 0.0, 100.0, 0) == []
+    # cells_of bridges what the points' own step does: three of their 15 s steps.
+    assert cells_of(points, 0.0, 100.0, 10) == max_per_cell(points, 0.0, 100.0, 10, bridge_s=45.0)
+
+
+def test_the_fixed_grid_holds_still_while_the_clock_moves_within_its_last_cell() -> None:
+    # 60 cells over an hour: a minute each; the window ends at the end of the minute holding `at`.
+    assert fixed_grid(3_600.0 * 10 + 61.0, 3_600.0, 60) == (3_600.0 * 9 + 120.0, 3_600.0 * 10 + 120.0)
+    assert fixed_grid(3_600.0 * 10 + 119.0, 3_600.0, 60) == fixed_grid(3_600.0 * 10 + 61.0, 3_600.0, 60)
+    assert fixed_grid(3_600.0 * 10 + 121.0, 3_600.0, 60)[1] == 3_600.0 * 10 + 180.0  # the next minute: one cell on
 
 
 def test_break_at_gaps_puts_a_nan_between_points_further_apart_than_the_bridge() -> None:

@@ -42,6 +42,21 @@ def max_per_cell(
     return out
 
 
+def fixed_grid(at: float, window_s: float, cells: int) -> tuple[float, float]:
+    """The window's [start, end) on a grid of `cells` whose last cell holds `at`: while the clock moves within
+    a cell, every cell stays as drawn (a window ending at `at` itself would shift each point a little every
+    second)."""
+    cell_s = window_s / cells
+    end = math.ceil(at / cell_s) * cell_s
+    return end - window_s, end
+
+
+def cells_of(points: Sequence[tuple[float, float]], start: float, end: float, cells: int) -> list[float | None]:
+    """`points` on the cells of [start, end), blank (None) in their gaps: `max_per_cell`, bridging what the
+    points' own step bridges (`bridge_for`), as a chart's line does."""
+    return max_per_cell(points, start, end, cells, bridge_s=bridge_for(points))
+
+
 def break_at_gaps(points: Sequence[tuple[float, float]], bridge_s: float) -> list[tuple[float, float]]:
     """`points` with a NaN put between two more than `bridge_s` apart: plotext ends a line there."""
     out: list[tuple[float, float]] = []
@@ -65,7 +80,8 @@ def bridge_for(points: Sequence[tuple[float, float]]) -> float:
 
 def bar_rows(cells: Sequence[float | None], rows: int = 1) -> tuple[list[str], float | None]:
     """Bars for non-negative values, `rows` lines tall (top line first), scaled from 0 to the largest value
-    (so 10 and 14 req/s look alike, as on a chart whose axis starts at 0), and that largest value. A value is
+    (so 10 and 14 req/s look alike: in so few cells of height a scale fitted to the data, as the charts'
+    is, would draw noise as swings), and that largest value. A value is
     at least the lowest bar (0 is a value); a cell without one is blank: a gap in the data reads as one,
     where Textual's Sparkline would spread the samples evenly over the row."""
     present = [value for value in cells if value is not None]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -15,7 +13,7 @@ from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
 from aiops_tui.ui.panes.base import Pane, source_health, sources_in_trouble
 from aiops_tui.ui.safe import plain
-from aiops_tui.ui.series import bridge_for, max_per_cell
+from aiops_tui.ui.series import cells_of, fixed_grid
 from aiops_tui.ui.widgets.bar_strip import BarStrip
 from aiops_tui.ui.widgets.flap_strip import FlapStrip
 from aiops_tui.ui.widgets.redraw import update_static
@@ -180,11 +178,7 @@ class BreakersPane(Pane):
         self.query_one("#breaker-detail").display = True
         at, window_s = self.views.breakers.at, self.views.breakers.window_s
         width = max(10, self.query_one("#breaker-flaps", FlapStrip).size.width or self.size.width - 10)
-        # Cells on a fixed grid, the last one holding now: while the clock moves within a cell, the sparkline
-        # and the flaps stay as drawn instead of every point shifting a little each second.
-        cell_s = window_s / width
-        end = math.ceil(at / cell_s) * cell_s
-        start = end - window_s
+        start, end = fixed_grid(at, window_s, width)  # the error strip and the flaps stay put between cells
         values = [v for ts, v in row.error_ratio_series if start <= ts <= at]
         live = self.views.live
         end_label = fmt.axis_end(at, window_s, live)  # looking back, the chart's end is a time, not "now"
@@ -197,10 +191,8 @@ class BreakersPane(Pane):
             title = Text.assemble(plain(row.upstream), f" · errors {fmt.window_label(window_s)}: {peak}")
         update_static(title_widget, title)
         # Blank where the error ratio has a gap (nothing polled then), not a 0 % it never read.
-        series = row.error_ratio_series
-        self.query_one("#breaker-spark", BarStrip).set_cells(max_per_cell(series, start, end, width, bridge_s=bridge_for(series)))
-        states = row.state_series
-        watched = [cell is not None for cell in max_per_cell(states, start, end, width, bridge_s=bridge_for(states))]
+        self.query_one("#breaker-spark", BarStrip).set_cells(cells_of(row.error_ratio_series, start, end, width))
+        watched = [cell is not None for cell in cells_of(row.state_series, start, end, width)]
         self.query_one("#breaker-flaps", FlapStrip).set_history(row.transitions, start, end, row.state, watched)
         update_static(self.query_one("#breaker-axis", Static), fmt.time_axis(window_s, width, end_label))
         legend = f"state: ▁ closed  ▄ half-open  █ open   · {row.flaps} opens in the history"

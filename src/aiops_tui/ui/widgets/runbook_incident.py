@@ -20,7 +20,6 @@ from aiops_tui.ui.screens.prompt import ConfirmScreen, PromptScreen
 from aiops_tui.ui.widgets.runbook_state import IncidentStatus, incident_status
 
 
-
 class IncidentLine(Static):
     DEFAULT_CSS = """
     IncidentLine { height: 1; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis; }

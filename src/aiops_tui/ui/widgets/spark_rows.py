@@ -9,7 +9,6 @@ size; the rows past its height are cut, p95 latency first to stay, the axis firs
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 from rich.text import Text
@@ -18,7 +17,7 @@ from textual.widget import Widget
 from aiops_tui.signals.golden import CHART_WINDOWS_S, GoldenView
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
-from aiops_tui.ui.series import bar_rows, bridge_for, max_per_cell
+from aiops_tui.ui.series import bar_rows, cells_of, fixed_grid
 
 LABEL_WIDTH = 12
 PEAK_WIDTH = 16
@@ -48,14 +47,13 @@ class SparkRows(Widget):
             return Text()
         cells = max(MIN_CELLS, self.size.width - LABEL_WIDTH - PEAK_WIDTH - 2)
         window_s = CHART_WINDOWS_S.get(golden.window, 3600.0)
-        cell_s = window_s / cells
-        end = math.ceil(golden.at / cell_s) * cell_s  # a fixed grid: the bars stay put while the clock moves within a cell
+        start, end = fixed_grid(golden.at, window_s, cells)
         each = max(1, min(MAX_ROWS_EACH, (self.size.height - 1) // len(self._rows)))  # the axis takes one
         lines = []
         for signal, label, formatter in self._rows:
             points = golden.charts.get(signal, ())
             # Blank where the series has a gap (as its chart's line breaks), not between its points.
-            rows, peak = bar_rows(max_per_cell(points, end - window_s, end, cells, bridge_s=bridge_for(points)), each)
+            rows, peak = bar_rows(cells_of(points, start, end, cells), each)
             tile = golden.tiles.get(signal)
             status = tile.status if tile is not None and tile.status in ("warn", "bad") else "none"
             for n, bars in enumerate(rows):
