@@ -12,13 +12,14 @@ from rich.text import Text
 from textual.app import App
 from textual.widget import Widget
 
-from aiops_tui.cockpit import Views
+from aiops_tui.cockpit import SourceView, Views
 from aiops_tui.errors import first_line
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import status_style
 from aiops_tui.ui.safe import plain
 
-UNHEALTHY_MARK = {"stale": "◐", "down": "✖"}
+UNHEALTHY = ("stale", "down")
+"""The source states a pane warns of: its values are old, or it has none."""
 
 
 class Pane(Widget):
@@ -69,25 +70,23 @@ class Pane(Widget):
 def source_health(app: App, views: Views, source: str) -> Text:
     """Nothing while the source a pane reads is polled fine; when it is down or stale, "✖ gw down:
     values as of 22:52:55 UTC", so that the last values a pane still shows are not read as current."""
-    found = next((s for s in views.sources if s.name == source and s.state in UNHEALTHY_MARK), None)
+    found = next((s for s in views.sources if s.name == source and s.state in UNHEALTHY), None)
     if found is None:
         return Text()
     as_of = fmt.utc_time(views.at - found.age_s) if found.age_s is not None else fmt.DASH
-    style = status_style(app, found.state, bold=True)
-    return Text.assemble(
-        (f"{UNHEALTHY_MARK[found.state]} ", style), plain(found.name, style=style), (f" {found.state}", style),
-        f": values as of {as_of} UTC",
-    )
+    return Text.assemble(_named_state(app, found), f": values as of {as_of} UTC")
 
 
 def sources_in_trouble(app: App, views: Views) -> Text:
     """Every source down or stale, with why: "✖ prometheus down: connection refused". A pane with nothing
     to show leads with it, so that an empty pane is not read as a quiet system."""
-    parts = []
-    for found in views.sources:
-        if found.state in UNHEALTHY_MARK:
-            style = status_style(app, found.state, bold=True)
-            reason = f": {first_line(found.error)}" if found.error else ""
-            parts.append(Text.assemble((f"{UNHEALTHY_MARK[found.state]} ", style), plain(found.name, style=style),
-                                       (f" {found.state}", style), plain(reason)))
-    return Text(" · ").join(parts)
+    return Text(" · ").join(
+        Text.assemble(_named_state(app, found), plain(f": {first_line(found.error)}" if found.error else ""))
+        for found in views.sources if found.state in UNHEALTHY
+    )
+
+
+def _named_state(app: App, found: SourceView) -> Text:
+    """"✖ gw down", in the state's colour."""
+    style = status_style(app, found.state, bold=True)
+    return Text.assemble((f"{fmt.SOURCE_MARK[found.state]} ", style), plain(found.name, style=style), (f" {found.state}", style))

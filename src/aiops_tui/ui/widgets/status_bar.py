@@ -16,7 +16,6 @@ from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import status_style
 from aiops_tui.ui.safe import plain
 
-SOURCE_MARK = {"ok": "●", "stale": "◐", "down": "✖", "waiting": "○", "offline": "■"}
 SEVERITY = {"down": 0, "stale": 1, "waiting": 2, "offline": 3, "ok": 4}
 """Worst sources first, so on a narrow terminal the one that is down is never the one cut off."""
 
@@ -115,7 +114,7 @@ class StatusBar(Widget):
 
     def _source(self, source: SourceView, since_read_s: float = 0.0, profiles: bool = True) -> Text:
         style = status_style(self.app, source.state)
-        text = Text.assemble((SOURCE_MARK.get(source.state, "?") + " ", style), plain(source.name), " ")
+        text = Text.assemble((fmt.SOURCE_MARK.get(source.state, "?") + " ", style), plain(source.name), " ")
         text.append(source.state, style)
         if source.age_s is not None:
             text.append(f" {fmt.age(source.age_s + since_read_s)}", "dim")
