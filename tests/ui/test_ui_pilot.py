@@ -143,6 +143,25 @@ async def test_the_charts_are_drawn_before_the_hidden_panes_are_built() -> None:
     assert (4, 0) in laid_out, laid_out
 
 
+async def test_the_starts_deferred_work_runs_once_with_the_first_data_on_screen() -> None:
+    on_screen: list[bool] = []  # whether the requests tile showed a value at each call
+    app = cockpit_app(after_first_views=lambda: on_screen.append(any("req/s" in line for line in screen_lines(app))))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "r")  # later views do not call it again
+        assert on_screen == [True]
+
+
+async def test_after_failed_first_views_the_starts_deferred_work_still_runs_once() -> None:
+    calls: list[str] = []  # the status line at each call
+    cockpit = FakeCockpit(fail="IO Error: could not read history.duckdb")
+    app = cockpit_app(cockpit, after_first_views=lambda: calls.append(status_text(app)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "r")
+        assert len(calls) == 1 and "⚠ IO Error: could not read history.duckdb" in calls[0]
+
+
 async def test_a_pane_asked_for_twice_is_mounted_once_and_both_callers_wait_for_it() -> None:
     """The panes' worker and a tab shown meanwhile ask for the same pane: the tab's handler draws the
     pane once it returns, so it must not return while the worker's mount is still under way."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def what_the_app_does(seen: dict):
             before_app()
         cockpit.start()
         seen["first"] = cockpit.views()
+        seen["collector on before the first views are drawn"] = gc.isenabled()
         seen["history before polling"] = cockpit.history
         stop = asyncio.Event()
         stop.set()  # open the history, serve the demo, and stop before the first poll
@@ -57,6 +59,7 @@ def test_review_reads_the_first_views_in_a_child_and_opens_the_file_after(tmp_pa
     monkeypatch.setattr(launch, "_run_app", what_the_app_does(seen))
 
     assert launch.run_review(argparse.Namespace(file=str(path), config=str(config), theme=None, lang=None)) == 0
+    assert seen["collector on before the first views are drawn"] is False and gc.isenabled()
     first = seen["first"]
     assert first.at == end and (first.golden, first.breakers) == (expected.golden, expected.breakers)
     assert seen["history before polling"] is None
@@ -71,6 +74,7 @@ def test_demo_puts_its_hour_in_from_a_child_then_serves_and_polls_from_this_proc
 
     args = argparse.Namespace(history=str(path), seed=42, backfill="1h", theme=None, lang=None)
     assert launch.run_demo(args) == 0
+    assert seen["collector on before the first views are drawn"] is False and gc.isenabled()
     first = seen["first"]
     assert first.live and first.golden.source == DEMO_SOURCE and first.golden.tiles["requests_per_s"].value > 0
     assert seen["history before polling"] is None
@@ -98,6 +102,7 @@ def test_live_reads_the_first_views_in_a_child_then_polls_from_this_process(tmp_
     monkeypatch.setattr(launch, "_run_app", what_the_app_does(seen))
 
     assert launch.run_live(argparse.Namespace(config=str(config), theme=None, lang=None)) == 0
+    assert seen["collector on before the first views are drawn"] is False and gc.isenabled()
     first = seen["first"]
     assert first.live and first.golden.source == DEMO_SOURCE and first.golden.tiles["requests_per_s"].value > 0
     assert [s.name for s in first.sources] == ["gw"]
@@ -105,3 +110,27 @@ def test_live_reads_the_first_views_in_a_child_then_polls_from_this_process(tmp_
     assert seen["history"].path == path and not seen["history"].read_only
     # Opened here: the shipped alert rules are evaluated over it (no Prometheus), beside the gateway.
     assert sorted(seen["cockpit"].poller.status) == ["alerts", "gw"]
+
+
+def test_the_app_turns_the_collector_back_on_once_its_first_views_are_drawn(monkeypatch) -> None:
+    import aiops_tui.ui.app as ui_app
+
+    class App:
+        def __init__(self, cockpit, *, theme, lang, after_first_views) -> None:
+            self.after_first_views, self.return_code = after_first_views, 0
+
+        def run(self) -> None:
+            seen.append(gc.isenabled())
+            self.after_first_views()  # as the app does once the first views are on screen
+            seen.append(gc.isenabled())
+
+    class Started:
+        def start(self) -> None:
+            pass
+
+    seen: list[bool] = []
+    monkeypatch.setattr(ui_app, "app_for", App)
+    cfg = argparse.Namespace(theme="default", lang="en")
+    paused_run = launch._collector_paused(lambda args: launch._run_app(Started(), args, cfg))
+    assert paused_run(argparse.Namespace()) == 0
+    assert seen == [False, True] and gc.isenabled()

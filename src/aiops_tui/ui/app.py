@@ -8,6 +8,7 @@ handler hands it to the pane on screen and the status bar, which only render.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -61,9 +62,12 @@ class CockpitApp(App[int]):
     BINDINGS = actions.bindings()
     COMMANDS = App.COMMANDS | {CockpitCommands}
 
-    def __init__(self, cockpit: Cockpit, theme: str | None = None, lang: str | None = None) -> None:
+    def __init__(self, cockpit: Cockpit, theme: str | None = None, lang: str | None = None,
+                 after_first_views: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.cockpit = cockpit
+        self._after_first_views_hook = after_first_views
+        """Called once the first views are drawn (or failed): the start's deferred work (`launch`)."""
         self.lang = lang or "en"
         self._theme_names: list[str] = []
         self._notices = self._load_themes(theme or DEFAULT_THEME)  # before the first frame: no flash of another theme
@@ -207,6 +211,8 @@ class CockpitApp(App[int]):
         and the golden pane's charts are due in the next one."""
         if not self._started_after_first_views:  # called again after every failed views
             self._started_after_first_views = True
+            if self._after_first_views_hook is not None:
+                self._after_first_views_hook()
             self.run_worker(self._poll(), group="polling", exit_on_error=False)
             self.run_worker(self._mount_other_panes(), group="panes")
 
