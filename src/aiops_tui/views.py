@@ -160,7 +160,7 @@ def _cost(con, source: str, at: float, cockpit: "Cockpit", profiles: list[str], 
         (cst.SpendRow(tier, tier_rates.get(tier, 0.0), by_tier_mtd.get(tier, 0.0)) for tier in set(by_tier_mtd) | set(tier_rates)),
         key=lambda r: r.name,
     )
-    daily = ts_sql.daily_increase(con, counters, month_start, at)
+    daily = ts_sql.daily_increase(con, counters, month_start, at, starts_at=covers_from)
     savings_rate = latest.get(("saved_usd_per_h", ""))
     savings = inputs_from_signals(
         latest, cockpit.prices, cst.hours_in_month(at), cache_hit_target_ratio=cockpit.targets.cache_hit_ratio,

@@ -105,6 +105,33 @@ def test_daily_increase_from_rolled_up_days_and_today(history):
     assert ts_sql.daily_increase(con, [], T0, T0 + 1.5 * DAY) == [(T0, 0.0), (T0 + DAY, 0.0)]
 
 
+def test_daily_increase_of_a_history_begun_late_in_the_month_reads_only_its_days(history):
+    # Samples from day 3 at 22:00 to day 4 at 02:00 (a counter rising 1 a minute), nothing rolled up yet.
+    start = T0 + 3 * DAY + 22 * HOUR
+    sid = write(history, SPEND, [(start + MINUTE * k, float(k)) for k in range(241)])
+    con = history.cursor()
+    until = start + 4 * HOUR
+    starts_at = ts_sql.late_start(con, [sid], T0, until)
+    assert starts_at == start
+    every_day, reads = _reads_of(lambda c: ts_sql.daily_increase(c, [sid], T0, until), con)
+    days, reads_from_start = _reads_of(lambda c: ts_sql.daily_increase(c, [sid], T0, until, starts_at=starts_at), con)
+    assert days == every_day == [(T0, 0.0), (T0 + DAY, 0.0), (T0 + 2 * DAY, 0.0), (T0 + 3 * DAY, 119.0), (T0 + 4 * DAY, 120.0)]
+    assert min(reads) == T0 and min(reads_from_start) == T0 + 3 * DAY  # the three days before it are not read
+
+
+def _reads_of(read, con) -> tuple[object, list[float]]:
+    """What `read(con)` returns, and where each query it made begins (its `lo` parameter)."""
+
+    class Recording:
+        def execute(self, sql, params=None):
+            if params and "lo" in params:
+                starts.append(params["lo"] / 1e6)
+            return con.execute(sql, params)
+
+    starts: list[float] = []
+    return read(Recording()), starts
+
+
 def test_signal_series_by_label_in_one_query(history):
     def breaker(upstream: str) -> SeriesKey:
         return SeriesKey("gw", "signal:breaker_failure_rate", make_labels(upstream=upstream))

@@ -350,12 +350,16 @@ def counter_increase(
 
 
 def daily_increase(
-    con: "duckdb.DuckDBPyConnection", series_ids: Iterable[int], since: float, until: float,
+    con: "duckdb.DuckDBPyConnection", series_ids: Iterable[int], since: float, until: float, *,
+    starts_at: float | None = None,
 ) -> list[tuple[float, float]]:
     """(day start, increase of all the counters together) for each day from `since` (a UTC midnight) to `until`.
 
     Days the 1 h rollup covers completely come from one grouped query; the rest (today) from
     `counter_increase`. On a month of 1,000 series that is 5 ms instead of 24 calls and 90 ms.
+    Days that end before `starts_at`, where the counters' samples begin (`late_start`), are 0 unread:
+    before the rollups of a new history (the demo's first views) each was a read of its own, 5 ms a day
+    of the month.
     """
     ids = list(series_ids)
     days = []
@@ -383,6 +387,8 @@ def daily_increase(
     for d in days:
         if d + DAY_S <= rolled_until:
             out.append((d, totals.get(d, 0.0)))
+        elif starts_at is not None and d + DAY_S < starts_at:
+            out.append((d, 0.0))
         else:
             out.append((d, sum(counter_increase(con, ids, d, min(d + DAY_S, until)).values())))
     return out
