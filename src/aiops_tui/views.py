@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aiops_tui.signals import breakers as brk
@@ -115,24 +116,23 @@ def _average_rate(series: list[tuple[float, float]]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _spend_rate(con, source: str, at: float, window_s: float) -> float | None:
-    """The average spend rate over the window: from raw samples up to an hour, else from the hourly
-    rollups with raw samples at the edges. Read after every poll, a 3-day window from raw samples
-    and 1 m buckets filled DuckDB's buffer pool with every series' rows (bench/README.md, section 5)."""
-    if window_s <= HOUR_S:
-        series = ts_sql.signal_series(con, source, "spend_usd_per_h", at - window_s, at, points=60)
-    else:
-        series = ts_sql.signal_series(con, source, "spend_usd_per_h", at - window_s, at,
-                                      points=round(window_s / HOUR_S), resolution="1h")
-    return _average_rate(series)
+def _spend_rates(con, source: str, at: float, windows_s: Sequence[float]) -> list[float | None]:
+    """The average spend rate over each window, in one read: from raw samples up to an hour, else from
+    the hourly rollups with raw samples at the edges. Read after every poll, a 3-day window from raw
+    samples and 1 m buckets filled DuckDB's buffer pool with every series' rows (bench/README.md, section 5)."""
+    spans = [(at - w, at, 60, "raw") if w <= HOUR_S else (at - w, at, round(w / HOUR_S), "1h") for w in windows_s]
+    return [_average_rate(series["spend_usd_per_h"])
+            for series in ts_sql.signal_series_spans(con, source, ["spend_usd_per_h"], spans)]
 
 
 def _cost(con, source: str, at: float, cockpit: "Cockpit", profiles: list[str], latest) -> cst.CostView:
     budget_usd, budget_from = cst.resolve_budget(cockpit.monthly_budget_usd, latest.get(("budget_monthly_usd", "")))
     month_start, _ = cst.month_bounds(at)
     rate = latest.get(("spend_usd_per_h", ""))
-    rates = {label: _spend_rate(con, source, at, window_s) for label, window_s, _ in cst.BURN_WINDOWS} if source else {}
-    rate_24h, rate_7d = (_spend_rate(con, source, at, s) if source else None for s in cst.PROJECTION_WINDOWS_S)
+    windows_s = [window_s for _, window_s, _ in cst.BURN_WINDOWS] + list(cst.PROJECTION_WINDOWS_S)
+    measured = _spend_rates(con, source, at, windows_s) if source else [None] * len(windows_s)
+    rates = {label: average for (label, _, _), average in zip(cst.BURN_WINDOWS, measured)} if source else {}
+    rate_24h, rate_7d = measured[len(cst.BURN_WINDOWS):]
 
     counters = ts_sql.cost_series(con, source) if source else {}
     mtd = ts_sql.counter_increase(con, counters, month_start, at)

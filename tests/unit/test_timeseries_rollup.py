@@ -68,6 +68,17 @@ def test_several_signals_in_one_query_give_what_each_gives_alone(history, resolu
         assert got[signal] == ts_sql.signal_series(con, "gw", signal, SINCE, UNTIL, points=30, resolution=resolution)
 
 
+def test_several_spans_in_one_query_each_in_its_own_buckets(history):
+    spans = [(SINCE, UNTIL, 30, "1h"), (UNTIL - HOUR, UNTIL, 60, "raw"), (SINCE, UNTIL, 30, "raw")]
+    hourly, last_hour, raw = ts_sql.signal_series_spans(history.cursor(), "gw", ["requests_per_s"], spans)
+    assert hourly["requests_per_s"] == pytest.approx(expected())
+    assert raw["requests_per_s"] == pytest.approx(expected())
+    # The last hour, 49 h + 90 s to 50 h + 90 s, by the minute: minute m holds j = 2m and 2m + 1 (mean 2m + 0.5),
+    # but its first minute (m = 2941) only j = 5883, the first sample from 49 h + 90 s on.
+    minutes = [(T0 + 2941 * 60, 5883.0)] + [(T0 + m * 60, 2 * m + 0.5) for m in range(2942, 3002)]
+    assert last_hour["requests_per_s"] == pytest.approx(minutes)
+
+
 def test_past_raw_retention_the_rollups_still_chart_the_span(tmp_path):
     with History.open(tmp_path / "h.duckdb") as history:
         history.write_cycle([Batch("gw", T0 + 51 * HOUR, [Sample(TRAFFIC, T0 + 30 * j, float(j)) for j in range(51 * 120)])])
