@@ -540,6 +540,30 @@ async def test_golden_tiles_say_why_a_number_is_missing() -> None:
         assert str(app.query_one("#tile-cache_hit_ratio").render()) == "54.0 %\nnear target ≥60 %"
 
 
+async def test_the_p50_tile_says_how_many_answers_came_from_the_cache_once_most_did() -> None:
+    class HitRatio(FakeCockpit):
+        ratio = 0.54
+
+        def views(self, at=None, window="1h"):
+            views = super().views(at, window)
+            tiles = dict(views.golden.tiles, cache_hit_ratio=Reading(self.ratio, "warn"))
+            return dataclasses.replace(views, golden=dataclasses.replace(views.golden, tiles=tiles))
+
+    cockpit = HitRatio()
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert str(app.query_one("#tile-latency_p50_s").render()) == "42 ms\n54 % from cache"
+        cockpit.ratio = 0.5  # half: the median is no more a hit than a miss
+        await press(pilot, "r")
+        assert str(app.query_one("#tile-latency_p50_s").render()) == "42 ms\n"
+    cockpit.ratio = 0.91
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert str(app.query_one("#tile-latency_p50_s").render()) == "42 ms\n91 % cached"
+
+
 async def test_the_p95_and_errors_tiles_name_the_model_furthest_off_target_under_them() -> None:
     def bottoms() -> list[str]:
         return [line for line in screen_lines(app) if line.startswith("╰")][:1]

@@ -73,6 +73,23 @@ def target_line(signal: str, reading: Reading, targets: Targets | None) -> tuple
     return f"target {bound}", bound
 
 
+MOSTLY_CACHED = 0.5
+"""Past this cache hit ratio most answers are cache hits, and the median likely one: the p50 tile says so."""
+
+
+def second_line(signal: str, reading: Reading, golden: GoldenView, targets: Targets | None) -> tuple[str, ...]:
+    """The tile's second line, longest first: its target (`target_line`); on the p50 tile, which has none,
+    the share of answers from the cache once it is most of them. A p50 of milliseconds beside a p95 of
+    seconds is then likely the cache's, not a fault."""
+    if signal != "latency_p50_s" or reading.missing:
+        return target_line(signal, reading, targets)
+    hits = golden.tiles.get("cache_hit_ratio")
+    if hits is None or hits.missing or hits.value is None or hits.value <= MOSTLY_CACHED:
+        return ("",)
+    share = fmt.pct(hits.value, 0)
+    return f"{share} from cache", f"{share} cached"
+
+
 def worst_model_pointers(golden: GoldenView, signal: str, formatter: Formatter, app) -> tuple[Text, ...]:
     """The bottom border of a tile judged per model: the model furthest off target, longest wording first.
     The tile over all models can read near target while one model is past it (marked "!" as in the table)."""
@@ -111,7 +128,8 @@ class GoldenPane(Pane):
         "Latency, traffic, errors and saturation across all models, plus cache, fallback and token rates. "
         "Tiles are green on target, amber near it, red past it; in the models table a value past its "
         "target is red and marked '!'; the p95 and errors tiles name under them the model furthest off its "
-        "target. 'no traffic' means a ratio of nothing (not zero), 'no data' means the source has no such "
+        "target; the p50 tile says how many answers came from the cache once that is most of them (the median "
+        "is then likely a cache hit). 'no traffic' means a ratio of nothing (not zero), 'no data' means the source has no such "
         "series. Quantiles are read, never averaged. "
         "The p95 and errors charts dash their target across (┈) once the line comes within half of it; a "
         "line breaks where the data has a gap (nothing for three of its polls). "
@@ -195,7 +213,7 @@ class GoldenPane(Pane):
             reading = golden.tiles.get(signal, Reading(None, "none", "no data"))
             text = reading.note if reading.missing else formatter(reading.value)
             self.query_one(f"#tile-{signal}", Tile).set_reading(
-                text, target_line(signal, reading, self.targets), reading.status, missing=reading.missing,
+                text, second_line(signal, reading, golden, self.targets), reading.status, missing=reading.missing,
                 pointers=worst_model_pointers(golden, signal, formatter, self.app),
             )
         self.query_one(QualityStrip).set_row(golden.quality)
