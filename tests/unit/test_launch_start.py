@@ -120,9 +120,9 @@ def test_the_app_turns_the_collector_back_on_once_its_first_views_are_drawn(monk
             self.after_first_views, self.return_code = after_first_views, 0
 
         def run(self) -> None:
-            seen.append(gc.isenabled())
+            seen.append((gc.isenabled(), gc.get_freeze_count() > 0))
             self.after_first_views()  # as the app does once the first views are on screen
-            seen.append(gc.isenabled())
+            seen.append((gc.isenabled(), gc.get_freeze_count() > 0))
 
     class Started:
         def start(self) -> None:
@@ -133,4 +133,6 @@ def test_the_app_turns_the_collector_back_on_once_its_first_views_are_drawn(monk
     cfg = argparse.Namespace(theme="default", lang="en")
     paused_run = launch._collector_paused(lambda args: launch._run_app(Started(), args, cfg))
     assert paused_run(argparse.Namespace()) == 0
-    assert seen == [False, True] and gc.isenabled()
+    # Off through the start; then on, with what the start made frozen out of its walks; as it was at the end.
+    assert seen == [(False, False), (True, True)]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
