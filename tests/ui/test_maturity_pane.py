@@ -5,8 +5,8 @@ Scores by hand use the weights of data/maturity.yaml: infrastructure 0.3/0.3/0.2
 centralized_monitoring, autoscaling), observability and process 0.25 each, ai_specific 0.3/0.3/0.2/0.2
 (ai_output_quality, ai_fallback, prompt_versioning, drift_detection); overall = mean of the 4 dimensions.
 The FakeCockpit's views suggest: centralized_monitoring yes (a Prometheus source), business_metrics yes
-(cost metrics), ai_fallback yes (breaker rows), ai_output_quality unknown, runbooks_current no (its one
-alert has no runbook_url).
+(cost metrics), ai_fallback yes (breaker rows), ai_output_quality yes (its AI-quality row; unknown without
+one, as cost is monitored), runbooks_current no (its one alert has no runbook_url).
 """
 
 from __future__ import annotations
@@ -116,12 +116,21 @@ def test_evidence_from_the_fake_views() -> None:
         has_breaker_metrics=True,  # four breaker rows
         has_fallback_metrics=True,  # the fallback tile says "no traffic": the series exist
         has_cost_metrics=True,
-        has_quality_metrics=False,
+        has_quality_metrics=True,  # the golden pane's AI-quality row
         alerts_with_runbooks=0,  # the one alert carries only a summary
         alerts_total=1,
         has_prometheus=True,
         profiles=["litellm", "resilience4j"],
     )
+    assert not evidence_from_views(build_views(AT, quality=False)).has_quality_metrics
+
+
+async def test_a_source_reporting_ai_quality_suggests_its_output_is_monitored() -> None:
+    for quality, shown in ((True, "≈ yes"), (False, "≈ unknown")):
+        app = cockpit_app(FakeCockpit(quality=quality))
+        async with app.run_test(size=SIZE) as pilot:
+            await on_maturity(pilot)
+            assert answer_cell(app, "ai_output_quality") == shown
 
 
 # -- snapshots ------------------------------------------------------------------------------------
@@ -141,7 +150,7 @@ def test_maturity_pane_120x40_in_portuguese(snap_compare, saved_history: History
 
 
 async def test_y_answers_the_selected_question_and_the_score_moves() -> None:
-    app = cockpit_app()
+    app = cockpit_app(FakeCockpit(quality=False))  # no AI-quality row: ai_output_quality is not suggested yes
     async with app.run_test(size=SIZE) as pilot:
         await on_maturity(pilot)
         assert isinstance(app.focused, MaturityChecklist)
@@ -160,7 +169,7 @@ async def test_y_answers_the_selected_question_and_the_score_moves() -> None:
 
 
 async def test_the_matrix_names_a_level_that_sits_in_another_levels_column() -> None:
-    app = cockpit_app()
+    app = cockpit_app(FakeCockpit(quality=False))
     async with app.run_test(size=SIZE) as pilot:
         await on_maturity(pilot)
         assert matrix_title(app) == "Capability matrix · ▶ you are here: Level 1 (Ad-hoc)"  # 0.1875, Ad-hoc

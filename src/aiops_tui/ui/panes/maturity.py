@@ -59,6 +59,7 @@ def evidence_from_views(views: Views) -> Evidence:
         has_fallback_metrics=(fallback is not None and fallback.note != "no data")
         or any(row.fallback for row in views.breakers.rows),
         has_cost_metrics=views.cost.spend_usd_per_h is not None or bool(views.cost.by_model),
+        has_quality_metrics=views.golden.quality is not None,  # the AI-quality row: a source reports it
         alerts_with_runbooks=sum(1 for alert in views.alerts if alert.annotations.get("runbook_url")),
         alerts_total=len(views.alerts),
         has_prometheus=any(source.kind == "prometheus" for source in views.sources),
