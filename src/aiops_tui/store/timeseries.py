@@ -140,12 +140,12 @@ def signal_series_spans(
     if label:
         params.update(label=label, value=value)
     parts = []
-    for n, (since, until, points, resolution) in enumerate(spans):
-        params.update({f"lo{n}": _us(since), f"hi{n}": _us(until), f"step{n}": max(US, _us((until - since) / points))})
+    for i, (since, until, points, resolution) in enumerate(spans):
+        params.update({f"lo{i}": _us(since), f"hi{i}": _us(until), f"step{i}": max(US, _us((until - since) / points))})
         if resolution == "auto":
             resolution = chart_resolution(until - since, points)
         raw = f"""
-        SELECT {n} AS span, s.name, epoch_us(v.ts) // $step{n} * $step{n} AS b, v.value AS total, 1 AS n
+        SELECT {i} AS span, s.name, epoch_us(v.ts) // $step{i} * $step{i} AS b, v.value AS total, 1 AS n
         FROM samples v JOIN series s USING (series_id)
         WHERE s.source = $source AND list_contains($names, s.name) {where_label}
           AND v.ts >= make_timestamptz(LO) AND v.ts <= make_timestamptz(HI) AND isfinite(v.value)
@@ -156,19 +156,19 @@ def signal_series_spans(
             rolled_lo = math.ceil(since / bucket_s) * bucket_s
             rolled_hi = min(math.floor(until / bucket_s) * bucket_s, watermark_s(con, resolution))
         if rolled_hi <= rolled_lo:
-            parts.append(raw.replace("LO", f"$lo{n}").replace("HI", f"$hi{n}"))
+            parts.append(raw.replace("LO", f"$lo{i}").replace("HI", f"$hi{i}"))
             continue
-        params.update({f"rlo{n}": _us(rolled_lo), f"rhi{n}": _us(rolled_hi)})
+        params.update({f"rlo{i}": _us(rolled_lo), f"rhi{i}": _us(rolled_hi)})
         # Raw before the first whole bucket and from the first bucket not rolled up; the buckets between.
         parts += [
-            raw.replace("LO", f"$lo{n}").replace("HI", f"$rlo{n} - 1"),
+            raw.replace("LO", f"$lo{i}").replace("HI", f"$rlo{i} - 1"),
             f"""
-        SELECT {n}, s.name, epoch_us(r.bucket) // $step{n} * $step{n}, r.avg * r.count, r.count
+        SELECT {i}, s.name, epoch_us(r.bucket) // $step{i} * $step{i}, r.avg * r.count, r.count
         FROM samples_{resolution} r JOIN series s USING (series_id)
         WHERE s.source = $source AND list_contains($names, s.name) {where_label}
-          AND r.bucket >= make_timestamptz($rlo{n}) AND r.bucket < make_timestamptz($rhi{n}) AND r.count > 0
+          AND r.bucket >= make_timestamptz($rlo{i}) AND r.bucket < make_timestamptz($rhi{i}) AND r.count > 0
             """,
-            raw.replace("LO", f"$rhi{n}").replace("HI", f"$hi{n}"),
+            raw.replace("LO", f"$rhi{i}").replace("HI", f"$hi{i}"),
         ]
     rows = con.execute(
         f"SELECT span, name, b, sum(total) / sum(n) FROM ({' UNION ALL '.join(parts)}) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
