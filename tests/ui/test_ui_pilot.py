@@ -777,6 +777,36 @@ async def test_breakers_state_in_words_and_detail_follows_the_cursor() -> None:
         assert str(app.query_one("#breaker-flaps").render()).endswith("▄")  # half-open for the last 3 minutes
 
 
+async def test_where_there_is_room_every_upstreams_state_is_drawn_on_one_axis_under_the_selected_one() -> None:
+    def overview() -> list[str]:
+        lines = screen_lines(app)
+        first = next(i for i, line in enumerate(lines) if "every upstream's state" in line)
+        return lines[first:first + 6]
+
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        title, *upstreams, axis = overview()
+        assert title.strip() == "every upstream's state over the last 1h"
+        names = [line[:30].strip() for line in upstreams]
+        # Worst first, as the table; a name that does not fit keeps its end; the selected one is marked.
+        assert names == ["▸ openai/gpt-4o", "anthropic/claude-sonnet", "…ink=https://evil]y[/link]", "local/llama"]
+        gpt, sonnet, markup, llama = (line[30:].rstrip() for line in upstreams)
+        assert gpt.endswith("█") and "▄" in gpt  # open now, after flapping
+        assert sonnet.endswith("▄") and "█" in sonnet  # half-open after opening
+        assert set(markup.strip()) == {"▁"} and len(markup) - len(markup.lstrip()) > 40  # first read 20 min ago
+        assert set(llama.strip()) == {"▁"}
+        assert axis.strip().startswith("-1h") and axis.rstrip().endswith("now")
+        await press(pilot, "down")
+        assert [line[:30].strip() for line in overview()[1:5]][:2] == ["openai/gpt-4o", "▸ anthropic/claude-sonnet"]
+    app = cockpit_app()
+    async with app.run_test(size=(80, 24)) as pilot:  # the selected upstream's detail fills the pane
+        await settle(pilot)
+        await press(pilot, "3")
+        assert not any("every upstream's state" in line for line in screen_lines(app))
+
+
 async def test_the_breakers_error_strip_is_blank_where_no_ratio_was_read() -> None:
     app = cockpit_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -15,6 +15,7 @@ from aiops_tui.ui.panes.base import Pane, source_health, sources_in_trouble
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.series import cells_of, fixed_grid
 from aiops_tui.ui.widgets.bar_strip import BarStrip
+from aiops_tui.ui.widgets.flap_overview import FlapOverview
 from aiops_tui.ui.widgets.flap_strip import FlapStrip
 from aiops_tui.ui.widgets.redraw import update_static
 from aiops_tui.ui.widgets.table import Table, fill_rows
@@ -49,7 +50,9 @@ class BreakersPane(Pane):
         "means a few trial calls are let through. Move the cursor (↑/↓) to see that upstream's error ratio "
         "(bars from 0 to its peak, blank where none was read) and, under it on the same time axis, each flap: "
         "█ open, ▄ half-open, ▁ closed, blank where nobody read the state (before the cockpit first saw the "
-        "breaker, or while it was not running)."
+        "breaker, or while it was not running). Where the pane has room, every upstream's state follows on an "
+        "axis of its own (▸ the selected one): breakers that opened together point at a provider or the "
+        "network, one alone at its model."
     )
     DEFAULT_CSS = """
     BreakersPane #breakers-summary { height: 1; padding: 0 1; }
@@ -93,6 +96,7 @@ class BreakersPane(Pane):
                 yield Static(id="breaker-axis")
             yield Static(id="breaker-legend")
             yield Static(id="breaker-transitions")
+            yield FlapOverview(id="breakers-overview")
 
     def show(self, views: Views) -> None:
         breakers = views.breakers
@@ -198,6 +202,17 @@ class BreakersPane(Pane):
         legend = f"state: ▁ closed  ▄ half-open  █ open   · {row.flaps} opens in the history"
         update_static(self.query_one("#breaker-legend", Static), legend)
         update_static(self.query_one("#breaker-transitions", Static), self._transitions(row))
+        self.query_one(FlapOverview).set_rows(self.views.breakers.rows, row.upstream, at, window_s, live)
+        self.call_after_refresh(self._fit_overview)
+
+    def _fit_overview(self) -> None:
+        """Every upstream's state under the selected one's, where the rows left under its transitions hold it
+        whole; else none of it (at 80x24 the selected upstream's detail fills the pane)."""
+        detail = self.query_one("#breaker-detail")
+        overview = self.query_one(FlapOverview)
+        used = sum(child.outer_size.height for child in detail.children if child.display and child is not overview)
+        fits = 1 < len(self.views.breakers.rows) and overview.rows_needed <= detail.content_region.height - used
+        overview.display = fits
 
     def _transitions(self, row: BreakerRow) -> Text:
         if not row.transitions:

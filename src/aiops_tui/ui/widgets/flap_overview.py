@@ -1,0 +1,84 @@
+"""Every upstream's breaker state over the window, one line each on a time axis of their own: whether the
+breakers flapped together (a provider or the network) or one alone. The selected upstream is marked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widget import Widget
+
+from aiops_tui.signals.breakers import BreakerRow, state_before, timeline
+from aiops_tui.ui import fmt
+from aiops_tui.ui.safe import plain
+from aiops_tui.ui.series import cells_of, fixed_grid
+from aiops_tui.ui.widgets.flap_strip import GLYPH_STATE
+
+MIN_CELLS = 10
+"""Fewer cells than this would say nothing about when: the overview draws nothing."""
+SELECTED_MARK = "▸"
+
+
+def cut(name: str, width: int) -> str:
+    """`name` in at most `width` cells: its end is what tells two models of a provider apart, so the cut keeps it."""
+    return name if len(name) <= width else "…" + name[len(name) - width + 1:]
+
+
+class FlapOverview(Widget):
+    DEFAULT_CSS = """
+    FlapOverview { height: auto; margin: 1 0 0 0; }
+    FlapOverview > .flap-strip--closed { color: $success; }
+    FlapOverview > .flap-strip--half-open { color: $warning; }
+    FlapOverview > .flap-strip--open { color: $error; }
+    FlapOverview > .flap-overview--muted { color: $text-muted; }
+    """
+    COMPONENT_CLASSES = {"flap-strip--closed", "flap-strip--half-open", "flap-strip--open", "flap-overview--muted"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rows: Sequence[BreakerRow] = ()
+        self._selected: str | None = None
+        self._at = self._window_s = 0.0
+        self._live = True
+        self._drawn: Text | None = None
+
+    def set_rows(self, rows: Sequence[BreakerRow], selected: str | None, at: float, window_s: float, live: bool) -> None:
+        resized = len(rows) != len(self._rows)
+        self._rows, self._selected, self._at, self._window_s, self._live = rows, selected, at, window_s, live
+        # The window slides every second and a cell spans a minute or so: redraw when what it shows changes.
+        if resized or self._drawn is None or self._lines(self.size.width).plain != self._drawn.plain:
+            self.refresh(layout=resized)
+
+    @property
+    def rows_needed(self) -> int:
+        """Its height once shown: a title, a line per upstream and the axis, under a blank line."""
+        return len(self._rows) + 3 if self._rows else 0
+
+    def _lines(self, width: int) -> Text:
+        if not self._rows:
+            return Text()
+        label_w = min(max(len(row.upstream) for row in self._rows) + 2, max(10, width // 4))
+        cells = width - label_w
+        if cells < MIN_CELLS:
+            return Text()
+        muted = self.get_component_rich_style("flap-overview--muted")
+        start, end = fixed_grid(self._at, self._window_s, cells)
+        end_label = fmt.axis_end(self._at, self._window_s, self._live)
+        span = fmt.window_span(fmt.window_label(self._window_s), end_label)
+        lines = [Text(f"every upstream's state over the {span}", style=muted)]
+        for row in self._rows:
+            watched = [cell is not None for cell in cells_of(row.state_series, start, end, cells)]
+            strip = timeline(row.transitions, start, end, cells, initial=state_before(row.transitions, row.state),
+                             watched=watched)
+            mark = SELECTED_MARK if row.upstream == self._selected else " "
+            line = Text.assemble(mark, " ", plain(cut(row.upstream, label_w - 3).ljust(label_w - 2)), no_wrap=True)
+            for glyph in strip:
+                state = GLYPH_STATE.get(glyph)
+                line.append(glyph, self.get_component_rich_style(f"flap-strip--{state}") if state else "")
+            lines.append(line)
+        lines.append(Text(" " * label_w + fmt.time_axis(self._window_s, cells, end_label), style=muted))
+        return Text("\n", no_wrap=True).join(lines)
+
+    def render(self) -> Text:
+        self._drawn = self._lines(self.size.width)
+        return self._drawn
