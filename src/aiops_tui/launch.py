@@ -127,7 +127,7 @@ def run_live(args: argparse.Namespace) -> int:
 
 
 def _attach_history(cfg, history, recorder) -> None:
-    """The recorder writes into `history`, and its gateways' rates go on from their last scrape there.
+    """The recorder writes into `history`, and its gateways' rates and breakers' states go on from there.
 
     Without Prometheus, the shipped alert rules are evaluated locally over the gateways' signals; never
     beside a Prometheus source: one alert list fed by two sources would flap.
@@ -137,7 +137,7 @@ def _attach_history(cfg, history, recorder) -> None:
         from aiops_tui.sources.local_alerts import LocalAlertSource
 
         recorder.poller.add_source(LocalAlertSource(history, monthly_budget_usd=cfg.budget.monthly_usd, interval_s=cfg.interval_s))
-    recorder.resume_rates()
+    recorder.resume_from_history()
 
 
 @_collector_paused
@@ -339,7 +339,7 @@ def run_demo(args: argparse.Namespace) -> int:
             recorder.history, source=DEMO_SOURCE, monthly_budget_usd=cfg.budget.monthly_usd,
             instances={DEMO_SOURCE: f"127.0.0.1:{server.port}"}, interval_s=5.0,
         ))
-        recorder.resume_rates()  # the recorded hour's last scrape: its first live scrape has rates
+        recorder.resume_from_history()  # the recorded hour's last scrape: its first live scrape has rates
 
     with stack:
         if hasattr(os, "fork"):

@@ -39,6 +39,10 @@ views follow each poll); bench/README.md, section 5."""
 RESUME_WITHIN_S = 2 * DIRECT_WINDOW_S
 """How old the history's newest scrape of a gateway may be for the first live scrape to rate against it:
 the demo's recorded hour ends with a scrape a minute before now (its step), so its rates are 60-65 s ones."""
+BREAKER_RESUME_WITHIN_S = 3600.0
+"""How old a breaker's last state in the history may be for the first reading to be compared with it.
+Restarted within it, a breaker still open is not recorded opening again, and one that changed meanwhile is
+recorded changing from the state last read (at the first reading: when in between, nobody watched)."""
 
 
 def derive_signals(prev, cur, profile: str):
@@ -69,15 +73,18 @@ class Recorder:
         self._next_rollup = 0.0
         self._next_purge = clock() + PURGE_EVERY_S
 
-    def resume_rates(self) -> None:
-        """Open each gateway's rate window with its newest scrape in the history, if it is recent
-        enough to rate against (the cockpit restarted, or the demo's recorded hour just ended): the
-        first scrape then shows live rates, instead of the second, one interval later."""
-        since = self.clock() - RESUME_WITHIN_S
+    def resume_from_history(self) -> None:
+        """Go on from where the history ends (the cockpit restarted, or the demo's recorded hour just ended).
+
+        Each gateway's rate window opens with its newest scrape, if recent enough to rate against: the
+        first scrape then shows live rates, instead of the second, one interval later. Each breaker's state
+        read in the last BREAKER_RESUME_WITHIN_S is where its transitions go on from."""
+        now = self.clock()
         for status in self.poller.status.values():
-            last = self.history.last_scrape(status.name, since=since) if status.kind == "gateway" else None
+            last = self.history.last_scrape(status.name, since=now - RESUME_WITHIN_S) if status.kind == "gateway" else None
             if last is not None:
                 self.poller.start_window_from(status.name, *last)
+        self.poller.start_breakers_from(self.history.last_breaker_states(since=now - BREAKER_RESUME_WITHIN_S))
 
     @property
     def last_error(self) -> str | None:

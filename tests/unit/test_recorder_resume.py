@@ -1,4 +1,5 @@
-"""A cockpit restarted beside a running gateway rates its first scrape against the history's last one."""
+"""A cockpit restarted beside a running gateway rates its first scrape against the history's last one, and takes
+its breakers' transitions on from the states last read there."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from aiops_tui.demo import ModelSource
 from aiops_tui.model import Batch, Sample, SeriesKey
-from aiops_tui.recorder import RESUME_WITHIN_S, Recorder
+from aiops_tui.recorder import BREAKER_RESUME_WITHIN_S, RESUME_WITHIN_S, Recorder
 from aiops_tui.sim.model import GatewayModel
 from aiops_tui.store.history import History
 from clocks import HandClock
@@ -20,6 +21,11 @@ def derived(batches: list[Batch]) -> dict[SeriesKey, float]:
     return {s.key: s.value for b in batches if b.source == "derived" for s in b.samples}
 
 
+def breaker_events(path: Path) -> list[tuple[float, str, str | None, str]]:
+    with History.open(path, read_only=True) as history:
+        return [(e.ts - T0, e.subject, e.from_state, e.to_state) for e in history.events(0.0, T0 + 86400, kinds=["breaker"])]
+
+
 def poll_cycles(path: Path, model: GatewayModel, clock: HandClock, times: list[float], *, resume: bool) -> list[dict[SeriesKey, float]]:
     """One recorder's run: each cycle's derived signals."""
     out = []
@@ -27,7 +33,7 @@ def poll_cycles(path: Path, model: GatewayModel, clock: HandClock, times: list[f
     with History.open(path) as history:
         recorder = Recorder(history, [ModelSource(model, clock, interval_s=STEP_S)], clock=clock)
         if resume:
-            recorder.resume_rates()
+            recorder.resume_from_history()
         for ts in times:
             clock.now = ts
             out.append(derived(asyncio.run(recorder.poller.run_cycle())))
@@ -68,3 +74,28 @@ def test_last_scrape_is_the_newest_raw_samples_of_one_source(tmp_path: Path) -> 
         assert history.last_scrape("gw", since=T0 - 60) == (T0 + 5, [Sample(raw, T0 + 5, 3.0)])
         assert history.last_scrape("gw", since=T0 + 5) is None
         assert history.last_scrape("nobody", since=0.0) is None
+
+
+def test_a_restart_goes_on_from_each_breakers_last_state(tmp_path: Path) -> None:
+    gateway, clock = GatewayModel(7, T0), HandClock(T0)
+    poll_cycles(tmp_path / "h.duckdb", gateway, clock, [T0, T0 + STEP_S], resume=True)  # all closed: nothing recorded
+    gateway.inject("upstream_outage", "openai/gpt-4o", duration_s=30 * STEP_S)
+    # Restarted after the outage began: gpt-4o was last read closed, so it is recorded opening, from closed.
+    poll_cycles(tmp_path / "h.duckdb", gateway, clock, [T0 + 2 * STEP_S, T0 + 3 * STEP_S], resume=True)
+    assert breaker_events(tmp_path / "h.duckdb") == [(2 * STEP_S, "openai/gpt-4o", "closed", "open")]
+    # Restarted while it is still open: no second opening.
+    poll_cycles(tmp_path / "h.duckdb", gateway, clock, [T0 + 4 * STEP_S, T0 + 5 * STEP_S], resume=True)
+    assert breaker_events(tmp_path / "h.duckdb") == [(2 * STEP_S, "openai/gpt-4o", "closed", "open")]
+    # Without going on from the history, the same restart records it opening again, from nowhere.
+    poll_cycles(tmp_path / "h.duckdb", gateway, clock, [T0 + 6 * STEP_S], resume=False)
+    assert breaker_events(tmp_path / "h.duckdb")[-1] == (6 * STEP_S, "openai/gpt-4o", None, "open")
+
+
+def test_a_breaker_state_older_than_the_resume_window_is_not_gone_on_from(tmp_path: Path) -> None:
+    gateway, clock = GatewayModel(7, T0), HandClock(T0)
+    gateway.inject("upstream_outage", "openai/gpt-4o", duration_s=3 * 3600.0)
+    poll_cycles(tmp_path / "h.duckdb", gateway, clock, [T0, T0 + STEP_S], resume=True)
+    late = T0 + STEP_S + BREAKER_RESUME_WITHIN_S + STEP_S
+    poll_cycles(tmp_path / "h.duckdb", gateway, clock, [late], resume=True)
+    # Opened in the first run (its first reading was closed); read again past the window: from nothing known.
+    assert [(ts, old) for ts, _, old, _ in breaker_events(tmp_path / "h.duckdb")] == [(STEP_S, "closed"), (late - T0, None)]

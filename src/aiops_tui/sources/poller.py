@@ -10,7 +10,7 @@ import asyncio
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiops_tui.model import BREAKER_STATES, Alert, Batch, Event, Labels, Sample, SeriesKey, make_labels
@@ -60,6 +60,11 @@ def _state_key(labels: Labels) -> str:
     return dict(labels).get("upstream", "")
 
 
+def _state_name(value: float) -> str:
+    """A `signal:breaker_state` value as its state; anything out of range reads as closed."""
+    return BREAKER_STATES[int(value)] if 0 <= value < len(BREAKER_STATES) else BREAKER_STATES[0]
+
+
 class Poller:
     """Owns the sources, their status, the current alerts, and the write of each cycle."""
 
@@ -105,6 +110,13 @@ class Poller:
         no `signal:*` (as `History.last_scrape` reads them). Its first scrape here then has rates, as the
         second would otherwise be the first."""
         self._scrapes[source] = deque([(ts, samples)], maxlen=64)
+
+    def start_breakers_from(self, states: Mapping[tuple[str, str], float]) -> None:
+        """Each breaker's state as last read before this poller started, by (source, upstream): its first
+        reading here is a transition only if the state differs. Without it, a cockpit restarted while a
+        breaker was open recorded it opening again, from nowhere, at the restart."""
+        for key, value in states.items():
+            self._breaker_states.setdefault(key, _state_name(value))
 
     # -- control -------------------------------------------------------------------------------
     def pause(self) -> None:
@@ -254,8 +266,7 @@ class Poller:
             for sample in batch.samples:
                 if sample.key.name != "signal:breaker_state":
                     continue
-                index = int(sample.value) if 0 <= sample.value < len(BREAKER_STATES) else 0
-                state = BREAKER_STATES[index]
+                state = _state_name(sample.value)
                 upstream = _state_key(sample.key.labels)
                 key = (sample.key.source, upstream)
                 previous = self._breaker_states.get(key)
