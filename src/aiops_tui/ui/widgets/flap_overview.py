@@ -57,7 +57,7 @@ class FlapOverview(Widget):
     def _lines(self, width: int) -> Text:
         if not self._rows:
             return Text()
-        label_w = min(max(len(row.upstream) for row in self._rows) + 2, max(10, width // 4))
+        label_w = min(max(len(row.upstream) for row in self._rows) + 3, max(10, width // 4))  # mark, name, gap
         cells = width - label_w
         if cells < MIN_CELLS:
             return Text()
