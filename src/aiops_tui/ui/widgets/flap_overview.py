@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
@@ -12,7 +13,7 @@ from aiops_tui.signals.breakers import BreakerRow, state_before, timeline
 from aiops_tui.ui import fmt
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.series import cells_of, fixed_grid
-from aiops_tui.ui.widgets.flap_strip import GLYPH_STATE
+from aiops_tui.ui.widgets.flap_strip import coloured_cells
 
 MIN_CELLS = 10
 """Fewer cells than this would say nothing about when: the overview draws nothing."""
@@ -20,8 +21,13 @@ SELECTED_MARK = "▸"
 
 
 def cut(name: str, width: int) -> str:
-    """`name` in at most `width` cells: its end is what tells two models of a provider apart, so the cut keeps it."""
-    return name if len(name) <= width else "…" + name[len(name) - width + 1:]
+    """`name` in at most `width` cells, padded to them: its end tells two models of a provider apart, so a cut
+    keeps the end."""
+    if cell_len(name) > width:
+        while name and cell_len(name) > width - 1:
+            name = name[1:]
+        name = "…" + name
+    return name + " " * (width - cell_len(name))
 
 
 class FlapOverview(Widget):
@@ -57,7 +63,7 @@ class FlapOverview(Widget):
     def _lines(self, width: int) -> Text:
         if not self._rows:
             return Text()
-        label_w = min(max(len(row.upstream) for row in self._rows) + 3, max(10, width // 4))  # mark, name, gap
+        label_w = min(max(cell_len(row.upstream) for row in self._rows) + 3, max(10, width // 4))  # mark, name, gap
         cells = width - label_w
         if cells < MIN_CELLS:
             return Text()
@@ -71,11 +77,8 @@ class FlapOverview(Widget):
             strip = timeline(row.transitions, start, end, cells, initial=state_before(row.transitions, row.state),
                              watched=watched)
             mark = SELECTED_MARK if row.upstream == self._selected else " "
-            line = Text.assemble(mark, " ", plain(cut(row.upstream, label_w - 3).ljust(label_w - 2)), no_wrap=True)
-            for glyph in strip:
-                state = GLYPH_STATE.get(glyph)
-                line.append(glyph, self.get_component_rich_style(f"flap-strip--{state}") if state else "")
-            lines.append(line)
+            name = plain(cut(row.upstream, label_w - 3) + " ")
+            lines.append(Text.assemble(mark, " ", name, coloured_cells(strip, self), no_wrap=True))
         lines.append(Text(" " * label_w + fmt.time_axis(self._window_s, cells, end_label), style=muted))
         return Text("\n", no_wrap=True).join(lines)
 

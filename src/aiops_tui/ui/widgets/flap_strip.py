@@ -14,6 +14,15 @@ from aiops_tui.signals.breakers import Transition, state_before, timeline
 GLYPH_STATE = {"▁": "closed", "▄": "half-open", "█": "open"}
 
 
+def coloured_cells(cells: str, widget: Widget) -> Text:
+    """`timeline`'s cells, each in its state's colour from `widget`'s `flap-strip--<state>` component classes."""
+    out = Text(no_wrap=True)
+    for glyph in cells:
+        state = GLYPH_STATE.get(glyph)
+        out.append(glyph, widget.get_component_rich_style(f"flap-strip--{state}") if state else "")
+    return out
+
+
 class FlapStrip(Widget):
     DEFAULT_CSS = """
     FlapStrip { height: 1; }
@@ -47,10 +56,5 @@ class FlapStrip(Widget):
         return timeline(self._transitions, self._start, self._end, width, initial=self._initial, watched=watched)
 
     def render(self) -> Text:
-        cells = self._cells(self.size.width)
-        self._drawn = cells
-        out = Text(no_wrap=True)
-        for glyph in cells:
-            state = GLYPH_STATE.get(glyph)
-            out.append(glyph, self.get_component_rich_style(f"flap-strip--{state}") if state else "")
-        return out
+        self._drawn = self._cells(self.size.width)
+        return coloured_cells(self._drawn, self)
