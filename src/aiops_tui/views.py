@@ -57,8 +57,10 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str) -> "Views":
         cost = _cost(con, source, at, cockpit, profiles, latest)
         # Looking back (or reviewing a file), the alerts firing then come from the events too: one read.
         alerts_now = poller is not None and live
-        events = cockpit.history.events(at - EVENTS_MEMORY_S, at, kinds=["breaker"] if alerts_now else ["breaker", "alert", "source"])
-        breakers = _breakers(con, source, at, events)
+        window_s = CHART_WINDOWS_S.get(window, 3600.0)
+        events = cockpit.history.events(at - max(EVENTS_MEMORY_S, window_s), at,
+                                        kinds=["breaker"] if alerts_now else ["breaker", "alert", "source"])
+        breakers = _breakers(con, source, at, events, window_s)
     notes = [n for n in (golden.basis, cost.basis) if n]
     return Views(
         at=at,
@@ -186,8 +188,8 @@ def _cost(con, source: str, at: float, cockpit: "Cockpit", profiles: list[str], 
     )
 
 
-def _breakers(con, source: str, at: float, events: list) -> brk.BreakersView:
-    window_s = 3600.0
+def _breakers(con, source: str, at: float, events: list, window_s: float) -> brk.BreakersView:
+    """Over the chart window (`w`): past a day the error ratio and the state read come from the rollups."""
     states: dict[str, dict] = {}
     breaker_source = source
     for name, labels, value in ts_sql.latest_labelled(con, breaker_source, BREAKER_FIELDS, at, LOOKBACK_S) if source else []:

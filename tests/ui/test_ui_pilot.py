@@ -346,7 +346,8 @@ async def test_help_lists_this_panes_keys_first_then_the_rest() -> None:
         await press(pilot, "escape")
         await press(pilot, "3", "question_mark")
         assert "HALF-OPEN" in str(app.screen.query_one("#help-pane-text").render())
-        assert not app.screen.query("#help-pane-keys")  # no breaker-only keys: none listed
+        own = str(app.screen.query_one("#help-pane-keys").render())  # the chart window acts on the breakers too
+        assert own.startswith("Keys on Breakers") and "w  chart window 15m / 1h / 6h / 24h" in own
 
 
 async def test_command_palette_lists_and_runs_a_cockpit_action() -> None:

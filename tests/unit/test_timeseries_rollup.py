@@ -79,6 +79,36 @@ def test_several_spans_in_one_query_each_in_its_own_buckets(history):
     assert last_hour["requests_per_s"] == pytest.approx(minutes)
 
 
+@pytest.mark.parametrize("resolution", ["1m", "1h", "auto"])
+def test_a_signal_by_label_through_the_rollups_gives_the_raw_answer(tmp_path, resolution):
+    def breaker(upstream: str) -> SeriesKey:
+        return SeriesKey("gw", "signal:breaker_state", (("tier", "t"), ("upstream", upstream)))
+
+    with History.open(tmp_path / "h.duckdb") as history:
+        samples = [Sample(breaker("a"), T0 + 30 * j, float(j % 3)) for j in range(51 * 120)]
+        samples += [Sample(breaker("b"), T0 + 30 * j, 2.0 * (j // 120 % 2)) for j in range(51 * 120)]
+        samples += [Sample(breaker("c"), T0 + 30 * j, 1.0) for j in range(51 * 120)]  # not asked for
+        samples.sort(key=lambda s: s.ts)
+        history.write_cycle([Batch("gw", T0 + 51 * HOUR, samples)])
+        history.rollup(T0 + 48 * HOUR)
+        con = history.cursor()
+
+        def by(res: str):
+            return ts_sql.signal_series_by(con, "gw", ["breaker_state"], SINCE, UNTIL, label="upstream", values=["a", "b"],
+                                           points=30, resolution=res)["breaker_state"]
+
+        raw = by("raw")
+        assert set(raw) == {"a", "b"} and len(raw["a"]) == 31
+        assert raw["b"][1:4] == [(T0 + 21 * HOUR, 2.0), (T0 + 22 * HOUR, 0.0), (T0 + 23 * HOUR, 2.0)]  # open every other hour
+        rolled = by(resolution)
+        # Raw samples kept from 47 h on only: the rollups still give every whole hour from 21 h.
+        history.purge(T0 + 51 * HOUR, raw_s=4 * HOUR, m1_s=90 * DAY, h1_s=730 * DAY)
+        purged = by(resolution)
+        for upstream in ("a", "b"):
+            assert rolled[upstream] == pytest.approx(raw[upstream])
+            assert purged[upstream][-30:] == pytest.approx(raw[upstream][1:])  # the hour begun at 20 h is partly raw
+
+
 def test_past_raw_retention_the_rollups_still_chart_the_span(tmp_path):
     with History.open(tmp_path / "h.duckdb") as history:
         history.write_cycle([Batch("gw", T0 + 51 * HOUR, [Sample(TRAFFIC, T0 + 30 * j, float(j)) for j in range(51 * 120)])])

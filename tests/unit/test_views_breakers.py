@@ -28,3 +28,24 @@ def test_the_state_series_holds_the_times_the_state_was_read_and_nothing_between
         assert not [ts for ts in times if END - 34 * MINUTE < ts < END - 21 * MINUTE], row.upstream
         assert times[-1] >= END - 2 * MINUTE
         assert all(value == 0.0 for _, value in row.state_series)  # closed throughout
+
+
+def test_the_breakers_follow_the_chart_window_through_the_rollups(tmp_path: Path) -> None:
+    model = GatewayModel(3, END - 30 * 3600.0)
+    with History.open(tmp_path / "h.duckdb") as history:
+        backfill(history, model, END - 30 * 3600.0, END - 29 * 3600.0, step_s=60.0)  # a day and more ago
+        model.inject("upstream_outage", "openai/gpt-4o", duration_s=600.0)
+        backfill(history, model, END - 29 * 3600.0, END - 28 * 3600.0, step_s=60.0)
+        backfill(history, model, END - 3600.0, END, step_s=60.0)  # and the last hour
+        history.rollup(END)
+        cockpit = Cockpit(history, clock=lambda: END)
+        hour, week = cockpit.views(window="1h").breakers, cockpit.views(window="7d").breakers
+    assert (hour.window_s, week.window_s) == (3600.0, 7 * 86400.0)
+    gpt = {view.window_s: next(row for row in view.rows if row.upstream == "openai/gpt-4o") for view in (hour, week)}
+    # The outage 29 hours ago: a flap, an error ratio and an open state read in the week's window only.
+    assert [t.to_state for t in gpt[week.window_s].transitions][:1] == ["open"]
+    assert max(value for _, value in gpt[week.window_s].error_ratio_series) > 0.05  # 10 minutes of a 2.8-hour bucket
+    assert max(value for _, value in gpt[week.window_s].state_series) > 0.0
+    assert min(ts for ts, _ in gpt[week.window_s].state_series) < END - 28 * 3600.0
+    assert min(ts for ts, _ in gpt[3600.0].state_series) >= END - 3600.0 - 60.0
+    assert max(value for _, value in gpt[3600.0].state_series) == 0.0

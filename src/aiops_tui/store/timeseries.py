@@ -135,19 +135,54 @@ def signal_series_spans(
     out: list[dict[str, list[tuple[float, float]]]] = [{signal: [] for signal in wanted} for _ in spans]
     if not wanted or not spans:
         return out
-    where_label = "AND coalesce(s.labels ->> $label, '') = $value" if label else "AND s.labels = '{}'::JSON"
-    params: dict[str, object] = {"source": source, "names": [f"signal:{signal}" for signal in wanted]}
     if label:
-        params.update(label=label, value=value)
+        where, params = "AND coalesce(s.labels ->> $label, '') = $value", {"label": label, "value": value}
+    else:
+        where, params = "AND s.labels = '{}'::JSON", {}
+    for span, name, _, b, val in _bucketed(con, source, wanted, spans, where, "''", params):
+        out[span][name.removeprefix("signal:")].append((b / US, val))
+    return out
+
+
+def signal_series_by(
+    con: "duckdb.DuckDBPyConnection", source: str, signals: Sequence[str], since: float, until: float, *,
+    label: str, values: Iterable[str], points: int = 240, resolution: str = "auto",
+) -> dict[str, dict[str, list[tuple[float, float]]]]:
+    """signal -> value of `label` -> its average per bucket (`points` of them over the span), for each of
+    `signals` and `values`, in one query (one per value cost 10x more); past a day through the rollups, as
+    `signal_series`."""
+    wanted = list(values)
+    out: dict[str, dict[str, list[tuple[float, float]]]] = {signal: {value: [] for value in wanted} for signal in signals}
+    if not wanted or not signals:
+        return out
+    group = "coalesce(s.labels ->> $label, '')"
+    rows = _bucketed(con, source, list(signals), [(since, until, points, resolution)],
+                     f"AND list_contains($values, {group})", group, {"label": label, "values": wanted})
+    for _, name, g, b, val in rows:
+        out[name.removeprefix("signal:")][g].append((b / US, val))
+    return out
+
+
+def _bucketed(
+    con: "duckdb.DuckDBPyConnection", source: str, signals: list[str], spans: Sequence[tuple[float, float, int, str]],
+    where: str, group: str, params: dict[str, object],
+) -> list[tuple[int, str, str, int, float]]:
+    """(span, name, group, bucket start in µs, average) of the `signal:` series of `signals` from `source` that
+    `where` keeps, per `group` (a SQL expression over the series `s`) and bucket of each span.
+
+    With resolution "1m" or "1h" ("auto": `chart_resolution`) the rolled-up buckets wholly inside the span
+    give their count-weighted averages, and raw samples fill the partial edges and whatever is not rolled up
+    yet, so the answer is the raw one read through fewer rows."""
+    params = {**params, "source": source, "names": [f"signal:{signal}" for signal in signals]}
     parts = []
     for i, (since, until, points, resolution) in enumerate(spans):
         params.update({f"lo{i}": _us(since), f"hi{i}": _us(until), f"step{i}": max(US, _us((until - since) / points))})
         if resolution == "auto":
             resolution = chart_resolution(until - since, points)
         raw = f"""
-        SELECT {i} AS span, s.name, epoch_us(v.ts) // $step{i} * $step{i} AS b, v.value AS total, 1 AS n
+        SELECT {i} AS span, s.name, {group} AS g, epoch_us(v.ts) // $step{i} * $step{i} AS b, v.value AS total, 1 AS n
         FROM samples v JOIN series s USING (series_id)
-        WHERE s.source = $source AND list_contains($names, s.name) {where_label}
+        WHERE s.source = $source AND list_contains($names, s.name) {where}
           AND v.ts >= make_timestamptz(LO) AND v.ts <= make_timestamptz(HI) AND isfinite(v.value)
         """
         rolled_lo = rolled_hi = 0.0
@@ -163,47 +198,18 @@ def signal_series_spans(
         parts += [
             raw.replace("LO", f"$lo{i}").replace("HI", f"$rlo{i} - 1"),
             f"""
-        SELECT {i}, s.name, epoch_us(r.bucket) // $step{i} * $step{i}, r.avg * r.count, r.count
+        SELECT {i}, s.name, {group}, epoch_us(r.bucket) // $step{i} * $step{i}, r.avg * r.count, r.count
         FROM samples_{resolution} r JOIN series s USING (series_id)
-        WHERE s.source = $source AND list_contains($names, s.name) {where_label}
+        WHERE s.source = $source AND list_contains($names, s.name) {where}
           AND r.bucket >= make_timestamptz($rlo{i}) AND r.bucket < make_timestamptz($rhi{i}) AND r.count > 0
             """,
             raw.replace("LO", f"$rhi{i}").replace("HI", f"$hi{i}"),
         ]
-    rows = con.execute(
-        f"SELECT span, name, b, sum(total) / sum(n) FROM ({' UNION ALL '.join(parts)}) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    return con.execute(
+        f"SELECT span, name, g, b, sum(total) / sum(n) FROM ({' UNION ALL '.join(parts)})"
+        " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
         params,
     ).fetchall()
-    for span, name, b, val in rows:
-        out[span][name.removeprefix("signal:")].append((b / US, val))
-    return out
-
-
-def signal_series_by(
-    con: "duckdb.DuckDBPyConnection", source: str, signals: Sequence[str], since: float, until: float, *,
-    label: str, values: Iterable[str], points: int = 240,
-) -> dict[str, dict[str, list[tuple[float, float]]]]:
-    """signal -> value of `label` -> its average per bucket (`points` of them over the span), for each of
-    `signals` and `values`, in one query (one per value cost 10x more)."""
-    wanted = list(values)
-    out: dict[str, dict[str, list[tuple[float, float]]]] = {signal: {value: [] for value in wanted} for signal in signals}
-    if not wanted or not signals:
-        return out
-    step_us = max(US, _us((until - since) / points))
-    rows = con.execute(
-        """
-        SELECT s.name, coalesce(s.labels ->> $label, '') AS g, epoch_us(v.ts) // $step * $step AS b, avg(v.value)
-        FROM samples v JOIN series s USING (series_id)
-        WHERE s.source = $source AND list_contains($names, s.name) AND list_contains($values, coalesce(s.labels ->> $label, ''))
-          AND v.ts >= make_timestamptz($lo) AND v.ts <= make_timestamptz($hi) AND isfinite(v.value)
-        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-        """,
-        {"source": source, "names": [f"signal:{signal}" for signal in signals], "label": label, "values": wanted,
-         "lo": _us(since), "hi": _us(until), "step": step_us},
-    ).fetchall()
-    for name, group, bucket, value in rows:
-        out[name.removeprefix("signal:")][group].append((bucket / US, value))
-    return out
 
 
 def cost_series(con: "duckdb.DuckDBPyConnection", source: str) -> dict[int, dict[str, str]]:

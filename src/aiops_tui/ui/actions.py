@@ -31,6 +31,8 @@ class CockpitAction:
     description: str
     pane: str | None = None
     """The pane this key belongs to (help lists it first there); None for keys that work everywhere."""
+    also_on: tuple[str, ...] = ()
+    """Other panes an app key of `pane` acts on too (the chart window: the breakers' strips as well)."""
     footer: bool = True
     group: Binding.Group | None = None
     short: str = ""
@@ -46,6 +48,10 @@ class CockpitAction:
     wide_only: bool = False
     """Shown in the footer only when it is wide: at 80 columns help and quit must stay on screen, after a
     pane's own keys. Still bound, and in `?` and the palette."""
+
+    def on(self, pane_id: str | None) -> bool:
+        """The key belongs to this pane (`pane` or `also_on`)."""
+        return pane_id is not None and (pane_id == self.pane or pane_id in self.also_on)
 
     def binding(self) -> Binding:
         return Binding(
@@ -73,7 +79,8 @@ ACTIONS: tuple[CockpitAction, ...] = (
                   review_short="step", review_group=_STEP_GROUP),
     CockpitAction("goto_time", "g", "g", "go to a time (2026-11-20 14:00, -3h, -2d)", footer=False, review_short="go to"),
     CockpitAction("back_to_live", "0,end", "0", "back to now (live, or the end of the reviewed file)", footer=False),
-    CockpitAction("cycle_window", "w", "w", "chart window 15m / 1h / 6h / 24h / 7d / 30d / 90d", pane="golden", short="window"),
+    CockpitAction("cycle_window", "w", "w", "chart window 15m / 1h / 6h / 24h / 7d / 30d / 90d", pane="golden",
+                  also_on=("breakers",), short="window"),
     CockpitAction("cost_trends", "T", "T", "cost trends: spend per day, week and month, months against budget", footer=False),
     CockpitAction("export_snapshot", "E", "E", "export snapshot: the last 7 days into a new file beside the history", footer=False),
     CockpitAction("tick_step", "x,space", "x", "tick or untick the selected step (also space)", pane="runbooks", short="tick", on_pane=True),
@@ -109,8 +116,9 @@ def review_bindings() -> list[Binding]:
 
 
 POLLING_ACTIONS = frozenset(a.action for a in ACTIONS if a.polling)
-PANE_OF_APP_KEY = {a.action: a.pane for a in ACTIONS if a.pane is not None and not a.on_pane}
-"""App keys that act on one pane only (the chart window: the golden pane's charts): off elsewhere."""
+PANES_OF_APP_KEY = {a.action: frozenset({a.pane, *a.also_on}) for a in ACTIONS if a.pane is not None and not a.on_pane}
+"""App keys that act on some panes only (the chart window: the golden pane's charts and the breakers' strips):
+off elsewhere."""
 WIDE_ONLY = frozenset(a.action for a in ACTIONS if a.wide_only)
 
 
@@ -121,7 +129,7 @@ def pane_bindings(pane_id: str) -> list[Binding]:
 
 def for_pane(pane_id: str | None) -> tuple[list[CockpitAction], list[CockpitAction]]:
     """(this pane's keys, keys that work everywhere): help shows the pane's first."""
-    own = [a for a in ACTIONS if pane_id is not None and a.pane == pane_id]
+    own = [a for a in ACTIONS if a.on(pane_id)]
     return own, [a for a in ACTIONS if a.pane is None]
 
 

@@ -394,11 +394,11 @@ class CockpitApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """What the footer, the keys, the palette and help leave out: pause and the poll interval in a
-        review (it polls nothing), and a pane's app key (the chart window) on the other panes."""
+        review (it polls nothing), and a pane's app key (the chart window) on the panes it does not act on."""
         if action in actions.POLLING_ACTIONS and not self.cockpit.live:
             return False
-        pane = actions.PANE_OF_APP_KEY.get(action)
-        return pane is None or self.tabs.active == pane
+        panes = actions.PANES_OF_APP_KEY.get(action)
+        return panes is None or self.tabs.active in panes
 
     def action_help(self) -> None:
         from aiops_tui.ui.screens.help import HelpScreen

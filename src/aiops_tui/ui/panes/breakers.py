@@ -52,7 +52,8 @@ class BreakersPane(Pane):
         "█ open, ▄ half-open, ▁ closed, blank where nobody read the state (before the cockpit first saw the "
         "breaker, or while it was not running). Where the pane has room, every upstream's state follows on an "
         "axis of its own (▸ the selected one): breakers that opened together point at a provider or the "
-        "network, one alone at its model."
+        "network, one alone at its model. w changes the window, as on the golden pane (15m to 90d; past a "
+        "day from the rollups, transitions kept 30 days or the window)."
     )
     DEFAULT_CSS = """
     BreakersPane #breakers-summary { height: 1; padding: 0 1; }
