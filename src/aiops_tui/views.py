@@ -29,7 +29,8 @@ BREAKER_FIELDS = {
 }
 
 EVENTS_MEMORY_S = 30 * 86400.0
-"""How far back the breakers' transitions, and an alert's last event, are looked for."""
+"""How far back the breakers' transitions, and an alert's last event, are looked for (or over the chart
+window, when it is longer)."""
 
 
 def pick_source(freshness: dict[str, float], *, prefer_prometheus: bool = True) -> str:
