@@ -3,6 +3,7 @@ ConfigError line `file:line:column: message` (exit status 2), never another exce
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -16,8 +17,9 @@ from hypothesis import strategies as st
 from aiops_tui.config import Config, ConfigError, load_config
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-DIR = Path(tempfile.mkdtemp(prefix="aiops-fuzz-config-"))
-"""One directory for every example: hypothesis runs each many times, beyond a function-scoped tmp_path."""
+DIR = Path(tempfile.gettempdir()) / f"aiops-fuzz-config-{os.getpid()}"
+"""One directory for every example: hypothesis runs each many times, beyond a function-scoped tmp_path.
+Made by the module's fixture, not on import: a run that deselects these tests leaves nothing behind."""
 PATH = DIR / "aiops.yaml"
 GOOD = """\
 environment: prod
@@ -51,7 +53,8 @@ POSITION = re.compile(rf"^{re.escape(str(PATH))}:\d+:\d+: \S")
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _remove_dir():
+def _made_and_removed_dir():
+    DIR.mkdir(exist_ok=True)
     yield
     shutil.rmtree(DIR, ignore_errors=True)
 
