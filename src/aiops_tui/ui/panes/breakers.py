@@ -197,8 +197,7 @@ class BreakersPane(Pane):
         update_static(title_widget, title)
         # Blank where the error ratio has a gap (nothing polled then), not a 0 % it never read.
         self.query_one("#breaker-spark", BarStrip).set_cells(cells_of(row.error_ratio_series, start, end, width))
-        watched = [cell is not None for cell in cells_of(row.state_series, start, end, width)]
-        self.query_one("#breaker-flaps", FlapStrip).set_history(row.transitions, start, end, row.state, watched)
+        self.query_one("#breaker-flaps", FlapStrip).set_row(row, start, end)
         update_static(self.query_one("#breaker-axis", Static), fmt.time_axis(window_s, width, end_label))
         legend = f"state: ▁ closed  ▄ half-open  █ open   · {row.flaps} opens in the history"
         update_static(self.query_one("#breaker-legend", Static), legend)

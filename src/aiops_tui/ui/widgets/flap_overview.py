@@ -9,11 +9,11 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
-from aiops_tui.signals.breakers import BreakerRow, state_before, timeline
+from aiops_tui.signals.breakers import BreakerRow
 from aiops_tui.ui import fmt
 from aiops_tui.ui.safe import plain
-from aiops_tui.ui.series import cells_of, fixed_grid
-from aiops_tui.ui.widgets.flap_strip import coloured_cells
+from aiops_tui.ui.series import fixed_grid
+from aiops_tui.ui.widgets.flap_strip import coloured_cells, state_cells
 
 MIN_CELLS = 10
 """Fewer cells than this would say nothing about when: the overview draws nothing."""
@@ -73,9 +73,7 @@ class FlapOverview(Widget):
         span = fmt.window_span(fmt.window_label(self._window_s), end_label)
         lines = [Text(f"every upstream's state over the {span}", style=muted)]
         for row in self._rows:
-            watched = [cell is not None for cell in cells_of(row.state_series, start, end, cells)]
-            strip = timeline(row.transitions, start, end, cells, initial=state_before(row.transitions, row.state),
-                             watched=watched)
+            strip = state_cells(row, start, end, cells)
             mark = SELECTED_MARK if row.upstream == self._selected else " "
             name = plain(cut(row.upstream, label_w - 3) + " ")
             lines.append(Text.assemble(mark, " ", name, coloured_cells(strip, self), no_wrap=True))

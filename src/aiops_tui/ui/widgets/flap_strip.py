@@ -4,14 +4,20 @@ running), as the error strip is."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from rich.text import Text
 from textual.widget import Widget
 
-from aiops_tui.signals.breakers import Transition, state_before, timeline
+from aiops_tui.signals.breakers import BreakerRow, state_before, timeline
+from aiops_tui.ui.series import cells_of
 
 GLYPH_STATE = {"▁": "closed", "▄": "half-open", "█": "open"}
+
+
+def state_cells(row: BreakerRow, start: float, end: float, width: int) -> str:
+    """`row`'s state over [start, end) as `width` cells (`timeline`), blank where its state series holds no
+    reading and no transition falls, and before the first state seen."""
+    watched = [cell is not None for cell in cells_of(row.state_series, start, end, width)]
+    return timeline(row.transitions, start, end, width, initial=state_before(row.transitions, row.state), watched=watched)
 
 
 def coloured_cells(cells: str, widget: Widget) -> Text:
@@ -34,26 +40,19 @@ class FlapStrip(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._transitions: Sequence[Transition] = ()
+        self._row: BreakerRow | None = None
         self._start = self._end = 0.0
-        self._initial = "closed"
-        self._watched: Sequence[bool] | None = None
         self._drawn: str | None = None
         """The cells as last rendered."""
 
-    def set_history(self, transitions: Sequence[Transition], start: float, end: float, current_state: str,
-                    watched: Sequence[bool] | None = None) -> None:
-        """`watched`: per cell, whether the state was read in it (None: everywhere)."""
-        self._transitions, self._watched = transitions, watched
-        self._start, self._end = start, end
-        self._initial = state_before(transitions, current_state)  # blank before the first state seen
+    def set_row(self, row: BreakerRow, start: float, end: float) -> None:
+        self._row, self._start, self._end = row, start, end
         # The window slides every second and a cell spans a minute or so: redraw when a cell changes.
         if self._cells(self.size.width) != self._drawn:
             self.refresh()
 
     def _cells(self, width: int) -> str:
-        watched = self._watched if self._watched is not None and len(self._watched) == width else None
-        return timeline(self._transitions, self._start, self._end, width, initial=self._initial, watched=watched)
+        return state_cells(self._row, self._start, self._end, width) if self._row is not None else ""
 
     def render(self) -> Text:
         self._drawn = self._cells(self.size.width)
