@@ -7,6 +7,7 @@ import dataclasses
 import re
 import threading
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.command import CommandPalette
 from textual.widgets import DataTable, TabbedContent
@@ -15,7 +16,9 @@ from aiops_tui.signals.readings import Reading
 from aiops_tui.ui.app import CockpitApp
 from aiops_tui.ui.panes.breakers import COLUMNS, NARROW_COLUMNS, NARROWEST_COLUMNS, BreakersPane, column_names
 from aiops_tui.ui.panes.golden import GoldenPane
+from aiops_tui.ui.panes.cost import CostPane
 from aiops_tui.ui.panes.maturity import MaturityPane
+from aiops_tui.ui.panes.runbooks import RunbooksPane
 from aiops_tui.ui.screens.help import HelpScreen
 from aiops_tui.ui.widgets.header import CockpitHeader
 from aiops_tui.ui.widgets.status_bar import StatusBar
@@ -911,3 +914,40 @@ async def test_stepping_back_then_forward_returns_to_live_even_as_the_clock_move
         assert cockpit.views_calls[-1] == (AT - 600, "1h")
         await press(pilot, "right_square_bracket")  # lands on AT, within half a step (300 s) of AT + 90: live
         assert cockpit.views_calls[-1] == (None, "1h")
+
+
+async def test_quitting_as_the_first_views_are_drawn_ends_without_an_error() -> None:
+    """`q` as the first views land: the golden charts are due on the next refresh, and the other panes not
+    yet built. Textual closes the screen under them; the cockpit must end cleanly, not in a traceback."""
+    apps: list[CockpitApp] = []
+    app = cockpit_app(after_first_views=lambda: apps[0].exit())
+    apps.append(app)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(10):
+            await pilot.pause()
+    assert app._exception is None
+    assert app.return_code == 0
+
+
+def quitting_while_composed(pane_class: type) -> type:
+    """`pane_class` as `q` arrives while the panes' worker mounts it: Textual closes it unfilled."""
+
+    class QuitWhileComposed(pane_class):
+        def compose(self) -> ComposeResult:
+            self.app.exit()
+            yield from super().compose()
+
+    return QuitWhileComposed
+
+
+@pytest.mark.parametrize("pane_id, pane_class", [
+    ("cost", CostPane), ("breakers", BreakersPane), ("runbooks", RunbooksPane), ("maturity", MaturityPane),
+])
+async def test_quitting_while_the_other_panes_are_built_ends_without_an_error(pane_id: str, pane_class: type) -> None:
+    app = cockpit_app()
+    app.panes[pane_id] = quitting_while_composed(pane_class)()
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(20):
+            await pilot.pause()
+    assert app._exception is None
+    assert app.return_code == 0

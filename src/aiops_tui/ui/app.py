@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
+from rich.console import RenderableType
 from textual import work
 from textual.app import App, ComposeResult
 from textual.css.query import NoMatches
@@ -93,6 +94,9 @@ class CockpitApp(App[int]):
         data; the others are imported and mounted just after it (or when shown first, if that is sooner).
         A test may put its own pane here before the run."""
         self._pane_mounts: dict[str, AwaitMount] = {}
+        self.leaving = False
+        """Set by `exit`: what the start deferred (the other panes, the golden charts) is no longer built, as
+        Textual closes the screen under it."""
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -213,8 +217,14 @@ class CockpitApp(App[int]):
             self._started_after_first_views = True
             if self._after_first_views_hook is not None:
                 self._after_first_views_hook()
+            if self.leaving:  # quit as they were drawn: the workers would never start
+                return
             self.run_worker(self._poll(), group="polling", exit_on_error=False)
             self.run_worker(self._mount_other_panes(), group="panes")
+
+    def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
+        self.leaving = True
+        super().exit(result, return_code, message)
 
     async def _mount_other_panes(self) -> None:
         for pane_id in TITLES:
@@ -225,6 +235,8 @@ class CockpitApp(App[int]):
         is mounted, so a tab shown while the worker mounts its pane is drawn when that ends."""
         pending = self._pane_mounts.get(pane_id)
         if pending is None:
+            if self.leaving:  # its tab may be gone already
+                return
             pane = self.pane(pane_id)
             if pane.parent is not None:  # composed with the app: the first pane
                 return
