@@ -207,4 +207,4 @@ def _breakers(con, source: str, at: float, events: list, window_s: float) -> brk
         values=states, points=60,
     ) if source else {}
     rows = brk.build_rows(states, transitions, series.get("breaker_failure_rate"), series.get("breaker_state"))
-    return brk.BreakersView(at, source, rows, window_s)
+    return brk.BreakersView(at, source, rows, window_s, max(EVENTS_MEMORY_S, window_s))

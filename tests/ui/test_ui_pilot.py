@@ -774,11 +774,16 @@ async def test_breakers_state_in_words_and_detail_follows_the_cursor() -> None:
         strip = str(app.query_one("#breaker-flaps").render())
         # Read each minute of the hour: drawn from its first reading, a cell or two into the strip.
         assert strip.endswith("█") and "▄" in strip and strip.lstrip().startswith("▁") and len(strip) - len(strip.lstrip()) <= 2
+        # Its flaps are counted over the transitions the views read back: 30 days by default.
+        assert rendered(app, "#breaker-legend").endswith("· opened 4 times in the last 30d")
         await press(pilot, "down")  # the table has the cursor once the pane is shown
         pane = app.query_one(BreakersPane)
         assert pane.selected().upstream == "anthropic/claude-sonnet"
         assert rendered(app, "#breaker-title").startswith("anthropic/claude-sonnet")
         assert str(app.query_one("#breaker-flaps").render()).endswith("▄")  # half-open for the last 3 minutes
+        assert rendered(app, "#breaker-legend").endswith("· opened once in the last 30d")
+        await press(pilot, "down")
+        assert rendered(app, "#breaker-legend").endswith("· never opened in the last 30d")
 
 
 async def test_where_there_is_room_every_upstreams_state_is_drawn_on_one_axis_under_the_selected_one() -> None:

@@ -40,7 +40,11 @@ def test_the_breakers_follow_the_chart_window_through_the_rollups(tmp_path: Path
         history.rollup(END)
         cockpit = Cockpit(history, clock=lambda: END)
         hour, week = cockpit.views(window="1h").breakers, cockpit.views(window="7d").breakers
+        quarter = cockpit.views(window="90d").breakers
     assert (hour.window_s, week.window_s) == (3600.0, 7 * 86400.0)
+    # Transitions (and so the flaps counted) go back 30 days, or over the window when it is longer.
+    assert (hour.transitions_s, week.transitions_s, quarter.transitions_s) == (30 * 86400.0,) * 2 + (90 * 86400.0,)
+    assert [row.flaps for row in quarter.rows] == [row.flaps for row in week.rows]
     gpt = {view.window_s: next(row for row in view.rows if row.upstream == "openai/gpt-4o") for view in (hour, week)}
     # The outage 29 hours ago: a flap, an error ratio and an open state read in the week's window only.
     assert [t.to_state for t in gpt[week.window_s].transitions][:1] == ["open"]

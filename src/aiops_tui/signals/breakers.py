@@ -42,6 +42,8 @@ class BreakersView:
     source: str
     rows: Sequence[BreakerRow]
     window_s: float = 3600.0
+    transitions_s: float = 30 * 86400.0
+    """How far back the rows' transitions (and so their flaps) were read."""
 
     @property
     def open_count(self) -> int:

@@ -42,6 +42,10 @@ def table_width(columns: tuple[str, ...], rows: list[dict[str, Text]]) -> int:
     return sum(max([len(name), *(row[name].cell_len for row in rows)]) + 2 * CELL_PADDING for name in columns)
 
 
+def opened(flaps: int) -> str:
+    return "never opened" if flaps == 0 else "opened once" if flaps == 1 else f"opened {flaps:,} times"
+
+
 class BreakersPane(Pane):
     PANE_ID = "breakers"
     TITLE = "Breakers"
@@ -199,7 +203,8 @@ class BreakersPane(Pane):
         self.query_one("#breaker-spark", BarStrip).set_cells(cells_of(row.error_ratio_series, start, end, width))
         self.query_one("#breaker-flaps", FlapStrip).set_row(row, start, end)
         update_static(self.query_one("#breaker-axis", Static), fmt.time_axis(window_s, width, end_label))
-        legend = f"state: ▁ closed  ▄ half-open  █ open   · {row.flaps} opens in the history"
+        legend = f"state: ▁ closed  ▄ half-open  █ open   · {opened(row.flaps)} in the last " \
+                 f"{fmt.window_label(self.views.breakers.transitions_s)}"
         update_static(self.query_one("#breaker-legend", Static), legend)
         update_static(self.query_one("#breaker-transitions", Static), self._transitions(row))
         self.query_one(FlapOverview).set_rows(self.views.breakers.rows, row.upstream, at, window_s, live)
