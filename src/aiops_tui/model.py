@@ -7,6 +7,8 @@ from typing import Any, Mapping
 
 BREAKER_STATES = ("closed", "half_open", "open")
 """A breaker's state is stored as its index here (`signal:breaker_state` 0, 1, 2): higher is worse."""
+BREAKER_SINCE_SIGNAL = "signal:breaker_since_ts"
+"""Since when a breaker is in its state, as its source says: a Unix time."""
 
 Labels = tuple[tuple[str, str], ...]
 """Label pairs sorted by name: hashable, so a (source, name, labels) triple keys a series."""

@@ -126,6 +126,24 @@ def test_breaker_transitions_become_events_once():
     assert transitions == [("closed", "open"), ("open", "half_open"), ("half_open", "closed")]
 
 
+def test_a_breaker_transition_is_timed_by_its_sources_since_when_that_falls_between_two_readings():
+    clock = HandClock(1_000.0)
+    labels = make_labels(upstream="openai/gpt-4o")
+    state, since = SeriesKey("gw", "signal:breaker_state", labels), SeriesKey("gw", "signal:breaker_since_ts", labels)
+    script = [
+        [(state, 0), (since, 900.0)],
+        [(state, 2), (since, 1_003.0)],  # read at 1005: opened at 1003, by the gateway's clock
+        [(state, 1), (since, 1_020.0)],  # read at 1010: a `since` after the reading (a clock ahead) is not believed
+        [(state, 0), (since, 990.0)],  # read at 1015: nor one before the reading before (a clock behind)
+        [(state, 2)],  # read at 1020: no `since` at all
+    ]
+    _, events = events_of("breaker", ScriptedSource("gw", clock, script))
+    assert [(e.ts, e.from_state, e.to_state) for e in events] == [
+        (1_003.0, "closed", "open"), (1_010.0, "open", "half_open"), (1_015.0, "half_open", "closed"),
+        (1_020.0, "closed", "open"),
+    ]
+
+
 def test_alerts_firing_and_resolved():
     clock = HandClock(1_000.0)
     a = Alert("LLMCircuitBreakerOpen", "firing", {"upstream": "openai/gpt-4o"}, {"summary": "open"})

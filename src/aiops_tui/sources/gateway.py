@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiops_tui.errors import first_line
-from aiops_tui.model import BREAKER_STATES, Batch, Sample, SeriesKey, make_labels
+from aiops_tui.model import BREAKER_SINCE_SIGNAL, BREAKER_STATES, Batch, Sample, SeriesKey, make_labels
 from aiops_tui.sources.base import SourceError
 from aiops_tui.sources.conventions import detect_profiles
 from aiops_tui.sources.exposition import MAX_EXPOSITION_BYTES, ExpositionError, parse_exposition
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from aiops_tui.config import GatewayConfig
 
 MAX_STATUS_BYTES = 1024 * 1024
-TIME_VALUED_SIGNALS = ("signal:breaker_since_ts",)
+TIME_VALUED_SIGNALS = (BREAKER_SINCE_SIGNAL,)
 """The series whose values are Unix times: they move with their timestamps when a history is shifted."""
 
 _PARSER: "concurrent.futures.ThreadPoolExecutor | None" = None

@@ -13,7 +13,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from aiops_tui.model import BREAKER_STATES, Alert, Batch, Event, Labels, Sample, SeriesKey, make_labels
+from aiops_tui.model import (
+    BREAKER_SINCE_SIGNAL, BREAKER_STATES, Alert, Batch, Event, Labels, Sample, SeriesKey, make_labels,
+)
 from aiops_tui.sources.base import Source
 from aiops_tui.sources.conventions import group_label
 
@@ -93,6 +95,8 @@ class Poller:
         self._scrapes: dict[str, deque[tuple[float, list[Sample]]]] = {}
         self._last_counter_keys: dict[str, tuple[float, set[SeriesKey]]] = {}
         self._breaker_states: dict[tuple[str, str], str] = {}
+        self._breaker_read_at: dict[tuple[str, str], float] = {}
+        """When each state above was read here (not for those `start_breakers_from` seeded)."""
         self.sources: list[Source] = []
         self.status: dict[str, SourceStatus] = {}
         for source in sources:
@@ -261,18 +265,26 @@ class Poller:
         return out
 
     def _breaker_events(self, batches: Iterable[Batch], derived: Batch) -> list[Event]:
+        """A transition for each breaker whose state differs from the one read before. It is timed by the
+        source's own `since` where that falls between the two readings (the breaker's table row and its
+        transitions then agree), else by this reading: a source clock off by more than a poll is not believed."""
+        samples = [sample for batch in [*batches, derived] for sample in batch.samples]
+        since = {(s.key.source, _state_key(s.key.labels)): s.value
+                 for s in samples if s.key.name == BREAKER_SINCE_SIGNAL}
         events = []
-        for batch in [*batches, derived]:
-            for sample in batch.samples:
-                if sample.key.name != "signal:breaker_state":
-                    continue
-                state = _state_name(sample.value)
-                upstream = _state_key(sample.key.labels)
-                key = (sample.key.source, upstream)
-                previous = self._breaker_states.get(key)
-                self._breaker_states[key] = state
-                if previous != state and not (previous is None and state == "closed"):
-                    events.append(Event(sample.ts, "breaker", upstream, previous, state, {"source": sample.key.source}))
+        for sample in samples:
+            if sample.key.name != "signal:breaker_state":
+                continue
+            state = _state_name(sample.value)
+            upstream = _state_key(sample.key.labels)
+            key = (sample.key.source, upstream)
+            previous, read_at = self._breaker_states.get(key), self._breaker_read_at.get(key)
+            self._breaker_states[key], self._breaker_read_at[key] = state, sample.ts
+            if previous != state and not (previous is None and state == "closed"):
+                changed_at = since.get(key)
+                believed = read_at is not None and changed_at is not None and read_at < changed_at <= sample.ts
+                ts = changed_at if believed else sample.ts
+                events.append(Event(ts, "breaker", upstream, previous, state, {"source": sample.key.source}))
         return events
 
     def _alert_events(self, batches: Iterable[Batch]) -> list[Event]:
