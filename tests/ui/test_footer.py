@@ -30,6 +30,20 @@ async def test_moving_the_focus_keeps_the_footer_and_a_panes_own_keys_change_it(
         assert [key.key for key in app.footer.query(FooterKey)] == APP_KEYS
 
 
+async def test_the_keys_are_styled_once_as_they_mount_not_restyled_by_their_compact_setting(monkeypatch) -> None:
+    restyled = []
+    restyle = FooterKey.update_node_styles
+    monkeypatch.setattr(FooterKey, "update_node_styles", lambda key, *a, **kw: (restyled.append(key.key), restyle(key, *a, **kw)))
+    app = cockpit_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        keys = {key.key: key for key in app.footer.query(FooterKey)}
+        assert list(keys) == APP_KEYS and restyled == []
+        # As Textual draws them: the keys spaced out as the footer is, the palette's key compact.
+        assert [key for key, widget in keys.items() if widget.compact] == ["ctrl+p"]
+        assert "  p pause  r refresh  " in screen_lines(app)[-1] and "▏^p command palette" in screen_lines(app)[-1]
+
+
 async def test_at_80_columns_the_footer_keeps_help_and_quit_on_screen_on_every_pane() -> None:
     app = cockpit_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -3,6 +3,7 @@ narrow without the command palette's key and the keys the help lists for a wider
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup  # the footer's parts: not exported
@@ -29,6 +30,17 @@ class KeysFooter(Footer):
                 return
             self._shown = shown
         super().bindings_changed(screen)
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                # Born as its `compact` watcher would make it, which restyled each key as it mounted, twice for
+                # most: 20-55 ms of the start. Textual binds a key's `compact` to the footer's, but the palette's
+                # key keeps its own, compact by default (read here, it would run the watcher at once).
+                compact = True if widget.has_class("-command-palette") else self.compact
+                widget.set_reactive(FooterKey.compact, compact)
+                widget.set_class(compact, "-compact", update=False)
+            yield widget
 
     async def recompose(self) -> None:
         await super().recompose()
