@@ -11,7 +11,7 @@ from textual._compositor import Compositor
 from textual.widget import Widget
 
 from aiops_tui.cockpit import Views
-from aiops_tui.signals.readings import Reading
+from aiops_tui.signals.readings import NO_DATA, Reading
 from ui.pilot_helpers import cockpit_app, press, settle
 from ui.view_builders import AT, FakeCockpit, build_views
 
@@ -134,3 +134,35 @@ async def test_a_theme_change_redraws_text_coloured_in_code() -> None:
         await press(pilot, "t")
         after = app.query_one("#models").get_row_at(0)[2]
         assert before.plain == after.plain and before.spans != after.spans
+
+
+@pytest.mark.parametrize("widget_class", ["Tile", "QualityStrip"])
+async def test_a_status_that_changes_restyles_its_widget_once_and_one_that_stays_not_at_all(widget_class, monkeypatch) -> None:
+    """Restyling a widget re-matches the whole stylesheet against it: a tile going from ok to bad swaps two classes."""
+    from textual.app import App
+
+    from aiops_tui.signals.quality import QualityRow
+    from aiops_tui.ui.widgets.quality_row import QualityStrip
+    from aiops_tui.ui.widgets.tile import Tile
+
+    widget = Tile("p95 latency", "p95") if widget_class == "Tile" else QualityStrip()
+    restyles = []
+    monkeypatch.setattr(type(widget), "update_node_styles", lambda w, *a, **kw: restyles.append(sorted(w.classes)))
+
+    def set_status(status: str) -> None:
+        if isinstance(widget, Tile):
+            widget.set_reading("1.00 s", ("",), status, missing=False)
+        else:
+            widget.set_row(QualityRow(Reading(0.99, status), NO_DATA, NO_DATA, NO_DATA, NO_DATA, NO_DATA, {}))
+
+    class Host(App[None]):
+        def compose(self):
+            yield widget
+
+    async with Host().run_test() as pilot:
+        await pilot.pause()
+        for status, more in (("ok", 1), ("ok", 0), ("bad", 1), ("warn", 1), ("warn", 0)):
+            before = len(restyles)
+            set_status(status)
+            assert len(restyles) - before == more, status
+            assert f"-{status}" in widget.classes and not {"-ok", "-warn", "-bad"} - {f"-{status}"} & widget.classes

@@ -72,9 +72,7 @@ class QualityStrip(Static):
     def set_row(self, row: QualityRow | None) -> None:
         self.row = row
         status = row.status if row is not None else "none"
-        for cls in STATUS_CLASSES:
-            self.set_class(cls == f"-{status}", cls)
-        self.set_class(row is None, "-absent")
+        self.update_classes({**{cls: cls == f"-{status}" for cls in STATUS_CLASSES}, "-absent": row is None})  # one restyle
         subtitle = self._worst_model(row) if row is not None else None
         if self.subtitle_drawn.changed(content_key(subtitle)):  # setting it repaints even when it is the same
             self.border_subtitle = subtitle

@@ -52,8 +52,8 @@ class Tile(Static):
         `missing` shows the value as a note ("no traffic"), not a number; `pointers` is what the bottom border
         names, longest first (none: a plain border)."""
         status_class = f"-{status}" if f"-{status}" in STATUS_CLASSES else "-none"
-        for cls in STATUS_CLASSES:  # one by one: removing the class it keeps would restyle it for nothing
-            self.set_class(cls == status_class, cls)
+        # At once: a status for another restyles the tile once, not once for each class; the same one, not at all.
+        self.update_classes({cls: cls == status_class for cls in STATUS_CLASSES})
         self.value_text, self.details, self.missing, self.pointers = value_text, details, missing, pointers
         self._draw()
 
