@@ -137,7 +137,9 @@ async def test_a_theme_change_redraws_text_coloured_in_code() -> None:
 
 
 @pytest.mark.parametrize("widget_class", ["Tile", "QualityStrip"])
-async def test_a_status_that_changes_restyles_its_widget_once_and_one_that_stays_not_at_all(widget_class, monkeypatch) -> None:
+async def test_a_status_that_changes_restyles_its_widget_once_and_one_that_stays_not_at_all(
+    widget_class, monkeypatch
+) -> None:
     """Restyling a widget re-matches the whole stylesheet against it: a tile going from ok to bad swaps two classes."""
     from textual.app import App
 

@@ -72,7 +72,8 @@ class QualityStrip(Static):
     def set_row(self, row: QualityRow | None) -> None:
         self.row = row
         status = row.status if row is not None else "none"
-        self.update_classes({**{cls: cls == f"-{status}" for cls in STATUS_CLASSES}, "-absent": row is None})  # one restyle
+        classes = {cls: cls == f"-{status}" for cls in STATUS_CLASSES}
+        self.update_classes({**classes, "-absent": row is None})  # one restyle, not one per class
         subtitle = self._worst_model(row) if row is not None else None
         if self.subtitle_drawn.changed(content_key(subtitle)):  # setting it repaints even when it is the same
             self.border_subtitle = subtitle
