@@ -42,7 +42,8 @@ the demo's recorded hour ends with a scrape a minute before now (its step), so i
 BREAKER_RESUME_WITHIN_S = 3600.0
 """How old a breaker's last state in the history may be for the first reading to be compared with it.
 Restarted within it, a breaker still open is not recorded opening again, and one that changed meanwhile is
-recorded changing from the state last read (at the first reading: when in between, nobody watched)."""
+recorded changing from the state last read: when its source's `since` says, if that falls after the last
+reading, else at the first reading (when in between, nobody watched)."""
 
 
 def derive_signals(prev, cur, profile: str):

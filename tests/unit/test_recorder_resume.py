@@ -80,12 +80,16 @@ def test_a_restart_goes_on_from_each_breakers_last_state(tmp_path: Path) -> None
     gateway, clock = GatewayModel(7, T0), HandClock(T0)
     poll_cycles(tmp_path / "h.duckdb", gateway, clock, [T0, T0 + STEP_S], resume=True)  # all closed: nothing recorded
     gateway.inject("upstream_outage", "openai/gpt-4o", duration_s=30 * STEP_S)
-    # Restarted after the outage began: gpt-4o was last read closed, so it is recorded opening, from closed.
+    # Restarted after the outage began: gpt-4o was last read closed, so it is recorded opening, from closed,
+    # when the gateway says it did, while the cockpit was down.
     poll_cycles(tmp_path / "h.duckdb", gateway, clock, [T0 + 2 * STEP_S, T0 + 3 * STEP_S], resume=True)
-    assert breaker_events(tmp_path / "h.duckdb") == [(2 * STEP_S, "openai/gpt-4o", "closed", "open")]
+    gpt = next(b for b in gateway.breakers if b.name == "openai/gpt-4o")
+    opened = max(ts for ts, _, new in gpt.transitions if new == "open" and ts <= T0 + 2 * STEP_S) - T0
+    assert STEP_S < opened < 2 * STEP_S
+    assert breaker_events(tmp_path / "h.duckdb") == [(opened, "openai/gpt-4o", "closed", "open")]
     # Restarted while it is still open: no second opening.
     poll_cycles(tmp_path / "h.duckdb", gateway, clock, [T0 + 4 * STEP_S, T0 + 5 * STEP_S], resume=True)
-    assert breaker_events(tmp_path / "h.duckdb") == [(2 * STEP_S, "openai/gpt-4o", "closed", "open")]
+    assert breaker_events(tmp_path / "h.duckdb") == [(opened, "openai/gpt-4o", "closed", "open")]
     # Without going on from the history, the same restart records it opening again, from nowhere.
     poll_cycles(tmp_path / "h.duckdb", gateway, clock, [T0 + 6 * STEP_S], resume=False)
     assert breaker_events(tmp_path / "h.duckdb")[-1] == (6 * STEP_S, "openai/gpt-4o", None, "open")

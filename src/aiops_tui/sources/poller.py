@@ -96,7 +96,7 @@ class Poller:
         self._last_counter_keys: dict[str, tuple[float, set[SeriesKey]]] = {}
         self._breaker_states: dict[tuple[str, str], str] = {}
         self._breaker_read_at: dict[tuple[str, str], float] = {}
-        """When each state above was read here (not for those `start_breakers_from` seeded)."""
+        """When each state above was read (by a poller before this one, for those `start_breakers_from` seeded)."""
         self.sources: list[Source] = []
         self.status: dict[str, SourceStatus] = {}
         for source in sources:
@@ -115,12 +115,14 @@ class Poller:
         second would otherwise be the first."""
         self._scrapes[source] = deque([(ts, samples)], maxlen=64)
 
-    def start_breakers_from(self, states: Mapping[tuple[str, str], float]) -> None:
-        """Each breaker's state as last read before this poller started, by (source, upstream): its first
-        reading here is a transition only if the state differs. Without it, a cockpit restarted while a
-        breaker was open recorded it opening again, from nowhere, at the restart."""
-        for key, value in states.items():
-            self._breaker_states.setdefault(key, _state_name(value))
+    def start_breakers_from(self, states: Mapping[tuple[str, str], tuple[float, float]]) -> None:
+        """Each breaker's state as last read before this poller started, and when, by (source, upstream): its
+        first reading here is a transition only if the state differs, timed as if this poller had made that
+        reading. Without it, a cockpit restarted while a breaker was open recorded it opening again, from
+        nowhere, at the restart."""
+        for key, (value, read_at) in states.items():
+            if key not in self._breaker_states:
+                self._breaker_states[key], self._breaker_read_at[key] = _state_name(value), read_at
 
     # -- control -------------------------------------------------------------------------------
     def pause(self) -> None:

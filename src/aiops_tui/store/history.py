@@ -269,16 +269,17 @@ class History:
             return None
         return rows[0][1], [Sample(self._key(sid), ts, value) for sid, ts, value in rows]
 
-    def last_breaker_states(self, *, since: float) -> dict[tuple[str, str], float]:
-        """(source, upstream) -> the newest `signal:breaker_state` read after `since` (a BREAKER_STATES index)."""
+    def last_breaker_states(self, *, since: float) -> dict[tuple[str, str], tuple[float, float]]:
+        """(source, upstream) -> the newest `signal:breaker_state` read after `since` (a BREAKER_STATES index),
+        and when it was read."""
         rows = self._query(
-            """SELECT s.source, coalesce(s.labels ->> 'upstream', ''), arg_max(v.value, v.ts)
+            """SELECT s.source, coalesce(s.labels ->> 'upstream', ''), arg_max(v.value, v.ts), epoch_us(max(v.ts))
                FROM samples v JOIN series s USING (series_id)
                WHERE s.name = 'signal:breaker_state' AND v.ts > make_timestamptz($since)
                GROUP BY 1, 2""",
             {"since": _to_us(since)},
         )
-        return {(source, upstream): value for source, upstream, value in rows}
+        return {(source, upstream): (value, ts_us / 1e6) for source, upstream, value, ts_us in rows}
 
     def rollups(
         self, name: str, since: float, until: float, *, resolution: str = "1h", source: str | None = None
