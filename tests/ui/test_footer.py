@@ -33,7 +33,12 @@ async def test_moving_the_focus_keeps_the_footer_and_a_panes_own_keys_change_it(
 async def test_the_keys_are_styled_once_as_they_mount_not_restyled_by_their_compact_setting(monkeypatch) -> None:
     restyled = []
     restyle = FooterKey.update_node_styles
-    monkeypatch.setattr(FooterKey, "update_node_styles", lambda key, *a, **kw: (restyled.append(key.key), restyle(key, *a, **kw)))
+
+    def counted(key: FooterKey, *args, **kwargs) -> None:
+        restyled.append(key.key)
+        restyle(key, *args, **kwargs)
+
+    monkeypatch.setattr(FooterKey, "update_node_styles", counted)
     app = cockpit_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
