@@ -216,6 +216,23 @@ async def test_cost_trends_show_each_months_spend_as_sql_over_the_rollups(histor
         assert not isinstance(app.screen, CostTrendsScreen)
 
 
+async def test_cost_trends_open_per_day_or_week_when_the_history_holds_too_few_months_to_compare(history, generated):
+    app, end = review_app(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for days, period, periods in ((10, "day", 11), (30, "week", 5)):  # 10 days from 10:00 touch 11 dates
+            await go_to(pilot, minute(generated.start_ts + days * 86400))
+            await press(pilot, "T")
+            await wait_for(lambda: app.screen.months_ready, pilot)
+            spend = app.screen.query_one("#trends-spend", DataTable)
+            assert f" · per {period} by model · " in str(app.screen.query_one("#trends-title").render())
+            assert str(next(iter(spend.columns.values())).label) == period and spend.row_count == periods
+            await press(pilot, "m")  # the user's choice from then on
+            assert " · per month by model · " in str(app.screen.query_one("#trends-title").render())
+            assert spend.row_count == 2  # August and September
+            await press(pilot, "escape")
+
+
 async def test_at_80x24_the_trends_legend_is_a_line_of_its_own_and_the_budgets_line_runs_clear(history):
     app, end = review_app(history)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -35,6 +35,13 @@ SERIES_COLORS = ((0, 130, 200), (60, 180, 75), (230, 25, 75), (255, 225, 25),
 draws its legend over the plot's top rows, where at 80x24 it hid the budget's line and the top of the
 bars beneath it. Past eight names the colours repeat (the spend table names every one)."""
 MONTH_COLUMNS = ("month", "budget", "spent", "projected · 24 h rate", "projected · 7 d rate", "")
+FIRST_PERIODS = (("month", 60 * tr.DAY_S), ("week", 21 * tr.DAY_S))
+"""The first view's period, by the span the trends cover: months once there are two of them (three bars, or
+more), weeks past three weeks, else days. A fortnight's file first showed as one or two bars of a month."""
+
+
+def first_period(span_s: float) -> str:
+    return next((period for period, least_s in FIRST_PERIODS if span_s >= least_s), "day")
 
 
 class CostTrendsScreen(Screen[None]):
@@ -61,6 +68,8 @@ class CostTrendsScreen(Screen[None]):
         self.history, self.source, self.until = history, source, until
         self.budget_usd, self.tiers = budget_usd, dict(tiers or {})
         self.period, self.breakdown = "month", "model"
+        self.period_chosen = False
+        """Once `d`, `w` or `m` is pressed the period is the user's; until then it follows the span read."""
         self.trends: tr.Trends | None = None
         self.months_ready = False
 
@@ -106,13 +115,15 @@ class CostTrendsScreen(Screen[None]):
 
     def _loaded(self, trends: tr.Trends, months_ready: bool) -> None:
         self.trends, self.months_ready = trends, months_ready
+        if not self.period_chosen:
+            self.period = first_period(trends.until - trends.since)
         if self.is_attached:
             self._draw()
 
     # -- keys ------------------------------------------------------------------------------------
 
     def action_period(self, period: str) -> None:
-        self.period = period
+        self.period, self.period_chosen = period, True
         self._draw()
 
     def action_next_breakdown(self) -> None:
