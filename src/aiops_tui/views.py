@@ -28,10 +28,6 @@ BREAKER_FIELDS = {
     "signal:breaker_since_ts": "since",
 }
 
-EVENTS_MEMORY_S = 30 * 86400.0
-"""How far back the breakers' transitions, and an alert's last event, are looked for (or over the chart
-window, when it is longer)."""
-
 
 def pick_source(freshness: dict[str, float], *, prefer_prometheus: bool = True) -> str:
     """Prometheus when it has current signals, else the gateway with the freshest ones."""
@@ -59,7 +55,8 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str) -> "Views":
         # Looking back (or reviewing a file), the alerts firing then come from the events too: one read.
         alerts_now = poller is not None and live
         window_s = CHART_WINDOWS_S.get(window, 3600.0)
-        events = cockpit.history.events(at - max(EVENTS_MEMORY_S, window_s), at,
+        # Back as far as the breakers' transitions go, which is as far as an alert's last event is looked for.
+        events = cockpit.history.events(at - brk.transitions_span_s(window_s), at,
                                         kinds=["breaker"] if alerts_now else ["breaker", "alert", "source"])
         breakers = _breakers(con, source, at, events, window_s)
     notes = [n for n in (golden.basis, cost.basis) if n]
@@ -207,4 +204,4 @@ def _breakers(con, source: str, at: float, events: list, window_s: float) -> brk
         values=states, points=60,
     ) if source else {}
     rows = brk.build_rows(states, transitions, series.get("breaker_failure_rate"), series.get("breaker_state"))
-    return brk.BreakersView(at, source, rows, window_s, max(EVENTS_MEMORY_S, window_s))
+    return brk.BreakersView(at, source, rows, window_s)

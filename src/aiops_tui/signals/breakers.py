@@ -36,14 +36,25 @@ class BreakerRow:
         return sum(1 for t in self.transitions if t.to_state == "open")
 
 
+TRANSITIONS_KEPT_S = 30 * 86400.0
+"""How far back a breaker's transitions are read: its flaps are counted over that, or the window if longer."""
+
+
+def transitions_span_s(window_s: float) -> float:
+    return max(TRANSITIONS_KEPT_S, window_s)
+
+
 @dataclass(frozen=True, slots=True)
 class BreakersView:
     at: float
     source: str
     rows: Sequence[BreakerRow]
     window_s: float = 3600.0
-    transitions_s: float = 30 * 86400.0
-    """How far back the rows' transitions (and so their flaps) were read."""
+
+    @property
+    def transitions_s(self) -> float:
+        """How far back the rows' transitions (and so their flaps) were read."""
+        return transitions_span_s(self.window_s)
 
     @property
     def open_count(self) -> int:
