@@ -94,9 +94,9 @@ class Poller:
         self._wake = asyncio.Event()
         self._scrapes: dict[str, deque[tuple[float, list[Sample]]]] = {}
         self._last_counter_keys: dict[str, tuple[float, set[SeriesKey]]] = {}
-        self._breaker_states: dict[tuple[str, str], str] = {}
-        self._breaker_read_at: dict[tuple[str, str], float] = {}
-        """When each state above was read (by a poller before this one, for those `start_breakers_from` seeded)."""
+        self._breakers: dict[tuple[str, str], tuple[str, float]] = {}
+        """(source, upstream) -> its state as last read, and when (by a poller before this one, for those
+        `start_breakers_from` seeded)."""
         self.sources: list[Source] = []
         self.status: dict[str, SourceStatus] = {}
         for source in sources:
@@ -121,8 +121,7 @@ class Poller:
         reading. Without it, a cockpit restarted while a breaker was open recorded it opening again, from
         nowhere, at the restart."""
         for key, (value, read_at) in states.items():
-            if key not in self._breaker_states:
-                self._breaker_states[key], self._breaker_read_at[key] = _state_name(value), read_at
+            self._breakers.setdefault(key, (_state_name(value), read_at))
 
     # -- control -------------------------------------------------------------------------------
     def pause(self) -> None:
@@ -280,11 +279,11 @@ class Poller:
             state = _state_name(sample.value)
             upstream = _state_key(sample.key.labels)
             key = (sample.key.source, upstream)
-            previous, read_at = self._breaker_states.get(key), self._breaker_read_at.get(key)
-            self._breaker_states[key], self._breaker_read_at[key] = state, sample.ts
+            previous, read_at = self._breakers.get(key, (None, None))
+            self._breakers[key] = (state, sample.ts)
             if previous != state and not (previous is None and state == "closed"):
                 changed_at = since.get(key)
-                believed = read_at is not None and changed_at is not None and read_at < changed_at <= sample.ts
+                believed = previous is not None and changed_at is not None and read_at < changed_at <= sample.ts
                 ts = changed_at if believed else sample.ts
                 events.append(Event(ts, "breaker", upstream, previous, state, {"source": sample.key.source}))
         return events
