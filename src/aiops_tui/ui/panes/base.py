@@ -45,6 +45,12 @@ class Pane(Widget):
         self.show(views)
         self._drawn = True  # only now: a pane whose show() raised tries again with the next views
 
+    @property
+    def app_leaving(self) -> bool:
+        """The app is quitting: Textual may close this pane before its children mount, and work the pane
+        deferred (a mount, a query of its children) must not start."""
+        return getattr(self.app, "leaving", False)
+
     def on_show(self) -> None:
         self.take_focus()
 

@@ -232,7 +232,7 @@ class GoldenPane(Pane):
     def _plot_due_charts(self) -> None:
         from aiops_tui.ui.widgets.chart import TimeChart
 
-        if getattr(self.app, "leaving", False):  # quit before they were due: the screen is closing under them
+        if self.app_leaving:  # quit before they were due
             return
         self._charts_state = "drawn"
         self.query_one("#charts", Grid).mount_all(TimeChart(id=f"chart-{signal}") for signal in CHART_SIGNALS)

@@ -125,7 +125,7 @@ class RunbooksPane(Pane):
     # -- loading -----------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        if getattr(self.app, "leaving", False):  # quit as it mounted: Textual closed it before its children came
+        if self.app_leaving:  # quit as it mounted: Textual closed it before its children came
             return
         self.query_one("#runbook-steps", RunbookSteps).border_title = "Steps"
         self.query_one(RunbookList).border_title = "Runbooks"
