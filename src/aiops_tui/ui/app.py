@@ -80,6 +80,8 @@ class CockpitApp(App[int]):
         """Kept until restart: a poller that stopped does not come back by itself, unlike a failed query."""
         self._started_after_first_views = False
         self._views: Views | None = None
+        self._live_seen: Views | None = None
+        """The last live views read once a poll cycle had landed: what the next are told against (`news`)."""
         self._views_worker: Worker | None = None
         self._fetched_version: int | None = None
         """The cockpit's data version when the views on screen were asked for."""
@@ -188,6 +190,10 @@ class CockpitApp(App[int]):
     def on_views_ready(self, message: ViewsReady) -> None:
         first = self._views is None
         self._views, self._error = message.views, None
+        if message.views.live and self._fetched_version != 0:  # 0: no poll cycle had landed, no alert was reported
+            if self._live_seen is not None:
+                self._tell_news(self._live_seen, message.views)
+            self._live_seen = message.views
         self._update_status()
         self._show_active_pane()
         if first:
@@ -200,6 +206,12 @@ class CockpitApp(App[int]):
             return
         if str(tab.label) != label:
             tab.label = label
+
+    def _tell_news(self, before: Views, after: Views) -> None:
+        from aiops_tui.ui.news import news
+
+        for item in news(before, after):
+            self.notify(item.message, title=item.title, severity=item.severity, timeout=item.timeout_s, markup=False)
 
     def on_views_failed(self, message: ViewsFailed) -> None:
         self._error = message.error

@@ -1,0 +1,88 @@
+"""What changed between two reads of the live views that an engineer should hear of on any pane: an alert
+that started firing or resolved, a breaker that opened or closed again. The app shows each as a toast.
+
+The app tells each live read against the live read before it, once a poll cycle has landed: before that the
+sources have not said what fires, and what fired already is on the status line. A review and a look back in
+time tell nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiops_tui.cockpit import Views
+from aiops_tui.model import Alert
+from aiops_tui.ui import fmt
+from aiops_tui.ui.safe import clean
+
+MOST = 4
+"""Toasts from one read at the most; past it, the last one counts the rest."""
+ALARM_S = 15.0
+"""How long a toast that asks for action stays (an alert firing, a breaker open); others go sooner."""
+ALL_CLEAR_S = 6.0
+_PAGING = frozenset({"critical", "page"})
+_DEGRADED = frozenset({"open", "half_open"})
+_STATE_SHOWN = {"open": "OPEN", "half_open": "HALF-OPEN"}
+_SHOWN_LABELS = ("upstream", "model", "source")
+"""The labels that tell two alerts of one name apart, in a toast's title."""
+
+
+@dataclass(frozen=True, slots=True)
+class News:
+    title: str
+    message: str
+    severity: str
+    """Textual's toast severity: information, warning or error."""
+    timeout_s: float
+
+
+def news(before: Views, after: Views) -> list[News]:
+    """The changes from `before` to `after` worth a toast, the ones that ask for action first."""
+    alarms, all_clear = _breaker_news(before, after)
+    was_firing, firing = _firing(before), _firing(after)
+    alarms += [_fired(alert, after.at) for identity, alert in firing.items() if identity not in was_firing]
+    all_clear += [
+        News(f"{_alert_title(alert)} resolved", "no longer firing", "information", ALL_CLEAR_S)
+        for identity, alert in was_firing.items() if identity not in firing
+    ]
+    found = alarms + all_clear
+    if len(found) > MOST:
+        rest = len(found) - MOST + 1
+        found = found[:MOST - 1] + [News(f"{rest} more changes", "3 shows the breakers, 4 the alerts and their runbooks",
+                                         "warning" if len(alarms) >= MOST else "information", ALARM_S)]
+    return found
+
+
+def _firing(views: Views) -> dict:
+    return {alert.identity: alert for alert in views.alerts if alert.state == "firing"}
+
+
+def _fired(alert: Alert, at: float) -> News:
+    severity = alert.labels.get("severity", "")
+    summary = clean(alert.annotations.get("summary", "")).strip()
+    since = f"since {fmt.utc_time_near(alert.active_since, at)} · " if alert.active_since is not None else ""
+    return News(f"{_alert_title(alert)} firing" + (f" · {clean(severity)}" if severity else ""),
+                (f"{summary}\n" if summary else "") + f"{since}4 shows its runbook",
+                "error" if severity in _PAGING else "warning", ALARM_S)
+
+
+def _alert_title(alert: Alert) -> str:
+    told = [clean(alert.labels[name]) for name in _SHOWN_LABELS if alert.labels.get(name)]
+    return clean(alert.name) + (f" ({', '.join(told)})" if told else "")
+
+
+def _breaker_news(before: Views, after: Views) -> tuple[list[News], list[News]]:
+    """A breaker that left closed, and one back to closed. Open and half-open alternate while an upstream
+    stays down (a trial call every few seconds): that is one outage, told once when it starts and once when
+    it ends."""
+    was = {row.upstream: row.state for row in before.breakers.rows}
+    opened, closed = [], []
+    for row in after.breakers.rows:
+        name, degraded_before = clean(row.upstream), was.get(row.upstream) in _DEGRADED
+        if row.state in _DEGRADED and not degraded_before:
+            fallback = f"its calls go to {clean(row.fallback)}" if row.fallback else "no fallback configured"
+            opened.append(News(f"breaker {_STATE_SHOWN[row.state]}: {name}", f"{fallback}\n3 shows the breakers",
+                               "error", ALARM_S))
+        elif row.state == "closed" and degraded_before:
+            closed.append(News(f"breaker closed: {name}", "calls to it go through again", "information", ALL_CLEAR_S))
+    return opened, closed
