@@ -89,12 +89,36 @@ def test_a_breaker_first_seen_open_is_news_and_its_fallback_is_named() -> None:
     assert said(news(closed, BASE)) == ["error: breaker OPEN: openai/gpt-4o | its calls go to legacy-path\n3 shows the breakers"]
 
 
+def with_source(name: str, state: str, error: str | None = None, views=BASE):
+    sources = [dataclasses.replace(s, state=state, error=error) if s.name == name else s for s in views.sources]
+    return dataclasses.replace(views, sources=tuple(sources))
+
+
+def test_a_source_lost_is_news_once_until_it_is_back() -> None:
+    """BASE: prometheus ok, gw-main stale, gw-edge down."""
+    down = with_source("prometheus", "down", "connection refused")
+    assert said(news(BASE, down)) == [
+        "error: prometheus down | connection refused\nthe panes it feeds keep its last values",
+    ]
+    assert said(news(BASE, with_source("prometheus", "stale"))) == [
+        "warning: prometheus stale | the panes it feeds keep its last values",
+    ]
+    assert news(with_source("prometheus", "stale"), down) == []  # stale, then down: one loss
+    assert said(news(down, BASE)) == ["information: prometheus ok again | its values are current"]
+    assert said(news(BASE, with_source("gw-main", "ok"))) == ["information: gw-main ok again | its values are current"]
+    # A source on its first poll was never ok: nothing lost.
+    assert news(with_source("prometheus", "waiting"), down) == []
+
+
 def test_names_from_the_sources_are_cleaned_of_escape_sequences() -> None:
     [item] = news(BASE, with_breaker(ESCAPE_MODEL, "open"))
     assert item.title == f"breaker OPEN: {ESCAPE_MODEL_SHOWN}"
     alert = Alert("X\x1b[2J", "firing", {"upstream": ESCAPE_MODEL}, {"summary": "a\x1b]8;;https://evil\x07b"})
     [item] = news(with_alerts(), with_alerts(alert))
     assert (item.title, item.message) == (f"X ({ESCAPE_MODEL_SHOWN}) firing", "ab\n4 shows its runbook")
+    named = dataclasses.replace(BASE, sources=(dataclasses.replace(BASE.sources[0], name=ESCAPE_MODEL),))
+    [item] = news(named, with_source(ESCAPE_MODEL, "down", "\x1b[31mrefused", views=named))
+    assert (item.title, item.message) == (f"{ESCAPE_MODEL_SHOWN} down", "refused\nthe panes it feeds keep its last values")
 
 
 def test_past_the_most_toasts_the_last_one_counts_the_rest() -> None:

@@ -1,5 +1,6 @@
 """What changed between two reads of the live views that an engineer should hear of on any pane: an alert
-that started firing or resolved, a breaker that opened or closed again. The app shows each as a toast.
+that started firing or resolved, a breaker that opened or closed again, a source lost or back. The app shows
+each as a toast.
 
 The app tells each live read against the live read before it, once a poll cycle has landed: before that the
 sources have not said what fires, and what fired already is on the status line. A review and a look back in
@@ -23,6 +24,7 @@ ALL_CLEAR_S = 6.0
 _PAGING = frozenset({"critical", "page"})
 _DEGRADED = frozenset({"open", "half_open"})
 _STATE_SHOWN = {"open": "OPEN", "half_open": "HALF-OPEN"}
+_LOST = frozenset({"stale", "down"})
 _SHOWN_LABELS = ("upstream", "model", "source")
 """The labels that tell two alerts of one name apart, in a toast's title."""
 
@@ -38,7 +40,10 @@ class News:
 
 def news(before: Views, after: Views) -> list[News]:
     """The changes from `before` to `after` worth a toast, the ones that ask for action first."""
-    alarms, all_clear = _breaker_news(before, after)
+    alarms, all_clear = _source_news(before, after)
+    opened, closed = _breaker_news(before, after)
+    alarms += opened
+    all_clear += closed
     was_firing, firing = _firing(before), _firing(after)
     alarms += [_fired(alert, after.at) for identity, alert in firing.items() if identity not in was_firing]
     all_clear += [
@@ -86,3 +91,20 @@ def _breaker_news(before: Views, after: Views) -> tuple[list[News], list[News]]:
         elif row.state == "closed" and degraded_before:
             closed.append(News(f"breaker closed: {name}", "calls to it go through again", "information", ALL_CLEAR_S))
     return opened, closed
+
+
+def _source_news(before: Views, after: Views) -> tuple[list[News], list[News]]:
+    """A source that was ok and is now stale or down (the panes it feeds keep their last values), and one
+    that is ok again. Stale then down is one loss, told once; a source still waiting on its first poll
+    tells nothing."""
+    was = {source.name: source.state for source in before.sources}
+    lost, back = [], []
+    for source in after.sources:
+        name = clean(source.name)
+        if source.state in _LOST and was.get(source.name) == "ok":
+            why = f"{clean(source.error)}\n" if source.error else ""
+            lost.append(News(f"{name} {source.state}", f"{why}the panes it feeds keep its last values",
+                             "error" if source.state == "down" else "warning", ALARM_S))
+        elif source.state == "ok" and was.get(source.name) in _LOST:
+            back.append(News(f"{name} ok again", "its values are current", "information", ALL_CLEAR_S))
+    return lost, back
