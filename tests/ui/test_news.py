@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from aiops_tui.model import Alert
-from aiops_tui.ui.news import ALARM_S, MOST, news
+from aiops_tui.ui.news import ALARM_S, MOST, Teller, news
 from ui.pilot_helpers import cockpit_app, press, screen_lines, settle, until
 from ui.view_builders import AT, ESCAPE_MODEL, ESCAPE_MODEL_SHOWN, FakeCockpit, build_views
 
@@ -127,6 +127,19 @@ def test_past_the_most_toasts_the_last_one_counts_the_rest() -> None:
     assert len(items) == MOST
     assert [item.title for item in items[:MOST - 1]] == [f"LLMLatencyHigh (m{n}) firing · warning" for n in range(MOST - 1)]
     assert (items[-1].title, items[-1].severity) == (f"{6 - MOST + 1} more changes", "warning")
+
+
+def test_what_flaps_at_every_poll_is_told_once_a_minute() -> None:
+    teller, ok, lost = Teller(), BASE, with_source("prometheus", "stale")
+    told = []
+    for n in range(1, 31):  # 30 reads 5 s apart: lost, back, lost, back...
+        before, after = (ok, lost) if n % 2 else (lost, ok)
+        told += [(n * 5, item.title) for item in teller.tell(before, dataclasses.replace(after, at=AT + n * 5))]
+    assert told == [(5, "prometheus stale"), (10, "prometheus ok again"), (65, "prometheus stale"),
+                    (70, "prometheus ok again"), (125, "prometheus stale"), (130, "prometheus ok again")]
+    # Another subject is told at once.
+    assert [item.title for item in teller.tell(BASE, with_breaker("local/llama", "open", views=dataclasses.replace(
+        BASE, at=AT + 150)))] == ["breaker OPEN: local/llama"]
 
 
 class ChangingCockpit(FakeCockpit):

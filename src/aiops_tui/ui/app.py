@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from textual import work
@@ -31,6 +32,9 @@ from aiops_tui.ui.themes import DEFAULT_THEME, load_themes, shipped_themes_dir, 
 from aiops_tui.ui.widgets.footer import KeysFooter
 from aiops_tui.ui.widgets.header import CockpitHeader
 from aiops_tui.ui.widgets.status_bar import StatusBar, StatusState
+
+if TYPE_CHECKING:
+    from aiops_tui.ui.news import Teller
 
 TICK_S = 1.0
 REFETCH_S = 10.0
@@ -82,6 +86,7 @@ class CockpitApp(App[int]):
         self._views: Views | None = None
         self._live_seen: Views | None = None
         """The last live views read once a poll cycle had landed: what the next are told against (`news`)."""
+        self._teller: Teller | None = None
         self._views_worker: Worker | None = None
         self._fetched_version: int | None = None
         """The cockpit's data version when the views on screen were asked for."""
@@ -208,9 +213,11 @@ class CockpitApp(App[int]):
             tab.label = label
 
     def _tell_news(self, before: Views, after: Views) -> None:
-        from aiops_tui.ui.news import news
+        if self._teller is None:
+            from aiops_tui.ui.news import Teller
 
-        for item in news(before, after):
+            self._teller = Teller()
+        for item in self._teller.tell(before, after):
             self.notify(item.message, title=item.title, severity=item.severity, timeout=item.timeout_s, markup=False)
 
     def on_views_failed(self, message: ViewsFailed) -> None:

@@ -21,6 +21,8 @@ MOST = 4
 ALARM_S = 15.0
 """How long a toast that asks for action stays (an alert firing, a breaker open); others go sooner."""
 ALL_CLEAR_S = 6.0
+REPEAT_S = 60.0
+"""A toast is not shown again sooner (by its title): what flaps at every poll is told once a minute."""
 _PAGING = frozenset({"critical", "page"})
 _DEGRADED = frozenset({"open", "half_open"})
 _STATE_SHOWN = {"open": "OPEN", "half_open": "HALF-OPEN"}
@@ -56,6 +58,19 @@ def news(before: Views, after: Views) -> list[News]:
         found = found[:MOST - 1] + [News(f"{rest} more changes", "3 shows the breakers, 4 the alerts and their runbooks",
                                          "warning" if len(alarms) >= MOST else "information", ALARM_S)]
     return found
+
+
+class Teller:
+    """`news` between successive reads, less what was told in the last REPEAT_S."""
+
+    def __init__(self) -> None:
+        self._told: dict[str, float] = {}
+
+    def tell(self, before: Views, after: Views) -> list[News]:
+        self._told = {title: at for title, at in self._told.items() if after.at - at < REPEAT_S}
+        fresh = [item for item in news(before, after) if item.title not in self._told]
+        self._told.update((item.title, after.at) for item in fresh)
+        return fresh
 
 
 def _firing(views: Views) -> dict:
