@@ -38,7 +38,8 @@ def pick_source(freshness: dict[str, float], *, prefer_prometheus: bool = True) 
     return max(freshness, key=lambda s: (freshness[s], s))
 
 
-def build_views(cockpit: "Cockpit", at: float | None, window: str) -> "Views":
+def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = "") -> "Views":
+    """`model`: the golden charts of that model alone ("" for all models together)."""
     from aiops_tui.cockpit import Views
 
     live = at is None
@@ -50,7 +51,7 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str) -> "Views":
         source = pick_source(ts_sql.signal_sources(con, at, LOOKBACK_S), prefer_prometheus=not direct)
         profiles = _profiles(con, cockpit, source)
         latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
-        golden = _golden(con, source, at, window, cockpit, profiles, latest)
+        golden = _golden(con, source, at, window, cockpit, profiles, latest, model)
         cost = _cost(con, source, at, cockpit, profiles, latest)
         # Looking back (or reviewing a file), the alerts firing then come from the events too: one read.
         alerts_now = poller is not None and live
@@ -103,12 +104,14 @@ def _basis(signals: tuple[str, ...], profiles: list[str]) -> str:
     return " · ".join(n for n in notes if not n.endswith("no source"))
 
 
-def _golden(con, source: str, at: float, window: str, cockpit: "Cockpit", profiles: list[str], latest):
+def _golden(con, source: str, at: float, window: str, cockpit: "Cockpit", profiles: list[str], latest, model: str):
     span = CHART_WINDOWS_S.get(window, 3600.0)
-    charts = ts_sql.signal_series_many(con, source, CHART_SIGNALS, at - span, at) if source else {}
+    by_model = {"label": "model", "value": model} if model else {}
+    charts = ts_sql.signal_series_many(con, source, CHART_SIGNALS, at - span, at, **by_model) if source else {}
     basis = _basis(("latency_p95_s", "requests_per_s", "error_ratio"), profiles)
     quality = quality_readings(latest, cockpit.quality_targets)
-    return build_view(at, source, latest, cockpit.targets, charts, window, basis, quality if quality.present else None)
+    return build_view(at, source, latest, cockpit.targets, charts, window, basis, quality if quality.present else None,
+                      chart_model=model)
 
 
 def _average_rate(series: list[tuple[float, float]]) -> float | None:

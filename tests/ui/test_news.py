@@ -150,8 +150,8 @@ class ChangingCockpit(FakeCockpit):
         self.then = None
         self.data_version = 1
 
-    def views(self, at=None, window="1h"):
-        first = super().views(at, window)
+    def views(self, at=None, window="1h", model=""):
+        first = super().views(at, window, model)
         return first if self.then is None else dataclasses.replace(self.then, live=first.live, at=first.at)
 
 

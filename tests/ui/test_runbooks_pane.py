@@ -104,8 +104,8 @@ async def test_selecting_another_alert_opens_its_runbook_or_one_made_from_its_te
     )
 
     class TwoAlerts(FakeCockpit):
-        def views(self, at=None, window="1h"):
-            return dataclasses.replace(super().views(at, window), alerts=alerts)
+        def views(self, at=None, window="1h", model=""):
+            return dataclasses.replace(super().views(at, window, model), alerts=alerts)
 
     app = runbooks_app(TwoAlerts())
     async with app.run_test(size=SIZE) as pilot:

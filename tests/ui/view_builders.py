@@ -91,7 +91,7 @@ def levers() -> list[Lever]:
     ]
 
 
-def golden_view(at: float, window: str, quality: bool = True) -> GoldenView:
+def golden_view(at: float, window: str, quality: bool = True, chart_model: str = "") -> GoldenView:
     tiles = {
         "latency_p50_s": Reading(0.042),
         "latency_p95_s": Reading(0.183, "bad"),
@@ -113,8 +113,10 @@ def golden_view(at: float, window: str, quality: bool = True) -> GoldenView:
     ]
     window_s = CHART_WINDOWS_S[window]
     shapes = {"latency_p95_s": (0.15, 0.04), "requests_per_s": (12.0, 3.0), "error_ratio": (0.008, 0.004), "tokens_per_s": (1800.0, 300.0)}
-    charts = {signal: _wave(at, window_s, *shapes[signal]) for signal in CHART_SIGNALS}
-    return GoldenView(at, "prometheus", tiles, models, charts, window, quality=quality_row() if quality else None)
+    share = 0.25 if chart_model else 1.0  # one model's charts: a quarter of the whole, as a test can tell
+    charts = {signal: _wave(at, window_s, shapes[signal][0] * share, shapes[signal][1] * share) for signal in CHART_SIGNALS}
+    return GoldenView(at, "prometheus", tiles, models, charts, window, quality=quality_row() if quality else None,
+                      chart_model=chart_model)
 
 
 def cost_view(at: float, budget_usd: float = BUDGET_USD, mtd_covers_from: float | None = None) -> CostView:
@@ -172,13 +174,13 @@ SOURCES = (
 @lru_cache(maxsize=64)
 def build_views(
     at: float = AT, window: str = "1h", *, live: bool = True, paused: bool = False, budget_usd: float = BUDGET_USD,
-    mtd_covers_from: float | None = None, environment: str = "prod-eu-1", quality: bool = True,
+    mtd_covers_from: float | None = None, environment: str = "prod-eu-1", quality: bool = True, chart_model: str = "",
 ) -> Views:
     """The same arguments give the same (cached) object, as a real cockpit's unchanged history would give equal views."""
     alert = Alert("LLMCircuitBreakerOpen", "firing", {"upstream": "openai/gpt-4o"}, {"summary": "breaker open"}, at - 840)
     return Views(
         at=at, environment=environment, live=live, paused=paused,
-        golden=golden_view(at, window, quality), cost=cost_view(at, budget_usd, mtd_covers_from), breakers=breakers_view(at),
+        golden=golden_view(at, window, quality, chart_model), cost=cost_view(at, budget_usd, mtd_covers_from), breakers=breakers_view(at),
         sources=SOURCES, alerts=(alert,), direct=False, notes=("cost from litellm_spend_metric_total",),
     )
 
@@ -198,6 +200,7 @@ class FakeCockpit:
         self.pause_calls = self.resume_calls = self.refresh_calls = 0
         self.intervals: list[float] = []
         self.views_calls: list[tuple[float | None, str]] = []
+        self.chart_models: list[str] = []
         self.polling_started = False
         self._paused = False
 
@@ -212,12 +215,13 @@ class FakeCockpit:
     def paused(self) -> bool:
         return self._paused
 
-    def views(self, at: float | None = None, window: str = "1h") -> Views:
+    def views(self, at: float | None = None, window: str = "1h", model: str = "") -> Views:
         self.views_calls.append((at, window))
+        self.chart_models.append(model)
         if self.fail:
             raise RuntimeError(self.fail)
         return build_views(self.now if at is None else at, window, live=self._live and at is None, paused=self._paused,
-                           environment=self.environment, **self.view_args)
+                           environment=self.environment, chart_model=model, **self.view_args)
 
     async def run_polling(self, stop: asyncio.Event) -> None:
         if not self._live:  # as Cockpit's: nothing to poll in a review

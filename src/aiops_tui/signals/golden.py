@@ -66,6 +66,8 @@ class GoldenView:
     """Which metrics feed the pane, e.g. "latency from litellm_request_total_latency_metric_bucket"."""
     quality: "QualityRow | None" = None
     """The AI-quality row (validation, human review, audit); None when no source reports it."""
+    chart_model: str = ""
+    """The model the charts are of; "" for all models together, as the tiles always are."""
 
     @property
     def direct(self) -> bool:
@@ -111,6 +113,7 @@ def build_view(
     window: str = "1h",
     basis: str = "",
     quality: QualityRow | None = None,
+    chart_model: str = "",
 ) -> GoldenView:
     """`latest` maps (signal, model) -> value, model "" for the total across models."""
     traffic = latest.get(("requests_per_s", ""))
@@ -129,4 +132,4 @@ def build_view(
             )
         )
     rows.sort(key=lambda r: -(r.requests_per_s.value or 0.0))
-    return GoldenView(at, source, tiles, rows, dict(charts or {}), window, basis, quality)
+    return GoldenView(at, source, tiles, rows, dict(charts or {}), window, basis, quality, chart_model)

@@ -81,6 +81,8 @@ ACTIONS: tuple[CockpitAction, ...] = (
     CockpitAction("back_to_live", "0,end", "0", "back to now (live, or the end of the reviewed file)", footer=False),
     CockpitAction("cycle_window", "w", "w", "chart window 15m / 1h / 6h / 24h / 7d / 30d / 90d", pane="golden",
                   also_on=("breakers",), short="window"),
+    CockpitAction("chart_model", "enter", "⏎", "chart the selected model alone (again: all models)", pane="golden",
+                  footer=False, on_pane=True),  # the models table's own enter runs it: the source line says so
     CockpitAction("cost_trends", "T", "T", "cost trends: spend per day, week and month, months against budget", footer=False),
     CockpitAction("export_snapshot", "E", "E", "export snapshot: the last 7 days into a new file beside the history", footer=False),
     CockpitAction("tick_step", "x,space", "x", "tick or untick the selected step (also space)", pane="runbooks", short="tick", on_pane=True),

@@ -35,6 +35,7 @@ from aiops_tui.ui.widgets.status_bar import StatusBar, StatusState
 
 if TYPE_CHECKING:
     from aiops_tui.ui.news import Teller
+    from aiops_tui.ui.panes.golden import GoldenPane
 
 TICK_S = 1.0
 REFETCH_S = 10.0
@@ -77,6 +78,8 @@ class CockpitApp(App[int]):
         self._theme_names: list[str] = []
         self._notices = self._load_themes(theme or DEFAULT_THEME)  # before the first frame: no flash of another theme
         self._window = "1h"
+        self._chart_model = ""
+        """The model the golden charts are of ("" for all): chosen on the golden pane (`GoldenPane.ModelChosen`)."""
         self._at: float | None = None
         self._paused = False
         self._error: str | None = None
@@ -171,13 +174,13 @@ class CockpitApp(App[int]):
 
     def _request_views(self) -> None:
         self._fetched_version = getattr(self.cockpit, "data_version", None)
-        self._views_worker = self._load_views(self._at, self._window)
+        self._views_worker = self._load_views(self._at, self._window, self._chart_model)
 
     @work(thread=True, exclusive=True, group="views")
-    def _load_views(self, at: float | None, window: str) -> None:
+    def _load_views(self, at: float | None, window: str, model: str) -> None:
         worker = get_current_worker()
         try:
-            views = self.cockpit.views(at, window)
+            views = self.cockpit.views(at, window, model)
         except Exception as exc:  # the app must outlive a failing query: say it in one line and keep going
             message = ViewsFailed(first_line(exc) or exc.__class__.__name__)
         else:
@@ -372,6 +375,11 @@ class CockpitApp(App[int]):
     def _move_cursor(self, at: float | None) -> None:
         """Every pane follows the one cursor; None follows the clock (live, or the reviewed file's end)."""
         self._at = at
+        self._request_views()
+
+    def on_golden_pane_model_chosen(self, message: GoldenPane.ModelChosen) -> None:
+        """The model's charts alone, or all models' again when it is the one charted."""
+        self._chart_model = "" if message.model == self._chart_model else message.model
         self._request_views()
 
     def action_cycle_window(self) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from aiops_tui.cockpit import Views
@@ -15,10 +16,10 @@ from aiops_tui.signals.golden import (
 )
 from aiops_tui.signals.quality import QualityTargets
 from aiops_tui.signals.readings import Reading
-from aiops_tui.ui import fmt
+from aiops_tui.ui import actions, fmt
 from aiops_tui.ui.colors import styled
 from aiops_tui.ui.panes.base import Pane, source_health, sources_in_trouble
-from aiops_tui.ui.safe import plain
+from aiops_tui.ui.safe import clean, plain
 from aiops_tui.ui.widgets.quality_row import QualityStrip
 from aiops_tui.ui.widgets.redraw import update_static
 from aiops_tui.ui.widgets.spark_rows import SparkRows
@@ -136,11 +137,14 @@ class GoldenPane(Pane):
         "The AI-quality row: the share of answers passing validation (and the worst model when one is "
         "off target), the human-review queue with its oldest item and reviews per hour against capacity, "
         "and the share of processed items written to the audit log. "
+        "Enter on a model's row charts that model alone (its p95, requests, errors and tokens; the tiles stay "
+        "over all models); enter on it again charts all models. "
         "Where the rows left under the models would give each chart under three rows to plot in (at 80x24, "
         "or 120x34 with four models), the four charts become a sparkline each (one row, or up to three where "
         "the room allows), over the same window, drawn from 0 to the peak named at its top row's end; a "
         "blank stretch is a gap in the data."
     )
+    BINDINGS = actions.pane_bindings("golden")
     DEFAULT_CSS = """
     GoldenPane { overflow-y: auto; }
     GoldenPane #tiles {
@@ -160,6 +164,14 @@ class GoldenPane(Pane):
     GoldenPane.-small #charts { display: none; }
     GoldenPane.-small #sparks { display: block; }
     """
+
+    class ModelChosen(Message):
+        """Enter on this model's row: the app charts it alone, or all models again when it was charting it
+        (the app holds which: the views on screen may not show the last choice yet)."""
+
+        def __init__(self, model: str) -> None:
+            super().__init__()
+            self.model = model
 
     def __init__(self, targets: Targets | None = None, quality_targets: QualityTargets | None = None, *,
                  id: str | None = None) -> None:
@@ -181,6 +193,20 @@ class GoldenPane(Pane):
         yield Grid(id="charts")  # its charts are mounted with the first plot: see `show`
         labels = {signal: (label, formatter) for signal, label, _, formatter in TILES}
         yield SparkRows([(signal, *labels[signal]) for signal in CHART_SIGNALS], id="sparks")
+
+    def take_focus(self) -> None:
+        # ↑/↓ pick a model and enter charts it, as the help says.
+        self.focus_now(self.query_one("#models", DataTable))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_chart_model()
+
+    def action_chart_model(self) -> None:
+        table = self.query_one("#models", DataTable)
+        models = self.views.golden.models if self.views is not None else ()
+        if 0 <= table.cursor_row < len(models):
+            self.post_message(self.ModelChosen(models[table.cursor_row].model))
 
     def on_mount(self) -> None:
         if self.quality_targets is None:  # the app passes only the golden targets: the cockpit holds the rest
@@ -245,10 +271,11 @@ class GoldenPane(Pane):
         window_s = CHART_WINDOWS_S.get(golden.window, 3600.0)
         end = fmt.axis_end(golden.at, window_s, live)
         span = fmt.window_span(golden.window, end)
+        of = f"{clean(golden.chart_model)} · " if golden.chart_model else ""
         for signal in CHART_SIGNALS:
             title, scale = CHARTS[signal]
             self.query_one(f"#chart-{signal}", TimeChart).plot_series(
-                f"{title} · {span}", golden.charts.get(signal, ()), at=golden.at, window_s=window_s,
+                f"{title} · {of}{span}", golden.charts.get(signal, ()), at=golden.at, window_s=window_s,
                 scale=scale, limit=chart_limit(signal, self.targets), end_label=end,
             )
 
@@ -258,7 +285,10 @@ class GoldenPane(Pane):
             trouble = sources_in_trouble(self.app, views)
             return Text.assemble("no golden signals yet: ", trouble) if trouble else Text("no source is reporting golden signals yet")
         how = " (direct scrape of the gateway)" if golden.direct else ""
-        line = Text.assemble("from ", plain(golden.source), how, f" · {len(golden.models)} models · chart window {golden.window} (w)")
+        charts = (Text.assemble(" · charts of ", plain(golden.chart_model, style="bold"), " alone (⏎ all models)")
+                  if golden.chart_model else " · ⏎ charts one" if golden.models else "")
+        line = Text.assemble("from ", plain(golden.source), how, f" · {len(golden.models)} models", charts,
+                             f" · chart window {golden.window} (w)")
         health = source_health(self.app, views, golden.source)
         return Text.assemble(health, " · ", line) if health else line  # first: at 80 columns the line's end is cut
 

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from aiops_tui.signals.golden import CHART_WINDOWS_S, GoldenView
+from aiops_tui.signals.readings import Reading
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
 from aiops_tui.ui.series import bar_rows, cells_of, fixed_grid
@@ -54,8 +55,8 @@ class SparkRows(Widget):
             points = golden.charts.get(signal, ())
             # Blank where the series has a gap (as its chart's line breaks), not between its points.
             rows, peak = bar_rows(cells_of(points, start, end, cells), each)
-            tile = golden.tiles.get(signal)
-            status = tile.status if tile is not None and tile.status in ("warn", "bad") else "none"
+            judged = _judged(golden, signal)
+            status = judged.status if judged is not None and judged.status in ("warn", "bad") else "none"
             for n, bars in enumerate(rows):
                 lines.append(Text.assemble(
                     (label if n == len(rows) - 1 else "").ljust(LABEL_WIDTH), " ", styled(bars, self.app, status), " ",
@@ -65,3 +66,11 @@ class SparkRows(Widget):
         axis = fmt.time_axis(window_s, cells, fmt.axis_end(golden.at, window_s, self._live))
         lines.append(Text(" " * (LABEL_WIDTH + 1) + axis, style="dim"))
         return Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
+
+
+def _judged(golden: GoldenView, signal: str) -> Reading | None:
+    """What a row is coloured by: its tile, or the charted model's row in the table when the charts are of one model."""
+    if not golden.chart_model:
+        return golden.tiles.get(signal)
+    row = next((row for row in golden.models if row.model == golden.chart_model), None)
+    return getattr(row, signal, None)
