@@ -150,6 +150,34 @@ def test_prometheus_killed_mid_run_switches_to_direct_and_recovers(sim_and_prom,
     history.close()
 
 
+def test_one_models_charts_come_from_prometheus_and_the_models_add_up_to_the_total(sim_and_prom, tmp_path):
+    sim, prom = sim_and_prom
+    with History.open(tmp_path / "h.duckdb") as history:
+        poller = Recorder(history, [prom_source(prom.url)], stale_after=5).poller
+        cockpit = Cockpit(history, poller=poller)
+
+        async def four_cycles() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(poller.run(stop))
+            deadline = time.monotonic() + 30
+            while poller.cycles < 4 and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            stop.set()
+            poller.refresh_now()
+            await task
+
+        asyncio.run(four_cycles())
+        every = cockpit.views().golden
+        charted = {row.model: cockpit.views(model=row.model).golden for row in every.models}
+    assert every.source == "prometheus" and len(charted) >= 3, sorted(charted)
+    total = dict(every.charts["requests_per_s"])
+    per_model = [dict(view.charts["requests_per_s"]) for view in charted.values()]
+    assert all(view.chart_model == model for model, view in charted.items())
+    assert all(points and set(points) == set(total) for points in per_model)  # read at the same polls
+    for ts, value in total.items():  # Prometheus's rate by model, summed: the total it gives at that poll
+        assert sum(points[ts] for points in per_model) == pytest.approx(value, rel=1e-6)
+
+
 def exposed_spend(sim: SimServer) -> float:
     """What the gateway's own cost counter says now (user traffic only), read from /metrics."""
     from aiops_tui.sources.exposition import parse_exposition
