@@ -40,12 +40,13 @@ def test_the_same_views_twice_tell_nothing() -> None:
 
 def test_an_alert_that_starts_firing_says_what_since_when_and_where_its_runbook_is() -> None:
     assert said(news(BASE, with_alerts(*BASE.alerts, LATENCY))) == [
-        "warning: LLMLatencyHigh (gpt-4o) firing · warning | p95 latency 5.2 s over 4 s\nsince 11:55:00 · 4 shows its runbook",
+        "warning: LLMLatencyHigh (gpt-4o) firing · warning"
+        " | p95 latency 5.2 s over 4 s\nsince 11:55:00 · 4 lists it with its runbook",
     ]
     paging = dataclasses.replace(LATENCY, labels={"severity": "critical"}, annotations={}, active_since=None)
     item, resolved = news(BASE, with_alerts(paging))  # what asks for action first
     assert (item.severity, item.title, item.message, item.timeout_s) == (
-        "error", "LLMLatencyHigh firing · critical", "4 shows its runbook", ALARM_S)
+        "error", "LLMLatencyHigh firing · critical", "4 lists it with its runbook", ALARM_S)
     assert resolved.title == "LLMCircuitBreakerOpen (openai/gpt-4o) resolved"
 
 
@@ -115,7 +116,7 @@ def test_names_from_the_sources_are_cleaned_of_escape_sequences() -> None:
     assert item.title == f"breaker OPEN: {ESCAPE_MODEL_SHOWN}"
     alert = Alert("X\x1b[2J", "firing", {"upstream": ESCAPE_MODEL}, {"summary": "a\x1b]8;;https://evil\x07b"})
     [item] = news(with_alerts(), with_alerts(alert))
-    assert (item.title, item.message) == (f"X ({ESCAPE_MODEL_SHOWN}) firing", "ab\n4 shows its runbook")
+    assert (item.title, item.message) == (f"X ({ESCAPE_MODEL_SHOWN}) firing", "ab\n4 lists it with its runbook")
     named = dataclasses.replace(BASE, sources=(dataclasses.replace(BASE.sources[0], name=ESCAPE_MODEL),))
     [item] = news(named, with_source(ESCAPE_MODEL, "down", "\x1b[31mrefused", views=named))
     assert (item.title, item.message) == (f"{ESCAPE_MODEL_SHOWN} down", "refused\nthe panes it feeds keep its last values")

@@ -55,8 +55,9 @@ def news(before: Views, after: Views) -> list[News]:
     found = alarms + all_clear
     if len(found) > MOST:
         rest = len(found) - MOST + 1
-        found = found[:MOST - 1] + [News(f"{rest} more changes", "3 shows the breakers, 4 the alerts and their runbooks",
-                                         "warning" if len(alarms) >= MOST else "information", ALARM_S)]
+        more = News(f"{rest} more changes", "3 shows the breakers, 4 the alerts and their runbooks",
+                    "warning" if len(alarms) >= MOST else "information", ALARM_S)
+        found = found[:MOST - 1] + [more]
     return found
 
 
@@ -82,7 +83,7 @@ def _fired(alert: Alert, at: float) -> News:
     summary = clean(alert.annotations.get("summary", "")).strip()
     since = f"since {fmt.utc_time_near(alert.active_since, at)} · " if alert.active_since is not None else ""
     return News(f"{_alert_title(alert)} firing" + (f" · {clean(severity)}" if severity else ""),
-                (f"{summary}\n" if summary else "") + f"{since}4 shows its runbook",
+                (f"{summary}\n" if summary else "") + f"{since}4 lists it with its runbook",
                 "error" if severity in _PAGING else "warning", ALARM_S)
 
 
