@@ -128,7 +128,7 @@ def test_prometheus_killed_mid_run_switches_to_direct_and_recovers(sim_and_prom,
         views = cockpit.views()
         assert views.golden.source == "gw" and views.direct
         assert views.golden.tiles["requests_per_s"].value > 0
-        assert state("gw") == "ok"
+        await until(lambda: state("gw") == "ok", 10)  # polled on through it (stale for a moment on a loaded machine)
 
         prom.restart()
         poller.refresh_now()
