@@ -66,6 +66,10 @@ class Event:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
+SEVERITY_RANK = {"critical": 0, "page": 0, "error": 1, "warning": 2, "info": 3}
+"""Alert `severity` labels by urgency, most urgent 0; a missing or unknown one ranks after them all."""
+
+
 @dataclass(frozen=True, slots=True)
 class Alert:
     """A Prometheus alert as `/api/v1/alerts` reports it (or as the local rule evaluator decides)."""
@@ -79,6 +83,10 @@ class Alert:
     @property
     def identity(self) -> Labels:
         return make_labels(self.labels, alertname=self.name)
+
+    @property
+    def severity_rank(self) -> int:
+        return SEVERITY_RANK.get(self.labels.get("severity", ""), len(SEVERITY_RANK))
 
 
 @dataclass(slots=True)

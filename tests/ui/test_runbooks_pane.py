@@ -97,6 +97,29 @@ async def test_a_firing_alert_opens_its_runbook_with_upstream_filled() -> None:
         assert "needs Prometheus" in str(app.query(".promql-value").first().render())
 
 
+async def test_the_most_urgent_firing_alert_comes_first_and_its_runbook_opens() -> None:
+    """By severity, then the newest: during an outage the breaker's runbook, not the budget's warning of an hour."""
+    alerts = (
+        Alert("LLMBudgetAtRisk", "firing", {"severity": "warning"}, {}, AT - 3600),
+        Alert("LLMFallbackRateSpike", "pending", {"severity": "critical"}, {}, AT - 10),
+        Alert("LLMErrorRatioHigh", "firing", {"severity": "critical", "model": "gpt-4o"}, {}, AT - 600),
+        Alert("LLMCircuitBreakerOpen", "firing", {"severity": "critical", "upstream": "openai/gpt-4o"}, {}, AT - 60),
+        Alert("Unlabelled", "firing", {}, {}, AT),
+    )
+
+    class Outage(FakeCockpit):
+        def views(self, at=None, window="1h", model=""):
+            return dataclasses.replace(super().views(at, window, model), alerts=alerts)
+
+    app = runbooks_app(Outage())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await on_runbooks(pilot)
+        assert [a.name for a in app.query_one(AlertList).alerts] == [
+            "LLMCircuitBreakerOpen", "LLMErrorRatioHigh", "LLMBudgetAtRisk", "Unlabelled", "LLMFallbackRateSpike",
+        ]
+        assert pane.location.runbook.path.name == "llm-circuit-breaker-open.md"
+
+
 async def test_selecting_another_alert_opens_its_runbook_or_one_made_from_its_text() -> None:
     alerts = (
         Alert("LLMErrorRatioHigh", "firing", {"model": "gpt-4o"}, {"summary": "errors"}, AT - 60),
@@ -117,7 +140,7 @@ async def test_selecting_another_alert_opens_its_runbook_or_one_made_from_its_te
         assert "device=[red]sda[/]" in drawn
         assert "\x1b" not in drawn
         alert_list.focus()
-        await press(pilot, "down", "enter")  # sorted by name: DiskAlmostFull first, LLMErrorRatioHigh second
+        await press(pilot, "down", "enter")  # neither has a severity: the newer first, DiskAlmostFull
         assert pane.location.runbook.path.name == "llm-error-ratio-high.md"
         await press(pilot, "up", "enter")
         assert pane.location.rule == "synthetic"

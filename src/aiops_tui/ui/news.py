@@ -23,7 +23,6 @@ ALARM_S = 15.0
 ALL_CLEAR_S = 6.0
 REPEAT_S = 60.0
 """A toast is not shown again sooner (by its title): what flaps at every poll is told once a minute."""
-_PAGING = frozenset({"critical", "page"})
 _DEGRADED = frozenset({"open", "half_open"})
 _STATE_SHOWN = {"open": "OPEN", "half_open": "HALF-OPEN"}
 _LOST = frozenset({"stale", "down"})
@@ -84,7 +83,7 @@ def _fired(alert: Alert, at: float) -> News:
     since = f"since {fmt.utc_time_near(alert.active_since, at)} · " if alert.active_since is not None else ""
     return News(f"{_alert_title(alert)} firing" + (f" · {clean(severity)}" if severity else ""),
                 (f"{summary}\n" if summary else "") + f"{since}4 lists it with its runbook",
-                "error" if severity in _PAGING else "warning", ALARM_S)
+                "error" if alert.severity_rank == 0 else "warning", ALARM_S)
 
 
 def _alert_title(alert: Alert) -> str:

@@ -30,6 +30,13 @@ def telling_labels(alert: Alert, first: Collection[str] = ()) -> list[tuple[str,
     return sorted(shown, key=lambda kv: (kv[0] not in first, kv[0] in NOISY_LABELS, kv[0]))
 
 
+def _urgent_first(alert: Alert) -> tuple:
+    """Firing before pending; then by severity (critical first), the newest first, and by name: the pane opens
+    the first firing alert's runbook, and an alert just told in a toast is near the top."""
+    return (alert.state != "firing", alert.severity_rank, -(alert.active_since or 0.0), alert.name,
+            sorted(alert.labels.items()))
+
+
 def _keep_highlight(option_list: OptionList, index: int | None) -> None:
     if option_list.option_count:
         option_list.highlighted = min(index or 0, option_list.option_count - 1)
@@ -47,7 +54,7 @@ class AlertList(OptionList):
         self.alerts: list[Alert] = []
 
     def show_alerts(self, alerts: Sequence[Alert]) -> None:
-        ordered = sorted(alerts, key=lambda a: (a.state != "firing", a.name, sorted(a.labels.items())))
+        ordered = sorted(alerts, key=_urgent_first)
         if [alert_key(a) + (a.state,) for a in ordered] == [alert_key(a) + (a.state,) for a in self.alerts]:
             return
         highlighted = self.highlighted
