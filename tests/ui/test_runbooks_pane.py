@@ -41,6 +41,16 @@ def runbooks_app(cockpit=None, dirs=None):
     return app
 
 
+def alerting(alerts) -> FakeCockpit:
+    """A FakeCockpit whose views carry these alerts."""
+
+    class Alerting(FakeCockpit):
+        def views(self, at=None, window="1h", model=""):
+            return dataclasses.replace(super().views(at, window, model), alerts=alerts)
+
+    return Alerting()
+
+
 async def on_runbooks(pilot) -> RunbooksPane:
     await settle(pilot)
     await press(pilot, "4")
@@ -106,12 +116,7 @@ async def test_the_most_urgent_firing_alert_comes_first_and_its_runbook_opens() 
         Alert("LLMCircuitBreakerOpen", "firing", {"severity": "critical", "upstream": "openai/gpt-4o"}, {}, AT - 60),
         Alert("Unlabelled", "firing", {}, {}, AT),
     )
-
-    class Outage(FakeCockpit):
-        def views(self, at=None, window="1h", model=""):
-            return dataclasses.replace(super().views(at, window, model), alerts=alerts)
-
-    app = runbooks_app(Outage())
+    app = runbooks_app(alerting(alerts))
     async with app.run_test(size=SIZE) as pilot:
         pane = await on_runbooks(pilot)
         assert [a.name for a in app.query_one(AlertList).alerts] == [
@@ -125,12 +130,7 @@ async def test_selecting_another_alert_opens_its_runbook_or_one_made_from_its_te
         Alert("LLMErrorRatioHigh", "firing", {"model": "gpt-4o"}, {"summary": "errors"}, AT - 60),
         Alert("DiskAlmostFull", "firing", {"device": "[red]sda[/]\x1b[2J"}, {"summary": "disk [b]full[/b]"}, AT - 30),
     )
-
-    class TwoAlerts(FakeCockpit):
-        def views(self, at=None, window="1h", model=""):
-            return dataclasses.replace(super().views(at, window, model), alerts=alerts)
-
-    app = runbooks_app(TwoAlerts())
+    app = runbooks_app(alerting(alerts))
     async with app.run_test(size=SIZE) as pilot:
         pane = await on_runbooks(pilot)
         alert_list = app.query_one(AlertList)
