@@ -15,6 +15,7 @@ from aiops_tui.cockpit import Views
 from aiops_tui.model import Alert
 from aiops_tui.ui import fmt
 from aiops_tui.ui.safe import clean
+from aiops_tui.ui.widgets.runbook_lists import MAX_ALERT_LABELS, telling_labels
 
 MOST = 4
 """Toasts from one read at the most; past it, the last one counts the rest."""
@@ -22,16 +23,19 @@ ALARM_S = 15.0
 """How long a toast that asks for action stays (an alert firing, a breaker open); others go sooner."""
 ALL_CLEAR_S = 6.0
 REPEAT_S = 60.0
-"""A toast is not shown again sooner (by its title): what flaps at every poll is told once a minute."""
+"""The same change of the same thing (`News.key`) is not told again sooner: what flaps at every poll is told
+once a minute."""
 _DEGRADED = frozenset({"open", "half_open"})
 _STATE_SHOWN = {"open": "OPEN", "half_open": "HALF-OPEN"}
 _LOST = frozenset({"stale", "down"})
-_SHOWN_LABELS = ("upstream", "model", "source")
-"""The labels that tell two alerts of one name apart, in a toast's title."""
+_FIRST_LABELS = ("upstream", "model", "source")
+"""In a toast's title, the labels that tell two alerts of one name apart come first."""
 
 
 @dataclass(frozen=True, slots=True)
 class News:
+    key: tuple
+    """What changed, and how: ("alert", its identity, "firing"). Two alerts may read alike in a title."""
     title: str
     message: str
     severity: str
@@ -48,13 +52,14 @@ def news(before: Views, after: Views) -> list[News]:
     was_firing, firing = _firing(before), _firing(after)
     alarms += [_fired(alert, after.at) for identity, alert in firing.items() if identity not in was_firing]
     all_clear += [
-        News(f"{_alert_title(alert)} resolved", "no longer firing", "information", ALL_CLEAR_S)
+        News(("alert", identity, "resolved"), f"{_alert_title(alert)} resolved", "no longer firing", "information",
+             ALL_CLEAR_S)
         for identity, alert in was_firing.items() if identity not in firing
     ]
     found = alarms + all_clear
     if len(found) > MOST:
         rest = len(found) - MOST + 1
-        more = News(f"{rest} more changes", "3 shows the breakers, 4 the alerts and their runbooks",
+        more = News(("more",), f"{rest} more changes", "3 shows the breakers, 4 the alerts and their runbooks",
                     "warning" if len(alarms) >= MOST else "information", ALARM_S)
         found = found[:MOST - 1] + [more]
     return found
@@ -64,12 +69,12 @@ class Teller:
     """`news` between successive reads, less what was told in the last REPEAT_S."""
 
     def __init__(self) -> None:
-        self._told: dict[str, float] = {}
+        self._told: dict[tuple, float] = {}
 
     def tell(self, before: Views, after: Views) -> list[News]:
-        self._told = {title: at for title, at in self._told.items() if after.at - at < REPEAT_S}
-        fresh = [item for item in news(before, after) if item.title not in self._told]
-        self._told.update((item.title, after.at) for item in fresh)
+        self._told = {key: at for key, at in self._told.items() if after.at - at < REPEAT_S}
+        fresh = [item for item in news(before, after) if item.key not in self._told]
+        self._told.update((item.key, after.at) for item in fresh)
         return fresh
 
 
@@ -81,13 +86,16 @@ def _fired(alert: Alert, at: float) -> News:
     severity = alert.labels.get("severity", "")
     summary = clean(alert.annotations.get("summary", "")).strip()
     since = f"since {fmt.utc_time_near(alert.active_since, at)} · " if alert.active_since is not None else ""
-    return News(f"{_alert_title(alert)} firing" + (f" · {clean(severity)}" if severity else ""),
+    title = f"{_alert_title(alert)} firing" + (f" · {clean(severity)}" if severity else "")
+    return News(("alert", alert.identity, "firing"), title,
                 (f"{summary}\n" if summary else "") + f"{since}4 lists it with its runbook",
                 "error" if alert.severity_rank == 0 else "warning", ALARM_S)
 
 
 def _alert_title(alert: Alert) -> str:
-    told = [clean(alert.labels[name]) for name in _SHOWN_LABELS if alert.labels.get(name)]
+    """Its name and the values of the labels the alerts list shows under it ("LLMCircuitBreakerOpen
+    (openai/gpt-4o, tier_1)")."""
+    told = [clean(value) for _, value in telling_labels(alert, _FIRST_LABELS)[:MAX_ALERT_LABELS]]
     return clean(alert.name) + (f" ({', '.join(told)})" if told else "")
 
 
@@ -101,10 +109,11 @@ def _breaker_news(before: Views, after: Views) -> tuple[list[News], list[News]]:
         name, degraded_before = clean(row.upstream), was.get(row.upstream) in _DEGRADED
         if row.state in _DEGRADED and not degraded_before:
             fallback = f"its calls go to {clean(row.fallback)}" if row.fallback else "no fallback configured"
-            opened.append(News(f"breaker {_STATE_SHOWN[row.state]}: {name}", f"{fallback}\n3 shows the breakers",
-                               "error", ALARM_S))
+            opened.append(News(("breaker", row.upstream, "left closed"), f"breaker {_STATE_SHOWN[row.state]}: {name}",
+                               f"{fallback}\n3 shows the breakers", "error", ALARM_S))
         elif row.state == "closed" and degraded_before:
-            closed.append(News(f"breaker closed: {name}", "calls to it go through again", "information", ALL_CLEAR_S))
+            closed.append(News(("breaker", row.upstream, "closed"), f"breaker closed: {name}",
+                               "calls to it go through again", "information", ALL_CLEAR_S))
     return opened, closed
 
 
@@ -118,8 +127,10 @@ def _source_news(before: Views, after: Views) -> tuple[list[News], list[News]]:
         name = clean(source.name)
         if source.state in _LOST and was.get(source.name) == "ok":
             why = f"{clean(source.error)}\n" if source.error else ""
-            lost.append(News(f"{name} {source.state}", f"{why}the panes it feeds keep its last values",
+            lost.append(News(("source", source.name, "lost"), f"{name} {source.state}",
+                             f"{why}the panes it feeds keep its last values",
                              "error" if source.state == "down" else "warning", ALARM_S))
         elif source.state == "ok" and was.get(source.name) in _LOST:
-            back.append(News(f"{name} ok again", "its values are current", "information", ALL_CLEAR_S))
+            back.append(News(("source", source.name, "back"), f"{name} ok again", "its values are current",
+                             "information", ALL_CLEAR_S))
     return lost, back
