@@ -93,4 +93,4 @@ async def test_enter_twice_in_a_row_charts_all_models_again_before_the_first_vie
         await press(pilot, "enter", "enter")
         assert cockpit.chart_models[-1] == ""
         shown = screen(app)
-        assert "p95 latency, s · last 1h" in shown and "5 models · ⏎ charts one ·" in shown
+        assert "p95 latency, s · last 1h" in shown and "5 models · chart window 1h (w) · ⏎ charts the selected model" in shown

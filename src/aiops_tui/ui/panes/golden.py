@@ -285,10 +285,12 @@ class GoldenPane(Pane):
             trouble = sources_in_trouble(self.app, views)
             return Text.assemble("no golden signals yet: ", trouble) if trouble else Text("no source is reporting golden signals yet")
         how = " (direct scrape of the gateway)" if golden.direct else ""
-        charts = (Text.assemble(" · charts of ", plain(golden.chart_model, style="bold"), " alone (⏎ all models)")
-                  if golden.chart_model else " · ⏎ charts one" if golden.models else "")
-        line = Text.assemble("from ", plain(golden.source), how, f" · {len(golden.models)} models", charts,
-                             f" · chart window {golden.window} (w)")
+        # The charted model before the window, where 80 columns keep it; the hint for choosing one last.
+        charted = (Text.assemble(" · charts of ", plain(golden.chart_model, style="bold"), " alone (⏎ all models)")
+                   if golden.chart_model else "")
+        hint = " · ⏎ charts the selected model" if golden.models and not golden.chart_model else ""
+        line = Text.assemble("from ", plain(golden.source), how, f" · {len(golden.models)} models", charted,
+                             f" · chart window {golden.window} (w)", hint)
         health = source_health(self.app, views, golden.source)
         return Text.assemble(health, " · ", line) if health else line  # first: at 80 columns the line's end is cut
 

@@ -62,7 +62,8 @@ class RunbooksPane(Pane):
     TITLE = "Runbooks"
     HELP = (
         "Left: the firing alerts, most urgent first (by severity, then the newest; enter opens the runbook that "
-        "answers one, its $VARIABLES filled from the alert's labels), the runbooks (/ filters) and the open runbook's contents. Right: its front matter, "
+        "answers one, its $VARIABLES filled from the alert's labels), the runbooks (/ filters) and the open "
+        "runbook's contents. Right: its front matter, "
         "its body, and its steps: space or x ticks the selected one (kept in the history, on the incident's "
         "timeline), ▶ is a ```promql block's value now, c copies a shell block (prompts and output left out; "
         "nothing is run). Links are never opened: web links are shown and copied, .md links and #anchors "
