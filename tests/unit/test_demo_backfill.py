@@ -99,3 +99,18 @@ def test_closing_before_the_hour_is_in_stops_the_child(tmp_path: Path) -> None:
         os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left
     with History.open(tmp_path / "h.duckdb") as history:  # and no lock left on the file
         assert history.read_only is False
+
+
+def test_a_backfill_of_hours_writes_each_hour_as_it_goes_and_loses_no_sample(tmp_path: Path) -> None:
+    # `aiops-tui demo --backfill 30h` held all 2.3M samples until the end: 590 MB, against 148 MB an hour at a time.
+    hours = 3
+    with History.open(tmp_path / "h.duckdb") as history:
+        written = []
+        write_cycle = history.write_cycle
+        history.write_cycle = lambda batches: written.append(write_cycle(batches)) or written[-1]
+        cycles = backfill(history, GatewayModel(7, END - hours * 3600.0), END - hours * 3600.0, END, step_s=STEP_S)
+        stored = history.con.execute("SELECT (SELECT count(*) FROM samples) + (SELECT count(*) FROM events)").fetchone()[0]
+        first, last = history.time_range()
+    assert cycles == hours * 60 and last - first == (hours * 60 - 1) * STEP_S
+    assert len([rows for rows in written if rows]) == hours  # not the whole span in one write
+    assert max(written) < stored / 2 and sum(written) == stored  # samples and events, none lost

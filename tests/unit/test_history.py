@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from aiops_tui.model import Batch, Event, Sample, SeriesKey
+from aiops_tui.store import rollup as rollups
 from aiops_tui.store.history import History, HistoryError
 from history_builders import T0, batch, key, samples_of
 
@@ -224,7 +225,8 @@ def test_rollup_leaves_an_incomplete_minute_for_later(history: History) -> None:
     assert stored(history, "samples_1m", history.series_id(counter))[T0 + 120] == (4.0, 7.0, 5.5, 7.0, 2, 5.0)
 
 
-def test_incremental_rollups_equal_an_independent_computation(history: History) -> None:
+def random_counters() -> dict[SeriesKey, list[tuple[float, float]]]:
+    """Three counters over 3 h from T0, a sample every 7-23 s, with resets, one with a 15-minute gap."""
     rng = random.Random(20260101)
     series = [key("requests_total", model=m) for m in ("a", "b", "c")]
     points: dict = {s: [] for s in series}
@@ -237,6 +239,22 @@ def test_incremental_rollups_equal_an_independent_computation(history: History) 
             value = rng.uniform(0, 3) if rng.random() < 0.02 else value + rng.randint(0, 5)
             points[s].append((T0 + round(offset, 3), value))
             offset += rng.uniform(7, 23)
+    return points
+
+
+def assert_rolled_up(history: History, points: dict[SeriesKey, list[tuple[float, float]]]) -> None:
+    for s, series_points in points.items():
+        sid = history.series_id(s)
+        assert_buckets_equal(stored(history, "samples_1m", sid), oracle(series_points, 60))
+        assert_buckets_equal(stored(history, "samples_1h", sid), oracle(series_points, 3600))
+        raw_increase = sum(b[5] for b in oracle(series_points, 1e9).values())
+        hourly_increase = sum(b[5] for b in stored(history, "samples_1h", sid).values())
+        assert hourly_increase == pytest.approx(raw_increase, rel=1e-12)
+
+
+def test_incremental_rollups_equal_an_independent_computation(history: History) -> None:
+    points = random_counters()
+    series = list(points)
     all_samples = sorted(
         (Sample(s, ts, v) for s in series for ts, v in points[s]), key=lambda sample: sample.ts
     )
@@ -246,14 +264,39 @@ def test_incremental_rollups_equal_an_independent_computation(history: History) 
         history.write_cycle([Batch("gw", T0 + chunk_end, chunk)])
         history.rollup(T0 + chunk_end - 45)
     history.rollup(T0 + 3 * 3600 + 60)
+    assert_rolled_up(history, points)
 
-    for s in series:
-        sid = history.series_id(s)
-        assert_buckets_equal(stored(history, "samples_1m", sid), oracle(points[s], 60))
-        assert_buckets_equal(stored(history, "samples_1h", sid), oracle(points[s], 3600))
-        raw_increase = sum(b[5] for b in oracle(points[s], 1e9).values())
-        hourly_increase = sum(b[5] for b in stored(history, "samples_1h", sid).values())
-        assert hourly_increase == pytest.approx(raw_increase, rel=1e-12)
+
+def test_hours_rolled_up_at_once_go_in_pieces_with_the_same_buckets(history: History, monkeypatch) -> None:
+    points = random_counters()
+    history.write_cycle([Batch("gw", T0, [Sample(s, ts, v) for s, series_points in points.items() for ts, v in series_points])])
+    pieces = []
+    real_rollup_minutes = rollups._rollup_minutes
+    monkeypatch.setattr(rollups, "_piece_rows", lambda con: 500)
+    monkeypatch.setattr(rollups, "_rollup_minutes", lambda con, hi_us: pieces.append(hi_us) or real_rollup_minutes(con, hi_us))
+    history.rollup(T0 + 3 * 3600 + 60)
+    assert len(pieces) == 5  # 2,106 samples in 3 h: in five pieces of 37 minutes, about 420 samples each
+    assert pieces == sorted(pieces) and all(hi % rollups.MINUTE_US == 0 for hi in pieces)
+    assert_rolled_up(history, points)
+
+
+def test_a_day_of_samples_rolls_up_at_once_within_the_history_memory_limit(tmp_path: Path) -> None:
+    # The demo's model at 60 s steps writes 1,237 series: a day of it is 1.8M samples. Rolled up in one piece
+    # that needed more than the 48 MB the cockpit gives DuckDB, and `aiops-tui demo --backfill 1d` stopped there.
+    series = [key("requests_total", model=f"m{i}") for i in range(1_250)]
+    hours = 26
+    with History.open(tmp_path / "day.duckdb") as history:
+        for hour in range(hours):
+            minutes = range(hour * 60, hour * 60 + 60)
+            history.write_cycle([Batch("gw", T0, [Sample(s, T0 + 60 * m + 1, float(m + i)) for m in minutes
+                                                  for i, s in enumerate(series)])])
+        history.rollup(T0 + hours * 3600)
+        rolled = history.con.execute("SELECT count(*), sum(count), sum(increase) FROM samples_1m").fetchone()
+        hourly = history.con.execute("SELECT count(*), sum(increase) FROM samples_1h").fetchone()
+    minutes_per_series = hours * 60
+    increase = len(series) * (minutes_per_series - 1)  # +1 a minute after each series' first sample
+    assert rolled == (len(series) * minutes_per_series, len(series) * minutes_per_series, increase)
+    assert hourly == (len(series) * hours, increase)
 
 
 def test_rollups_query_returns_buckets_by_series(history: History) -> None:

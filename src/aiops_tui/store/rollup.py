@@ -13,6 +13,10 @@ if TYPE_CHECKING:
 
 MINUTE_US = 60_000_000
 HOUR_US = 3_600_000_000
+PIECE_ROWS_PER_MIB = 2_000
+"""At the cockpit's 48 MB, the demo's 222,000 raw samples rolled up at once and 445,000 failed: 91,000 a piece
+leaves more than twice the room they need."""
+_MIB_PER_UNIT = {"bytes": 1 / 2**20, "KiB": 1 / 2**10, "MiB": 1.0, "GiB": 2.0**10, "TiB": 2.0**20}
 
 # Raw samples of [lo, hi) plus the carried last sample before lo, stepped pairwise per series:
 # a rise adds its delta, a drop (counter reset) adds the new value (never below 0), the first
@@ -113,20 +117,52 @@ def rollup(con: duckdb.DuckDBPyConnection, until_s: float) -> None:
     so callers pass an `until_s` a little behind the newest samples.
     """
     until_us = round(until_s * 1_000_000)
-    _rollup_minutes(con, until_us // MINUTE_US * MINUTE_US)
-    minutes_done_us = watermark_us(con, "1m")
-    if minutes_done_us is not None:
-        _rollup_hours(con, min(until_us, minutes_done_us) // HOUR_US * HOUR_US)
+    for hi_us in _pieces(con, until_us // MINUTE_US * MINUTE_US):
+        _rollup_minutes(con, hi_us)
+        minutes_done_us = watermark_us(con, "1m")
+        if minutes_done_us is not None:
+            _rollup_hours(con, min(until_us, minutes_done_us) // HOUR_US * HOUR_US)
 
 
-def _rollup_minutes(con: duckdb.DuckDBPyConnection, hi_us: int) -> None:
+def _pieces(con: duckdb.DuckDBPyConnection, hi_us: int) -> list[int]:
+    """Where each piece of the rollup up to `hi_us` ends: one piece for the recorder's minute, and pieces of
+    `_piece_rows` raw samples (split by time, on minutes) for a long span, which rolled up at once needs
+    more than the history's memory limit (a day of the demo's 1,237 series: 1.8M samples)."""
+    lo_us = _minutes_from(con)
+    if lo_us is None or hi_us - lo_us <= HOUR_US:
+        return [hi_us]
+    rows = con.execute(
+        "SELECT count(*) FROM samples WHERE ts >= make_timestamptz($lo) AND ts < make_timestamptz($hi)",
+        {"lo": lo_us, "hi": hi_us},
+    ).fetchone()[0]
+    count = max(1, -(-rows // _piece_rows(con)))  # none at all after a gap in the recording: one piece
+    width_us = -(-(hi_us - lo_us) // count // MINUTE_US) * MINUTE_US
+    return [*range(lo_us + width_us, hi_us, width_us), hi_us]
+
+
+def _piece_rows(con: duckdb.DuckDBPyConnection) -> int:
+    """Raw samples one piece may roll up: PIECE_ROWS_PER_MIB for each MiB of the database's memory limit
+    (91,000 at the cockpit's 48 MB; a bulk job that raised its limit rolls up in fewer pieces)."""
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # e.g. "45.7 MiB"
+    number, _, unit = limit.partition(" ")
+    mib = float(number) * _MIB_PER_UNIT.get(unit, 0.0)
+    return max(1, round(PIECE_ROWS_PER_MIB * mib)) if mib > 0 else PIECE_ROWS_PER_MIB * 48
+
+
+def _minutes_from(con: duckdb.DuckDBPyConnection) -> int | None:
+    """Where the next 1 m rollup begins: its watermark, else the first sample's minute; None without samples."""
     lo_us = watermark_us(con, "1m")
     if lo_us is None:
         first = con.execute("SELECT epoch_us(min(ts)) FROM samples").fetchone()
         if first is None or first[0] is None:
-            return
+            return None
         lo_us = first[0] // MINUTE_US * MINUTE_US
-    if hi_us <= lo_us:
+    return lo_us
+
+
+def _rollup_minutes(con: duckdb.DuckDBPyConnection, hi_us: int) -> None:
+    lo_us = _minutes_from(con)
+    if lo_us is None or hi_us <= lo_us:
         return
     bounds = {"lo": lo_us, "hi": hi_us}
     con.execute(_ROLLUP_1M_SQL, bounds)
