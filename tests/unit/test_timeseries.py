@@ -105,7 +105,7 @@ def test_daily_increase_from_rolled_up_days_and_today(history):
     assert ts_sql.daily_increase(con, [], T0, T0 + 1.5 * DAY) == [(T0, 0.0), (T0 + DAY, 0.0)]
 
 
-def test_daily_increase_of_a_history_begun_late_in_the_month_reads_only_its_days(history):
+def test_daily_increase_of_a_history_begun_late_in_the_month_reads_and_returns_only_its_days(history):
     # Samples from day 3 at 22:00 to day 4 at 02:00 (a counter rising 1 a minute), nothing rolled up yet.
     start = T0 + 3 * DAY + 22 * HOUR
     sid = write(history, SPEND, [(start + MINUTE * k, float(k)) for k in range(241)])
@@ -115,8 +115,9 @@ def test_daily_increase_of_a_history_begun_late_in_the_month_reads_only_its_days
     assert starts_at == start
     every_day, reads = _reads_of(lambda c: ts_sql.daily_increase(c, [sid], T0, until), con)
     days, reads_from_start = _reads_of(lambda c: ts_sql.daily_increase(c, [sid], T0, until, starts_at=starts_at), con)
-    assert days == every_day == [(T0, 0.0), (T0 + DAY, 0.0), (T0 + 2 * DAY, 0.0), (T0 + 3 * DAY, 119.0), (T0 + 4 * DAY, 120.0)]
-    assert min(reads) == T0 and min(reads_from_start) == T0 + 3 * DAY  # the three days before it are not read
+    assert every_day == [(T0, 0.0), (T0 + DAY, 0.0), (T0 + 2 * DAY, 0.0), (T0 + 3 * DAY, 119.0), (T0 + 4 * DAY, 120.0)]
+    assert days == every_day[3:]  # the days before it are not drawn as nothing spent
+    assert min(reads) == T0 and min(reads_from_start) == T0 + 3 * DAY  # nor read
 
 
 def _reads_of(read, con) -> tuple[object, list[float]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from aiops_tui.cockpit import Cockpit
 from aiops_tui.demo import backfill
 from aiops_tui.sim.model import GatewayModel
@@ -31,3 +33,17 @@ def test_month_to_date_covers_the_month_after_its_first_raw_samples_are_purged(t
     # The pane would say "since <date> (history starts there)" if this were not None.
     assert after.mtd_covers_from is None
     assert after.mtd_usd == before.mtd_usd
+
+
+def test_a_history_begun_mid_month_has_its_daily_spend_from_its_first_day_only(tmp_path: Path) -> None:
+    begun = MONTH_START + 4 * 86400.0 + 22 * 3600.0  # 2026-11-05 22:00 UTC
+    end = begun + 4 * 3600.0  # into the 6th
+    with History.open(tmp_path / "h.duckdb") as history:
+        backfill(history, GatewayModel(5, begun, budget_monthly_usd=BUDGET_USD), begun, end, step_s=60.0)
+        history.rollup(end)
+        cost = Cockpit(history, clock=lambda: end, monthly_budget_usd=BUDGET_USD).views().cost
+    assert cost.mtd_covers_from is not None and begun <= cost.mtd_covers_from < begun + 120.0
+    # The month chart plots these: the four days before the history are not drawn as nothing spent.
+    assert [day for day, _ in cost.daily_usd] == [MONTH_START + d * 86400.0 for d in (4, 5)]
+    assert all(usd > 0 for _, usd in cost.daily_usd)
+    assert sum(usd for _, usd in cost.daily_usd) == pytest.approx(cost.mtd_usd, rel=1e-9)
