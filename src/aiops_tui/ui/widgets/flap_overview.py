@@ -47,12 +47,16 @@ class FlapOverview(Widget):
         self._at = self._window_s = 0.0
         self._live = True
         self._drawn: Text | None = None
+        self._built: tuple[int, Text] | None = None
+        """What `set_rows` built to compare with what is drawn, and at which width: a render at that width draws it."""
 
     def set_rows(self, rows: Sequence[BreakerRow], selected: str | None, at: float, window_s: float, live: bool) -> None:
         resized = len(rows) != len(self._rows)
         self._rows, self._selected, self._at, self._window_s, self._live = rows, selected, at, window_s, live
         # The window slides every second and a cell spans a minute or so: redraw when what it shows changes.
-        if resized or self._drawn is None or self._lines(self.size.width).plain != self._drawn.plain:
+        width = self.size.width
+        self._built = (width, self._lines(width))  # the newest rows' lines, whichever call a render follows
+        if resized or self._drawn is None or self._built[1].plain != self._drawn.plain:
             self.refresh(layout=resized)
 
     @property
@@ -81,5 +85,7 @@ class FlapOverview(Widget):
         return Text("\n", no_wrap=True).join(lines)
 
     def render(self) -> Text:
-        self._drawn = self._lines(self.size.width)
+        width, built = self._built or (None, None)
+        self._built = None
+        self._drawn = built if width == self.size.width else self._lines(self.size.width)
         return self._drawn
