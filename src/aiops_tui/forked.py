@@ -32,9 +32,11 @@ class ForkedSteps:
     def __init__(self, steps: Sequence[Callable[[], object]], *, what: str) -> None:
         self.what = what
         read_fd, write_fd = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
+            _die_with(parent)
             _run_and_exit(write_fd, steps)
         os.close(write_fd)
         self._pid: int | None = pid
@@ -115,6 +117,24 @@ def start_in_child(path: Path, views_of: Callable[[History], object], *, what: s
         return then() if then is not None else None
 
     return ForkedSteps([open_file, first_views, close], what=what)
+
+
+PR_SET_PDEATHSIG = 1
+"""Linux's prctl option: the signal the kernel sends this process when the thread that forked it ends."""
+
+
+def _die_with(parent: int) -> None:
+    """In the child: killed by the kernel once the cockpit's process is gone (SIGKILLed, or its SSH session
+    dropped), instead of simulating a week's backfill for nobody while it holds the history file's lock.
+    Without prctl (not Linux) the child ends at its next result instead, when the pipe is found closed."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it was gone before prctl
+        os._exit(1)
 
 
 def _run_and_exit(write_fd: int, steps: Sequence[Callable[[], object]]) -> None:

@@ -73,3 +73,41 @@ def test_closing_before_the_steps_are_done_stops_the_child_and_reaps_it() -> Non
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
     child.close()  # twice is harmless: the cockpit closes it on every way out
+
+
+KILLED_PARENT = """
+import sys, time
+from aiops_tui.forked import ForkedSteps
+child = ForkedSteps([lambda: time.sleep(120)], what="a week's backfill")
+print(child._pid, flush=True)
+time.sleep(120)
+"""
+
+
+def gone(pid: int) -> bool:
+    """The process has ended: no such pid, or a zombie nobody has reaped yet (in a container without an init)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the child's state from /proc (Linux)")
+def test_a_child_does_not_outlive_a_cockpit_that_is_killed() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    parent = subprocess.Popen([sys.executable, "-c", KILLED_PARENT], stdout=subprocess.PIPE, text=True)
+    try:
+        child_pid = int(parent.stdout.readline())
+        assert not gone(child_pid)
+        parent.send_signal(signal.SIGKILL)  # as an SSH session's end or the OOM killer leaves it: no cleanup ran
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while not gone(child_pid):
+            assert time.monotonic() < deadline, "the child went on working for a cockpit that is gone"
+            time.sleep(0.05)
+    finally:
+        parent.kill()
+        parent.stdout.close()
