@@ -71,7 +71,7 @@ class Cockpit:
         first_views: "Callable[[], Views] | None" = None, open_history: "Callable[[], History] | None" = None,
         runbook_dirs: Sequence[Path] = (),
         quality_targets: QualityTargets | None = None, prices: Mapping[str, ModelPrice] | None = None,
-        prometheus: "PrometheusConfig | None" = None,
+        prometheus: "PrometheusConfig | None" = None, starting: str = "",
     ) -> None:
         self._history = history
         self.environment = environment
@@ -82,6 +82,9 @@ class Cockpit:
         self.runbook_dirs = list(runbook_dirs)
         self.quality_targets = quality_targets or QualityTargets()
         self.prometheus = prometheus
+        self.starting = starting
+        """What the first views wait for, in a few words the status line adds to "loading…" (the demo's
+        simulated hours); empty when they come at once."""
         """Where runbook promql blocks are evaluated (read-only); None: they say "needs Prometheus"."""
         self.prices = dict(prices or {})
         """Model -> token prices and tier (pricing.yaml): tiers for the cost pane, prices for the levers."""

@@ -29,6 +29,9 @@ DEMO_SOURCE = "demo-gateway"
 BACKFILL_STEP_S = 30.0
 DEMO_BACKFILL_STEP_S = 60.0
 """`aiops-tui demo`'s hour: a point a minute on the 1 h charts, in half the time of 30 s steps, before the first frame with data."""
+MAX_BACKFILL_S = 7 * 86400.0
+"""The most `aiops-tui demo --backfill` simulates: a week is 13M samples and some minutes of waiting; the
+history generator makes months in seconds."""
 BACKFILL_WRITE_EVERY_S = 3600.0
 """A backfill writes what it simulated once per simulated hour: 74k samples of the demo's model at 60 s steps."""
 RECORDING_DIR = "demo-hour"

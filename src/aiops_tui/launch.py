@@ -261,13 +261,18 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from aiops_tui.config import GatewayConfig, load_config, parse_duration
     from aiops_tui.demo import (
-        DEMO_BACKFILL_STEP_S, DEMO_SOURCE, DemoRecording, advance_through, backfill, demo_config_path, roll_up_hour,
+        DEMO_BACKFILL_STEP_S, DEMO_SOURCE, MAX_BACKFILL_S, DemoRecording, advance_through, backfill, demo_config_path,
+        roll_up_hour,
     )
     from aiops_tui.recorder import Recorder
     from aiops_tui.store.history import History
 
     cfg = load_config(demo_config_path())
     backfill_s = parse_duration(args.backfill, flag="--backfill")
+    if backfill_s > MAX_BACKFILL_S:
+        raise UserError(f"--backfill {args.backfill}: the demo simulates at most {MAX_BACKFILL_S / 86400:g}d before it opens "
+                        f"(a day takes about half a minute); for a longer history, generate one with "
+                        f"`python -m aiops_tui.sim.history_gen FILE --days 90` and open it with `aiops-tui review FILE`")
     workdir = None
     if args.history:
         path = Path(args.history)
@@ -281,8 +286,10 @@ def run_demo(args: argparse.Namespace) -> int:
     if recording is not None:
         start_ts = recording.start_for(now)
         end_ts = start_ts + recording.duration_s
+        starting = ""
     else:
         start_ts, end_ts = now - backfill_s, now
+        starting = f"simulating the demo's {args.backfill} before now"  # a second or so an hour
 
     @functools.cache
     def model():
@@ -357,7 +364,8 @@ def run_demo(args: argparse.Namespace) -> int:
                 recorder.history = stack.enter_context(History.open(path))
                 return recorder.history
 
-            cockpit = _cockpit_for(cfg, None, recorder, first_views=child.next, open_history=open_history, before_polling=serve)
+            cockpit = _cockpit_for(cfg, None, recorder, first_views=child.next, open_history=open_history, before_polling=serve,
+                                   starting=starting)
             code = _run_app(cockpit, args, cfg, before_app=child.next)
         else:
             recorder.history = history = stack.enter_context(History.open(path))
@@ -368,6 +376,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 roll_up(history)
                 served.append(model_at_end())
 
-            code = _run_app(_cockpit_for(cfg, history, recorder, prepare=prepare, before_polling=serve), args, cfg)
+            code = _run_app(_cockpit_for(cfg, history, recorder, prepare=prepare, before_polling=serve, starting=starting),
+                            args, cfg)
     print(f"aiops-tui: the demo history is in {path} (review it with `aiops-tui review {path}`)", file=sys.stderr)
     return code

@@ -181,3 +181,13 @@ def test_deeply_nested_front_matter_is_one_line(tmp_path: Path):
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stdout.startswith(f"{path}:2:")
+
+
+def test_a_demo_backfill_past_a_week_is_one_line_before_any_screen(tmp_path: Path):
+    # A week of the demo's model is some minutes of simulation here; months are the history generator's job.
+    run = subprocess.run([AIOPS_TUI, "demo", "--backfill", "8d", "--history", str(tmp_path / "h.duckdb")],
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.startswith("aiops-tui: --backfill 8d: the demo simulates at most 7d before it opens")
+    assert "python -m aiops_tui.sim.history_gen FILE --days 90" in run.stderr and run.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # no history file begun

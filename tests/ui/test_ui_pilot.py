@@ -295,6 +295,26 @@ async def test_status_bar_lists_sources_worst_first() -> None:
         assert text.endswith("gw-main stale 47s (litellm, resilience4j) · ● prometheus ok 3s (litellm)")
 
 
+async def test_the_status_bar_says_what_the_first_views_wait_for_until_they_come() -> None:
+    release = threading.Event()
+
+    class Simulating(FakeCockpit):
+        starting = "simulating the demo's 6h before now"  # as `aiops-tui demo --backfill 6h` says it
+
+        def views(self, *args, **kwargs):
+            assert release.wait(30), "the test never released the first views"
+            return super().views(*args, **kwargs)
+
+    app = cockpit_app(Simulating())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert status_text(app).endswith("window 1h · loading… simulating the demo's 6h before now")
+        release.set()
+        await settle(pilot)
+        assert "loading" not in status_text(app) and "simulating" not in status_text(app)
+        assert "gw-main stale 47s" in status_text(app)
+
+
 async def test_a_narrow_status_bar_drops_the_sources_profiles_before_any_source() -> None:
     app = cockpit_app()
     async with app.run_test(size=(160, 40)) as pilot:

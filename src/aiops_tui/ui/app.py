@@ -134,6 +134,7 @@ class CockpitApp(App[int]):
     def on_mount(self) -> None:
         for notice in self._notices:
             self.notify(notice, severity="warning", markup=False)
+        self._update_status()  # "loading…", and what the first views wait for
         self._tick()  # at once: the first views may be ready already (Cockpit.start)
         self.set_interval(TICK_S, self._tick)
         self.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
@@ -290,7 +291,7 @@ class CockpitApp(App[int]):
         self.status_bar.set_state(StatusState(
             views=self._views, paused=self._paused, live_app=self.cockpit.live,
             interval_s=getattr(self.cockpit, "interval_s", None),  # None until a source is polled
-            window=self._window, error=self._error or self._polling_error,
+            window=self._window, error=self._error or self._polling_error, starting=getattr(self.cockpit, "starting", ""),
         ))
 
     def _redraw(self) -> None:

@@ -31,6 +31,8 @@ class StatusState:
     error: str | None = None
     now: float | None = None
     """The clock: between two reads of the views, the sources' ages move on with it."""
+    starting: str = ""
+    """What the first views wait for, said after "loading…" until they come."""
 
 
 class StatusBar(Widget):
@@ -102,7 +104,7 @@ class StatusBar(Widget):
         settings.append(Text(f"window {s.window}", "dim"))
         sources = []
         if views is None:
-            settings.append(Text("loading…", "dim"))
+            settings.append(plain(f"loading… {s.starting}" if s.starting else "loading…", style="dim"))
         else:
             if views.direct:
                 settings.append(Text("direct", warn))
