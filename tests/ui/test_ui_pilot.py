@@ -391,6 +391,18 @@ async def test_command_palette_lists_and_runs_a_cockpit_action() -> None:
         assert "Step back through history" in str(options.get_option_at_index(0).prompt)
 
 
+async def test_the_palette_lists_each_command_once_with_the_cockpits_key() -> None:
+    app = cockpit_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        options = app.screen.query_one("CommandList")
+        titles = [str(options.get_option_at_index(i).prompt).splitlines()[0] for i in range(options.option_count)]
+        assert len(titles) == len(set(titles)), titles
+        assert titles.count("Quit") == 1 and "Keys" not in titles  # `?` is the cockpit's help
+        assert {"Theme", "Screenshot", "Help for this pane", "Show Cost"} <= set(titles)
+
+
 async def test_the_palette_offers_and_runs_the_keys_of_the_pane_in_view() -> None:
     app = cockpit_app()
     async with app.run_test(size=SIZE) as pilot:

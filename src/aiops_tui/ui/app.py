@@ -67,6 +67,8 @@ class CockpitApp(App[int]):
     TITLE = "aiops-tui"
     BINDINGS = actions.bindings()
     COMMANDS = App.COMMANDS | {CockpitCommands}
+    DUPLICATED_SYSTEM_COMMANDS = frozenset({"Quit", "Keys"})
+    """Textual's palette entries the cockpit has its own of: "Quit" (q) and its `?` help for "Keys"."""
 
     def __init__(self, cockpit: Cockpit, theme: str | None = None, lang: str | None = None,
                  after_first_views: Callable[[], None] | None = None) -> None:
@@ -130,6 +132,12 @@ class CockpitApp(App[int]):
     @property
     def interval_s(self) -> float:
         return getattr(self.cockpit, "interval_s", None) or DEFAULT_INTERVAL_S
+
+    def get_system_commands(self, screen):
+        """Textual's own palette entries (the theme picker, maximize, screenshot) but those listed twice."""
+        for command in super().get_system_commands(screen):
+            if command.title not in self.DUPLICATED_SYSTEM_COMMANDS:
+                yield command
 
     def on_mount(self) -> None:
         for notice in self._notices:
