@@ -14,7 +14,7 @@ from textual.widgets import Input
 from textual.widgets._markdown import MarkdownBlock, MarkdownH2
 
 from aiops_tui.cockpit import Cockpit
-from aiops_tui.model import Alert
+from aiops_tui.model import Alert, Batch, Sample, SeriesKey
 from aiops_tui.resources import shipped_dir
 from aiops_tui.signals import incidents
 from aiops_tui.signals.runbooks import load_runbook, parse_runbook
@@ -348,6 +348,28 @@ async def test_ticks_incident_and_notes_survive_a_restart(tmp_path: Path) -> Non
             assert pane.incident is None
             assert "No incident open" in str(app.query_one("#runbooks-incident").render())
         assert incidents.find_incident(history, incident_id).closed_ts == AT + 600
+
+
+async def test_an_incident_started_from_a_firing_alert_keeps_its_severity(tmp_path: Path) -> None:
+    from aiops_tui.reports.cli import render_report
+
+    alerts = (Alert("LLMCircuitBreakerOpen", "firing", {"severity": "critical", "upstream": "openai/gpt-4o"}, {}, AT - 60),)
+    path = tmp_path / "history.duckdb"
+    with History.open(path) as history:
+        history.write_cycle([Batch("gw", AT, [Sample(SeriesKey("gw", "up"), AT, 1.0)])])  # a report needs a sample
+        cockpit = alerting(alerts)
+        cockpit.history = history  # the FakeCockpit's views, and a real file for the incident
+        app = runbooks_app(cockpit)
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await on_runbooks(pilot)
+            assert pane.location.alert.name == "LLMCircuitBreakerOpen"
+            await press(pilot, "i")
+            await press(pilot, "enter")  # the alert's name, as suggested
+            assert pane.incident is not None and pane.incident.severity == "critical"
+            line = str(app.query_one("#runbooks-incident").render())
+            assert line.endswith(" · LLMCircuitBreakerOpen · critical · o adds a note · I closes it")
+        listing = render_report(history, "incident", since_s=86400.0, fmt="csv").splitlines()
+    assert listing[-1].endswith(",LLMCircuitBreakerOpen,critical")
 
 
 async def test_an_incident_started_without_a_title_is_named_once_by_its_id(tmp_path: Path) -> None:

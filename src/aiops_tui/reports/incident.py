@@ -5,7 +5,8 @@ table; `ts` is when it happened, `detail` a JSON object):
 
 - kind `incident`: subject = the incident id (e.g. "INC-20260114-1402"); opened with from_state
   NULL and to_state "open", closed with from_state "open" and to_state "closed"; detail
-  {"title": str} (more keys allowed, e.g. "severity"). A later "open" reopens it.
+  {"title": str, "severity": str when started from an alert (its severity label)}. A later "open"
+  reopens it.
 - kind `note`: subject = the incident id; from_state and to_state NULL; detail
   {"incident": id, "text": str}.
 - kind `runbook_step`: subject = "<runbook file name>#<step index>"; from_state NULL; to_state

@@ -35,6 +35,8 @@ class Incident:
     opened_ts: float
     closed_ts: float | None
     """None while it is open."""
+    severity: str = ""
+    """The severity of the alert it was started from ("critical", "warning"); empty when none was."""
 
     @property
     def is_open(self) -> bool:
@@ -44,8 +46,9 @@ class Incident:
 # --- writing ------------------------------------------------------------------------------------
 
 
-def start_incident(history: "History", title: str, now: float) -> str:
-    """Open an incident and return its id (`INC-20261125-0412`: UTC date and time it opened).
+def start_incident(history: "History", title: str, now: float, severity: str = "") -> str:
+    """Open an incident and return its id (`INC-20261125-0412`: UTC date and time it opened), with the
+    severity of the alert it was started from, if any (the post-mortem report's severity).
 
     One incident is open at a time, so ticks and notes are never ambiguous: close it first.
     """
@@ -57,7 +60,8 @@ def start_incident(history: "History", title: str, now: float) -> str:
     incident_id, n = stamp, 2
     while incident_id in taken:
         incident_id, n = f"{stamp}-{n}", n + 1
-    history.write_events([Event(now, INCIDENT, incident_id, None, "open", {"title": _clean(title) or incident_id})])
+    detail = {"title": _clean(title) or incident_id, **({"severity": _clean(severity)} if _clean(severity) else {})}
+    history.write_events([Event(now, INCIDENT, incident_id, None, "open", detail)])
     return incident_id
 
 
@@ -123,9 +127,10 @@ def incidents(history: "History") -> list[Incident]:
         seen = found.get(event.subject)
         if event.to_state == "open":
             opened = seen.opened_ts if seen else event.ts
-            found[event.subject] = Incident(event.subject, seen.title if seen else title, opened, None)
+            severity = seen.severity if seen else str(event.detail.get("severity", ""))
+            found[event.subject] = Incident(event.subject, seen.title if seen else title, opened, None, severity)
         elif event.to_state == "closed" and seen is not None:
-            found[event.subject] = Incident(seen.id, seen.title, seen.opened_ts, event.ts)
+            found[event.subject] = Incident(seen.id, seen.title, seen.opened_ts, event.ts, seen.severity)
     return sorted(found.values(), key=lambda i: (i.opened_ts, i.id))
 
 

@@ -314,7 +314,7 @@ class RunbooksPane(Pane):
 
     def action_start_incident(self) -> None:
         alert = self.location.alert if self.location else None
-        self.query_one(IncidentLine).start(alert.name if alert else "")
+        self.query_one(IncidentLine).start(alert.name if alert else "", alert.labels.get("severity", "") if alert else "")
 
     def action_add_note(self) -> None:
         self.query_one(IncidentLine).add_note()

@@ -52,7 +52,8 @@ class IncidentLine(Static):
             keys = " · read-only (a review)" if reason == READ_ONLY else " · o adds a note · I closes it"
             self.update(Text.assemble(
                 ("● INCIDENT ", "bold"), plain(status.id, style="bold"), f" {opened}",
-                *((" · ", plain(status.title)) if titled else ()), (keys, "dim"),
+                *((" · ", plain(status.title)) if titled else ()), *((" · ", plain(status.severity)) if status.severity else ()),
+                (keys, "dim"),
             ))
 
     def _set(self, status: IncidentStatus | None) -> None:
@@ -82,7 +83,8 @@ class IncidentLine(Static):
             self.notify(reason, severity="warning", markup=False)
         return reason is not None
 
-    def start(self, suggested_title: str = "") -> None:
+    def start(self, suggested_title: str = "", severity: str = "") -> None:
+        """Ask for a title (the alert's name suggested) and open an incident with the alert's `severity`."""
         if self._refused():
             return
         if self.status is not None:
@@ -91,7 +93,7 @@ class IncidentLine(Static):
             self.app.push_screen(
                 PromptScreen("Start an incident", "Its title on the timeline and in the post-mortem report.",
                              "what is happening", clean(suggested_title)),
-                lambda title: self._write("start", title) if title is not None else None,
+                lambda title: self._write("start", title, severity) if title is not None else None,
             )
 
     def add_note(self) -> None:
@@ -118,12 +120,12 @@ class IncidentLine(Static):
         )
 
     @work(thread=True, group="runbook-write", exit_on_error=False)
-    def _write(self, what: str, text: str) -> None:
+    def _write(self, what: str, text: str, severity: str = "") -> None:
         now = self._clock()
         try:
             history = history_to_write(self._cockpit())
             if what == "start":
-                incident_id = incidents.start_incident(history, text, now)
+                incident_id = incidents.start_incident(history, text, now, severity)
                 message = f"incident {incident_id} started"
             elif what == "note":
                 incident_id = self.status.id if self.status else ""

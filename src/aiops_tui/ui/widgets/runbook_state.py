@@ -35,6 +35,7 @@ class IncidentStatus:
     id: str
     title: str
     opened_ts: float
+    severity: str = ""
 
 
 def runbook_dirs(explicit: Sequence[Path | str] | None, configured: Sequence[Path | str] | None) -> list[Path]:
@@ -83,7 +84,9 @@ def incident_status(history: Any) -> IncidentStatus | None:
     if incident_id is None:
         return None
     found = incidents.find_incident(history, incident_id)
-    return IncidentStatus(incident_id, found.title if found else incident_id, found.opened_ts if found else 0.0)
+    if found is None:
+        return IncidentStatus(incident_id, incident_id, 0.0)
+    return IncidentStatus(incident_id, found.title, found.opened_ts, found.severity)
 
 
 def utc_date(ts: float):
