@@ -142,8 +142,10 @@ def test_rules_file_yaml_error_has_a_position(tmp_path: Path) -> None:
 def test_main_lint_exit_codes_and_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     runbooks, rules = make_tree(tmp_path)
     assert main_lint(["--runbooks", str(runbooks), "--rules", str(rules), "--no-promtool"]) == 2
-    out = capsys.readouterr().out.splitlines()
+    printed = capsys.readouterr()
+    out = printed.out.splitlines()
     assert len(out) == 2 and "alert Orphan has no runbook" in out[0] and "promql" in out[1]
+    assert printed.err.splitlines()[-1] == f"aiops-tui: 2 runbooks in {runbooks} against 3 alerts: 2 problems"
 
     clean = tmp_path / "clean"
     clean.mkdir()
@@ -151,7 +153,8 @@ def test_main_lint_exit_codes_and_output(tmp_path: Path, capsys: pytest.CaptureF
     (clean / "listed.md").write_text(LISTED.split("- [ ] Look again")[0])
     (clean / "covered-by-url.md").write_text("# Covered\n")
     assert main_lint(["--runbooks", str(clean), "--rules", str(rules), "--no-promtool"]) == 0
-    assert capsys.readouterr().out == ""
+    printed = capsys.readouterr()
+    assert printed.out == "" and printed.err.splitlines()[-1] == f"aiops-tui: 3 runbooks in {clean} against 3 alerts: clean"
 
 
 def test_require_binary_skips_or_fails_under_the_ci_flag(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -36,6 +36,9 @@ class LintResult:
     """`file:line:column: message`, one per problem."""
     notes: list[str] = field(default_factory=list)
     """Things the user should know that are not problems (promtool missing)."""
+    runbooks: int = 0
+    alerts: int = 0
+    """How many runbooks were read, and how many alert names the rules files hold: what was checked."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,7 @@ def lint_report(
 
     runbooks, errors = load_runbooks(list(runbook_dirs))
     result.problems += [str(error) for error in errors]
+    result.runbooks = len(runbooks)
 
     alerts: list[RuleAlert] = []
     for rules_file in rules_files:
@@ -78,6 +82,7 @@ def lint_report(
             result.problems += _promtool_check_file(promtool_path, Path(rules_file))
 
     seen: set[str] = set()
+    result.alerts = len({alert.name for alert in alerts})
     for alert in alerts:
         if alert.name in seen:
             continue  # one alert name in several rules (burn-rate windows) needs one runbook
@@ -341,9 +346,9 @@ def main_lint(argv: Sequence[str] | None = None) -> int:
     one problem per line on stdout."""
     parser = argparse.ArgumentParser(prog="aiops-tui runbooks lint", description=main_lint.__doc__)
     parser.add_argument("--runbooks", action="append", type=Path, metavar="DIR",
-                        help="runbook directory or file (repeatable; default ./runbooks)")
+                        help="runbook directory or file (repeatable; default ./runbooks, else the shipped ones)")
     parser.add_argument("--rules", action="append", type=Path, metavar="FILE",
-                        help="Prometheus rules file (repeatable; default ./rules/*.yml)")
+                        help="Prometheus rules file (repeatable; default ./rules/*.yml beside ./runbooks, else the shipped ones)")
     parser.add_argument("--no-promtool", action="store_true", help="skip promtool, check brackets only")
     args = parser.parse_args(list(argv) if argv is not None else None)
     default_dirs, default_rules = _default_paths()
@@ -356,4 +361,8 @@ def main_lint(argv: Sequence[str] | None = None) -> int:
         print(f"note: {note}", file=sys.stderr)
     for problem in result.problems:
         print(problem)
+    # What was checked, on stderr: from a directory without ./runbooks the shipped ones are (and pass).
+    dirs = ", ".join(str(d) for d in (args.runbooks or default_dirs))
+    verdict = f"{len(result.problems)} problem{'s' * (len(result.problems) != 1)}" if result.problems else "clean"
+    print(f"aiops-tui: {result.runbooks} runbooks in {dirs} against {result.alerts} alerts: {verdict}", file=sys.stderr)
     return 2 if result.problems else 0
