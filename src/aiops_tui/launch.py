@@ -69,6 +69,16 @@ def _cockpit_for(cfg, history, recorder=None, clock=time.time, **start):
     )
 
 
+def _no_sources(cfg, hint: str = "") -> UserError:
+    """Nothing to poll: in the config file found, or, with none found, where one is looked for."""
+    if cfg.source_path is None:
+        from aiops_tui.config import CONFIG_ENV_VAR, user_config_path
+
+        return UserError(f"no config file (--config FILE, ${CONFIG_ENV_VAR}, ./aiops.yaml or {user_config_path()}) and so "
+                         f"no sources: write one with `prometheus:` or `gateways:`{hint}")
+    return UserError(f"{cfg.source}: no sources configured (add `prometheus:` or `gateways:`{hint})")
+
+
 def _run_app(cockpit, args: argparse.Namespace, cfg, *, before_app=None) -> int:
     """Run the cockpit's UI. The first views start at once, beside the UI's imports; `before_app` is
     waited for once the UI is imported (the history opened by the child that reads the first views: a
@@ -102,7 +112,7 @@ def run_live(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     sources = sources_from_config(cfg)
     if not sources:
-        raise UserError(f"{cfg.source}: no sources configured (add `prometheus:` or `gateways:`; try `aiops-tui demo`)")
+        raise _no_sources(cfg, "; try `aiops-tui demo`")
     recorder = Recorder(None, sources, retention=_retention(cfg), stale_after=cfg.stale_after)
     if not hasattr(os, "fork"):
         with History.open(cfg.history_path) as history:
@@ -214,7 +224,7 @@ def run_record(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     sources = sources_from_config(cfg)
     if not sources:
-        raise UserError(f"{cfg.source}: no sources configured (add `prometheus:` or `gateways:`)")
+        raise _no_sources(cfg)
     duration_s = parse_duration(args.duration) if args.duration else None
     with History.open(cfg.history_path) as history:
         recorder = Recorder(history, sources, retention=_retention(cfg), stale_after=cfg.stale_after)

@@ -191,3 +191,22 @@ def test_a_demo_backfill_past_a_week_is_one_line_before_any_screen(tmp_path: Pat
     assert run.stderr.startswith("aiops-tui: --backfill 8d: the demo simulates at most 7d before it opens")
     assert "python -m aiops_tui.sim.history_gen FILE --days 90" in run.stderr and run.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []  # no history file begun
+
+
+@pytest.mark.parametrize("command", ["live", "record"])
+def test_no_config_anywhere_is_one_line_saying_where_one_is_looked_for(tmp_path: Path, command: str):
+    import os
+
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    env.pop("AIOPS_TUI_CONFIG", None)
+    run = subprocess.run([AIOPS_TUI, command], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                         capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == (f"aiops-tui: no config file (--config FILE, $AIOPS_TUI_CONFIG, ./aiops.yaml or "
+                          f"{tmp_path / 'cfg' / 'aiops-tui' / 'config.yaml'}) and so no sources: write one with "
+                          f"`prometheus:` or `gateways:`{'; try `aiops-tui demo`' if command == 'live' else ''}\n")
+    (tmp_path / "aiops.yaml").write_text("environment: staging\n")  # found, but polls nothing
+    run = subprocess.run([AIOPS_TUI, command], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and run.stderr.startswith(f"aiops-tui: {tmp_path / 'aiops.yaml'}: no sources configured")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aiops.yaml"]  # no history begun
