@@ -244,7 +244,22 @@ async def _record(recorder, duration_s: float | None) -> None:
         loop.add_signal_handler(sig, stop.set)
     if duration_s is not None:
         loop.call_later(duration_s, stop.set)
+    exports: list[asyncio.Task] = []
+    if hasattr(signal, "SIGUSR1"):  # what the app's palette does: the last week beside the history, for a review
+        loop.add_signal_handler(signal.SIGUSR1, lambda: exports.append(loop.create_task(export_now())))
     reported: dict[str, str] = {}
+
+    async def export_now() -> None:
+        from aiops_tui.errors import first_line
+        from aiops_tui.store.export import export_beside
+
+        try:
+            result = await asyncio.to_thread(export_beside, recorder.history, time.time())
+        except Exception as exc:  # a full disk, a read-only directory: one line, and recording goes on
+            print(f"aiops-tui: export failed: {first_line(exc) or exc.__class__.__name__}", file=sys.stderr)
+            return
+        print(f"aiops-tui: exported the last 7 days to {result.path} ({result.rows.get('samples', 0)} samples)",
+              file=sys.stderr)
 
     async def report_changes() -> None:
         while not stop.is_set():
@@ -260,6 +275,7 @@ async def _record(recorder, duration_s: float | None) -> None:
             await asyncio.sleep(1.0)
 
     await asyncio.gather(recorder.poller.run(stop), report_changes())
+    await asyncio.gather(*exports)  # one asked for just before the stop is finished, not cut off
 
 
 @_collector_paused

@@ -130,25 +130,15 @@ def held_elsewhere(path: Path, exc: HistoryError, then: str = "") -> UserError |
     match = _HELD_BY.search(str(exc))
     if not match:
         return None
+    from aiops_tui.store.opening import command_line, snapshot_hint
+
     pid = match.group(1)
+    command = command_line(pid)
+    shown = f": {command[:60]}{'…' if len(command) > 60 else ''}" if command else ""
     return UserError(
-        f"{path}: held by another process (PID {pid}{_command_of(pid)}), which alone can read it now; "
-        f"export from that process: its command palette (ctrl+p) has \"Export snapshot\"{then} — "
-        "or stop it and run this again"
+        f"{path}: held by another process (PID {pid}{shown}), which alone can read it now; "
+        f"export from that process: {snapshot_hint(pid)}{then} — or stop it and run this again"
     )
-
-
-def _command_of(pid: str) -> str:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return ""
-    words = [w.decode(errors="replace") for w in raw.split(b"\0") if w]
-    if not words:
-        return ""
-    words[0] = Path(words[0]).name
-    command = " ".join(words)
-    return f": {command[:60]}{'…' if len(command) > 60 else ''}"
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -67,6 +67,19 @@ def _select(table: str, source_db: str, cut_us: int, source_tables: set[str]) ->
     return f"SELECT * FROM {relation}{where}{order}"
 
 
+BESIDE_SINCE_S = 7 * 86400.0
+"""What a running cockpit or recorder exports on request (the palette's "Export snapshot", SIGUSR1): a week."""
+
+
+def export_beside(history: "History", now: float, since_s: float = BESIDE_SINCE_S) -> ExportResult:
+    """The last `since_s` into a new `export-<UTC time>.duckdb` beside the history: what another process can
+    review or report on while this one holds the history."""
+    from datetime import datetime, timezone
+
+    stamp = datetime.fromtimestamp(now, tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return export_snapshot(history, Path(history.path).parent / f"export-{stamp}.duckdb", since_s=since_s)
+
+
 def export_snapshot(history: "History", out: str | Path, since_s: float, parquet: bool = False) -> ExportResult:
     """Write the last `since_s` seconds (before the newest sample) of `history` to `out`.
 

@@ -100,6 +100,27 @@ def ensure_private_wal(path: Path) -> None:
     os.close(fd)
 
 
+def command_line(pid: str) -> str:
+    """The command line of process `pid`, its program's name first (empty where /proc cannot tell)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    words = [w.decode(errors="replace") for w in raw.split(b"\0") if w]
+    if words:
+        words[0] = Path(words[0]).name
+    return " ".join(words)
+
+
+def snapshot_hint(pid: str) -> str:
+    """How to have the process `pid`, which holds the history, write a snapshot another process can read:
+    a headless recorder on SIGUSR1, the app from its palette."""
+    words = command_line(pid).split()
+    if any(word.endswith("aiops-tui") and then == "record" for word, then in zip(words, words[1:])):
+        return f"`kill -USR1 {pid}` has that recorder write the last 7 days beside the history"
+    return 'its command palette (ctrl+p) has "Export snapshot"'
+
+
 def explain(exc: BaseException, label: str, *, read_only: bool) -> str:
     """Turn a DuckDB or OS error about the file at `label` into one line for the user."""
     message = str(exc)
@@ -112,8 +133,7 @@ def explain(exc: BaseException, label: str, *, read_only: bool) -> str:
         if read_only:
             return (
                 f"{label}: being written by another aiops-tui process (PID {pid}); review a snapshot "
-                "instead (write one from that process with `aiops-tui export` or its palette), "
-                "or stop that process first"
+                f"instead ({snapshot_hint(pid)}), or stop that process first"
             )
         return (
             f"{label}: in use by another aiops-tui process (PID {pid}); open it read-only with "

@@ -8,9 +8,8 @@ handler hands it to the pane on screen and the status bar, which only render.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
@@ -44,7 +43,6 @@ INTERVAL_STEP_S = 5.0
 INTERVAL_RANGE_S = (5.0, 300.0)
 DEFAULT_INTERVAL_S = 15.0
 SHIPPED_THEME_ORDER = ("dark", "light", "high-contrast", "ansi-256")
-EXPORT_SINCE_S = 7 * 86400.0
 HISTORY_OPENING = "the history is still being opened: try again in a moment"
 INITIAL_PANE = "golden"
 TITLES = dict(actions.PANES)
@@ -423,12 +421,10 @@ class CockpitApp(App[int]):
     @work(thread=True, group="export", exit_on_error=False)
     def _export_snapshot(self) -> None:
         """The last week into a new file beside the history; the live app keeps polling meanwhile."""
-        from aiops_tui.store.export import export_snapshot
+        from aiops_tui.store.export import export_beside
 
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        out = Path(self.cockpit.history.path).parent / f"export-{stamp}.duckdb"
         try:
-            result = export_snapshot(self.cockpit.history, out, since_s=EXPORT_SINCE_S)
+            result = export_beside(self.cockpit.history, time.time())  # when written, not the reviewed time
         except Exception as exc:  # a full disk or a read-only directory is one line, not a crash
             self.call_from_thread(self.notify, f"export failed: {first_line(exc) or exc.__class__.__name__}",
                                   severity="error", markup=False)
