@@ -46,7 +46,7 @@ def alerting(alerts) -> FakeCockpit:
 
     class Alerting(FakeCockpit):
         def views(self, at=None, window="1h", model=""):
-            return dataclasses.replace(super().views(at, window, model), alerts=alerts)
+            return dataclasses.replace(super().views(at, window, model), alerts=tuple(alerts))  # as they are now
 
     return Alerting()
 
@@ -123,6 +123,48 @@ async def test_the_most_urgent_firing_alert_comes_first_and_its_runbook_opens() 
             "LLMCircuitBreakerOpen", "LLMErrorRatioHigh", "LLMBudgetAtRisk", "Unlabelled", "LLMFallbackRateSpike",
         ]
         assert pane.location.runbook.path.name == "llm-circuit-breaker-open.md"
+
+
+BUDGET = Alert("LLMBudgetAtRisk", "firing", {"severity": "warning"}, {}, AT - 3600)
+BREAKER = Alert("LLMCircuitBreakerOpen", "firing", {"severity": "critical", "upstream": "openai/gpt-4o"}, {}, AT - 60)
+
+
+async def test_shown_again_after_a_more_urgent_alert_fired_the_pane_opens_its_runbook() -> None:
+    firing = [BUDGET]
+    app = runbooks_app(alerting(firing))  # the views carry the list as it is when read
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await on_runbooks(pilot)
+        assert pane.location.runbook.path.name == "llm-budget-at-risk.md"  # opened by the pane itself
+        await press(pilot, "1")
+        firing.insert(0, BREAKER)  # the toast says it fired; `4` is pressed to see it
+        await press(pilot, "r", "4")
+        assert pane.location.alert == BREAKER and pane.location.runbook.path.name == "llm-circuit-breaker-open.md"
+        await press(pilot, "b")
+        assert pane.location.runbook.path.name == "llm-budget-at-risk.md"  # back where it was
+
+
+async def test_a_runbook_being_worked_through_stays_when_another_alert_fires() -> None:
+    firing = [BUDGET]
+    app = runbooks_app(alerting(firing))
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await on_runbooks(pilot)
+        await press(pilot, "x")  # a step ticked: the engineer is on it
+        await press(pilot, "1")
+        firing.insert(0, BREAKER)
+        await press(pilot, "r", "4")
+        assert pane.location.runbook.path.name == "llm-budget-at-risk.md"
+        assert [a.name for a in app.query_one(AlertList).alerts] == ["LLMCircuitBreakerOpen", "LLMBudgetAtRisk"]
+
+
+async def test_while_the_pane_is_in_view_a_new_alert_is_listed_not_opened() -> None:
+    firing = [BUDGET]
+    app = runbooks_app(alerting(firing))
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await on_runbooks(pilot)
+        firing.insert(0, BREAKER)
+        await press(pilot, "r")
+        assert pane.location.runbook.path.name == "llm-budget-at-risk.md"  # nothing moves under the reader
+        assert app.query_one(AlertList).alerts[0] == BREAKER
 
 
 async def test_selecting_another_alert_opens_its_runbook_or_one_made_from_its_text() -> None:

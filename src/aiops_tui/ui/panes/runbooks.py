@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from aiops_tui.cockpit import Views
 from aiops_tui.errors import first_line
-from aiops_tui.model import Alert
+from aiops_tui.model import Alert, Labels
 from aiops_tui.signals import incidents
 from aiops_tui.signals.runbooks import Runbook, classify_link, load_runbook, load_runbooks, match_alert
 from aiops_tui.ui import actions
@@ -67,7 +67,9 @@ class RunbooksPane(Pane):
         "its body, and its steps: space or x ticks the selected one (kept in the history, on the incident's "
         "timeline), ▶ is a ```promql block's value now, c copies a shell block (prompts and output left out; "
         "nothing is run). Links are never opened: web links are shown and copied, .md links and #anchors "
-        "navigate; b and f go back and forward. i starts an incident, o adds a note to it, I closes it."
+        "navigate; b and f go back and forward. i starts an incident, o adds a note to it, I closes it. "
+        "The most urgent alert's runbook opens by itself; shown again after a more urgent one fired, the "
+        "pane opens that one's instead, unless you have picked, moved through or ticked the one open."
     )
     BINDINGS = actions.pane_bindings("runbooks")
     DEFAULT_CSS = """
@@ -99,6 +101,11 @@ class RunbooksPane(Pane):
         self._told_no_history = False
         self._values_at = 0.0
         self._focus_steps_when_open = False
+        self._following: Labels | None = None
+        """The firing alert the pane opened by itself, while the engineer has not moved from its runbook: when
+        the pane is shown again and another alert has become the most urgent, it opens that one (b: back)."""
+        self._left = False
+        """Hidden (another pane shown) since it last showed views."""
 
     def compose(self) -> ComposeResult:
         yield IncidentLine(lambda: self.cockpit, self.now, id="runbooks-incident")
@@ -150,6 +157,9 @@ class RunbooksPane(Pane):
 
     def show(self, views: Views) -> None:
         self.query_one(AlertList).show_alerts(views.alerts)
+        if self._left and self._following is not None and self.loaded:
+            self._follow_most_urgent()
+        self._left = False
         self._open_first_alert()
         clock = time.monotonic()
         if self.location is not None and clock - self._values_at > VALUES_EVERY_S:
@@ -157,14 +167,19 @@ class RunbooksPane(Pane):
         if clock - self.query_one(IncidentLine).loaded_at > INCIDENT_EVERY_S:
             self.query_one(IncidentLine).load()
 
+    def on_hide(self) -> None:
+        self._left = True
+
+    def _most_urgent(self) -> Alert | None:
+        return next((a for a in self.query_one(AlertList).alerts if a.state == "firing"), None)  # listed most urgent first
+
     def _open_first_alert(self) -> None:
         if self.location is not None or not self.loaded:
             return
-        alerts = self.query_one(AlertList).alerts
-        firing = [a for a in alerts if a.state == "firing"]
-        if firing:
-            self.open_alert(firing[0])
-            self._focus_steps_when_open = True
+        first = self._most_urgent()
+        if first is not None:
+            self.open_alert(first)
+            self._following, self._focus_steps_when_open = first.identity, True
         elif self.query_one(RunbookViewer).mounted_chunks == 0 and not self.query("#runbook-empty"):
             self.run_worker(self.query_one(RunbookViewer).show_message(
                 "No alert is firing. Pick a runbook on the left (enter), / filters the list."
@@ -201,7 +216,14 @@ class RunbooksPane(Pane):
             self._forward.clear()
         self._go(location)
 
+    def _follow_most_urgent(self) -> None:
+        first = self._most_urgent()
+        if first is not None and first.identity != self._following:
+            self.open_alert(first)
+            self._following, self._focus_steps_when_open = first.identity, True
+
     def _go(self, location: Location) -> None:
+        self._following = None  # the engineer's choice from here on (the pane's own opening sets it again)
         previous, self.location = self.location, location
         self.query_one(RunbookList).mark_open(location.runbook)
         if location.same_document(previous) and self.prepared is not None:
@@ -296,6 +318,7 @@ class RunbooksPane(Pane):
         self.query_one("#runbooks-filter", Input).focus()
 
     def _move(self, down: bool) -> None:
+        self._following = None  # at work on this runbook: it stays
         focused = self.app.focused
         target = focused if isinstance(focused, OptionList) and self in focused.ancestors else self.query_one(RunbookSteps)
         target.action_cursor_down() if down else target.action_cursor_up()
@@ -313,6 +336,7 @@ class RunbooksPane(Pane):
         return self.query_one(IncidentLine).status
 
     def action_start_incident(self) -> None:
+        self._following = None  # at work on this runbook: it stays
         alert = self.location.alert if self.location else None
         self.query_one(IncidentLine).start(alert.name if alert else "", alert.labels.get("severity", "") if alert else "")
 
@@ -375,6 +399,7 @@ class RunbooksPane(Pane):
     # -- steps, blocks and values ------------------------------------------------------------
 
     async def action_tick_step(self) -> None:
+        self._following = None  # at work on this runbook: it stays
         prepared, item = self.prepared, self.query_one(RunbookSteps).selected()
         if prepared is None or item is None:
             self.notify("no step selected", timeout=2)
@@ -421,6 +446,7 @@ class RunbooksPane(Pane):
         self.notify(f"step not recorded: {clean(error)}", severity="error", markup=False)
 
     def action_copy_block(self) -> None:
+        self._following = None  # at work on this runbook: it stays
         prepared, item = self.prepared, self.query_one(RunbookSteps).selected()
         if prepared is None or item is None:
             self.notify("select a shell block ($ …) in the steps list first", timeout=3)
