@@ -280,6 +280,16 @@ def test_hours_rolled_up_at_once_go_in_pieces_with_the_same_buckets(history: His
     assert_rolled_up(history, points)
 
 
+@pytest.mark.parametrize("limit, rows", [("48MB", 91_400), ("1GB", 1_907_200), ("100KB", 191), ("-1", round(2_000 * 2**30 * 16383.9))])
+def test_a_rollup_piece_is_sized_by_the_connections_memory_limit(limit: str, rows: float) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{limit}'")  # shown back as '45.7 MiB', '953.6 MiB', '97.6 KiB', '16383.9 PiB'
+    assert rollups._piece_rows(con) == rows  # 2,000 raw samples a MiB
+    con.close()
+
+
 def test_a_day_of_samples_rolls_up_at_once_within_the_history_memory_limit(tmp_path: Path) -> None:
     # The demo's model at 60 s steps writes 1,237 series: a day of it is 1.8M samples. Rolled up in one piece
     # that needed more than the 48 MB the cockpit gives DuckDB, and `aiops-tui demo --backfill 1d` stopped there.
