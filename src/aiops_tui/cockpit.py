@@ -71,7 +71,7 @@ class Cockpit:
         first_views: "Callable[[], Views] | None" = None, open_history: "Callable[[], History] | None" = None,
         runbook_dirs: Sequence[Path] = (),
         quality_targets: QualityTargets | None = None, prices: Mapping[str, ModelPrice] | None = None,
-        prometheus: "PrometheusConfig | None" = None, starting: str = "",
+        prometheus: "PrometheusConfig | None" = None, starting: str = "", reviewing: str = "",
     ) -> None:
         self._history = history
         self.environment = environment
@@ -83,6 +83,8 @@ class Cockpit:
         self.quality_targets = quality_targets or QualityTargets()
         self.prometheus = prometheus
         self.starting = starting
+        self.reviewing = reviewing
+        """The name of the file a review reads, for the header; empty when live."""
         """What the first views wait for, in a few words the status line adds to "loading…" (the demo's
         simulated hours); empty when they come at once."""
         """Where runbook promql blocks are evaluated (read-only); None: they say "needs Prometheus"."""

@@ -162,7 +162,7 @@ def run_review(args: argparse.Namespace) -> int:
         cfg = load_config(args.config)
         with History.open(path, read_only=True) as history:
             end = _review_end(history, args.file)
-            return _run_app(_cockpit_for(cfg, history, clock=lambda: end), args, cfg)
+            return _run_app(_cockpit_for(cfg, history, clock=lambda: end, reviewing=path.name), args, cfg)
 
     from aiops_tui.forked import ForkedSteps
 
@@ -201,7 +201,8 @@ def run_review(args: argparse.Namespace) -> int:
         from aiops_tui.config import load_config
 
         cfg = load_config(args.config)
-        cockpit = _cockpit_for(cfg, None, clock=lambda: end, first_views=child.next, open_history=open_here)
+        cockpit = _cockpit_for(cfg, None, clock=lambda: end, first_views=child.next, open_history=open_here,
+                               reviewing=path.name)
         return _run_app(cockpit, args, cfg, before_app=opened)
 
 

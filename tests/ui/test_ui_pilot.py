@@ -69,6 +69,22 @@ async def test_reviewing_a_file_the_header_says_where_the_history_ends_not_a_now
         assert app.query_one(CockpitHeader).render().plain == header
 
 
+async def test_reviewing_a_file_the_header_names_it_cut_before_the_time_is() -> None:
+    long_name = "export-20261028T120000Z-from-prod-eu-1-before-the-incident.duckdb"
+    for size, name, shown in [
+        ((120, 40), "h.duckdb", "h.duckdb · history to 2026-10-28 12:00:00 UTC"),
+        ((80, 24), long_name, "export-20261028T1… · history to 2026-10-28 12:00:00 UTC"),  # 18 columns left for it
+    ]:
+        cockpit = FakeCockpit(live=False)
+        cockpit.reviewing = name  # as `aiops-tui review FILE` sets it
+        app = cockpit_app(cockpit)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            header = app.query_one(CockpitHeader).render().plain
+            assert header.startswith("aiops-tui · prod-eu-1  ") and header.endswith(shown), header
+            assert len(header) == size[0] - 2  # its padding: one column each side
+
+
 async def test_p_pauses_and_resumes_and_shows_paused() -> None:
     cockpit = FakeCockpit()
     app = cockpit_app(cockpit)

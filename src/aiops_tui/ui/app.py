@@ -95,7 +95,8 @@ class CockpitApp(App[int]):
         """The cockpit's data version when the views on screen were asked for."""
         self._stop_polling = asyncio.Event()
         # Held, not queried: while help or the palette is on top, a query would search that screen instead.
-        self.header = CockpitHeader(cockpit.environment, live=cockpit.live, id="header")
+        self.header = CockpitHeader(cockpit.environment, live=cockpit.live, reviewing=getattr(cockpit, "reviewing", ""),
+                                    id="header")
         self.tabs = TabbedContent(initial=INITIAL_PANE, id="tabs")
         self.status_bar = StatusBar(id="status")
         self.footer = KeysFooter()
