@@ -82,12 +82,12 @@ class Cockpit:
         self.runbook_dirs = list(runbook_dirs)
         self.quality_targets = quality_targets or QualityTargets()
         self.prometheus = prometheus
+        """Where runbook promql blocks are evaluated (read-only); None: they say "needs Prometheus"."""
         self.starting = starting
-        self.reviewing = reviewing
-        """The name of the file a review reads, for the header; empty when live."""
         """What the first views wait for, in a few words the status line adds to "loading…" (the demo's
         simulated hours); empty when they come at once."""
-        """Where runbook promql blocks are evaluated (read-only); None: they say "needs Prometheus"."""
+        self.reviewing = reviewing
+        """The name of the file a review reads, for the header; empty when live."""
         self.prices = dict(prices or {})
         """Model -> token prices and tier (pricing.yaml): tiers for the cost pane, prices for the levers."""
         self._prepare = prepare

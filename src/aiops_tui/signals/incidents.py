@@ -60,7 +60,9 @@ def start_incident(history: "History", title: str, now: float, severity: str = "
     incident_id, n = stamp, 2
     while incident_id in taken:
         incident_id, n = f"{stamp}-{n}", n + 1
-    detail = {"title": _clean(title) or incident_id, **({"severity": _clean(severity)} if _clean(severity) else {})}
+    detail = {"title": _clean(title) or incident_id}
+    if severity := _clean(severity):
+        detail["severity"] = severity
     history.write_events([Event(now, INCIDENT, incident_id, None, "open", detail)])
     return incident_id
 

@@ -158,7 +158,7 @@ class RunbooksPane(Pane):
     def show(self, views: Views) -> None:
         self.query_one(AlertList).show_alerts(views.alerts)
         if self._left and self._following is not None and self.loaded:
-            self._follow_most_urgent()
+            self._open_most_urgent()
         self._left = False
         self._open_first_alert()
         clock = time.monotonic()
@@ -173,14 +173,23 @@ class RunbooksPane(Pane):
     def _most_urgent(self) -> Alert | None:
         return next((a for a in self.query_one(AlertList).alerts if a.state == "firing"), None)  # listed most urgent first
 
+    def _open_most_urgent(self) -> bool:
+        """Open the most urgent firing alert's runbook as the pane's own choice, followed until the engineer
+        moves (unless it is the one open already); False when none fires."""
+        first = self._most_urgent()
+        if first is None:
+            return False
+        if first.identity != self._following:
+            self.open_alert(first)
+            self._following, self._focus_steps_when_open = first.identity, True
+        return True
+
     def _open_first_alert(self) -> None:
         if self.location is not None or not self.loaded:
             return
-        first = self._most_urgent()
-        if first is not None:
-            self.open_alert(first)
-            self._following, self._focus_steps_when_open = first.identity, True
-        elif self.query_one(RunbookViewer).mounted_chunks == 0 and not self.query("#runbook-empty"):
+        if self._open_most_urgent():
+            return
+        if self.query_one(RunbookViewer).mounted_chunks == 0 and not self.query("#runbook-empty"):
             self.run_worker(self.query_one(RunbookViewer).show_message(
                 "No alert is firing. Pick a runbook on the left (enter), / filters the list."
             ), group="runbook-open", exit_on_error=False)
@@ -215,12 +224,6 @@ class RunbooksPane(Pane):
             self._back.append(self.location)
             self._forward.clear()
         self._go(location)
-
-    def _follow_most_urgent(self) -> None:
-        first = self._most_urgent()
-        if first is not None and first.identity != self._following:
-            self.open_alert(first)
-            self._following, self._focus_steps_when_open = first.identity, True
 
     def _go(self, location: Location) -> None:
         self._following = None  # the engineer's choice from here on (the pane's own opening sets it again)
