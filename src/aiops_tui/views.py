@@ -207,4 +207,9 @@ def _breakers(con, source: str, at: float, events: list, window_s: float) -> brk
         values=states, points=60,
     ) if source else {}
     rows = brk.build_rows(states, transitions, series.get("breaker_failure_rate"), series.get("breaker_state"))
-    return brk.BreakersView(at, source, rows, window_s)
+    # A history younger than the span the flaps are counted over says so (a gap inside it does not).
+    first_read = ts_sql.first_sample_ts(
+        con, ts_sql.series_ids(con, breaker_source, ["signal:breaker_state"]), 0.0, at,
+    ) if rows else None
+    young = first_read is not None and first_read > at - brk.transitions_span_s(window_s) + HOUR_S
+    return brk.BreakersView(at, source, rows, window_s, first_read if young else None)

@@ -864,6 +864,14 @@ async def test_where_there_is_room_every_upstreams_state_is_drawn_on_one_axis_un
         assert not any("every upstream's state" in line for line in screen_lines(app))
 
 
+async def test_breaker_flaps_are_counted_over_the_history_when_it_holds_less_than_30_days() -> None:
+    app = cockpit_app(FakeCockpit(breakers_watched_from=AT - 50 * 60.0))  # first read 50 minutes ago
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        assert rendered(app, "#breaker-legend").endswith("· opened 4 times in 50m of history")
+
+
 async def test_the_breakers_error_strip_is_blank_where_no_ratio_was_read() -> None:
     app = cockpit_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -140,7 +140,7 @@ def cost_view(at: float, budget_usd: float = BUDGET_USD, mtd_covers_from: float 
     )
 
 
-def breakers_view(at: float) -> BreakersView:
+def breakers_view(at: float, watched_from: float | None = None) -> BreakersView:
     minutes = lambda m: at - m * 60.0  # noqa: E731 - reads as "m minutes before AT"
     flaps = [
         Transition(minutes(52), "closed", "open"), Transition(minutes(51), "open", "half_open"),
@@ -161,7 +161,7 @@ def breakers_view(at: float) -> BreakersView:
                    recent(read)),
         BreakerRow("local/llama", "closed", None, -1.0, None, "tier_3", "", [], [], read),
     ]
-    return BreakersView(at, "gw-main", rows, 3600.0)
+    return BreakersView(at, "gw-main", rows, 3600.0, watched_from)
 
 
 SOURCES = (
@@ -175,12 +175,13 @@ SOURCES = (
 def build_views(
     at: float = AT, window: str = "1h", *, live: bool = True, paused: bool = False, budget_usd: float = BUDGET_USD,
     mtd_covers_from: float | None = None, environment: str = "prod-eu-1", quality: bool = True, chart_model: str = "",
+    breakers_watched_from: float | None = None,
 ) -> Views:
     """The same arguments give the same (cached) object, as a real cockpit's unchanged history would give equal views."""
     alert = Alert("LLMCircuitBreakerOpen", "firing", {"upstream": "openai/gpt-4o"}, {"summary": "breaker open"}, at - 840)
     return Views(
         at=at, environment=environment, live=live, paused=paused,
-        golden=golden_view(at, window, quality, chart_model), cost=cost_view(at, budget_usd, mtd_covers_from), breakers=breakers_view(at),
+        golden=golden_view(at, window, quality, chart_model), cost=cost_view(at, budget_usd, mtd_covers_from), breakers=breakers_view(at, breakers_watched_from),
         sources=SOURCES, alerts=(alert,), direct=False, notes=("cost from litellm_spend_metric_total",),
     )
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aiops_tui.cockpit import Cockpit
 from aiops_tui.demo import backfill
+from aiops_tui.model import Batch, Sample, SeriesKey, make_labels
 from aiops_tui.sim.model import GatewayModel
 from aiops_tui.store.history import History
 
@@ -53,3 +54,24 @@ def test_the_breakers_follow_the_chart_window_through_the_rollups(tmp_path: Path
     assert min(ts for ts, _ in gpt[week.window_s].state_series) < END - 28 * 3600.0
     assert min(ts for ts, _ in gpt[3600.0].state_series) >= END - 3600.0 - 60.0
     assert max(value for _, value in gpt[3600.0].state_series) == 0.0
+
+
+def _state_samples(upstream: str, times: list[float]) -> Batch:
+    key = SeriesKey("gw", "signal:breaker_state", make_labels(upstream=upstream))
+    requests = SeriesKey("gw", "signal:requests_per_s")  # the views pick the source by its traffic
+    return Batch("gw", times[-1], [Sample(k, ts, 0.0) for ts in times for k in (key, requests)])
+
+
+def test_flaps_are_counted_over_the_history_when_it_holds_less_than_the_30_days(tmp_path: Path) -> None:
+    model = GatewayModel(3, END - 50 * MINUTE)
+    with History.open(tmp_path / "young.duckdb") as history:
+        backfill(history, model, END - 50 * MINUTE, END, step_s=15.0)
+        young = Cockpit(history, clock=lambda: END).views().breakers
+    assert young.rows
+    assert END - 50 * MINUTE <= young.watched_from <= END - 49 * MINUTE  # its first reading, not 30 days ago
+    with History.open(tmp_path / "old.duckdb") as history:
+        history.write_cycle([_state_samples("openai/gpt-4o", [END - 40 * 86400.0, END - 10 * MINUTE, END])])
+        history.rollup(END)
+        old = Cockpit(history, clock=lambda: END).views().breakers
+    assert [row.upstream for row in old.rows] == ["openai/gpt-4o"]
+    assert old.watched_from is None  # read 40 days ago: the last 30 days are all watched

@@ -50,6 +50,9 @@ class BreakersView:
     source: str
     rows: Sequence[BreakerRow]
     window_s: float = 3600.0
+    watched_from: float | None = None
+    """When the history first read a breaker's state, if that is after `transitions_s` began (a history
+    younger than 30 days): flaps are counted over what it holds, not 30 days nobody watched."""
 
     @property
     def transitions_s(self) -> float:

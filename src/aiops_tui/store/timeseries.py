@@ -239,6 +239,15 @@ def cost_series(con: "duckdb.DuckDBPyConnection", source: str) -> dict[int, dict
     return {}
 
 
+def series_ids(con: "duckdb.DuckDBPyConnection", source: str, names: Iterable[str]) -> list[int]:
+    """The ids of every series of `names` from `source`."""
+    rows = con.execute(
+        "SELECT series_id FROM series WHERE source = $source AND list_contains($names, name)",
+        {"source": source, "names": list(names)},
+    ).fetchall()
+    return [series_id for (series_id,) in rows]
+
+
 def first_sample_ts(
     con: "duckdb.DuckDBPyConnection", series_ids: Iterable[int], since: float, until: float,
 ) -> float | None:

@@ -57,7 +57,8 @@ class BreakersPane(Pane):
         "breaker, or while it was not running). Where the pane has room, every upstream's state follows on an "
         "axis of its own (▸ the selected one): breakers that opened together point at a provider or the "
         "network, one alone at its model. w changes the window, as on the golden pane (15m to 90d; past a "
-        "day from the rollups, transitions kept 30 days or the window)."
+        "day from the rollups, transitions kept 30 days or the window). Flaps are counted over 30 days, or over "
+        "the history when it holds less."
     )
     DEFAULT_CSS = """
     BreakersPane #breakers-summary { height: 1; padding: 0 1; }
@@ -203,12 +204,18 @@ class BreakersPane(Pane):
         self.query_one("#breaker-spark", BarStrip).set_cells(cells_of(row.error_ratio_series, start, end, width))
         self.query_one("#breaker-flaps", FlapStrip).set_row(row, start, end)
         update_static(self.query_one("#breaker-axis", Static), fmt.time_axis(window_s, width, end_label))
-        legend = f"state: ▁ closed  ▄ half-open  █ open   · {opened(row.flaps)} in the last " \
-                 f"{fmt.window_label(self.views.breakers.transitions_s)}"
+        legend = f"state: ▁ closed  ▄ half-open  █ open   · {opened(row.flaps)} {self._flaps_span()}"
         update_static(self.query_one("#breaker-legend", Static), legend)
         update_static(self.query_one("#breaker-transitions", Static), self._transitions(row))
         self.query_one(FlapOverview).set_rows(self.views.breakers.rows, row.upstream, at, window_s, live)
         self.call_after_refresh(self._fit_overview)
+
+    def _flaps_span(self) -> str:
+        """Over what the flaps were counted: the last 30 days, or the history when it holds less."""
+        view = self.views.breakers
+        if view.watched_from is not None:
+            return f"in {fmt.age(view.at - view.watched_from)} of history"
+        return f"in the last {fmt.window_label(view.transitions_s)}"
 
     def _fit_overview(self) -> None:
         """Every upstream's state under the selected one's, where the rows left under its transitions hold it
