@@ -71,7 +71,7 @@ class Cockpit:
         first_views: "Callable[[], Views] | None" = None, open_history: "Callable[[], History] | None" = None,
         runbook_dirs: Sequence[Path] = (),
         quality_targets: QualityTargets | None = None, prices: Mapping[str, ModelPrice] | None = None,
-        prometheus: "PrometheusConfig | None" = None, starting: str = "", reviewing: str = "",
+        prometheus: "PrometheusConfig | None" = None, starting: str | Callable[[], str] = "", reviewing: str = "",
     ) -> None:
         self._history = history
         self.environment = environment
@@ -83,9 +83,7 @@ class Cockpit:
         self.quality_targets = quality_targets or QualityTargets()
         self.prometheus = prometheus
         """Where runbook promql blocks are evaluated (read-only); None: they say "needs Prometheus"."""
-        self.starting = starting
-        """What the first views wait for, in a few words the status line adds to "loading…" (the demo's
-        simulated hours); empty when they come at once."""
+        self._starting = starting
         self.reviewing = reviewing
         """The name of the file a review reads, for the header; empty when live."""
         self.prices = dict(prices or {})
@@ -103,6 +101,12 @@ class Cockpit:
         """The first views `start` began: polling and the first `views` call wait for them."""
         self._first_window: str | None = None
         """Their window, until `views` hands them over (once)."""
+
+    @property
+    def starting(self) -> str:
+        """What the first views wait for, in a few words the status line adds to "loading…" (the demo's
+        simulated hours, and how far it has got); empty when they come at once."""
+        return self._starting() if callable(self._starting) else self._starting
 
     @property
     def history(self) -> "History | None":

@@ -8,9 +8,12 @@ open.
 
 from __future__ import annotations
 
+import math
+import mmap
 import os
 import pickle
 import signal
+import struct
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -117,6 +120,24 @@ def start_in_child(path: Path, views_of: Callable[[History], object], *, what: s
         return then() if then is not None else None
 
     return ForkedSteps([open_file, first_views, close], what=what)
+
+
+class SharedFigure:
+    """One float the forked child writes and this process reads while it waits (how far the demo's
+    backfill has got): a page of memory made before the fork, shared with the child; NaN until set."""
+
+    _FORMAT = "d"
+
+    def __init__(self) -> None:
+        self._page = mmap.mmap(-1, struct.calcsize(self._FORMAT))  # anonymous and shared: the child writes here
+        self.set(math.nan)
+
+    def set(self, value: float) -> None:
+        struct.pack_into(self._FORMAT, self._page, 0, value)  # no lock: a torn read would misstate one tick's progress
+
+    def get(self) -> float | None:
+        value = struct.unpack_from(self._FORMAT, self._page, 0)[0]
+        return None if math.isnan(value) else value
 
 
 PR_SET_PDEATHSIG = 1

@@ -291,6 +291,7 @@ def run_demo(args: argparse.Namespace) -> int:
         DEMO_BACKFILL_STEP_S, DEMO_SOURCE, MAX_BACKFILL_S, DemoRecording, advance_through, backfill, demo_config_path,
         roll_up_hour,
     )
+    from aiops_tui.forked import SharedFigure
     from aiops_tui.recorder import Recorder
     from aiops_tui.store.history import History
 
@@ -316,7 +317,12 @@ def run_demo(args: argparse.Namespace) -> int:
         starting = ""
     else:
         start_ts, end_ts = now - backfill_s, now
-        starting = f"simulating the demo's {args.backfill} before now"  # a second or so an hour
+        simulated = SharedFigure()  # how far the simulation has got, written by the child that runs it
+
+        def starting() -> str:
+            said = f"simulating the demo's {args.backfill} before now"  # a second or so an hour
+            until = simulated.get()
+            return said if until is None else f"{said} · {100 * (until - start_ts) / (end_ts - start_ts):.0f} %"
 
     @functools.cache
     def model():
@@ -334,7 +340,7 @@ def run_demo(args: argparse.Namespace) -> int:
         if recording is not None:
             recording.absorb_into(history, start_ts, rollup=False)
         else:
-            backfill(history, model(), start_ts, end_ts, step_s=DEMO_BACKFILL_STEP_S, rollup=False)
+            backfill(history, model(), start_ts, end_ts, step_s=DEMO_BACKFILL_STEP_S, rollup=False, written=simulated.set)
 
     def roll_up(history) -> None:
         roll_up_hour(history, end_ts)

@@ -22,7 +22,7 @@ from aiops_tui.ui.panes.runbooks import RunbooksPane
 from aiops_tui.ui.screens.help import HelpScreen
 from aiops_tui.ui.widgets.header import CockpitHeader
 from aiops_tui.ui.widgets.status_bar import StatusBar
-from ui.pilot_helpers import cockpit_app, press, screen_lines, settle
+from ui.pilot_helpers import cockpit_app, press, screen_lines, settle, until
 from ui.view_builders import AT, ESCAPE_MODEL_SHOWN, LINK_MODEL, MARKUP_MODEL, FakeCockpit, build_views
 
 SIZE = (120, 40)
@@ -329,6 +329,30 @@ async def test_the_status_bar_says_what_the_first_views_wait_for_until_they_come
         await settle(pilot)
         assert "loading" not in status_text(app) and "simulating" not in status_text(app)
         assert "gw-main stale 47s" in status_text(app)
+
+
+async def test_the_status_bar_says_how_far_the_first_views_have_got_while_they_wait() -> None:
+    release = threading.Event()
+    done = ["8 %"]
+
+    class Simulating(FakeCockpit):
+        @property
+        def starting(self) -> str:  # as the demo's: read from its child at each tick
+            return f"simulating the demo's 12h before now · {done[0]}"
+
+        def views(self, *args, **kwargs):
+            assert release.wait(30), "the test never released the first views"
+            return super().views(*args, **kwargs)
+
+    app = cockpit_app(Simulating())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert status_text(app).endswith("loading… simulating the demo's 12h before now · 8 %")
+        done[0] = "67 %"
+        await until(pilot, lambda: status_text(app).endswith("simulating the demo's 12h before now · 67 %"))
+        release.set()
+        await settle(pilot)
+        assert "loading" not in status_text(app)
 
 
 async def test_a_narrow_status_bar_drops_the_sources_profiles_before_any_source() -> None:

@@ -108,9 +108,13 @@ def test_a_backfill_of_hours_writes_each_hour_as_it_goes_and_loses_no_sample(tmp
         written = []
         write_cycle = history.write_cycle
         history.write_cycle = lambda batches: written.append(write_cycle(batches)) or written[-1]
-        cycles = backfill(history, GatewayModel(7, END - hours * 3600.0), END - hours * 3600.0, END, step_s=STEP_S)
+        reached = []  # how far the status line says the simulation has got, and what the history held then
+        cycles = backfill(history, GatewayModel(7, END - hours * 3600.0), END - hours * 3600.0, END, step_s=STEP_S,
+                          written=lambda ts: reached.append((ts, history.time_range()[1])))
         stored = history.con.execute("SELECT (SELECT count(*) FROM samples) + (SELECT count(*) FROM events)").fetchone()[0]
         first, last = history.time_range()
     assert cycles == hours * 60 and last - first == (hours * 60 - 1) * STEP_S
     assert len([rows for rows in written if rows]) == hours  # not the whole span in one write
     assert max(written) < stored / 2 and sum(written) == stored  # samples and events, none lost
+    assert [ts for ts, _ in reached] == [END - 2 * 3600.0, END - 3600.0, END]  # each hour, then the end
+    assert all(ts - STEP_S <= held <= ts for ts, held in reached)  # said once written, not before

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aiops_tui.errors import HistoryError, UserError
-from aiops_tui.forked import ForkedSteps
+from aiops_tui.forked import ForkedSteps, SharedFigure
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forking needs an OS that can")
 
@@ -35,6 +35,16 @@ def test_results_come_back_in_order_from_another_process(tmp_path: Path) -> None
         child.next()
     with pytest.raises(ChildProcessError):
         os.waitpid(child_pid, os.WNOHANG)  # reaped with the last result
+
+
+def test_a_figure_the_child_sets_is_read_here_while_it_works() -> None:
+    simulated = SharedFigure()
+    assert simulated.get() is None  # nothing said yet
+    child = ForkedSteps([lambda: simulated.set(1_796_000_400.25), lambda: simulated.get()], what="the test's steps")
+    assert child.next() is None and simulated.get() == 1_796_000_400.25
+    assert child.next() == 1_796_000_400.25
+    simulated.set(7.0)
+    assert simulated.get() == 7.0
 
 
 def test_a_failing_step_is_one_line_and_every_later_call_says_it_again() -> None:
