@@ -340,7 +340,8 @@ def run_demo(args: argparse.Namespace) -> int:
         if recording is not None:
             recording.absorb_into(history, start_ts, rollup=False)
         else:
-            backfill(history, model(), start_ts, end_ts, step_s=DEMO_BACKFILL_STEP_S, rollup=False, written=simulated.set)
+            backfill(history, model(), start_ts, end_ts, step_s=DEMO_BACKFILL_STEP_S, rollup=False,
+                     written=simulated.set)
 
     def roll_up(history) -> None:
         roll_up_hour(history, end_ts)

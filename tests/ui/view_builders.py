@@ -181,7 +181,8 @@ def build_views(
     alert = Alert("LLMCircuitBreakerOpen", "firing", {"upstream": "openai/gpt-4o"}, {"summary": "breaker open"}, at - 840)
     return Views(
         at=at, environment=environment, live=live, paused=paused,
-        golden=golden_view(at, window, quality, chart_model), cost=cost_view(at, budget_usd, mtd_covers_from), breakers=breakers_view(at, breakers_watched_from),
+        golden=golden_view(at, window, quality, chart_model), cost=cost_view(at, budget_usd, mtd_covers_from),
+        breakers=breakers_view(at, breakers_watched_from),
         sources=SOURCES, alerts=(alert,), direct=False, notes=("cost from litellm_spend_metric_total",),
     )
 
