@@ -101,11 +101,15 @@ class Cockpit:
         """The first views `start` began: polling and the first `views` call wait for them."""
         self._first_window: str | None = None
         """Their window, until `views` hands them over (once)."""
+        self._polling = False
 
     @property
     def starting(self) -> str:
-        """What the first views wait for, in a few words the status line adds to "loading…" (the demo's
-        simulated hours, and how far it has got); empty when they come at once."""
+        """What the cockpit's start waits for, in a few words for the status line (the demo's simulated
+        hours and how far it has got, then their rollups); empty once polling has started, or when
+        nothing is waited for."""
+        if self._polling:
+            return ""
         return self._starting() if callable(self._starting) else self._starting
 
     @property
@@ -199,6 +203,7 @@ class Cockpit:
         if self._before_polling is not None:
             before, self._before_polling = self._before_polling, None
             await asyncio.to_thread(before)
+        self._polling = True
         if self.poller is not None:
             await self.poller.run(stop)
 

@@ -149,6 +149,15 @@ def backfill(history, model, start_ts: float, end_ts: float, *, step_s: float = 
     return poller.cycles
 
 
+def backfill_progress(span: str, start_ts: float, end_ts: float, written_until: float | None) -> str:
+    """What the cockpit's start waits for while a backfill of `span` (as typed: "7d") runs, for the status
+    line: how far the history holds it (`written_until`, None before its first hour), then its rollups."""
+    if written_until is not None and written_until >= end_ts:  # then the first views are read and it is rolled up
+        return f"rolling up the demo's {span}; polling starts after"
+    said = f"simulating the demo's {span} before now"  # about half a minute a day
+    return said if written_until is None else f"{said} · {100 * (written_until - start_ts) / (end_ts - start_ts):.0f} %"
+
+
 def roll_up_hour(history, end_ts: float) -> None:
     """Roll up an hour put in up to `end_ts`, as the recorder would have, a minute behind its last scrape."""
     from aiops_tui.recorder import ROLLUP_LAG_S

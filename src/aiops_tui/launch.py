@@ -288,8 +288,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from aiops_tui.config import GatewayConfig, load_config, parse_duration
     from aiops_tui.demo import (
-        DEMO_BACKFILL_STEP_S, DEMO_SOURCE, MAX_BACKFILL_S, DemoRecording, advance_through, backfill, demo_config_path,
-        roll_up_hour,
+        DEMO_BACKFILL_STEP_S, DEMO_SOURCE, MAX_BACKFILL_S, DemoRecording, advance_through, backfill, backfill_progress,
+        demo_config_path, roll_up_hour,
     )
     from aiops_tui.forked import SharedFigure
     from aiops_tui.recorder import Recorder
@@ -320,9 +320,7 @@ def run_demo(args: argparse.Namespace) -> int:
         simulated = SharedFigure()  # how far the simulation has got, written by the child that runs it
 
         def starting() -> str:
-            said = f"simulating the demo's {args.backfill} before now"  # a second or so an hour
-            until = simulated.get()
-            return said if until is None else f"{said} · {100 * (until - start_ts) / (end_ts - start_ts):.0f} %"
+            return backfill_progress(args.backfill, start_ts, end_ts, simulated.get())
 
     @functools.cache
     def model():

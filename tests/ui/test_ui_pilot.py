@@ -311,11 +311,14 @@ async def test_status_bar_lists_sources_worst_first() -> None:
         assert text.endswith("gw-main stale 47s (litellm, resilience4j) · ● prometheus ok 3s (litellm)")
 
 
-async def test_the_status_bar_says_what_the_first_views_wait_for_until_they_come() -> None:
+async def test_the_status_bar_says_what_the_start_waits_for_until_polling_starts() -> None:
     release = threading.Event()
+    said = ["simulating the demo's 6h before now"]  # as `aiops-tui demo --backfill 6h` says it
 
     class Simulating(FakeCockpit):
-        starting = "simulating the demo's 6h before now"  # as `aiops-tui demo --backfill 6h` says it
+        @property
+        def starting(self) -> str:
+            return said[0]
 
         def views(self, *args, **kwargs):
             assert release.wait(30), "the test never released the first views"
@@ -325,10 +328,15 @@ async def test_the_status_bar_says_what_the_first_views_wait_for_until_they_come
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert status_text(app).endswith("window 1h · loading… simulating the demo's 6h before now")
+        said[0] = "rolling up the demo's 6h; polling starts after"
         release.set()
         await settle(pilot)
+        # The first views are on screen; the start still has the rollups to write before polling.
         assert "loading" not in status_text(app) and "simulating" not in status_text(app)
-        assert "gw-main stale 47s" in status_text(app)
+        assert "window 1h · rolling up the demo's 6h; polling starts after · ✖ gw-edge down" in status_text(app)
+        said[0] = ""  # polling has started
+        await until(pilot, lambda: "rolling up" not in status_text(app))
+        assert "window 1h · ✖ gw-edge down" in status_text(app)
 
 
 async def test_the_status_bar_says_how_far_the_first_views_have_got_while_they_wait() -> None:

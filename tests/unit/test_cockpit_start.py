@@ -58,7 +58,8 @@ def test_first_views_from_elsewhere_and_the_history_opened_here_when_polling_sta
         opened.append(History.open(path))
         return opened[-1]
 
-    cockpit = Cockpit(None, first_views=lambda: elsewhere, open_history=open_history, clock=lambda: 1_796_000_060.0)
+    cockpit = Cockpit(None, first_views=lambda: elsewhere, open_history=open_history, clock=lambda: 1_796_000_060.0,
+                      starting=lambda: "rolling up the demo's 6h; polling starts after")
     cockpit.start()
     assert cockpit.views() is elsewhere
     assert cockpit.history is None  # never waits: the UI's thread reads it
@@ -67,10 +68,12 @@ def test_first_views_from_elsewhere_and_the_history_opened_here_when_polling_sta
     reader.start()
     reader.join(0.3)
     assert reader.is_alive() and not opened  # the next views wait for the history
+    assert cockpit.starting == "rolling up the demo's 6h; polling starts after"  # the status line says why
     try:
         asyncio.run(cockpit.run_polling(asyncio.Event()))  # no poller: opens the history and returns
         reader.join(5)
         assert cockpit.history is opened[0]
+        assert cockpit.starting == ""  # the start is over
         assert later[0].at == 1_796_000_060.0
     finally:
         for history in opened:

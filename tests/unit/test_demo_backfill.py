@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aiops_tui.cockpit import Cockpit
-from aiops_tui.demo import backfill, roll_up_hour
+from aiops_tui.demo import backfill, backfill_progress, roll_up_hour
 from aiops_tui.errors import UserError
 from aiops_tui.forked import start_in_child
 from aiops_tui.sim.model import GatewayModel
@@ -118,3 +118,14 @@ def test_a_backfill_of_hours_writes_each_hour_as_it_goes_and_loses_no_sample(tmp
     assert max(written) < stored / 2 and sum(written) == stored  # samples and events, none lost
     assert [ts for ts, _ in reached] == [END - 2 * 3600.0, END - 3600.0, END]  # each hour, then the end
     assert all(ts - STEP_S <= held <= ts for ts, held in reached)  # said once written, not before
+
+
+def test_the_start_says_how_far_the_backfill_has_got_then_that_it_is_rolled_up() -> None:
+    start, end = END - 7 * 86400.0, END
+    said = [backfill_progress("7d", start, end, until) for until in (None, start + 3600.0, END - 2 * 86400.0, END)]
+    assert said == [
+        "simulating the demo's 7d before now",  # its first hour is not written yet
+        "simulating the demo's 7d before now · 1 %",
+        "simulating the demo's 7d before now · 71 %",
+        "rolling up the demo's 7d; polling starts after",
+    ]

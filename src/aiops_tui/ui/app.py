@@ -169,8 +169,8 @@ class CockpitApp(App[int]):
         self.header.set_clock(now)
         self.status_bar.set_clock(now)
         loading = self._views_worker is not None and self._views_worker.is_running
-        if loading and self._views is None:
-            self._update_status()  # what the first views wait for may say how far it has got
+        if self.status_bar.state.starting or (loading and self._views is None):
+            self._update_status()  # what the start waits for may say how far it has got, or be over
         if self._paused or loading:
             return
         if self._views is None or (self.cockpit.live and self._at is None and self._views_outdated(now)):

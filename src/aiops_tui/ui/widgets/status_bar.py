@@ -32,7 +32,8 @@ class StatusState:
     now: float | None = None
     """The clock: between two reads of the views, the sources' ages move on with it."""
     starting: str = ""
-    """What the first views wait for, said after "loading…" until they come."""
+    """What the cockpit's start waits for: said after "loading…" until the first views come, then on its own
+    until polling starts."""
 
 
 class StatusBar(Widget):
@@ -106,6 +107,8 @@ class StatusBar(Widget):
         if views is None:
             settings.append(plain(f"loading… {s.starting}" if s.starting else "loading…", style="dim"))
         else:
+            if s.starting:
+                settings.append(plain(s.starting, style="dim"))
             if views.direct:
                 settings.append(Text("direct", warn))
             # Ages were read with the views; live, they grow with the clock until the next read.
