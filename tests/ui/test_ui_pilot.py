@@ -311,13 +311,13 @@ async def test_status_bar_lists_sources_worst_first() -> None:
         assert text.endswith("gw-main stale 47s (litellm, resilience4j) · ● prometheus ok 3s (litellm)")
 
 
-async def test_the_status_bar_says_what_the_start_waits_for_until_polling_starts() -> None:
+async def test_the_status_bar_says_what_the_start_waits_for_and_how_far_it_has_got_until_polling_starts() -> None:
     release = threading.Event()
-    said = ["simulating the demo's 6h before now"]  # as `aiops-tui demo --backfill 6h` says it
+    said = ["simulating the demo's 12h before now · 8 %"]  # as `aiops-tui demo --backfill 12h` says it
 
     class Simulating(FakeCockpit):
         @property
-        def starting(self) -> str:
+        def starting(self) -> str:  # as the demo's: read at each tick
             return said[0]
 
         def views(self, *args, **kwargs):
@@ -327,40 +327,18 @@ async def test_the_status_bar_says_what_the_start_waits_for_until_polling_starts
     app = cockpit_app(Simulating())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert status_text(app).endswith("window 1h · loading… simulating the demo's 6h before now")
-        said[0] = "rolling up the demo's 6h; polling starts after"
+        assert status_text(app).endswith("window 1h · loading… simulating the demo's 12h before now · 8 %")
+        said[0] = "simulating the demo's 12h before now · 67 %"
+        await until(pilot, lambda: status_text(app).endswith("loading… simulating the demo's 12h before now · 67 %"))
+        said[0] = "rolling up the demo's 12h; polling starts after"
         release.set()
         await settle(pilot)
         # The first views are on screen; the start still has the rollups to write before polling.
         assert "loading" not in status_text(app) and "simulating" not in status_text(app)
-        assert "window 1h · rolling up the demo's 6h; polling starts after · ✖ gw-edge down" in status_text(app)
+        assert "window 1h · rolling up the demo's 12h; polling starts after · ✖ gw-edge down" in status_text(app)
         said[0] = ""  # polling has started
         await until(pilot, lambda: "rolling up" not in status_text(app))
         assert "window 1h · ✖ gw-edge down" in status_text(app)
-
-
-async def test_the_status_bar_says_how_far_the_first_views_have_got_while_they_wait() -> None:
-    release = threading.Event()
-    done = ["8 %"]
-
-    class Simulating(FakeCockpit):
-        @property
-        def starting(self) -> str:  # as the demo's: read from its child at each tick
-            return f"simulating the demo's 12h before now · {done[0]}"
-
-        def views(self, *args, **kwargs):
-            assert release.wait(30), "the test never released the first views"
-            return super().views(*args, **kwargs)
-
-    app = cockpit_app(Simulating())
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert status_text(app).endswith("loading… simulating the demo's 12h before now · 8 %")
-        done[0] = "67 %"
-        await until(pilot, lambda: status_text(app).endswith("simulating the demo's 12h before now · 67 %"))
-        release.set()
-        await settle(pilot)
-        assert "loading" not in status_text(app)
 
 
 async def test_a_narrow_status_bar_drops_the_sources_profiles_before_any_source() -> None:
