@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"aiops-tui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    parsers = {name: sub.add_parser(name, help=help_) for name, help_ in COMMANDS.items()}
+    # `sim` leaves -h to the sim's own parser, which lists its options.
+    parsers = {name: sub.add_parser(name, help=help_, add_help=name != "sim") for name, help_ in COMMANDS.items()}
 
     p = parsers["demo"]
     p.add_argument("--seed", type=int, default=42, help="seed of the demo traffic (default 42)")

@@ -32,3 +32,15 @@ def test_sim_options_reach_the_sims_own_parser():
     )
     assert result.returncode == 2
     assert "klingon" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("ask", ["--help", "-h"])
+def test_sim_help_lists_the_sims_own_options(ask, capsys):
+    # The sim's options live in its own parser: `aiops-tui sim --help` used to list only "sim_args".
+    with pytest.raises(SystemExit) as done:
+        cli.main(["sim", ask])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: aiops-tui sim") and "sim_args" not in out
+    for option in ("--port", "--seed", "--convention", "--fault", "--token-env", "--speed"):
+        assert option in out
