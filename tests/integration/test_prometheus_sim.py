@@ -189,6 +189,34 @@ def exposed_spend(sim: SimServer) -> float:
     )
 
 
+def test_the_month_to_date_from_prometheus_is_what_the_gateway_spent_while_the_cockpit_polled(sim_and_prom, tmp_path):
+    # Prometheus holds no gateway counter in the history: the cost pane read $0.00 month to date and no model.
+    sim, prom = sim_and_prom
+    with History.open(tmp_path / "h.duckdb") as history:
+        recorder = Recorder(history, [prom_source(prom.url)], stale_after=5)
+
+        async def spend_while_polled() -> tuple[float, float, float, float]:
+            # Prometheus scrapes every second: a value it serves is at most a scrape behind the gateway's.
+            before = exposed_spend(sim)
+            await asyncio.sleep(3)
+            await recorder.poller.run_cycle()
+            first_read_after = exposed_spend(sim)
+            await asyncio.sleep(6)
+            last_read_before = exposed_spend(sim)
+            await asyncio.sleep(3)
+            recorder.poller.refresh_now()
+            await recorder.poller.run_cycle()
+            return before, first_read_after, last_read_before, exposed_spend(sim)
+
+        before, first_after, last_before, after = asyncio.run(spend_while_polled())
+        cost = Cockpit(history, poller=recorder.poller).views().cost
+    assert cost.source == "prometheus"
+    assert last_before - first_after <= cost.mtd_usd <= after - before
+    assert cost.mtd_usd > 0 and cost.mtd_covers_from is not None  # since the history began, and it says so
+    assert {row.name for row in cost.by_model} >= {"gpt-4o", "claude-3-5-haiku"}
+    assert sum(row.mtd_usd for row in cost.by_model) == pytest.approx(cost.mtd_usd, rel=1e-9)
+
+
 def test_a_restarted_gateway_gives_no_negative_or_spiked_rate(tmp_path):
     from aiops_tui.signals.cost import reset_aware_increase
     from aiops_tui.store import timeseries

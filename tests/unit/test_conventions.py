@@ -64,6 +64,38 @@ def test_litellm_spend_excludes_the_health_check_and_is_per_hour():
     assert "rate(litellm_spend_metric_total{" in query and "[5m])" in query
 
 
+def test_cost_to_date_is_the_counter_summed_per_model_and_target_never_totalled():
+    query = signal_queries(["litellm"])["cost_usd_total"]
+    assert query.startswith("sum by (instance, job, model) (label_replace(litellm_spend_metric_total{")
+    assert 'team!="litellm-internal-health-check"' in query and "rate(" not in query and " or " not in query
+    assert {name: promql("cost_usd_total", name) is not None for name in PROFILES} == {
+        "litellm": True, "otel_genai": True, "aiops_sim": True, "resilience4j": False, "envoy": False,
+    }
+    # A direct scrape stores the counter itself: the local computation leaves this signal to Prometheus.
+    assert "cost_usd_total" not in signals_from_scrapes(scrape(LITELLM_SERIES, 9), scrape(LITELLM_SERIES, 10), "*")
+
+
+@pytest.mark.prometheus
+def test_prometheus_sums_the_cost_counter_per_model_and_target(tmp_path):
+    from prom_required import require_binary
+
+    promtool = require_binary("promtool")
+    series = [  # at 10m each counter reads 10x its per-minute rise
+        counter("litellm_spend_metric_total", 2.0, instance="gw-1:4000", requested_model="gpt-4o", team="a"),
+        counter("litellm_spend_metric_total", 1.0, instance="gw-1:4000", requested_model="gpt-4o", team="b"),
+        counter("litellm_spend_metric_total", 0.5, instance="gw-2:4000", requested_model="gpt-4o", team="a"),
+        counter("litellm_spend_metric_total", 0.25, instance="gw-1:4000", requested_model="claude", team="a"),
+        counter("litellm_spend_metric_total", 9.0, instance="gw-1:4000", requested_model="gpt-4o",
+                team="litellm-internal-health-check"),
+    ]
+    expected = {'{instance="gw-1:4000", model="gpt-4o"}': 30.0, '{instance="gw-2:4000", model="gpt-4o"}': 5.0,
+                '{instance="gw-1:4000", model="claude"}': 2.5}
+    spec = tmp_path / "cost.yml"
+    spec.write_text(promtool_spec(series, [(signal_queries(["litellm"])["cost_usd_total"], expected)]))
+    result = subprocess.run([promtool, "test", "rules", str(spec)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
 def test_latency_is_a_quantile_of_summed_buckets_never_an_average():
     query = promql("latency_p95_s", "otel_genai", window="1m")
     assert query.startswith("histogram_quantile(0.95, sum by (le, model) (")

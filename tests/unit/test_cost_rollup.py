@@ -141,6 +141,31 @@ def test_an_hour_is_written_once_when_it_completes(tmp_path):
     assert rows == [(T0, "gw", "gpt-4o", 59.0)]  # 0 at the first sample, then +1 a minute up to 59
 
 
+def test_the_cost_prometheus_sums_per_model_and_target_is_rolled_up_by_model(tmp_path):
+    # A Prometheus-fed history has no gateway counter: its cost is `signal:cost_usd_total`, one series per
+    # model and scrape target. A target that restarts resets its own series only.
+    gw1 = key("signal:cost_usd_total", source="prometheus", model="gpt-4o", instance="gw-1:4000", job="litellm")
+    gw2 = key("signal:cost_usd_total", source="prometheus", model="gpt-4o", instance="gw-2:4000", job="litellm")
+    claude = key("signal:cost_usd_total", source="prometheus", model="claude", instance="gw-1:4000", job="litellm")
+    with History.open(tmp_path / "h.duckdb") as history:
+        samples = []
+        for minute in range(121):  # two whole hours, one sample a minute
+            restarted = minute >= 90  # gw-2 restarts: its counter begins again at 0.5 at minute 90
+            samples += [Sample(gw1, T0 + 60 * minute, 100.0 + 1.0 * minute),
+                        Sample(gw2, T0 + 60 * minute, 0.5 * (minute - 89) if restarted else 50.0 + 0.5 * minute),
+                        Sample(claude, T0 + 60 * minute, 0.25 * minute)]
+        history.write_cycle([Batch("prometheus", T0, samples)])
+        history.rollup(T0 + 2 * HOUR + 60)
+        hourly = cost_hourly(history.con, "SELECT epoch(hour), source, model, usd FROM cost_hourly")
+    # Each minute adds 1 + 0.5 for gpt-4o and 0.25 for claude; the first sample adds nothing, and the reset adds
+    # the restarted target's new 0.5, as a rise would have.
+    assert hourly == {
+        (T0, "prometheus", "gpt-4o"): pytest.approx(59 * 1.5), (T0, "prometheus", "claude"): pytest.approx(59 * 0.25),
+        (T0 + HOUR, "prometheus", "gpt-4o"): pytest.approx(60 * 1.5),
+        (T0 + HOUR, "prometheus", "claude"): pytest.approx(60 * 0.25),
+    }
+
+
 def test_purge_drops_cost_hours_at_the_1h_horizon(tmp_path):
     with History.open(tmp_path / "h.duckdb") as history:
         end = write_cost_history(history, hours=4)

@@ -233,6 +233,8 @@ def signals_from_scrapes(prev: Sequence[Sample], cur: Sequence[Sample], profile:
     out: dict[str, dict[str, float]] = {}
     for signal in conventions.signals_of(profiles):
         prof, recipe = conventions.recipe_for(signal, profiles)  # type: ignore[misc]
+        if recipe.kind == "counter":  # a scrape stores the counter itself: the store reads its increase
+            continue
         result = _evaluate(recipe, prof, prev_by_name, cur_by_name, prev_ts)
         if result is not None:
             out[signal] = result

@@ -21,6 +21,8 @@ SIGNALS = (
 
 WINDOW_PLACEHOLDER = "{window}"
 _DURATION_RE = re.compile(r"^(?:\d+(?:ms|s|m|h|d|w|y))+$")
+TARGET_LABELS = ("instance", "job")
+"""What Prometheus adds to every series it scrapes: a counter summed per target resets with its target."""
 HEALTH_CHECK_TEAM = "litellm-internal-health-check"
 """LiteLLM bills its own `/health` model calls to this service account: not user spend."""
 
@@ -69,7 +71,10 @@ class Recipe:
 
     kind: "rate" (sum of per-second rates), "ratio" (rate of `series` / rate of `denominator`),
     "quantile" (histogram_quantile over `sum by (le, group)`), "gauge" (`agg` of current values),
-    "state" (a one-hot `{state=...}` gauge mapped through `states` to 0 ok / 1 partial / 2 open).
+    "state" (a one-hot `{state=...}` gauge mapped through `states` to 0 ok / 1 partial / 2 open),
+    "counter" (a counter's current values summed per group and per scrape target, never totalled: the
+    store takes its reset-aware increase series by series, so one gateway's restart reads as that
+    gateway's reset; read from Prometheus only, as a direct scrape stores the counter itself).
     `group_labels` name the group (first label present wins: aliases for renamed labels); the
     result is keyed "model" or "upstream" (`key`).
     """
@@ -123,6 +128,10 @@ def _rate(metric: str, *matchers: Matcher, scale: float = 1.0, by: tuple[str, ..
     return Recipe("rate", Selector(metric, matchers), group_labels=by, scale=scale)
 
 
+def _counter(metric: str, *matchers: Matcher, by: tuple[str, ...]) -> Recipe:
+    return Recipe("counter", Selector(metric, matchers), group_labels=by)
+
+
 def _ratio(num: Selector, den: Selector, *, by: tuple[str, ...], key: str = "model", fill_zero: bool = True) -> Recipe:
     return Recipe("ratio", num, den, group_labels=by, key=key, fill_zero=fill_zero)
 
@@ -161,6 +170,7 @@ LITELLM = Profile(
         "input_tokens_per_s": _rate("litellm_input_tokens_metric_total", by=_LITELLM_MODEL),
         "output_tokens_per_s": _rate("litellm_output_tokens_metric_total", by=_LITELLM_MODEL),
         "spend_usd_per_h": _rate("litellm_spend_metric_total", *_LITELLM_NOT_HEALTH_CHECK, scale=3600.0, by=_LITELLM_MODEL),
+        "cost_usd_total": _counter("litellm_spend_metric_total", *_LITELLM_NOT_HEALTH_CHECK, by=_LITELLM_MODEL),
         # Cache counters carry the deployment's `model`, not `requested_model`.
         "cache_hit_ratio": _ratio(
             Selector("litellm_cache_hits_metric_total"), Selector("litellm_requests_metric_total"),
@@ -195,6 +205,7 @@ OTEL_GENAI = Profile(
         **_latency("gen_ai_client_operation_duration_seconds_bucket", by=_OTEL_MODEL),
         "tokens_per_s": _rate("gen_ai_client_token_usage_sum", by=_OTEL_MODEL),
         "spend_usd_per_h": _rate("gen_ai_usage_cost_USD_sum", scale=3600.0, by=_OTEL_MODEL),
+        "cost_usd_total": _counter("gen_ai_usage_cost_USD_sum", by=_OTEL_MODEL),
     },
 )
 
@@ -262,6 +273,7 @@ AIOPS_SIM = Profile(
         ),
         "queue_depth": Recipe("gauge", Selector("aiops_queue_depth"), group_labels=()),
         "spend_usd_per_h": _rate("aiops_cost_usd_total", scale=3600.0, by=_SIM_MODEL),
+        "cost_usd_total": _counter("aiops_cost_usd_total", by=_SIM_MODEL),
         "cache_hit_ratio": _ratio(
             Selector("aiops_cache_hits_total"), Selector("aiops_cache_requests_total"), by=_SIM_MODEL, fill_zero=False,
         ),
@@ -297,7 +309,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
 _SIGNAL_NOUNS = {
     "requests_per_s": "traffic", "error_ratio": "errors", "latency_p50_s": "latency p50",
     "latency_p95_s": "latency p95", "latency_p99_s": "latency p99", "in_flight": "in-flight requests",
-    "queue_depth": "queue depth", "tokens_per_s": "tokens", "spend_usd_per_h": "cost",
+    "queue_depth": "queue depth", "tokens_per_s": "tokens", "spend_usd_per_h": "cost", "cost_usd_total": "cost to date",
     "cache_hit_ratio": "cache hits", "fallback_ratio": "fallbacks", "breaker_state": "breaker state",
     "breaker_failure_rate": "breaker failures", "saved_usd_per_h": "cache savings",
     "budget_monthly_usd": "budget", "input_tokens_per_s": "input tokens", "output_tokens_per_s": "output tokens",
@@ -400,7 +412,8 @@ def signal_queries(
     for signal in signals_of(profiles):
         prof, recipe = recipe_for(signal, profiles)  # type: ignore[misc]
         per_group, total = _render(recipe, prof, recipe.key, None), _render(recipe, prof, None, None)
-        query = per_group if recipe.key == "upstream" or per_group == total else f"{per_group} or {total}"
+        alone = recipe.key == "upstream" or recipe.kind == "counter" or per_group == total
+        query = per_group if alone else f"{per_group} or {total}"
         out[signal] = query.replace(WINDOW_PLACEHOLDER, window)
     for signal, text in (overrides or {}).items():
         if text:
@@ -437,21 +450,23 @@ def _render(recipe: Recipe, profile: Profile, out_label: str | None, aliases: tu
                     text = f'label_replace({text}, "{out_label}", "$1", "{source}", "(.+)")'
         return text
 
-    def aggregate(selector: Selector, agg: str, extra: str = "") -> str:
+    def aggregate(selector: Selector, agg: str, extra: tuple[str, ...] = ()) -> str:
         labels = aliases if aliases is not None else recipe.labels_for(selector)
-        by_labels = [extra] if extra else []
+        by_labels = list(extra)
         if out_label is not None and labels:
             by_labels.append(out_label)
         clause = f" by ({', '.join(by_labels)}) " if by_labels else ""
         return f"{agg}{clause}({vector(selector)})"
 
     if recipe.kind == "quantile":
-        text = f"histogram_quantile({_num(recipe.quantile)}, {aggregate(recipe.series, 'sum', 'le')})"
+        text = f"histogram_quantile({_num(recipe.quantile)}, {aggregate(recipe.series, 'sum', ('le',))})"
     elif recipe.kind == "ratio":
         assert recipe.denominator is not None
         num, den = aggregate(recipe.series, "sum"), aggregate(recipe.denominator, "sum")
         # `or 0 * den`: a group with traffic and no error series yet reads 0, not "absent".
         text = f"({num} or 0 * {den}) / {den}" if recipe.fill_zero else f"{num} / {den}"
+    elif recipe.kind == "counter":
+        text = aggregate(recipe.series, "sum", TARGET_LABELS)
     else:
         text = aggregate(recipe.series, recipe.agg if recipe.kind != "rate" else "sum")
     if recipe.clamp_max is not None:

@@ -72,14 +72,16 @@ ORDER BY 1, 2
 
 
 # Hours of samples_1h in [lo, hi) summed per source and model over each source's preferred cost
-# counter (LiteLLM's, else OTel GenAI's, else the aiops sim's, among those the source has exposed by
-# the time the hour is rolled up); LiteLLM's own health checks are not user traffic.
+# counter (LiteLLM's, else OTel GenAI's, else the aiops sim's, else the one Prometheus sums per model
+# and target, among those the source has exposed by the time the hour is rolled up); LiteLLM's own
+# health checks are not user traffic.
 _ROLLUP_COST_1H_SQL = """
 INSERT INTO cost_1h
 WITH cost_counters (name, model_label, preference) AS (
     VALUES ('litellm_spend_metric_total', 'model', 1),
            ('gen_ai_usage_cost_USD_sum', 'gen_ai_request_model', 2),
-           ('aiops_cost_usd_total', 'model', 3)
+           ('aiops_cost_usd_total', 'model', 3),
+           ('signal:cost_usd_total', 'model', 4)
 ),
 cost_series AS (
     SELECT s.series_id,
