@@ -86,6 +86,7 @@ async def test_a_review_shows_the_keys_that_move_through_time_and_none_that_pace
         assert (cockpit.pause_calls, cockpit.intervals, app._views is before) == (0, [], True)
         await press(pilot, "left_square_bracket")
         assert app._views.at < before.at  # a step back through the file
+        assert "  g go to  0 end  w window  " in screen_lines(app)[-1]  # and the way back to its end, while away
         await press(pilot, "ctrl+p", *"poll")
         options = app.screen.query_one("CommandList")
         offered = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
@@ -102,6 +103,25 @@ async def test_a_live_cockpit_keeps_pause_and_the_interval_in_the_footer() -> No
         await settle(pilot)
         descriptions = {key.key: key.description for key in app.footer.query(FooterKey)}
         assert descriptions["p"] == "pause" and "plus" in descriptions and "left_square_bracket" not in descriptions
+
+
+async def test_looking_back_from_now_puts_the_way_back_in_the_footer_until_it_is_taken() -> None:
+    from aiops_tui.ui.screens.help import HelpScreen
+
+    app = cockpit_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "0" not in screen_lines(app)[-1].split()  # at now: nowhere to go back to
+        await press(pilot, "question_mark")
+        assert "back to now" in str(app.screen.query_one("#help-keys").render())  # but help says how, always
+        await press(pilot, "escape", "left_square_bracket")
+        assert "REVIEW @" in screen_lines(app)[-2]
+        assert screen_lines(app)[-1].split() == ["12345", "panes", "p", "pause", "0", "now", "w", "window",
+                                                 "?", "help", "q", "quit"]
+        await press(pilot, "0")
+        assert "REVIEW @" not in screen_lines(app)[-2] and "0" not in screen_lines(app)[-1].split()
+        await press(pilot, "left_square_bracket", "right_square_bracket")  # a step back and one forward is now again
+        assert "0" not in screen_lines(app)[-1].split()
 
 
 async def test_the_chart_window_key_is_the_golden_panes_only() -> None:

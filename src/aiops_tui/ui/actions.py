@@ -45,6 +45,9 @@ class CockpitAction:
     review_short: str = ""
     """In a review, the footer shows this key under this word: moving through time is what a review is for."""
     review_group: Binding.Group | None = None
+    away_only: bool = False
+    """Shown in the footer, and acting, only while the panes look back from now (or from the reviewed file's
+    end): the way back is on screen exactly when there is one. Always in `?`."""
     wide_only: bool = False
     """Shown in the footer only when it is wide: at 80 columns help and quit must stay on screen, after a
     pane's own keys. Still bound, and in `?` and the palette."""
@@ -78,7 +81,8 @@ ACTIONS: tuple[CockpitAction, ...] = (
     CockpitAction("step_forward", "right_square_bracket", "]", "step forward (back to live at the end)", footer=False,
                   review_short="step", review_group=_STEP_GROUP),
     CockpitAction("goto_time", "g", "g", "go to a time (2026-11-20 14:00, -3h, -2d)", footer=False, review_short="go to"),
-    CockpitAction("back_to_live", "0,end", "0", "back to now (live, or the end of the reviewed file)", footer=False),
+    CockpitAction("back_to_live", "0,end", "0", "back to now (live, or the end of the reviewed file)", short="now",
+                  review_short="end", away_only=True),
     CockpitAction("cycle_window", "w", "w", "chart window 15m / 1h / 6h / 24h / 7d / 30d / 90d", pane="golden",
                   also_on=("breakers",), short="window"),
     CockpitAction("chart_model", "enter", "⏎", "chart the selected model alone (again: all models)", pane="golden",
@@ -122,6 +126,7 @@ PANES_OF_APP_KEY = {a.action: frozenset({a.pane, *a.also_on}) for a in ACTIONS i
 """App keys that act on some panes only (the chart window: the golden pane's charts and the breakers' strips):
 off elsewhere."""
 WIDE_ONLY = frozenset(a.action for a in ACTIONS if a.wide_only)
+AWAY_ONLY = frozenset(a.action for a in ACTIONS if a.away_only)
 
 
 def pane_bindings(pane_id: str) -> list[Binding]:

@@ -360,8 +360,7 @@ class CockpitApp(App[int]):
         step_s = CHART_WINDOWS_S[self._window] / 6
         at = (self._at if self._at is not None else now) + direction * step_s
         # Within half a step of now is "now": the clock moved on while the engineer was looking back.
-        self._at = None if at > now - step_s / 2 else at
-        self._request_views()
+        self._move_cursor(None if at > now - step_s / 2 else at)
 
     def action_step_back(self) -> None:
         self._step(-1)
@@ -385,6 +384,7 @@ class CockpitApp(App[int]):
     def _move_cursor(self, at: float | None) -> None:
         """Every pane follows the one cursor; None follows the clock (live, or the reviewed file's end)."""
         self._at = at
+        self.refresh_bindings()  # the way back to now (`check_action`) shows while looking back
         self._request_views()
 
     def on_golden_pane_model_chosen(self, message: GoldenPane.ModelChosen) -> None:
@@ -440,8 +440,15 @@ class CockpitApp(App[int]):
         self.notify(f"theme: {self.theme}", markup=False, timeout=2)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """What the footer, the keys, the palette and help leave out: pause and the poll interval in a
-        review (it polls nothing), and a pane's app key (the chart window) on the panes it does not act on."""
+        """What the footer, the keys and the palette leave out: what help leaves out (`_offered`), and the
+        way back to now while the panes are at now already."""
+        if action in actions.AWAY_ONLY and self._at is None:
+            return False
+        return self._offered(action)
+
+    def _offered(self, action: str) -> bool:
+        """What help leaves out too: pause and the poll interval in a review (it polls nothing), and a pane's
+        app key (the chart window) on the panes it does not act on."""
         if action in actions.POLLING_ACTIONS and not self.cockpit.live:
             return False
         panes = actions.PANES_OF_APP_KEY.get(action)
@@ -454,7 +461,7 @@ class CockpitApp(App[int]):
             return
         pane = self.active_pane()
         own, everywhere = actions.for_pane(pane.PANE_ID if pane else None)
-        everywhere = [a for a in everywhere if self.check_action(a.action, ())]
+        everywhere = [a for a in everywhere if self._offered(a.action)]
         notes = self._views.notes if self._views is not None else ()
         status, wrong = self.status_bar.details()
         self.push_screen(HelpScreen(
