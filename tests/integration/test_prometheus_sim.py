@@ -19,7 +19,7 @@ from aiops_tui.sim.server import SimServer
 from aiops_tui.sources.gateway import GatewaySource
 from aiops_tui.sources.prometheus import PrometheusSource
 from aiops_tui.store.history import History
-from prom_harness import PromServer
+from prom_harness import PromServer, free_port
 
 pytestmark = pytest.mark.prometheus
 
@@ -72,6 +72,22 @@ def test_signals_from_prometheus_agree_with_the_sims_truth(sim_and_prom):
     assert got["cache_hit_ratio"] == pytest.approx(expected["cache_hit_ratio"], abs=0.12)
     assert set(breaker_states(batch).values()) == {0.0}  # every breaker closed, as in the truth
     assert set(expected["breakers"].values()) == {"closed"}
+
+
+def test_a_prometheus_that_has_not_scraped_the_gateway_yet_is_looked_at_again_at_the_next_poll(tmp_path):
+    # A Prometheus started with the cockpit (or restarted in an incident) has none of the gateway's names at
+    # the first poll: the conventions were then looked for again only after 5 minutes, every pane blind.
+    port = free_port()
+    with PromServer(tmp_path / "prom", [f"127.0.0.1:{port}"]) as prom:
+        source = prom_source(prom.url)
+        first = asyncio.run(source.poll())
+        assert first.ok and source.profiles == [] and not first.samples  # nothing to know the gateway by yet
+        with SimServer(seed=7, port=port) as sim:
+            prom.wait_for("count(count_over_time(litellm_proxy_total_requests_metric_total[1m]) >= 3)", lambda r: bool(r))
+            later = asyncio.run(source.poll())  # the very next poll, seconds after the first
+            assert later.ok and "litellm" in source.profiles and "resilience4j" in source.profiles
+            assert len(breaker_states(later)) == len(truth(sim)["breakers"])  # every breaker, by its component
+            assert totals(later)["requests_per_s"] > 0
 
 
 def test_an_upstream_outage_shows_the_breaker_open_within_two_scrape_intervals(sim_and_prom):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 SOURCE_NAME = "prometheus"
 PROFILE_REFRESH_S = 300.0
+"""How often the conventions in use are looked for again once some are found (a new exporter appears)."""
 
 
 def _parse_timestamp(text: Any) -> float | None:
@@ -159,7 +160,10 @@ class PrometheusSource:
 
     async def _poll_into(self, batch: Batch) -> None:
         conn = self._connect()
-        if self.cfg.profile == "auto" and batch.ts - self._profiles_checked_at >= PROFILE_REFRESH_S:
+        # Until a convention is found, look at every poll: a Prometheus started with the cockpit, or one
+        # that has not scraped the gateways yet, has none of their names, and 5 minutes blind is an outage.
+        due = not self.profiles or batch.ts - self._profiles_checked_at >= PROFILE_REFRESH_S
+        if self.cfg.profile == "auto" and due:
             names = await self._call(conn.all_metrics)
             self.profiles = conventions.detect_profiles(names or [])
             self._profiles_checked_at = batch.ts
