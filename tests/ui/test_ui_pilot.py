@@ -13,6 +13,7 @@ from textual.command import CommandPalette
 from textual.widgets import DataTable, TabbedContent
 
 from aiops_tui.signals.readings import Reading
+from aiops_tui.ui import fmt
 from aiops_tui.ui.app import CockpitApp
 from aiops_tui.ui.panes.breakers import COLUMNS, NARROW_COLUMNS, NARROWEST_COLUMNS, BreakersPane, column_names
 from aiops_tui.ui.panes.golden import GoldenPane
@@ -872,6 +873,26 @@ async def test_where_there_is_room_every_upstreams_state_is_drawn_on_one_axis_un
         await settle(pilot)
         await press(pilot, "3")
         assert not any("every upstream's state" in line for line in screen_lines(app))
+
+
+async def test_a_breaker_already_open_when_first_read_says_at_least_since_then() -> None:
+    class FirstReadOpen(FakeCockpit):
+        """Prometheus says the breaker is open, not since when: the cockpit first read it open 20 s ago."""
+
+        def views(self, *args, **kwargs):
+            views = super().views(*args, **kwargs)
+            first, *rest = views.breakers.rows
+            rows = (dataclasses.replace(first, since=views.at - 20.0, held_before_since=True), *rest)
+            return dataclasses.replace(views, breakers=dataclasses.replace(views.breakers, rows=rows))
+
+    app = cockpit_app(FirstReadOpen())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        table = app.query_one("#breakers-table", DataTable)
+        cells = dict(zip(column_names(table), (cell.plain for cell in table.get_row_at(0))))
+        first_read = fmt.utc_time_near(AT - 20.0, AT, day_only=True)
+        assert (cells["upstream"], cells["since · for"]) == ("openai/gpt-4o", f"≤{first_read} · ≥20s")
 
 
 async def test_breaker_flaps_are_counted_over_the_history_when_it_holds_less_than_30_days() -> None:

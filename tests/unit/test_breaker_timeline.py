@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiops_tui.signals.breakers import Transition, state_before, timeline
+from aiops_tui.signals.breakers import Transition, build_rows, state_before, timeline
 
 
 def test_each_cell_shows_the_worst_state_in_it_so_a_short_flap_is_never_lost() -> None:
@@ -29,3 +29,17 @@ def test_a_cell_nobody_read_the_state_in_is_blank_unless_a_transition_falls_in_i
     flaps = [Transition(55.0, "closed", "open"), Transition(85.0, "open", "closed")]
     assert timeline(flaps, 0.0, 100.0, 10, initial="closed", watched=watched) == "  ▁▁▁█ ██▁"
     assert timeline(flaps, 0.0, 100.0, 10, initial="closed") == "▁▁▁▁▁████▁"  # read everywhere
+
+
+def test_a_breaker_first_read_open_has_held_at_least_since_then_unless_a_source_says_since_when() -> None:
+    # Prometheus says a breaker is open, not since when: the cockpit only knows when it first read it so.
+    states = {"first-read-open": {"state": 2.0}, "seen-opening": {"state": 2.0}, "told": {"state": 2.0, "since": 50.0}}
+    transitions = {
+        "first-read-open": [Transition(100.0, None, "open")],
+        "seen-opening": [Transition(100.0, None, "closed"), Transition(160.0, "closed", "open")],
+        "told": [Transition(100.0, None, "open")],
+    }
+    rows = {row.upstream: row for row in build_rows(states, transitions)}
+    assert (rows["first-read-open"].since, rows["first-read-open"].held_before_since) == (100.0, True)
+    assert (rows["seen-opening"].since, rows["seen-opening"].held_before_since) == (160.0, False)
+    assert (rows["told"].since, rows["told"].held_before_since) == (50.0, False)  # the gateway's status says

@@ -30,6 +30,9 @@ class BreakerRow:
     state_series: Sequence[tuple[float, float]] = field(default_factory=list)
     """The state read over the window, averaged per bucket: only where it has points did anyone read it (a
     breaker first seen closed records no transition, and a cockpit that was not running reads nothing)."""
+    held_before_since: bool = False
+    """`since` is when the cockpit first read the state, which the breaker was in already (no source said
+    when it entered it): it has held at least since then."""
 
     @property
     def flaps(self) -> int:
@@ -82,9 +85,14 @@ def transitions_by_upstream(events: Iterable[Event]) -> dict[str, list[Transitio
 
 def since_of(state: str, transitions: Sequence[Transition]) -> float | None:
     """When the breaker entered its current state, from the last transition into it."""
+    last = _last_into(state, transitions)
+    return last.ts if last is not None else None
+
+
+def _last_into(state: str, transitions: Sequence[Transition]) -> Transition | None:
     for t in reversed(transitions):
         if t.to_state == state:
-            return t.ts
+            return t
     return None
 
 
@@ -143,11 +151,13 @@ def build_rows(
         info = states.get(upstream, {})
         state = state_name(info.get("state"))  # type: ignore[arg-type]
         history = transitions.get(upstream, [])
+        entered = _last_into(state, history)
+        told = info.get("since")
         rows.append(
             BreakerRow(
                 upstream=upstream,
                 state=state,
-                since=info.get("since") or since_of(state, history),  # type: ignore[arg-type]
+                since=told or (entered.ts if entered is not None else None),  # type: ignore[arg-type]
                 failure_ratio=info.get("failure_ratio"),  # type: ignore[arg-type]
                 not_permitted_total=info.get("not_permitted"),  # type: ignore[arg-type]
                 tier=str(info.get("tier") or ""),
@@ -155,6 +165,8 @@ def build_rows(
                 error_ratio_series=list((error_series or {}).get(upstream, [])),
                 transitions=list(history),
                 state_series=list((state_series or {}).get(upstream, [])),
+                # First read in this state: from nothing seen (a breaker already open when the cockpit started).
+                held_before_since=not told and entered is not None and entered.from_state is None,
             )
         )
     order = {"open": 0, "half_open": 1, "unknown": 2, "closed": 3}

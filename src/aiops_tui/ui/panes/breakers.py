@@ -58,7 +58,8 @@ class BreakersPane(Pane):
         "axis of its own (▸ the selected one): breakers that opened together point at a provider or the "
         "network, one alone at its model. w changes the window, as on the golden pane (15m to 90d; past a "
         "day from the rollups, transitions kept 30 days or the window). Flaps are counted over 30 days, or over "
-        "the history when it holds less."
+        "the history when it holds less. '≤16:21 · ≥20s': the breaker was in that state already when the "
+        "cockpit first read it, and no source said since when."
     )
     DEFAULT_CSS = """
     BreakersPane #breakers-summary { height: 1; padding: 0 1; }
@@ -172,10 +173,13 @@ class BreakersPane(Pane):
         failures = "too few calls" if row.failure_ratio is not None and row.failure_ratio < 0 else fmt.pct(row.failure_ratio)
         when = fmt.utc_time_near(row.since, at, day_only=True)  # a dash also for a "since" no calendar holds (NaN, +Inf from the source)
         known = row.since is not None and when != fmt.DASH
+        held = fmt.age(at - row.since) if known else fmt.DASH
+        if known and row.held_before_since:  # already so when first read: at least that long
+            when, held = f"≤{when}", f"≥{held}"
         return {
             "state": state, "upstream": plain(row.upstream), "failures": Text(failures, justify="right"),
-            "since · for": Text(f"{when} · {fmt.age(at - row.since)}" if known else fmt.DASH),
-            "for": Text(fmt.age(at - row.since) if known else fmt.DASH, justify="right"),
+            "since · for": Text(f"{when} · {held}" if known else fmt.DASH),
+            "for": Text(held, justify="right"),
             "not permitted": Text(fmt.count(row.not_permitted_total), justify="right"), "tier": plain(row.tier or fmt.DASH),
             "fallback": plain(row.fallback or fmt.DASH), "opens": Text(str(row.flaps), justify="right"),
         }
