@@ -83,13 +83,8 @@ def transitions_by_upstream(events: Iterable[Event]) -> dict[str, list[Transitio
     return out
 
 
-def since_of(state: str, transitions: Sequence[Transition]) -> float | None:
-    """When the breaker entered its current state, from the last transition into it."""
-    last = _last_into(state, transitions)
-    return last.ts if last is not None else None
-
-
 def _last_into(state: str, transitions: Sequence[Transition]) -> Transition | None:
+    """The last transition into `state`: when the breaker entered the state it is in."""
     for t in reversed(transitions):
         if t.to_state == state:
             return t
