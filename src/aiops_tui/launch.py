@@ -252,14 +252,14 @@ async def _record(recorder, duration_s: float | None) -> None:
 
     async def export_now() -> None:
         from aiops_tui.errors import first_line
-        from aiops_tui.store.export import export_beside
+        from aiops_tui.store.export import BESIDE_SPAN, export_beside
 
         try:
             result = await asyncio.to_thread(export_beside, recorder.history, time.time())
         except Exception as exc:  # a full disk, a read-only directory: one line, and recording goes on
             print(f"aiops-tui: export failed: {first_line(exc) or exc.__class__.__name__}", file=sys.stderr)
             return
-        print(f"aiops-tui: exported the last 7 days to {result.path} ({result.rows.get('samples', 0)} samples)",
+        print(f"aiops-tui: exported {BESIDE_SPAN} to {result.path} ({result.rows.get('samples', 0)} samples)",
               file=sys.stderr)
 
     async def report_changes() -> None:

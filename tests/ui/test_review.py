@@ -16,8 +16,9 @@ from aiops_tui.cockpit import Cockpit
 from aiops_tui.model import BREAKER_STATES, Batch, Sample, SeriesKey
 from aiops_tui.sim.history_gen import SOURCE, generate
 from aiops_tui.sources.poller import Poller
+from aiops_tui.store.export import BESIDE_SPAN
 from aiops_tui.store.history import History
-from aiops_tui.ui import fmt
+from aiops_tui.ui import actions, fmt
 from aiops_tui.ui.screens.cost_trends import CostTrendsScreen
 from aiops_tui.ui.screens.goto import GotoScreen, parse_when
 from aiops_tui.ui.widgets.status_bar import StatusBar
@@ -259,6 +260,8 @@ async def test_export_from_the_palette_writes_a_file_that_opens(history):
         await press(pilot, "ctrl+p", *"export")
         options = app.screen.query_one("CommandList")
         assert str(options.get_option_at_index(0).prompt).startswith("Export snapshot")
+        # The palette's words for the span are those of every message about this export.
+        assert BESIDE_SPAN in next(a.description for a in actions.ACTIONS if a.action == "export_snapshot")
         await press(pilot, "enter")
         await settle(pilot)
         [written] = set(Path(history.path).parent.glob("export-*.duckdb")) - before

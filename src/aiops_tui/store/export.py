@@ -69,6 +69,8 @@ def _select(table: str, source_db: str, cut_us: int, source_tables: set[str]) ->
 
 BESIDE_SINCE_S = 7 * 86400.0
 """What a running cockpit or recorder exports on request (the palette's "Export snapshot", SIGUSR1): a week."""
+BESIDE_SPAN = f"the last {BESIDE_SINCE_S / 86400:g} days"
+"""BESIDE_SINCE_S in the words every message about that export uses."""
 
 
 def export_beside(history: "History", now: float, since_s: float = BESIDE_SINCE_S) -> ExportResult:

@@ -115,9 +115,11 @@ def command_line(pid: str) -> str:
 def snapshot_hint(pid: str) -> str:
     """How to have the process `pid`, which holds the history, write a snapshot another process can read:
     a headless recorder on SIGUSR1, the app from its palette."""
+    from aiops_tui.store.export import BESIDE_SPAN  # here: export imports this module
+
     words = command_line(pid).split()
     if any(word.endswith("aiops-tui") and then == "record" for word, then in zip(words, words[1:])):
-        return f"`kill -USR1 {pid}` has that recorder write the last 7 days beside the history"
+        return f"`kill -USR1 {pid}` has that recorder write {BESIDE_SPAN} beside the history"
     return 'its command palette (ctrl+p) has "Export snapshot"'
 
 

@@ -88,6 +88,7 @@ ACTIONS: tuple[CockpitAction, ...] = (
     CockpitAction("chart_model", "enter", "⏎", "chart the selected model alone (again: all models)", pane="golden",
                   footer=False, on_pane=True),  # the models table's own enter runs it: the source line says so
     CockpitAction("cost_trends", "T", "T", "cost trends: spend per day, week and month, months against budget", footer=False),
+    # Its span in words is store.export.BESIDE_SPAN, not imported on the way to the first frame (a test holds them equal).
     CockpitAction("export_snapshot", "E", "E", "export snapshot: the last 7 days into a new file beside the history", footer=False),
     CockpitAction("tick_step", "x,space", "x", "tick or untick the selected step (also space)", pane="runbooks", short="tick", on_pane=True),
     CockpitAction("copy_block", "c", "c", "copy the selected shell block (OSC 52)", pane="runbooks", short="copy", on_pane=True),

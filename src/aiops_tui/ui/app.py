@@ -424,7 +424,7 @@ class CockpitApp(App[int]):
     @work(thread=True, group="export", exit_on_error=False)
     def _export_snapshot(self) -> None:
         """The last week into a new file beside the history; the live app keeps polling meanwhile."""
-        from aiops_tui.store.export import export_beside
+        from aiops_tui.store.export import BESIDE_SPAN, export_beside
 
         try:
             result = export_beside(self.cockpit.history, time.time())  # when written, not the reviewed time
@@ -432,7 +432,7 @@ class CockpitApp(App[int]):
             self.call_from_thread(self.notify, f"export failed: {first_line(exc) or exc.__class__.__name__}",
                                   severity="error", markup=False)
             return
-        self.call_from_thread(self.notify, f"exported the last 7 days to {result.path}", markup=False, timeout=10)
+        self.call_from_thread(self.notify, f"exported {BESIDE_SPAN} to {result.path}", markup=False, timeout=10)
 
     def action_cycle_theme(self) -> None:
         names = self._theme_names or [self.theme]
