@@ -428,8 +428,18 @@ _PROMETHEUS = _Section(PrometheusConfig, (
     _Key("queries", "queries", _mapping_of(_text, "signal names to PromQL"), _EMPTY),
 ), optional=True)
 
+def _gateway_name(node: Node, ctx: _Ctx) -> str:
+    """Not the name of another source: the history and the status line tell sources apart by name."""
+    from aiops_tui.model import NOT_GATEWAYS, RULES_SOURCE
+
+    name = _text(node, ctx)
+    if name in (*NOT_GATEWAYS, RULES_SOURCE):
+        ctx.fail(node, f"{_quote(name)} names another source; give the gateway another name")
+    return name
+
+
 _GATEWAY = _Section(GatewayConfig, (
-    _Key("name", "name", TEXT, required=True),
+    _Key("name", "name", _Kind(_gateway_name), required=True),
     _Key("metrics_url", "metrics_url", _Kind(_url), required=True),
     _Key("status_url", "status_url", _nullable(_Kind(_url))),
     _Key("kind", "kind", _choice("litellm", "health_json"), "litellm"),

@@ -9,6 +9,13 @@ BREAKER_STATES = ("closed", "half_open", "open")
 """A breaker's state is stored as its index here (`signal:breaker_state` 0, 1, 2): higher is worse."""
 BREAKER_SINCE_SIGNAL = "signal:breaker_since_ts"
 """Since when a breaker is in its state, as its source says: a Unix time."""
+FLEET_SOURCE = "gateways"
+"""The source of the signals of every directly scraped gateway together (summed, their quantiles from
+their histograms summed), derived when more than one gateway is configured."""
+NOT_GATEWAYS = ("prometheus", FLEET_SOURCE)
+"""Sources in the history that are not one gateway's own."""
+RULES_SOURCE = "alerts"
+"""The source that evaluates the alert rules locally when there is no Prometheus."""
 
 Labels = tuple[tuple[str, str], ...]
 """Label pairs sorted by name: hashable, so a (source, name, labels) triple keys a series."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from aiops_tui.model import FLEET_SOURCE
 from aiops_tui.signals import breakers as brk
 from aiops_tui.signals import cost as cst
 from aiops_tui.signals.alert_history import firing_at
@@ -30,11 +32,14 @@ BREAKER_FIELDS = {
 
 
 def pick_source(freshness: dict[str, float], *, prefer_prometheus: bool = True) -> str:
-    """Prometheus when it has current signals, else the gateway with the freshest ones."""
+    """Prometheus when it has current signals, else every gateway together (with more than one), else
+    the gateway with the freshest ones."""
     if not freshness:
         return ""
     if prefer_prometheus and "prometheus" in freshness:
         return "prometheus"
+    if FLEET_SOURCE in freshness:
+        return FLEET_SOURCE
     return max(freshness, key=lambda s: (freshness[s], s))
 
 
@@ -92,10 +97,14 @@ def _profiles(con, cockpit: "Cockpit", source: str) -> list[str]:
     """The convention profiles behind `source`: as the poller detected them, else from its series names."""
     if not source:
         return []
-    status = cockpit.poller.status.get(source) if cockpit.poller else None
-    if status is not None and status.profiles:
-        return list(status.profiles)
-    names = [row[0] for row in con.execute("SELECT DISTINCT name FROM series WHERE source = ?", [source]).fetchall()]
+    members = ts_sql.member_sources(con, source)
+    statuses = [cockpit.poller.status.get(member) for member in members] if cockpit.poller else []
+    found = [profile for status in statuses if status is not None for profile in status.profiles]
+    if found:
+        return list(dict.fromkeys(found))
+    names = [row[0] for row in con.execute(
+        "SELECT DISTINCT name FROM series WHERE list_contains($sources, source)", {"sources": members},
+    ).fetchall()]
     return detect_profiles(names)
 
 
@@ -190,26 +199,36 @@ def _cost(con, source: str, at: float, cockpit: "Cockpit", profiles: list[str], 
 
 
 def _breakers(con, source: str, at: float, events: list, window_s: float) -> brk.BreakersView:
-    """Over the chart window (`w`): past a day the error ratio and the state read come from the rollups."""
+    """Over the chart window (`w`): past a day the error ratio and the state read come from the rollups.
+    For the fleet, each gateway's breakers, named "gateway · upstream": every gateway keeps its own."""
+    members = ts_sql.member_sources(con, source) if source else []
+    rows = []
+    for member in members:
+        prefix = f"{member} · " if source == FLEET_SOURCE else ""
+        rows.extend(replace(row, upstream=prefix + row.upstream) for row in _breaker_rows(con, member, at, events, window_s))
+    rows.sort(key=brk.row_order)
+    # A history younger than the span the flaps are counted over says so (a gap inside it does not).
+    first_read = ts_sql.first_sample_ts(
+        con, [i for member in members for i in ts_sql.series_ids(con, member, ["signal:breaker_state"])], 0.0, at,
+    ) if rows else None
+    young = first_read is not None and first_read > at - brk.transitions_span_s(window_s) + HOUR_S
+    return brk.BreakersView(at, source, rows, window_s, first_read if young else None)
+
+
+def _breaker_rows(con, source: str, at: float, events: list, window_s: float) -> list[brk.BreakerRow]:
+    """One source's breakers: their latest readings, transitions and series over the window."""
     states: dict[str, dict] = {}
-    breaker_source = source
-    for name, labels, value in ts_sql.latest_labelled(con, breaker_source, BREAKER_FIELDS, at, LOOKBACK_S) if source else []:
+    for name, labels, value in ts_sql.latest_labelled(con, source, BREAKER_FIELDS, at, LOOKBACK_S):
         upstream = labels.get("upstream", "")
         entry = states.setdefault(upstream, {})
         entry.update(tier=labels.get("tier", ""), fallback=labels.get("fallback", ""))
         entry[BREAKER_FIELDS[name]] = value
     # Prometheus and a gateway may both report one breaker: keep the transitions of the source shown.
     transitions = brk.transitions_by_upstream(
-        e for e in events if e.kind == "breaker" and e.detail.get("source", breaker_source) == breaker_source
+        e for e in events if e.kind == "breaker" and e.detail.get("source", source) == source
     )
     series = ts_sql.signal_series_by(
-        con, breaker_source, ("breaker_failure_rate", "breaker_state"), at - window_s, at, label="upstream",
+        con, source, ("breaker_failure_rate", "breaker_state"), at - window_s, at, label="upstream",
         values=states, points=60,
-    ) if source else {}
-    rows = brk.build_rows(states, transitions, series.get("breaker_failure_rate"), series.get("breaker_state"))
-    # A history younger than the span the flaps are counted over says so (a gap inside it does not).
-    first_read = ts_sql.first_sample_ts(
-        con, ts_sql.series_ids(con, breaker_source, ["signal:breaker_state"]), 0.0, at,
-    ) if rows else None
-    young = first_read is not None and first_read > at - brk.transitions_span_s(window_s) + HOUR_S
-    return brk.BreakersView(at, source, rows, window_s, first_read if young else None)
+    )
+    return list(brk.build_rows(states, transitions, series.get("breaker_failure_rate"), series.get("breaker_state")))

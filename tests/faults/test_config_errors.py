@@ -121,6 +121,11 @@ gateways:
         ("  - name: gw-1\n    metrics_url: http://h/metrics\n", "6:11: duplicate gateway name 'gw-1' (first at line 2)"),
         ("  - metrics_url: http://h/metrics\n", "6:5: gateways[2]: missing required key 'name'"),
         ("  - just-a-name\n", "6:5: mapping expected, got string 'just-a-name'"),
+        # The history and the status line tell sources apart by name.
+        ("  - name: gateways\n    metrics_url: http://h/metrics\n",
+         "6:11: 'gateways' names another source; give the gateway another name"),
+        ("  - name: prometheus\n    metrics_url: http://h/metrics\n",
+         "6:11: 'prometheus' names another source; give the gateway another name"),
     ],
 )
 def test_errors_inside_a_gateway_item(tmp_path: Path, extra: str, expected: str):

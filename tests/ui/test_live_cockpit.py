@@ -133,6 +133,32 @@ async def test_a_gateway_gone_marks_the_panes_that_still_show_its_last_values(tm
         history.close()
 
 
+async def test_two_gateways_are_shown_together_and_one_gone_is_named_as_left_out(tmp_path):
+    with SimServer(seed=5, speed=4.0) as one, SimServer(seed=6, speed=4.0) as other:
+        history = History.open(tmp_path / "h.duckdb")
+        sources = [
+            GatewaySource(GatewayConfig(name, f"{sim.url}/metrics", f"{sim.url}/status", "health_json", None, 0.5, 2.0),
+                          httpx.AsyncClient(follow_redirects=True, timeout=2.0))
+            for name, sim in (("gw-a", one), ("gw-b", other))
+        ]
+        recorder = Recorder(history, sources)
+        app = cockpit_app(Cockpit(history, poller=recorder.poller))
+
+        def golden_line() -> str:
+            return str(app.query_one("#golden-source").render())
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(lambda: golden_line().startswith("from 2 gateways (direct scrapes, summed) · 4 models"), pilot)
+            one.stop()
+            await wait_for(lambda: golden_line().startswith("✖ gw-a down: left out · from 2 gateways"), pilot)
+            await press(pilot, "2")
+            assert str(app.query_one("#cost-figures").render()).splitlines()[-1] == "from 2 gateways · ✖ gw-a down: left out"
+            await press(pilot, "3")
+            assert str(app.query_one("#breakers-summary").render()).endswith("from 2 gateways · ✖ gw-a down: left out")
+            assert str(app.query_one("#breakers-table", DataTable).get_row_at(0)[1]).startswith("gw-")
+        history.close()
+
+
 async def test_a_gateway_down_from_the_start_is_why_each_pane_is_empty(tmp_path):
     history = History.open(tmp_path / "h.duckdb")
     url = f"http://127.0.0.1:{closed_port()}"

@@ -228,6 +228,20 @@ GPT4_LATENCY_INCREMENTS = {"0.025": 10, "0.05": 20, "0.1": 30, "0.25": 40, "0.5"
                            "10.0": 40, "30.0": 40, "60.0": 40, "120.0": 40, "300.0": 40, "420.0": 40, "600.0": 40, "+Inf": 40}
 
 
+def test_the_scrapes_of_two_gateways_taken_apart_in_time_are_each_rated_over_their_own_interval():
+    spend_a = key("aiops_cost_usd_total", model="gpt-4", tier="tier_1")
+    spend_b = SeriesKey("gw-b", "aiops_cost_usd_total", spend_a.labels)
+    new_in_a = key("aiops_cost_usd_total", model="claude", tier="tier_2")
+    # gw-b's scrapes are 6 s later than gw-a's; claude's counter is born between gw-a's two scrapes
+    prev = [Sample(spend_a, T0, 1.0), Sample(spend_b, T0 + 6, 1.0)]
+    cur = [Sample(spend_a, T1, 2.0), Sample(new_in_a, T1, 1.0), Sample(spend_b, T1 + 6, 3.0)]
+    per_h = 3600 / (T1 - T0)
+    # gpt-4: 1 USD on gw-a and 2 on gw-b, each over 10 s; claude from 0 at gw-a's own previous scrape
+    assert signals_from_scrapes(prev, cur, "aiops_sim")["spend_usd_per_h"] == pytest.approx(
+        {"*": 4 * per_h, "gpt-4": 3 * per_h, "claude": per_h}, rel=1e-12,
+    )
+
+
 @pytest.fixture(scope="module")
 def litellm_signals(litellm_prev):
     changes = [

@@ -224,12 +224,17 @@ def signals_from_scrapes(prev: Sequence[Sample], cur: Sequence[Sample], profile:
     signal from the first that provides it. Groups are models, or upstreams for breaker signals
     (those have no "*"). Rates are per second over the time between the scrapes; a ratio or
     quantile with no traffic is NaN ("no traffic"); a signal whose series are absent is left out.
+    The scrapes may be of several sources (every gateway's, for the fleet): each series is rated over
+    its own source's two scrapes and the groups are summed across sources, as `sum by` over targets.
     """
     profiles = conventions.detect_profiles({s.key.name for s in cur}) if profile in ("*", "auto", "") else [profile]
     wanted = {m for name in profiles if name in conventions.PROFILES for r in conventions.PROFILES[name].recipes.values() for m in r.metrics()}
     prev_by_name = _by_name(prev, wanted)
     cur_by_name = _by_name(cur, wanted)
-    prev_ts = max((s.ts for s in prev), default=None)
+    # Per source: the scrapes of several gateways (the fleet's signals) were taken at different times.
+    prev_ts: dict[str, float] = {}
+    for s in prev:
+        prev_ts[s.key.source] = max(prev_ts.get(s.key.source, s.ts), s.ts)
     out: dict[str, dict[str, float]] = {}
     for signal in conventions.signals_of(profiles):
         prof, recipe = conventions.recipe_for(signal, profiles)  # type: ignore[misc]
@@ -249,6 +254,13 @@ def _by_name(samples: Iterable[Sample], wanted: set[str]) -> dict[str, list[Samp
     return out
 
 
+def _by_source(samples: Iterable[Sample]) -> dict[str, list[Sample]]:
+    out: dict[str, list[Sample]] = defaultdict(list)
+    for s in samples:
+        out[s.key.source].append(s)
+    return out
+
+
 def _select(samples: Mapping[str, list[Sample]], selector: Selector) -> list[Sample]:
     """`samples` by name (`_by_name`): a selector without label matchers takes the metric's list as it is."""
     candidates = samples.get(selector.metric, [])
@@ -259,15 +271,21 @@ def _select(samples: Mapping[str, list[Sample]], selector: Selector) -> list[Sam
 
 def _evaluate(
     recipe: Recipe, profile: Profile, prev: Mapping[str, list[Sample]], cur: Mapping[str, list[Sample]],
-    prev_ts: float | None,
+    prev_ts: Mapping[str, float],
 ) -> dict[str, float] | None:
     missing = profile.missing_values
 
     def points(selector: Selector) -> dict[SeriesKey, list[tuple[float, float]]] | None:
         now = _select(cur, selector)
-        if not now or prev_ts is None:
-            return None
-        return points_by_series([_select(prev, selector), now], scrape_ts=[prev_ts, None])
+        if len(prev_ts) == 1:  # one gateway's two scrapes: no need to split them by source
+            (source, ts), = prev_ts.items()
+            return points_by_series([_select(prev, selector), now], scrape_ts=[ts, None]) if now else None
+        out: dict[SeriesKey, list[tuple[float, float]]] = {}
+        before = _by_source(_select(prev, selector))
+        for source, part in _by_source(now).items():
+            if source in prev_ts:
+                out.update(points_by_series([before.get(source, []), part], scrape_ts=[prev_ts[source], None]))
+        return out or None
 
     if recipe.kind in ("rate", "ratio"):
         num = points(recipe.series)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from aiops_tui.errors import first_line
-from aiops_tui.model import Alert, Batch, Labels, make_labels
+from aiops_tui.model import RULES_SOURCE, Alert, Batch, Labels, make_labels
 from aiops_tui.signals.alert_rules import (
     STALE_S,
     AlertRule,
@@ -31,21 +31,24 @@ if TYPE_CHECKING:
 
     from aiops_tui.store.history import History
 
-SOURCE_NAME = "alerts"
-NOT_GATEWAYS = ("prometheus",)
-"""Sources whose `source` events are not a gateway going down."""
+SOURCE_NAME = RULES_SOURCE
+NOT_READ = ("prometheus",)
+"""Sources whose signals the rules do not read (Prometheus evaluates its own) and whose `source` events
+are not a gateway going down."""
 
 
 def _us(ts: float) -> int:
     return int(round(ts * 1_000_000))
 
 
-def pick_signal_source(con: "duckdb.DuckDBPyConnection", at: float, *, exclude: Iterable[str] = NOT_GATEWAYS) -> str:
-    """The gateway source with the freshest `signal:*` series at `at` ("" when none is fresh)."""
+def pick_signal_source(con: "duckdb.DuckDBPyConnection", at: float, *, exclude: Iterable[str] = NOT_READ) -> str:
+    """Every gateway together when the fleet's signals are fresh, else the gateway with the freshest
+    `signal:*` series at `at` ("" when none is fresh): what the panes show without Prometheus."""
     from aiops_tui.store.timeseries import signal_sources
+    from aiops_tui.views import pick_source
 
     fresh = {s: ts for s, ts in signal_sources(con, at, STALE_S).items() if s not in set(exclude)}
-    return max(fresh, key=lambda s: (fresh[s], s)) if fresh else ""
+    return pick_source(fresh, prefer_prometheus=False)
 
 
 def read_signals(
@@ -139,7 +142,7 @@ class LocalAlertSource:
         return evaluate(self.rules, self.inputs(at), at)
 
     def inputs(self, at: float) -> Inputs:
-        exclude = (*NOT_GATEWAYS, self.name)
+        exclude = (*NOT_READ, self.name)
         with self.history.reading() as con:
             source = self.source if self.source is not None else pick_signal_source(con, at, exclude=exclude)
             signals = read_signals(con, source, self._needs, at) if source else {}

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiops_tui.model import (
-    BREAKER_SINCE_SIGNAL, BREAKER_STATES, Alert, Batch, Event, Labels, Sample, SeriesKey, make_labels,
+    BREAKER_SINCE_SIGNAL, BREAKER_STATES, FLEET_SOURCE, Alert, Batch, Event, Labels, Sample, SeriesKey, make_labels,
 )
 from aiops_tui.sources.base import Source
 from aiops_tui.sources.conventions import group_label
@@ -56,6 +56,21 @@ class SourceStatus:
 
     def age_s(self, now: float) -> float | None:
         return None if self.last_ok_ts is None else max(0.0, now - self.last_ok_ts)
+
+
+def _without_breakers(signals: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    return {signal: by_group for signal, by_group in signals.items() if not signal.startswith("breaker_")}
+
+
+def _signal_samples(source: str, ts: float, signals: Mapping[str, Mapping[str, float]]) -> list[Sample]:
+    """Derived signals as `signal:*` samples: the total unlabelled, each group under its label."""
+    out = []
+    for signal, by_group in signals.items():
+        label = group_label(signal)
+        for group, value in by_group.items():
+            labels = make_labels({label: group}) if group != "*" else ()
+            out.append(Sample(SeriesKey(source, f"signal:{signal}", labels), ts, value))
+    return out
 
 
 def _state_key(labels: Labels) -> str:
@@ -238,10 +253,12 @@ class Poller:
         batch.samples.extend(Sample(key, prev_ts, 0.0) for key in keys - prev_keys)
 
     def _derive_direct(self, batches: Iterable[Batch]) -> Batch:
-        """Golden and cost signals computed from each gateway's own scrapes (`signal:*` series)."""
+        """Golden and cost signals computed from each gateway's own scrapes (`signal:*` series), and with
+        more than one gateway, from all of them together (`FLEET_SOURCE`)."""
         out = Batch("derived", self.clock())
         if self._derive is None:
             return out
+        scraped = False
         for batch in batches:
             if not batch.ok or batch.source == "prometheus" or not batch.samples:
                 continue
@@ -252,18 +269,32 @@ class Poller:
             window.append((batch.ts, [s for s in batch.samples if s.ts == batch.ts and not s.key.name.startswith("signal:")]))
             while len(window) > 2 and batch.ts - window[1][0] >= DIRECT_WINDOW_S:
                 window.popleft()
+            scraped = True
             if len(window) < 2:
                 continue
             signals = self._derive(window[0][1], window[-1][1], "*")
             if any(s.key.name == "signal:breaker_state" for s in batch.samples):
                 # The gateway's status JSON names its breakers exactly; metric-derived guesses would repeat them.
-                signals = {k: v for k, v in signals.items() if not k.startswith("breaker_")}
-            for signal, by_group in signals.items():
-                label = group_label(signal)
-                for group, value in by_group.items():
-                    labels = make_labels({label: group}) if group != "*" else ()
-                    out.samples.append(Sample(SeriesKey(batch.source, f"signal:{signal}", labels), batch.ts, value))
+                signals = _without_breakers(signals)
+            out.samples.extend(_signal_samples(batch.source, batch.ts, signals))
+        gateways = [name for name, status in self.status.items() if status.kind == "gateway"]
+        if scraped and len(gateways) > 1:
+            out.samples.extend(self._fleet_signals(gateways))
         return out
+
+    def _fleet_signals(self, gateways: Sequence[str]) -> list[Sample]:
+        """Every gateway polled fine together, each over its own last minute of scrapes: a gateway down or
+        stale is left out (its last rates are not current), as a target that stopped answering drops out of
+        Prometheus's sums. Breakers stay per gateway: each keeps its own."""
+        now = self.clock()
+        windows = [self._scrapes[name] for name in gateways
+                   if len(self._scrapes.get(name, ())) >= 2 and self.status[name].state(now) == "ok"]
+        if not windows:
+            return []
+        prev = [sample for window in windows for sample in window[0][1]]
+        cur = [sample for window in windows for sample in window[-1][1]]
+        ts = max(window[-1][0] for window in windows)
+        return _signal_samples(FLEET_SOURCE, ts, _without_breakers(self._derive(prev, cur, "*")))
 
     def _breaker_events(self, batches: Iterable[Batch], derived: Batch) -> list[Event]:
         """A transition for each breaker whose state differs from the one read before. It is timed by the

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
+from aiops_tui.model import FLEET_SOURCE, NOT_GATEWAYS
 from aiops_tui.store.rollup import watermark_us
 
 if TYPE_CHECKING:
@@ -212,8 +213,28 @@ def _bucketed(
     ).fetchall()
 
 
+def member_sources(con: "duckdb.DuckDBPyConnection", source: str) -> list[str]:
+    """The sources whose own series `source` stands for: for the fleet's signals (`FLEET_SOURCE`) every
+    gateway the history holds series of, else `source` itself."""
+    if source != FLEET_SOURCE:
+        return [source]
+    rows = con.execute(
+        "SELECT DISTINCT source FROM series WHERE NOT list_contains($not, source) ORDER BY 1",
+        {"not": list(NOT_GATEWAYS)},
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
 def cost_series(con: "duckdb.DuckDBPyConnection", source: str) -> dict[int, dict[str, str]]:
-    """series_id -> its labels, for the one cost counter `source` exposes (first in COST_COUNTERS)."""
+    """series_id -> its labels, for the one cost counter `source` exposes (first in COST_COUNTERS); for
+    the fleet, each gateway's own."""
+    out: dict[int, dict[str, str]] = {}
+    for member in member_sources(con, source):
+        out.update(_own_cost_series(con, member))
+    return out
+
+
+def _own_cost_series(con: "duckdb.DuckDBPyConnection", source: str) -> dict[int, dict[str, str]]:
     import json
 
     present = dict(

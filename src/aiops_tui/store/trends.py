@@ -45,12 +45,13 @@ def period_label(period: str, start: float) -> str:
 
 
 def tier_of_models(con: "duckdb.DuckDBPyConnection", source: str) -> dict[str, str]:
-    """model -> tier from any series of `source` that carries both labels (LiteLLM's spend has no tier)."""
+    """model -> tier from any series of `source` (for the fleet, of any gateway) that carries both labels
+    (LiteLLM's spend has no tier)."""
     rows = con.execute(
         """SELECT labels ->> 'model', min(labels ->> 'tier') FROM series
-           WHERE source = $source AND labels ->> 'model' IS NOT NULL AND labels ->> 'tier' IS NOT NULL
+           WHERE list_contains($sources, source) AND labels ->> 'model' IS NOT NULL AND labels ->> 'tier' IS NOT NULL
            GROUP BY 1""",
-        {"source": source},
+        {"sources": ts_sql.member_sources(con, source)},
     ).fetchall()
     return dict(rows)
 

@@ -14,6 +14,7 @@ from textual.widget import Widget
 
 from aiops_tui.cockpit import SourceView, Views
 from aiops_tui.errors import first_line
+from aiops_tui.model import FLEET_SOURCE
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import status_style
 from aiops_tui.ui.safe import plain
@@ -73,9 +74,23 @@ class Pane(Widget):
         """Render `views`; called on the UI thread. Subclasses override."""
 
 
+def source_label(views: Views, source: str) -> str:
+    """Where a pane's numbers come from, in words: the fleet's signals as "3 gateways"."""
+    if source != FLEET_SOURCE:
+        return source
+    count = sum(1 for s in views.sources if s.kind == "gateway")
+    return f"{count} gateways" if count > 1 else "every gateway"
+
+
 def source_health(app: App, views: Views, source: str) -> Text:
     """Nothing while the source a pane reads is polled fine; when it is down or stale, "✖ gw down:
-    values as of 22:52:55 UTC", so that the last values a pane still shows are not read as current."""
+    values as of 22:52:55 UTC", so that the last values a pane still shows are not read as current.
+    For the fleet, each gateway down or stale: "✖ gw-2 down: left out", as the sums leave it out."""
+    if source == FLEET_SOURCE:
+        return Text(" · ").join(
+            Text.assemble(_named_state(app, found), ": left out")
+            for found in views.sources if found.kind == "gateway" and found.state in UNHEALTHY
+        )
     found = next((s for s in views.sources if s.name == source and s.state in UNHEALTHY), None)
     if found is None:
         return Text()

@@ -11,7 +11,7 @@ from aiops_tui.cockpit import Views
 from aiops_tui.signals.breakers import BreakerRow, BreakersView
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
-from aiops_tui.ui.panes.base import Pane, source_health, sources_in_trouble
+from aiops_tui.ui.panes.base import Pane, source_health, source_label, sources_in_trouble
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.series import cells_of, fixed_grid
 from aiops_tui.ui.widgets.bar_strip import BarStrip
@@ -109,7 +109,7 @@ class BreakersPane(Pane):
         breakers = views.breakers
         # Without a source yet, why: every source that is down or stale.
         health = source_health(self.app, views, breakers.source) if breakers.source else sources_in_trouble(self.app, views)
-        summary = self._summary(breakers)
+        summary = self._summary(breakers, source_label(views, breakers.source))
         update_static(self.query_one("#breakers-summary", Static), summary.append(" · ").append_text(health) if health else summary)
         table = self.query_one("#breakers-table", DataTable)
         shown = column_names(table)
@@ -155,7 +155,7 @@ class BreakersPane(Pane):
         rows = self.views.breakers.rows
         return rows[min(max(0, table.cursor_row), len(rows) - 1)]
 
-    def _summary(self, breakers: BreakersView) -> Text:
+    def _summary(self, breakers: BreakersView, source: str) -> Text:
         if not breakers.rows:
             return Text("no circuit breakers reported yet", style="dim")
         counts = {state: sum(1 for r in breakers.rows if r.state == state) for state in ("open", "half_open", "closed")}
@@ -164,7 +164,7 @@ class BreakersPane(Pane):
             if n:
                 out.append_text(styled(f"{n} {STATE_WORDS[state][2:].lower()}", self.app, state, bold=state != "closed"))
                 out.append("   ")
-        out.append_text(Text.assemble(("from ", "dim"), plain(breakers.source or "no source", style="dim")))
+        out.append_text(Text.assemble(("from ", "dim"), plain(source or "no source", style="dim")))
         return out
 
     def _cells(self, row: BreakerRow, at: float) -> dict[str, Text]:

@@ -12,7 +12,7 @@ from aiops_tui.cockpit import Views
 from aiops_tui.signals.cost import PROJECTION_WINDOWS_S, BurnWindow, CostView, SpendRow, month_bounds
 from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import styled
-from aiops_tui.ui.panes.base import Pane, source_health, sources_in_trouble
+from aiops_tui.ui.panes.base import Pane, source_health, source_label, sources_in_trouble
 from aiops_tui.ui.safe import plain
 from aiops_tui.ui.widgets.budget_bar import BudgetBar
 from aiops_tui.ui.widgets.levers_table import LeversTable, assumption_lines
@@ -145,7 +145,7 @@ class CostPane(Pane):
         cost = views.cost
         # Without a source yet, why: every source that is down or stale.
         health = source_health(self.app, views, cost.source) if cost.source else sources_in_trouble(self.app, views)
-        update_static(self.query_one("#cost-figures", Static), self._figures(cost, health))
+        update_static(self.query_one("#cost-figures", Static), self._figures(cost, health, source_label(views, cost.source)))
         start, end = month_bounds(cost.at)
         self.query_one(BudgetBar).set_budget(cost.mtd_usd, cost.budget_usd, (cost.at - start) / (end - start), cost.projected_over_budget)
         by_label = {burn.label: burn for burn in cost.burn}
@@ -171,7 +171,7 @@ class CostPane(Pane):
         notes = assumption_lines(message.lever) if message.lever is not None else Text("")
         self.query_one("#lever-notes", Static).update(notes)
 
-    def _figures(self, cost: CostView, health: Text) -> Text:
+    def _figures(self, cost: CostView, health: Text, source: str) -> Text:
         since = f"  since {fmt.utc_date(cost.mtd_covers_from)} (history starts there)" if cost.mtd_covers_from else ""
         lines = [
             _line("spend rate", Text(fmt.usd_per_h(cost.spend_usd_per_h), style="bold")),
@@ -180,10 +180,10 @@ class CostPane(Pane):
             _line("budget", *self._budget(cost)),
             _line("cache savings", fmt.usd_per_h(cost.cache_savings_usd_per_h)),
         ]
-        source = Text.assemble(("from ", "dim"), plain(cost.source or "no source yet", style="dim"))
+        line = Text.assemble(("from ", "dim"), plain(source or "no source yet", style="dim"))
         if cost.priced_from_tokens:
-            source.append(" · priced from tokens × pricing table (no cost counter)", style="italic")
-        lines.append(source.append_text(Text(" · ").append_text(health) if health else health))
+            line.append(" · priced from tokens × pricing table (no cost counter)", style="italic")
+        lines.append(line.append_text(Text(" · ").append_text(health) if health else health))
         return Text("\n").join(lines)
 
     @staticmethod

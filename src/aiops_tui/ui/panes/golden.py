@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from aiops_tui.cockpit import Views
+from aiops_tui.model import FLEET_SOURCE
 from aiops_tui.signals.golden import (
     CHART_SIGNALS, CHART_WINDOWS_S, JUDGED_PER_MODEL, GoldenView, ModelRow, Targets, worst_model,
 )
@@ -18,7 +19,7 @@ from aiops_tui.signals.quality import QualityTargets
 from aiops_tui.signals.readings import Reading
 from aiops_tui.ui import actions, fmt
 from aiops_tui.ui.colors import styled
-from aiops_tui.ui.panes.base import Pane, source_health, sources_in_trouble
+from aiops_tui.ui.panes.base import Pane, source_health, source_label, sources_in_trouble
 from aiops_tui.ui.safe import clean, plain
 from aiops_tui.ui.widgets.quality_row import QualityStrip
 from aiops_tui.ui.widgets.redraw import update_static
@@ -284,12 +285,13 @@ class GoldenPane(Pane):
         if not golden.source:
             trouble = sources_in_trouble(self.app, views)
             return Text.assemble("no golden signals yet: ", trouble) if trouble else Text("no source is reporting golden signals yet")
-        how = " (direct scrape of the gateway)" if golden.direct else ""
+        how = (" (direct scrapes, summed)" if golden.source == FLEET_SOURCE
+               else " (direct scrape of the gateway)" if golden.direct else "")
         # The charted model before the window, where 80 columns keep it; the hint for choosing one last.
         charted = (Text.assemble(" · charts of ", plain(golden.chart_model, style="bold"), " alone (⏎ all models)")
                    if golden.chart_model else "")
         hint = " · ⏎ charts the selected model" if golden.models and not golden.chart_model else ""
-        line = Text.assemble("from ", plain(golden.source), how, f" · {len(golden.models)} models", charted,
+        line = Text.assemble("from ", plain(source_label(views, golden.source)), how, f" · {len(golden.models)} models", charted,
                              f" · chart window {golden.window} (w)", hint)
         health = source_health(self.app, views, golden.source)
         return Text.assemble(health, " · ", line) if health else line  # first: at 80 columns the line's end is cut

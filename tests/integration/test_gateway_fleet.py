@@ -1,0 +1,117 @@
+"""Two gateways scraped directly, no Prometheus: the panes show them together, each breaker per gateway."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+
+from aiops_tui.cockpit import Cockpit
+from aiops_tui.config import GatewayConfig
+from aiops_tui.model import FLEET_SOURCE
+from aiops_tui.recorder import Recorder
+from aiops_tui.sim.server import SimServer
+from aiops_tui.sources.gateway import GatewaySource
+from aiops_tui.sources.local_alerts import pick_signal_source
+from aiops_tui.store import timeseries as ts_sql
+from aiops_tui.store.history import History
+from aiops_tui.views import LOOKBACK_S
+from clocks import HandClock
+
+START = 1_796_000_000.0
+STEP_S = 5.0
+
+
+def record(history: History, sims: dict[str, SimServer], clock: HandClock, cycles: int) -> None:
+    """`cycles` polls of every gateway, `STEP_S` apart on the shared clock, written as the cockpit writes them."""
+
+    async def run() -> None:
+        async with httpx.AsyncClient(follow_redirects=True, timeout=3.0) as client:
+            sources = [
+                GatewaySource(GatewayConfig(name, f"{sim.url}/metrics", f"{sim.url}/status", "health_json", None, STEP_S, 3.0),
+                              client, clock=clock)
+                for name, sim in sims.items()
+            ]
+            recorder = Recorder(history, sources, clock=clock)
+            for _ in range(cycles):
+                await recorder.poller.run_cycle()
+                clock.now += STEP_S
+
+    asyncio.run(run())
+
+
+def latest(history: History, source: str, at: float) -> dict[tuple[str, str], float]:
+    with history.reading() as con:
+        return ts_sql.latest_signals(con, source, at, LOOKBACK_S)
+
+
+@pytest.fixture
+def fleet(tmp_path: Path):
+    clock = HandClock(START)
+    with SimServer(seed=3, clock=clock) as a, SimServer(seed=9, clock=clock) as b, \
+            History.open(tmp_path / "h.duckdb") as history:
+        b.model.inject("upstream_outage", "openai/gpt-4o", duration_s=600.0)
+        clock.now += 60  # a minute of traffic before the first scrape
+        record(history, {"gw-a": a, "gw-b": b}, clock, cycles=8)
+        yield history, clock, a, b
+
+
+def test_the_golden_and_cost_panes_add_the_gateways_up(fleet):
+    history, clock, _, _ = fleet
+    at = clock.now
+    views = Cockpit(history, clock=lambda: at).views()
+    one, other = latest(history, "gw-a", at), latest(history, "gw-b", at)
+    assert views.golden.source == views.cost.source == FLEET_SOURCE
+    tiles = {name: reading.value for name, reading in views.golden.tiles.items()}
+    assert tiles["requests_per_s"] == pytest.approx(one[("requests_per_s", "")] + other[("requests_per_s", "")])
+    assert tiles["tokens_per_s"] == pytest.approx(one[("tokens_per_s", "")] + other[("tokens_per_s", "")])
+    # Ratios and quantiles of the two together lie between each gateway's own.
+    for signal in ("error_ratio", "latency_p95_s", "cache_hit_ratio"):
+        low, high = sorted((one[(signal, "")], other[(signal, "")]))
+        assert low <= tiles[signal] <= high, signal
+    assert other[("error_ratio", "")] > 0.01 > one[("error_ratio", "")]  # gw-b's gpt-4o is down
+    assert views.cost.spend_usd_per_h == pytest.approx(one[("spend_usd_per_h", "")] + other[("spend_usd_per_h", "")])
+    with history.reading() as con:
+        each = [sum(ts_sql.counter_increase(con, ts_sql.cost_series(con, gw), START - 60, at).values())
+                for gw in ("gw-a", "gw-b")]
+        assert pick_signal_source(con, at) == FLEET_SOURCE  # the alert rules read what the panes show
+    assert all(usd > 0 for usd in each)
+    assert views.cost.mtd_usd == pytest.approx(sum(each))
+    assert sum(row.mtd_usd for row in views.cost.by_model) == pytest.approx(sum(each))
+
+
+def test_each_gateway_keeps_its_own_breakers(fleet):
+    history, clock, _, _ = fleet
+    at = clock.now
+    rows = Cockpit(history, clock=lambda: at).views().breakers.rows
+    states = {row.upstream: row.state for row in rows}
+    assert states["gw-b · openai/gpt-4o"] == "open" and states["gw-a · openai/gpt-4o"] == "closed"
+    assert rows[0].upstream == "gw-b · openai/gpt-4o"  # open first
+    assert len(rows) == 8 and {name.split(" · ")[0] for name in states} == {"gw-a", "gw-b"}
+    opened = next(row for row in rows if row.upstream == "gw-b · openai/gpt-4o")
+    assert [t.to_state for t in opened.transitions][:1] == ["open"]
+
+
+def test_a_gateway_that_stops_answering_is_left_out_of_the_sums(fleet):
+    history, clock, a, b = fleet
+    a.stop()
+    record(history, {"gw-a": a, "gw-b": b}, clock, cycles=2)
+    at = clock.now
+    views = Cockpit(history, clock=lambda: at).views()
+    assert views.golden.source == FLEET_SOURCE
+    rate = views.golden.tiles["requests_per_s"].value
+    assert rate == pytest.approx(latest(history, "gw-b", at)[("requests_per_s", "")])
+
+
+def test_one_gateway_alone_is_shown_under_its_own_name(tmp_path: Path):
+    clock = HandClock(START)
+    with SimServer(seed=3, clock=clock) as a, History.open(tmp_path / "h.duckdb") as history:
+        clock.now += 60
+        record(history, {"gw-a": a}, clock, cycles=3)
+        views = Cockpit(history, clock=lambda: clock.now).views()
+        with history.reading() as con:
+            sources = set(ts_sql.signal_sources(con, clock.now, LOOKBACK_S))
+    assert views.golden.source == "gw-a" and sources == {"gw-a"}
+    assert [row.upstream for row in views.breakers.rows if row.upstream == "openai/gpt-4o"] == ["openai/gpt-4o"]
