@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from aiops_tui.store.history import History, HistoryError
+from aiops_tui.store.history import SCHEMA_VERSION, History, HistoryError
 from history_builders import OPEN_LIKE_CLI_SCRIPT, T0, WRITER_SCRIPT, batch, hold_open, key, release, samples_of, spawn
 
 SAMPLES_PER_CYCLE = 2_000
@@ -56,7 +56,7 @@ def test_file_from_a_newer_build_is_refused(tmp_path: Path) -> None:
     con.execute("UPDATE meta SET schema_version = 7")
     con.close()
     expected = (
-        f"{path}: written by a newer aiops-tui (schema 7, this build reads up to 2); "
+        f"{path}: written by a newer aiops-tui (schema 7, this build reads up to {SCHEMA_VERSION}); "
         "upgrade aiops-tui or open a copy with it"
     )
     assert one_line_error(path) == expected
@@ -84,7 +84,7 @@ def test_empty_duckdb_file_becomes_a_history(tmp_path: Path) -> None:
     duckdb.connect(str(path)).close()
     assert one_line_error(path, read_only=True) == f"{path}: not an aiops-tui history file (an empty DuckDB file)"
     with History.open(path) as history:
-        assert history.con.execute("SELECT schema_version FROM meta").fetchall() == [(2,)]
+        assert history.con.execute("SELECT schema_version FROM meta").fetchall() == [(SCHEMA_VERSION,)]
 
 
 def test_missing_file_for_review(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 from aiops_tui.model import Batch, Sample
 from aiops_tui.reports.cli import render_report
 from aiops_tui.store.export import export_snapshot
-from aiops_tui.store.history import History, HistoryError
+from aiops_tui.store.history import SCHEMA_VERSION, History, HistoryError
 from history_builders import T0, key
 
 HOUR = 3600.0
@@ -166,6 +166,41 @@ def test_the_cost_prometheus_sums_per_model_and_target_is_rolled_up_by_model(tmp
     }
 
 
+def test_the_daily_cost_counts_a_gateway_scraped_directly_and_by_prometheus_once(tmp_path):
+    # The gateway "gw" spends 1 USD a minute for three hours; Prometheus scrapes it too, but is down in the third.
+    own = key("litellm_spend_metric_total", model="gpt-4o")
+    summed = key("signal:cost_usd_total", source="prometheus", model="gpt-4o", instance="gw:4000", job="litellm")
+    with History.open(tmp_path / "h.duckdb") as history:
+        samples = [Sample(own, T0 + 60 * minute, float(minute)) for minute in range(181)]
+        samples += [Sample(summed, T0 + 60 * minute, float(minute)) for minute in range(120)]
+        history.write_cycle([Batch("gw", T0, samples)])
+        history.rollup(T0 + 3 * HOUR + 60)
+        daily = history.con.execute("SELECT model, usd FROM cost_daily_by_model").fetchall()
+        by_source = dict(history.con.execute("SELECT source, sum(usd) FROM cost_hourly GROUP BY 1").fetchall())
+    assert by_source == {"gw": pytest.approx(179.0), "prometheus": pytest.approx(119.0)}  # the first sample adds 0
+    # The first two hours from Prometheus (59 + 60), the third from the gateway's own counter (60): not 298.
+    assert daily == [("gpt-4o", pytest.approx(179.0))]
+
+
+def test_a_schema_2_file_is_upgraded_to_count_each_hour_once(tmp_path):
+    own = key("litellm_spend_metric_total", model="gpt-4o")
+    summed = key("signal:cost_usd_total", source="prometheus", model="gpt-4o", instance="gw:4000", job="litellm")
+    path = tmp_path / "h.duckdb"
+    with History.open(path) as history:
+        samples = [Sample(series, T0 + 60 * minute, float(minute)) for minute in range(61) for series in (own, summed)]
+        history.write_cycle([Batch("gw", T0, samples)])
+        history.rollup(T0 + HOUR + 60)
+    con = duckdb.connect(str(path))  # as schema 2 left it: every source added up
+    con.execute(SCHEMA_1_DDL.split("-- cost_daily_by_model", 1)[1].split("\n", 1)[1].split(";", 1)[0]
+                .replace("CREATE VIEW", "CREATE OR REPLACE VIEW"))
+    con.execute("UPDATE meta SET schema_version = 2")
+    assert con.execute("SELECT sum(usd) FROM cost_daily_by_model").fetchone()[0] == pytest.approx(118.0)
+    con.close()
+    with History.open(path) as upgraded:
+        assert upgraded.con.execute("SELECT sum(usd) FROM cost_daily_by_model").fetchone()[0] == pytest.approx(59.0)
+        assert upgraded.con.execute("SELECT max(schema_version) FROM meta").fetchone()[0] == SCHEMA_VERSION
+
+
 def test_purge_drops_cost_hours_at_the_1h_horizon(tmp_path):
     with History.open(tmp_path / "h.duckdb") as history:
         end = write_cost_history(history, hours=4)
@@ -198,7 +233,7 @@ def test_schema_1_file_is_upgraded_when_opened_for_writing(tmp_path, written):
         daily_before = old.cursor().execute("SELECT day, model, usd FROM cost_daily_by_model ORDER BY 1, 2").fetchall()
     with History.open(path) as upgraded:
         con = upgraded.con
-        assert [row[0] for row in con.execute("SELECT schema_version FROM meta ORDER BY 1").fetchall()] == [1, 2]
+        assert [row[0] for row in con.execute("SELECT schema_version FROM meta ORDER BY 1").fetchall()] == [1, SCHEMA_VERSION]
         assert con.execute("SELECT count(*) FROM cost_1h").fetchone()[0] == len(before)
         assert_same_cost(cost_hourly(con), before)
         daily_after = con.execute("SELECT day, model, usd FROM cost_daily_by_model ORDER BY 1, 2").fetchall()
@@ -209,8 +244,8 @@ def test_schema_1_file_is_upgraded_when_opened_for_writing(tmp_path, written):
         after = cost_hourly(con)
         assert len(after) > len(before)
         assert_same_cost(after, schema_1_cost_hourly(con))
-    with History.open(path, read_only=True) as reopened:  # once upgraded, read as version 2
-        assert reopened.cursor().execute("SELECT max(schema_version) FROM meta").fetchone()[0] == 2
+    with History.open(path, read_only=True) as reopened:  # once upgraded, read as the current version
+        assert reopened.cursor().execute("SELECT max(schema_version) FROM meta").fetchone()[0] == SCHEMA_VERSION
 
 
 def shape(con) -> list[tuple]:
@@ -255,7 +290,7 @@ def test_export_of_a_schema_1_file_carries_its_cost(tmp_path, written):
         export_snapshot(old, tmp_path / "export.duckdb", 365 * 86400.0)
         export_snapshot(old, tmp_path / "export-parquet", 365 * 86400.0, parquet=True)
     with History.open(tmp_path / "export.duckdb", read_only=True) as exported:
-        assert exported.cursor().execute("SELECT max(schema_version) FROM meta").fetchone()[0] == 2
+        assert exported.cursor().execute("SELECT max(schema_version) FROM meta").fetchone()[0] == SCHEMA_VERSION
         assert_same_cost(cost_hourly(exported.cursor()), expected)
     parquet = duckdb.connect()
     rows = parquet.execute(

@@ -19,7 +19,7 @@ from aiops_tui.store.rollup import fill_cost_1h
 if TYPE_CHECKING:
     import duckdb
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 PRIVATE_MODE = 0o600
 MEMORY_LIMIT = "48MB"
 """DuckDB's buffer pool for the cockpit's connections (DuckDB's own default is 80 % of RAM, and it
@@ -239,8 +239,20 @@ def _upgrade_to_2(con: duckdb.DuckDBPyConnection) -> None:
     fill_cost_1h(con)
 
 
+def _upgrade_to_3(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 3 counts an hour's spend once in cost_daily_by_model when Prometheus and a gateway both
+    hold it: the view as schema.sql defines it."""
+    ddl = _schema_ddl()
+    start = ddl.index("CREATE VIEW cost_daily_by_model AS")
+    con.execute("CREATE OR REPLACE " + ddl[start:ddl.index(";", start) + 1].removeprefix("CREATE "))
+
+
 # Each step takes a file from the version before to the version named (a new file gets schema.sql).
-_UPGRADES = {2: _upgrade_to_2}
+_UPGRADES = {2: _upgrade_to_2, 3: _upgrade_to_3}
+
+
+def _schema_ddl() -> str:
+    return resources.files("aiops_tui.store").joinpath("schema.sql").read_text(encoding="utf-8")
 
 
 def _upgrade_schema(
@@ -268,7 +280,7 @@ def _upgrade_schema(
 
 
 def _create_schema(con: duckdb.DuckDBPyConnection, path: Path, app_version: str) -> None:
-    ddl = resources.files("aiops_tui.store").joinpath("schema.sql").read_text(encoding="utf-8")
+    ddl = _schema_ddl()
     ensure_private_wal(path)
     con.begin()
     try:

@@ -99,13 +99,17 @@ CREATE VIEW cost_hourly AS
 SELECT bucket AS hour, source, model, usd
 FROM cost_1h;
 
--- cost_daily_by_model: US dollars per UTC day and model, all sources together (the month review).
+-- cost_daily_by_model: US dollars per UTC day and model (the month review). Each hour is counted
+-- once: Prometheus's sums where it has that hour (they cover every gateway it scrapes), else every
+-- gateway's own counter added up; a gateway scraped directly as well is not counted twice.
 CREATE VIEW cost_daily_by_model AS
 SELECT
-    CAST(timezone('UTC', hour) AS DATE) AS day,
-    model,
-    sum(usd) AS usd
-FROM cost_hourly
+    CAST(timezone('UTC', c.hour) AS DATE) AS day,
+    c.model,
+    sum(c.usd) AS usd
+FROM cost_hourly AS c
+WHERE c.source = 'prometheus'
+   OR NOT EXISTS (SELECT 1 FROM cost_1h AS p WHERE p.source = 'prometheus' AND p.bucket = c.hour)
 GROUP BY ALL;
 
 -- breaker_transitions: every circuit-breaker state change, oldest first (the incident timeline).
