@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from aiops_tui.model import FLEET_SOURCE
+from aiops_tui.model import FLEET_SOURCE, NOT_GATEWAYS
 from aiops_tui.signals import breakers as brk
 from aiops_tui.signals import cost as cst
 from aiops_tui.signals.alert_history import firing_at
@@ -43,6 +43,16 @@ def pick_source(freshness: dict[str, float], *, prefer_prometheus: bool = True) 
     return max(freshness, key=lambda s: (freshness[s], s))
 
 
+def breaker_source(source: str, fresh: dict[str, float]) -> str:
+    """Whose breakers the breakers pane shows: the gateways' own where they report breakers, beside
+    Prometheus too. Their status names each breaker as the gateway does, with since when, its tier and
+    its fallback, polled directly; Prometheus's breaker gauges say less, a scrape later."""
+    gateways = [name for name in fresh if name not in NOT_GATEWAYS]
+    if source != "prometheus" or not gateways:
+        return source
+    return FLEET_SOURCE if len(gateways) > 1 else gateways[0]
+
+
 def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = "") -> "Views":
     """`model`: the golden charts of that model alone ("" for all models together)."""
     from aiops_tui.cockpit import Views
@@ -53,7 +63,8 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = 
     poller = cockpit.poller
     direct = bool(poller and poller.direct)
     with cockpit.history.reading() as con, ts_sql.watermarks_read_once():
-        source = pick_source(ts_sql.signal_sources(con, at, LOOKBACK_S), prefer_prometheus=not direct)
+        fresh = ts_sql.signal_sources_of(con, ["requests_per_s", "breaker_state"], at, LOOKBACK_S)
+        source = pick_source(fresh["requests_per_s"], prefer_prometheus=not direct)
         profiles = _profiles(con, cockpit, source)
         latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
         golden = _golden(con, source, at, window, cockpit, profiles, latest, model)
@@ -64,7 +75,7 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = 
         # Back as far as the breakers' transitions go, which is as far as an alert's last event is looked for.
         events = cockpit.history.events(at - brk.transitions_span_s(window_s), at,
                                         kinds=["breaker"] if alerts_now else ["breaker", "alert", "source"])
-        breakers = _breakers(con, source, at, events, window_s)
+        breakers = _breakers(con, breaker_source(source, fresh["breaker_state"]), at, events, window_s)
     notes = [n for n in (golden.basis, cost.basis) if n]
     return Views(
         at=at,

@@ -134,7 +134,12 @@ def test_prometheus_killed_mid_run_switches_to_direct_and_recovers(sim_and_prom,
         stop = asyncio.Event()
         task = asyncio.create_task(poller.run(stop))
         await until(lambda: poller.cycles >= 4 and state("prometheus") == "ok", 20)
-        assert cockpit.views().golden.source == "prometheus"
+        views = cockpit.views()
+        assert views.golden.source == "prometheus"
+        # The breakers are the gateway's own, as its status names them, with their tiers: beside Prometheus too.
+        assert views.breakers.source == "gw"
+        assert {row.upstream for row in views.breakers.rows} == set(truth(sim)["breakers"])
+        assert all(row.tier for row in views.breakers.rows)
         killed_at = time.time()
         committed = history.cursor().execute("SELECT count(*) FROM samples").fetchone()[0]
         prom.kill()

@@ -75,3 +75,12 @@ def test_flaps_are_counted_over_the_history_when_it_holds_less_than_the_30_days(
         old = Cockpit(history, clock=lambda: END).views().breakers
     assert [row.upstream for row in old.rows] == ["openai/gpt-4o"]
     assert old.watched_from is None  # read 40 days ago: the last 30 days are all watched
+
+
+def test_the_gateways_own_breakers_are_shown_beside_prometheus_where_they_report_any() -> None:
+    from aiops_tui.views import breaker_source
+
+    assert breaker_source("prometheus", {"prometheus": END}) == "prometheus"  # no gateway reports breakers
+    assert breaker_source("prometheus", {"prometheus": END, "gw-a": END}) == "gw-a"
+    assert breaker_source("prometheus", {"gw-a": END, "gw-b": END - 5}) == "gateways"  # each gateway's, by name
+    assert breaker_source("gw-a", {"gw-a": END, "gw-b": END}) == "gw-a"  # the source the panes read otherwise

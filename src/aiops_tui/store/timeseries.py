@@ -39,17 +39,27 @@ def _us(ts: float) -> int:
 
 def signal_sources(con: "duckdb.DuckDBPyConnection", at: float, lookback_s: float) -> dict[str, float]:
     """source -> time of its latest `signal:requests_per_s` sample in (at - lookback, at]."""
+    return signal_sources_of(con, ["requests_per_s"], at, lookback_s)["requests_per_s"]
+
+
+def signal_sources_of(
+    con: "duckdb.DuckDBPyConnection", signals: Sequence[str], at: float, lookback_s: float,
+) -> dict[str, dict[str, float]]:
+    """signal -> source -> time of its latest sample in (at - lookback, at], for each of `signals`, in one read."""
     rows = con.execute(
         """
-        SELECT s.source, epoch_us(max(v.ts))
+        SELECT s.name, s.source, epoch_us(max(v.ts))
         FROM samples v JOIN series s USING (series_id)
-        WHERE s.name = 'signal:requests_per_s'
+        WHERE list_contains($names, s.name)
           AND v.ts > make_timestamptz($lo) AND v.ts <= make_timestamptz($hi)
-        GROUP BY 1
+        GROUP BY 1, 2
         """,
-        {"lo": _us(at - lookback_s), "hi": _us(at)},
+        {"names": [f"signal:{signal}" for signal in signals], "lo": _us(at - lookback_s), "hi": _us(at)},
     ).fetchall()
-    return {source: ts_us / US for source, ts_us in rows}
+    out: dict[str, dict[str, float]] = {signal: {} for signal in signals}
+    for name, source, ts_us in rows:
+        out[name.removeprefix("signal:")][source] = ts_us / US
+    return out
 
 
 def latest_signals(
