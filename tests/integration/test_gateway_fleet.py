@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,7 @@ from aiops_tui.cockpit import Cockpit
 from aiops_tui.config import GatewayConfig
 from aiops_tui.model import FLEET_SOURCE
 from aiops_tui.recorder import Recorder
+from aiops_tui.reports.cli import render_report
 from aiops_tui.sim.server import SimServer
 from aiops_tui.sources.gateway import GatewaySource
 from aiops_tui.sources.local_alerts import pick_signal_source
@@ -21,6 +23,7 @@ from aiops_tui.views import LOOKBACK_S
 from clocks import HandClock
 
 START = 1_796_000_000.0
+HOUR_S = 3600.0
 STEP_S = 5.0
 
 
@@ -92,6 +95,16 @@ def test_each_gateway_keeps_its_own_breakers(fleet):
     assert len(rows) == 8 and {name.split(" · ")[0] for name in states} == {"gw-a", "gw-b"}
     opened = next(row for row in rows if row.upstream == "gw-b · openai/gpt-4o")
     assert [t.to_state for t in opened.transitions][:1] == ["open"]
+
+
+def test_the_breakers_report_reads_each_gateways_breakers_as_the_pane_does(fleet):
+    history, _, _, _ = fleet
+    report = json.loads(render_report(history, "breakers", since_s=HOUR_S, fmt="json"))["sections"]
+    rows = {row["upstream"]: row for row in report["summary"]}
+    assert rows["gw-b · openai/gpt-4o"]["flaps"] == 1 and rows["gw-b · openai/gpt-4o"]["state_at_end"] == "open"
+    assert rows["gw-a · openai/gpt-4o"]["flaps"] == 0 and rows["gw-a · openai/gpt-4o"]["tier"] == "tier_1"
+    assert len(rows) == 8
+    assert [(t["upstream"], t["to_state"]) for t in report["transitions"]] == [("gw-b · openai/gpt-4o", "open")]
 
 
 def test_a_gateway_that_stops_answering_is_left_out_of_the_sums(fleet):

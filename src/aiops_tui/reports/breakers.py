@@ -3,8 +3,10 @@ flaps (entries into open), time spent open and half-open, and the state it ended
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from aiops_tui.model import FLEET_SOURCE, Event
 from aiops_tui.reports.render import Column, Report, Section
 from aiops_tui.reports.span import Span
 
@@ -46,9 +48,24 @@ def tiers(history: "History", source: str) -> dict[str, str]:
 
 
 def build(history: "History", span: Span) -> Report:
-    events = [e for e in history.events(span.since, span.until, kinds=["breaker"]) if _of_source(e.detail, span.source)]
-    before = states_before(history, span.source, span.since)
-    tier_of = tiers(history, span.source)
+    """The breakers the pane would show over the span: a gateway's own beside Prometheus, each gateway's
+    named "gateway · upstream" when there are several."""
+    from aiops_tui.store import timeseries as ts_sql
+    from aiops_tui.views import breaker_source
+
+    con = history.cursor()
+    fresh = ts_sql.signal_sources_of(con, ["breaker_state"], span.until, span.until - span.since)["breaker_state"]
+    source = breaker_source(span.source, fresh)
+    every = history.events(span.since, span.until, kinds=["breaker"])
+    events: list[Event] = []
+    before: dict[str, str] = {}
+    tier_of: dict[str, str] = {}
+    for member in ts_sql.member_sources(con, source) if source else [source]:
+        prefix = f"{member} · " if source == FLEET_SOURCE else ""
+        events += [replace(e, subject=prefix + e.subject) for e in every if _of_source(e.detail, member)]
+        before.update((prefix + upstream, state) for upstream, state in states_before(history, member, span.since).items())
+        tier_of.update((prefix + upstream, tier) for upstream, tier in tiers(history, member).items())
+    events.sort(key=lambda e: e.ts)
     upstreams = sorted(set(tier_of) | {e.subject for e in events} | set(before))
     summary = []
     for upstream in upstreams:
@@ -67,8 +84,8 @@ def build(history: "History", span: Span) -> Report:
                         start_state, state))
     transitions = [(e.ts, e.subject, e.from_state, e.to_state) for e in events if e.to_state]
     return Report(
-        "breakers", f"Circuit breakers ({span.source or 'no source'})",
-        [("source", span.source or "none"), ("since_utc", span.since), ("until_utc", span.newest),
+        "breakers", f"Circuit breakers ({source or 'no source'})",
+        [("source", source or "none"), ("since_utc", span.since), ("until_utc", span.newest),
          ("flaps", sum(row[2] for row in summary))],
         [Section("summary", SUMMARY_COLUMNS, summary), Section("transitions", TRANSITION_COLUMNS, transitions)],
     )
