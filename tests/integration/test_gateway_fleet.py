@@ -16,7 +16,7 @@ from aiops_tui.recorder import Recorder
 from aiops_tui.reports.cli import render_report
 from aiops_tui.sim.server import SimServer
 from aiops_tui.sources.gateway import GatewaySource
-from aiops_tui.sources.local_alerts import pick_signal_source
+from aiops_tui.sources.local_alerts import LocalAlertSource, pick_signal_source
 from aiops_tui.store import timeseries as ts_sql
 from aiops_tui.store.history import History
 from aiops_tui.views import LOOKBACK_S
@@ -105,6 +105,17 @@ def test_the_breakers_report_reads_each_gateways_breakers_as_the_pane_does(fleet
     assert rows["gw-a · openai/gpt-4o"]["flaps"] == 0 and rows["gw-a · openai/gpt-4o"]["tier"] == "tier_1"
     assert len(rows) == 8
     assert [(t["upstream"], t["to_state"]) for t in report["transitions"]] == [("gw-b · openai/gpt-4o", "open")]
+
+
+def test_the_alert_rules_without_prometheus_read_each_gateways_breakers(fleet):
+    history, clock, a, b = fleet
+    instances = {"gw-a": f"127.0.0.1:{a.port}", "gw-b": f"127.0.0.1:{b.port}"}
+    alerts = LocalAlertSource(history, instances=instances, clock=clock).evaluate(clock.now)
+    opened = [alert for alert in alerts if alert.name == "LLMCircuitBreakerOpen"]
+    assert [(a.labels["upstream"], a.labels["job"], a.labels["instance"]) for a in opened] == [
+        ("openai/gpt-4o", "gw-b", instances["gw-b"]),
+    ]
+    assert "__gateway__" not in opened[0].labels
 
 
 def test_a_gateway_that_stops_answering_is_left_out_of_the_sums(fleet):

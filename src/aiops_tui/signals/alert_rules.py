@@ -286,6 +286,10 @@ class Need:
     total_only: bool = False
 
 
+GATEWAY_LABEL = "__gateway__"
+"""On a series the rules read from one gateway of several (each keeps its own breakers): which one."""
+
+
 @dataclass(frozen=True, slots=True)
 class Inputs:
     """What the history holds for one evaluation: the signals of one source, and which gateways are down."""
@@ -374,7 +378,7 @@ class BreakerOpen:
             if "upstream" not in found:
                 continue
             kept = {k: found[k] for k in ("upstream", "tier") if k in found}
-            key = make_labels({**kept, **inputs.target_labels()})
+            key = make_labels({**kept, **inputs.target_labels(found.get(GATEWAY_LABEL))})
             out[key] = [(ts, v, v >= self.min_state) for ts, v in points]
         return out
 

@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from aiops_tui.errors import first_line
-from aiops_tui.model import RULES_SOURCE, Alert, Batch, Labels, make_labels
+from aiops_tui.model import FLEET_SOURCE, RULES_SOURCE, Alert, Batch, Labels, make_labels
 from aiops_tui.signals.alert_rules import (
+    GATEWAY_LABEL,
     STALE_S,
     AlertRule,
     Inputs,
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from aiops_tui.store.history import History
 
 SOURCE_NAME = RULES_SOURCE
+PER_GATEWAY = ("breaker_state",)
+"""Signals every gateway keeps its own of, read from each gateway when the rules read the fleet's."""
 NOT_READ = ("prometheus",)
 """Sources whose signals the rules do not read (Prometheus evaluates its own) and whose `source` events
 are not a gateway going down."""
@@ -54,26 +57,36 @@ def pick_signal_source(con: "duckdb.DuckDBPyConnection", at: float, *, exclude: 
 def read_signals(
     con: "duckdb.DuckDBPyConnection", source: str, needs: Sequence[Need], at: float,
 ) -> dict[str, dict[Labels, list[Point]]]:
-    """signal -> label set -> points in (at - span, at], oldest first, for each need."""
+    """signal -> label set -> points in (at - span, at], oldest first, for each need. For the fleet, the
+    breakers are each gateway's own (the fleet has none): read from every gateway, each series labelled
+    with its gateway (`GATEWAY_LABEL`)."""
+    from aiops_tui.store.timeseries import member_sources
+
+    members = member_sources(con, source) if source == FLEET_SOURCE else []
     out: dict[str, dict[Labels, list[Point]]] = {}
-    parsed: dict[str, Labels] = {}
+    parsed: dict[tuple[str, str], Labels] = {}
     for need in needs:
         total_only = "AND s.labels = '{}'::JSON" if need.total_only else ""
+        per_gateway = bool(members) and need.signal in PER_GATEWAY
         rows = con.execute(
             f"""
-            SELECT CAST(s.labels AS VARCHAR), epoch_us(v.ts) / 1e6, v.value
+            SELECT s.source, CAST(s.labels AS VARCHAR), epoch_us(v.ts) / 1e6, v.value
             FROM samples v JOIN series s USING (series_id)
-            WHERE s.source = $source AND s.name = $name {total_only}
+            WHERE list_contains($sources, s.source) AND s.name = $name {total_only}
               AND v.ts > make_timestamptz($lo) AND v.ts <= make_timestamptz($hi)
             ORDER BY s.series_id, v.ts
             """,
-            {"source": source, "name": f"signal:{need.signal}", "lo": _us(at - need.span_s), "hi": _us(at)},
+            {"sources": members if per_gateway else [source], "name": f"signal:{need.signal}",
+             "lo": _us(at - need.span_s), "hi": _us(at)},
         ).fetchall()
         by_labels: dict[Labels, list[Point]] = {}
-        for labels_json, ts, value in rows:
-            labels = parsed.get(labels_json)
+        for gateway, labels_json, ts, value in rows:
+            labels = parsed.get((gateway, labels_json)) if per_gateway else parsed.get(("", labels_json))
             if labels is None:
-                labels = parsed[labels_json] = make_labels({str(k): str(v) for k, v in json.loads(labels_json).items()})
+                found = {str(k): str(v) for k, v in json.loads(labels_json).items()}
+                if per_gateway:
+                    found[GATEWAY_LABEL] = gateway
+                labels = parsed[(gateway if per_gateway else "", labels_json)] = make_labels(found)
             by_labels.setdefault(labels, []).append((ts, value))
         out[need.signal] = by_labels
     return out
