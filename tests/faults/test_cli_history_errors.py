@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from aiops_tui.store.history import History
+from aiops_tui.store.history import SCHEMA_VERSION, History
 from history_builders import T0, batch, hold_open, key, release, samples_of
 
 
@@ -44,7 +44,7 @@ def test_review_of_a_file_from_a_newer_build(tmp_path):
     con.close()
     line = assert_one_line(cli(tmp_path, "review", str(path)))
     assert line == (
-        f"aiops-tui: {path}: written by a newer aiops-tui (schema 9, this build reads up to 2); "
+        f"aiops-tui: {path}: written by a newer aiops-tui (schema 9, this build reads up to {SCHEMA_VERSION}); "
         "upgrade aiops-tui or open a copy with it"
     )
 
