@@ -146,8 +146,20 @@ def _attach_history(cfg, history, recorder) -> None:
     if cfg.prometheus is None:
         from aiops_tui.sources.local_alerts import LocalAlertSource
 
-        recorder.poller.add_source(LocalAlertSource(history, monthly_budget_usd=cfg.budget.monthly_usd, interval_s=cfg.interval_s))
+        instances = {gateway.name: _host_port(gateway.metrics_url) for gateway in cfg.gateways}
+        recorder.poller.add_source(LocalAlertSource(history, monthly_budget_usd=cfg.budget.monthly_usd,
+                                                    instances=instances, interval_s=cfg.interval_s))
     recorder.resume_from_history()
+
+
+def _host_port(url: str) -> str:
+    """A gateway's `instance` label as Prometheus would give it: host and port, never the URL's user or password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = f"[{parts.hostname}]" if parts.hostname and ":" in parts.hostname else parts.hostname or ""
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return f"{host}:{port}" if port else host
 
 
 @_collector_paused

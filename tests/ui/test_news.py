@@ -143,13 +143,16 @@ def test_what_flaps_at_every_poll_is_told_once_a_minute() -> None:
         BASE, at=AT + 150)))] == ["breaker OPEN: local/llama"]
 
 
-def test_two_alerts_that_read_alike_in_a_title_are_both_told() -> None:
-    """The title shows the two labels the alerts list shows; the alerts differ in a third (two gateways)."""
+def test_two_alerts_of_one_name_are_both_told_each_by_the_label_that_tells_it_apart() -> None:
+    """The title shows two labels: what the alert is about, then the one the two differ in (two gateways)."""
     labels = {"severity": "warning", "model": "gpt-4o", "tier": "tier_1", "instance": "gw-a:4000"}
     one = Alert("LLMErrorRatioHigh", "firing", labels, {}, AT - 60)
     two = dataclasses.replace(one, labels={**labels, "instance": "gw-b:4000"})
     told = Teller().tell(with_alerts(), with_alerts(one, two, views=dataclasses.replace(BASE, at=AT + 5)))
-    assert [item.title for item in told] == ["LLMErrorRatioHigh (gpt-4o, tier_1) firing · warning"] * 2
+    assert [item.title for item in told] == ["LLMErrorRatioHigh (gpt-4o, gw-a:4000) firing · warning",
+                                             "LLMErrorRatioHigh (gpt-4o, gw-b:4000) firing · warning"]
+    alone = Teller().tell(with_alerts(), with_alerts(one, views=dataclasses.replace(BASE, at=AT + 5)))
+    assert [item.title for item in alone] == ["LLMErrorRatioHigh (gpt-4o, tier_1) firing · warning"]
 
 
 class ChangingCockpit(FakeCockpit):

@@ -125,6 +125,17 @@ async def test_the_most_urgent_firing_alert_comes_first_and_its_runbook_opens() 
         assert pane.location.runbook.path.name == "llm-circuit-breaker-open.md"
 
 
+async def test_two_alerts_alike_but_for_their_gateway_are_listed_each_with_it() -> None:
+    labels = {"severity": "critical", "tier": "tier_1", "upstream": "openai/gpt-4o"}
+    alerts = tuple(Alert("LLMCircuitBreakerOpen", "firing", {**labels, "job": job, "instance": f"127.0.0.1:{port}"},
+                         {}, AT - 60) for job, port in (("gw-a", 4000), ("gw-b", 4001)))
+    app = runbooks_app(alerting(alerts))
+    async with app.run_test(size=SIZE) as pilot:
+        await on_runbooks(pilot)
+        drawn = [app.query_one(AlertList).render_line(y).text.strip(" │") for y in range(4)]
+    assert drawn[1] == "upstream=openai/gpt-4o job=gw-a" and drawn[3] == "upstream=openai/gpt-4o job=gw-b"
+
+
 BUDGET = Alert("LLMBudgetAtRisk", "firing", {"severity": "warning"}, {}, AT - 3600)
 BREAKER = Alert("LLMCircuitBreakerOpen", "firing", {"severity": "critical", "upstream": "openai/gpt-4o"}, {}, AT - 60)
 

@@ -136,3 +136,21 @@ def test_the_app_turns_the_collector_back_on_once_its_first_views_are_drawn(monk
     # Off through the start; then on, with what the start made frozen out of its walks; as it was at the end.
     assert seen == [(False, False), (True, True)]
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_without_prometheus_the_alert_rules_name_each_gateway_by_its_host_and_port(tmp_path: Path) -> None:
+    from aiops_tui.config import load_config
+    from aiops_tui.recorder import Recorder, sources_from_config
+
+    config = tmp_path / "aiops.yaml"
+    config.write_text(
+        f"history: {tmp_path / 'h.duckdb'}\ngateways:\n"
+        "  - name: gw-a\n    metrics_url: http://user:secret@127.0.0.1:4000/metrics\n"
+        "  - name: gw-b\n    metrics_url: https://gw.example/metrics\n"
+    )
+    cfg = load_config(config, env={})
+    recorder = Recorder(None, sources_from_config(cfg))
+    with History.open(cfg.history_path) as history:
+        launch._attach_history(cfg, history, recorder)
+    rules = next(source for source in recorder.poller.sources if source.name == "alerts")
+    assert rules.instances == {"gw-a": "127.0.0.1:4000", "gw-b": "gw.example:443"}  # as Prometheus labels them

@@ -9,6 +9,7 @@ time tell nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiops_tui.cockpit import Views
@@ -28,8 +29,6 @@ once a minute."""
 _DEGRADED = frozenset({"open", "half_open"})
 _STATE_SHOWN = {"open": "OPEN", "half_open": "HALF-OPEN"}
 _LOST = frozenset({"stale", "down"})
-_FIRST_LABELS = ("upstream", "model", "source")
-"""In a toast's title, the labels that tell two alerts of one name apart come first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +49,9 @@ def news(before: Views, after: Views) -> list[News]:
     alarms += opened
     all_clear += closed
     was_firing, firing = _firing(before), _firing(after)
-    alarms += [_fired(alert, after.at) for identity, alert in firing.items() if identity not in was_firing]
+    alarms += [_fired(alert, after.at, after.alerts) for identity, alert in firing.items() if identity not in was_firing]
     all_clear += [
-        News(("alert", identity, "resolved"), f"{_alert_title(alert)} resolved", "no longer firing", "information",
+        News(("alert", identity, "resolved"), f"{_alert_title(alert, before.alerts)} resolved", "no longer firing", "information",
              ALL_CLEAR_S)
         for identity, alert in was_firing.items() if identity not in firing
     ]
@@ -82,20 +81,20 @@ def _firing(views: Views) -> dict:
     return {alert.identity: alert for alert in views.alerts if alert.state == "firing"}
 
 
-def _fired(alert: Alert, at: float) -> News:
+def _fired(alert: Alert, at: float, among: Sequence[Alert]) -> News:
     severity = alert.labels.get("severity", "")
     summary = clean(alert.annotations.get("summary", "")).strip()
     since = f"since {fmt.utc_time_near(alert.active_since, at)} · " if alert.active_since is not None else ""
-    title = f"{_alert_title(alert)} firing" + (f" · {clean(severity)}" if severity else "")
+    title = f"{_alert_title(alert, among)} firing" + (f" · {clean(severity)}" if severity else "")
     return News(("alert", alert.identity, "firing"), title,
                 (f"{summary}\n" if summary else "") + f"{since}4 lists it with its runbook",
                 "error" if alert.severity_rank == 0 else "warning", ALARM_S)
 
 
-def _alert_title(alert: Alert) -> str:
+def _alert_title(alert: Alert, among: Sequence[Alert]) -> str:
     """Its name and the values of the labels the alerts list shows under it ("LLMCircuitBreakerOpen
-    (openai/gpt-4o, tier_1)")."""
-    told = [clean(value) for _, value in telling_labels(alert, _FIRST_LABELS)[:MAX_ALERT_LABELS]]
+    (openai/gpt-4o, tier_1)"; "(openai/gpt-4o, gw-2)" where gw-2's breaker is one of several alike)."""
+    told = [clean(value) for _, value in telling_labels(alert, among=among)[:MAX_ALERT_LABELS]]
     return clean(alert.name) + (f" ({', '.join(told)})" if told else "")
 
 

@@ -3,7 +3,7 @@ open runbook's table of contents. Names come from files and alert labels, so eac
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from rich.text import Text
 from textual.widgets import OptionList
@@ -16,18 +16,28 @@ from aiops_tui.ui.safe import plain
 MAX_ALERT_LABELS = 2
 
 
-NOISY_LABELS = ("instance", "job")
-"""Labels every alert carries: shown after the ones that tell alerts apart (upstream, model)."""
+NOISY_LABELS = ("job", "instance")
+"""Labels every alert carries: shown after the ones that tell alerts apart (upstream, model), in this
+order (a gateway's name before its host and port)."""
 
 
 def alert_key(alert: Alert) -> tuple:
     return (alert.name, tuple(sorted(alert.labels.items())))
 
 
-def telling_labels(alert: Alert, first: Collection[str] = ()) -> list[tuple[str, str]]:
-    """The alert's labels to show, in order: those in `first`, then the rest, `instance` and `job` last."""
+FIRST_LABELS = ("upstream", "model", "source")
+"""The labels that say what an alert is about: shown first."""
+
+
+def telling_labels(alert: Alert, first: Collection[str] = FIRST_LABELS, among: Iterable[Alert] = ()) -> list[tuple[str, str]]:
+    """The alert's labels to show, in order: those in `first`, then those whose values tell it from the other
+    alerts of its name in `among` (two gateways' breakers on one upstream differ by `job`), then the rest,
+    `job` and `instance` last."""
+    siblings = [other for other in among if other.name == alert.name and other.identity != alert.identity]
+    telling = {k for k, v in alert.labels.items() if any(other.labels.get(k) != v for other in siblings)}
     shown = [(k, v) for k, v in alert.labels.items() if k not in ("alertname", "severity")]
-    return sorted(shown, key=lambda kv: (kv[0] not in first, kv[0] in NOISY_LABELS, kv[0]))
+    last = {name: rank for rank, name in enumerate(NOISY_LABELS, 1)}
+    return sorted(shown, key=lambda kv: (kv[0] not in first, kv[0] not in telling, last.get(kv[0], 0), kv[0]))
 
 
 def _urgent_first(alert: Alert) -> tuple:
@@ -59,7 +69,7 @@ class AlertList(OptionList):
             return
         highlighted = self.highlighted
         self.alerts = ordered
-        self.set_options(Option(self._prompt(alert)) for alert in ordered)
+        self.set_options(Option(self._prompt(alert, ordered)) for alert in ordered)
         _keep_highlight(self, highlighted)
         firing = sum(1 for a in ordered if a.state == "firing")
         pending = len(ordered) - firing
@@ -72,10 +82,10 @@ class AlertList(OptionList):
         return self.alerts[index] if index is not None and 0 <= index < len(self.alerts) else None
 
     @staticmethod
-    def _prompt(alert: Alert) -> Text:
+    def _prompt(alert: Alert, shown: Sequence[Alert]) -> Text:
         mark = ("● ", "bold red") if alert.state == "firing" else ("◐ ", "bold yellow")
         head = Text.assemble(mark, plain(alert.name, style="bold"), no_wrap=True, overflow="ellipsis")
-        labels = [f"{k}={v}" for k, v in telling_labels(alert)]
+        labels = [f"{k}={v}" for k, v in telling_labels(alert, among=shown)]
         if not labels:
             return head
         detail = plain("  " + " ".join(labels[:MAX_ALERT_LABELS]), style="dim")
