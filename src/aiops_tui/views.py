@@ -213,33 +213,28 @@ def _breakers(con, source: str, at: float, events: list, window_s: float) -> brk
     """Over the chart window (`w`): past a day the error ratio and the state read come from the rollups.
     For the fleet, each gateway's breakers, named "gateway · upstream": every gateway keeps its own."""
     members = ts_sql.member_sources(con, source) if source else []
-    rows = []
-    for member in members:
-        prefix = f"{member} · " if source == FLEET_SOURCE else ""
-        rows.extend(replace(row, upstream=prefix + row.upstream) for row in _breaker_rows(con, member, at, events, window_s))
-    rows.sort(key=brk.row_order)
-    # A history younger than the span the flaps are counted over says so (a gap inside it does not).
-    first_read = ts_sql.first_sample_ts(
-        con, [i for member in members for i in ts_sql.series_ids(con, member, ["signal:breaker_state"])], 0.0, at,
-    ) if rows else None
-    young = first_read is not None and first_read > at - brk.transitions_span_s(window_s) + HOUR_S
-    return brk.BreakersView(at, source, rows, window_s, first_read if young else None)
+    fleet = source == FLEET_SOURCE
 
+    def named(member: str, upstream: str) -> str:
+        return f"{member} · {upstream}" if fleet else upstream
 
-def _breaker_rows(con, source: str, at: float, events: list, window_s: float) -> list[brk.BreakerRow]:
-    """One source's breakers: their latest readings, transitions and series over the window."""
     states: dict[str, dict] = {}
-    for name, labels, value in ts_sql.latest_labelled(con, source, BREAKER_FIELDS, at, LOOKBACK_S):
-        upstream = labels.get("upstream", "")
-        entry = states.setdefault(upstream, {})
+    for member, name, labels, value in ts_sql.latest_labelled(con, members, BREAKER_FIELDS, at, LOOKBACK_S):
+        entry = states.setdefault(named(member, labels.get("upstream", "")), {})
         entry.update(tier=labels.get("tier", ""), fallback=labels.get("fallback", ""))
         entry[BREAKER_FIELDS[name]] = value
     # Prometheus and a gateway may both report one breaker: keep the transitions of the source shown.
     transitions = brk.transitions_by_upstream(
-        e for e in events if e.kind == "breaker" and e.detail.get("source", source) == source
+        replace(e, subject=named(e.detail.get("source", source), e.subject))
+        for e in events if e.kind == "breaker" and e.detail.get("source", source) in members
     )
     series = ts_sql.signal_series_by(
-        con, source, ("breaker_failure_rate", "breaker_state"), at - window_s, at, label="upstream",
-        values=states, points=60,
-    )
-    return list(brk.build_rows(states, transitions, series.get("breaker_failure_rate"), series.get("breaker_state")))
+        con, members, ("breaker_failure_rate", "breaker_state"), at - window_s, at, label="upstream",
+        values=states, points=60, by_source=fleet,
+    ) if members else {}
+    rows = brk.build_rows(states, transitions, series.get("breaker_failure_rate"), series.get("breaker_state"))
+    # A history younger than the span the flaps are counted over says so (a gap inside it does not).
+    ids = ts_sql.series_ids(con, members, ["signal:breaker_state"]) if rows else []
+    first_read = ts_sql.first_sample_ts(con, ids, 0.0, at) if rows else None
+    young = first_read is not None and first_read > at - brk.transitions_span_s(window_s) + HOUR_S
+    return brk.BreakersView(at, source, rows, window_s, first_read if young else None)

@@ -33,8 +33,8 @@ def record(history: History, sims: dict[str, SimServer], clock: HandClock, cycle
     async def run() -> None:
         async with httpx.AsyncClient(follow_redirects=True, timeout=3.0) as client:
             sources = [
-                GatewaySource(GatewayConfig(name, f"{sim.url}/metrics", f"{sim.url}/status", "health_json", None, STEP_S, 3.0),
-                              client, clock=clock)
+                GatewaySource(GatewayConfig(name, f"{sim.url}/metrics", f"{sim.url}/status", "health_json", None,
+                                            STEP_S, 3.0), client, clock=clock)
                 for name, sim in sims.items()
             ]
             recorder = Recorder(history, sources, clock=clock)

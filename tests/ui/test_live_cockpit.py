@@ -148,13 +148,16 @@ async def test_two_gateways_are_shown_together_and_one_gone_is_named_as_left_out
             return str(app.query_one("#golden-source").render())
 
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(lambda: golden_line().startswith("from 2 gateways (direct scrapes, summed) · 4 models"), pilot)
+            await wait_for(lambda: golden_line().startswith("from 2 gateways (direct scrapes, summed) · 4 models"),
+                           pilot)
             one.stop()
             await wait_for(lambda: golden_line().startswith("✖ gw-a down: left out · from 2 gateways"), pilot)
             await press(pilot, "2")
-            assert str(app.query_one("#cost-figures").render()).splitlines()[-1] == "from 2 gateways · ✖ gw-a down: left out"
+            cost_line = str(app.query_one("#cost-figures").render()).splitlines()[-1]
+            assert cost_line == "from 2 gateways · ✖ gw-a down: left out"
             await press(pilot, "3")
-            assert str(app.query_one("#breakers-summary").render()).endswith("from 2 gateways · ✖ gw-a down: left out")
+            summary = str(app.query_one("#breakers-summary").render())
+            assert summary.endswith("from 2 gateways · ✖ gw-a down: left out")
             assert str(app.query_one("#breakers-table", DataTable).get_row_at(0)[1]).startswith("gw-")
         history.close()
 

@@ -233,7 +233,8 @@ def test_schema_1_file_is_upgraded_when_opened_for_writing(tmp_path, written):
         daily_before = old.cursor().execute("SELECT day, model, usd FROM cost_daily_by_model ORDER BY 1, 2").fetchall()
     with History.open(path) as upgraded:
         con = upgraded.con
-        assert [row[0] for row in con.execute("SELECT schema_version FROM meta ORDER BY 1").fetchall()] == [1, SCHEMA_VERSION]
+        versions = [row[0] for row in con.execute("SELECT schema_version FROM meta ORDER BY 1").fetchall()]
+        assert versions == [1, SCHEMA_VERSION]
         assert con.execute("SELECT count(*) FROM cost_1h").fetchone()[0] == len(before)
         assert_same_cost(cost_hourly(con), before)
         daily_after = con.execute("SELECT day, model, usd FROM cost_daily_by_model ORDER BY 1, 2").fetchall()

@@ -142,7 +142,7 @@ def test_signal_series_by_label_in_one_query(history):
     con = history.cursor()
     write(history, SeriesKey("gw", "signal:breaker_state", make_labels(upstream="b")), [(T0 + 70, 2.0)])
     con = history.cursor()
-    both = ts_sql.signal_series_by(con, "gw", ("breaker_failure_rate", "breaker_state"), T0, T0 + 120,
+    both = ts_sql.signal_series_by(con, ["gw"], ("breaker_failure_rate", "breaker_state"), T0, T0 + 120,
                                    label="upstream", values=["a", "b", "c"], points=2)
     got = both["breaker_failure_rate"]
     # 60 s buckets: a has (0.1 + 0.3) / 2 = 0.2 in [T0, T0+60) and 0.5 in [T0+60, T0+120); c has no series.

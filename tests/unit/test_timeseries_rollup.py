@@ -94,8 +94,8 @@ def test_a_signal_by_label_through_the_rollups_gives_the_raw_answer(tmp_path, re
         con = history.cursor()
 
         def by(res: str):
-            return ts_sql.signal_series_by(con, "gw", ["breaker_state"], SINCE, UNTIL, label="upstream", values=["a", "b"],
-                                           points=30, resolution=res)["breaker_state"]
+            return ts_sql.signal_series_by(con, ["gw"], ["breaker_state"], SINCE, UNTIL, label="upstream",
+                                           values=["a", "b"], points=30, resolution=res)["breaker_state"]
 
         raw = by("raw")
         assert set(raw) == {"a", "b"} and len(raw["a"]) == 31

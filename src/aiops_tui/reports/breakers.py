@@ -63,7 +63,8 @@ def build(history: "History", span: Span) -> Report:
     for member in ts_sql.member_sources(con, source) if source else [source]:
         prefix = f"{member} · " if source == FLEET_SOURCE else ""
         events += [replace(e, subject=prefix + e.subject) for e in every if _of_source(e.detail, member)]
-        before.update((prefix + upstream, state) for upstream, state in states_before(history, member, span.since).items())
+        before.update((prefix + upstream, state)
+                      for upstream, state in states_before(history, member, span.since).items())
         tier_of.update((prefix + upstream, tier) for upstream, tier in tiers(history, member).items())
     events.sort(key=lambda e: e.ts)
     upstreams = sorted(set(tier_of) | {e.subject for e in events} | set(before))

@@ -164,13 +164,6 @@ def build_rows(
                 held_before_since=not told and entered is not None and entered.from_state is None,
             )
         )
-    rows.sort(key=row_order)
+    order = {"open": 0, "half_open": 1, "unknown": 2, "closed": 3}
+    rows.sort(key=lambda r: (order.get(r.state, 9), r.upstream))
     return rows
-
-
-_STATE_ORDER = {"open": 0, "half_open": 1, "unknown": 2, "closed": 3}
-
-
-def row_order(row: BreakerRow) -> tuple[int, str]:
-    """Open first, then half-open, then by name."""
-    return _STATE_ORDER.get(row.state, 9), row.upstream

@@ -80,22 +80,23 @@ def latest_signals(
 
 
 def latest_labelled(
-    con: "duckdb.DuckDBPyConnection", source: str, names: Iterable[str], at: float, lookback_s: float,
-) -> list[tuple[str, dict[str, str], float]]:
-    """(name, labels, latest value) for each series of `names` from `source` in the look-back."""
+    con: "duckdb.DuckDBPyConnection", sources: Sequence[str], names: Iterable[str], at: float, lookback_s: float,
+) -> list[tuple[str, str, dict[str, str], float]]:
+    """(source, name, labels, latest value) for each series of `names` from `sources` in the look-back."""
     import json
 
     rows = con.execute(
         """
-        SELECT s.name, s.labels, arg_max(v.value, v.ts)
+        SELECT s.source, s.name, s.labels, arg_max(v.value, v.ts)
         FROM samples v JOIN series s USING (series_id)
-        WHERE s.source = $source AND list_contains($names, s.name)
+        WHERE list_contains($sources, s.source) AND list_contains($names, s.name)
           AND v.ts > make_timestamptz($lo) AND v.ts <= make_timestamptz($hi)
-        GROUP BY 1, 2
+        GROUP BY 1, 2, 3
         """,
-        {"source": source, "names": list(names), "lo": _us(at - lookback_s), "hi": _us(at)},
+        {"sources": list(sources), "names": list(names), "lo": _us(at - lookback_s), "hi": _us(at)},
     ).fetchall()
-    return [(name, json.loads(labels) if isinstance(labels, str) else dict(labels), value) for name, labels, value in rows]
+    return [(source, name, json.loads(labels) if isinstance(labels, str) else dict(labels), value)
+            for source, name, labels, value in rows]
 
 
 ROLLUP_AFTER_S = DAY_S
@@ -150,24 +151,26 @@ def signal_series_spans(
         where, params = "AND coalesce(s.labels ->> $label, '') = $value", {"label": label, "value": value}
     else:
         where, params = "AND s.labels = '{}'::JSON", {}
-    for span, name, _, b, val in _bucketed(con, source, wanted, spans, where, "''", params):
+    for span, name, _, b, val in _bucketed(con, [source], wanted, spans, where, "''", params):
         out[span][name.removeprefix("signal:")].append((b / US, val))
     return out
 
 
 def signal_series_by(
-    con: "duckdb.DuckDBPyConnection", source: str, signals: Sequence[str], since: float, until: float, *,
-    label: str, values: Iterable[str], points: int = 240, resolution: str = "auto",
+    con: "duckdb.DuckDBPyConnection", sources: Sequence[str], signals: Sequence[str], since: float, until: float, *,
+    label: str, values: Iterable[str], points: int = 240, resolution: str = "auto", by_source: bool = False,
 ) -> dict[str, dict[str, list[tuple[float, float]]]]:
     """signal -> value of `label` -> its average per bucket (`points` of them over the span), for each of
     `signals` and `values`, in one query (one per value cost 10x more); past a day through the rollups, as
-    `signal_series`."""
+    `signal_series`. `by_source`: the values are "source · value", one per source of `sources`."""
     wanted = list(values)
     out: dict[str, dict[str, list[tuple[float, float]]]] = {signal: {value: [] for value in wanted} for signal in signals}
     if not wanted or not signals:
         return out
     group = "coalesce(s.labels ->> $label, '')"
-    rows = _bucketed(con, source, list(signals), [(since, until, points, resolution)],
+    if by_source:
+        group = f"s.source || ' · ' || {group}"
+    rows = _bucketed(con, sources, list(signals), [(since, until, points, resolution)],
                      f"AND list_contains($values, {group})", group, {"label": label, "values": wanted})
     for _, name, g, b, val in rows:
         out[name.removeprefix("signal:")][g].append((b / US, val))
@@ -175,16 +178,16 @@ def signal_series_by(
 
 
 def _bucketed(
-    con: "duckdb.DuckDBPyConnection", source: str, signals: list[str], spans: Sequence[tuple[float, float, int, str]],
-    where: str, group: str, params: dict[str, object],
+    con: "duckdb.DuckDBPyConnection", sources: Sequence[str], signals: list[str],
+    spans: Sequence[tuple[float, float, int, str]], where: str, group: str, params: dict[str, object],
 ) -> list[tuple[int, str, str, int, float]]:
-    """(span, name, group, bucket start in µs, average) of the `signal:` series of `signals` from `source` that
+    """(span, name, group, bucket start in µs, average) of the `signal:` series of `signals` from `sources` that
     `where` keeps, per `group` (a SQL expression over the series `s`) and bucket of each span.
 
     With resolution "1m" or "1h" ("auto": `chart_resolution`) the rolled-up buckets wholly inside the span
     give their count-weighted averages, and raw samples fill the partial edges and whatever is not rolled up
     yet, so the answer is the raw one read through fewer rows."""
-    params = {**params, "source": source, "names": [f"signal:{signal}" for signal in signals]}
+    params = {**params, "sources": list(sources), "names": [f"signal:{signal}" for signal in signals]}
     parts = []
     for i, (since, until, points, resolution) in enumerate(spans):
         params.update({f"lo{i}": _us(since), f"hi{i}": _us(until), f"step{i}": max(US, _us((until - since) / points))})
@@ -193,7 +196,7 @@ def _bucketed(
         raw = f"""
         SELECT {i} AS span, s.name, {group} AS g, epoch_us(v.ts) // $step{i} * $step{i} AS b, v.value AS total, 1 AS n
         FROM samples v JOIN series s USING (series_id)
-        WHERE s.source = $source AND list_contains($names, s.name) {where}
+        WHERE list_contains($sources, s.source) AND list_contains($names, s.name) {where}
           AND v.ts >= make_timestamptz(LO) AND v.ts <= make_timestamptz(HI) AND isfinite(v.value)
         """
         rolled_lo = rolled_hi = 0.0
@@ -211,7 +214,7 @@ def _bucketed(
             f"""
         SELECT {i}, s.name, {group}, epoch_us(r.bucket) // $step{i} * $step{i}, r.avg * r.count, r.count
         FROM samples_{resolution} r JOIN series s USING (series_id)
-        WHERE s.source = $source AND list_contains($names, s.name) {where}
+        WHERE list_contains($sources, s.source) AND list_contains($names, s.name) {where}
           AND r.bucket >= make_timestamptz($rlo{i}) AND r.bucket < make_timestamptz($rhi{i}) AND r.count > 0
             """,
             raw.replace("LO", f"$rhi{i}").replace("HI", f"$hi{i}"),
@@ -270,11 +273,11 @@ def _own_cost_series(con: "duckdb.DuckDBPyConnection", source: str) -> dict[int,
     return {}
 
 
-def series_ids(con: "duckdb.DuckDBPyConnection", source: str, names: Iterable[str]) -> list[int]:
-    """The ids of every series of `names` from `source`."""
+def series_ids(con: "duckdb.DuckDBPyConnection", sources: Sequence[str], names: Iterable[str]) -> list[int]:
+    """The ids of every series of `names` from `sources`."""
     rows = con.execute(
-        "SELECT series_id FROM series WHERE source = $source AND list_contains($names, name)",
-        {"source": source, "names": list(names)},
+        "SELECT series_id FROM series WHERE list_contains($sources, source) AND list_contains($names, name)",
+        {"sources": list(sources), "names": list(names)},
     ).fetchall()
     return [series_id for (series_id,) in rows]
 

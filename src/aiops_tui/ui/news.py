@@ -49,9 +49,11 @@ def news(before: Views, after: Views) -> list[News]:
     alarms += opened
     all_clear += closed
     was_firing, firing = _firing(before), _firing(after)
-    alarms += [_fired(alert, after.at, after.alerts) for identity, alert in firing.items() if identity not in was_firing]
+    alarms += [_fired(alert, after.at, after.alerts)
+               for identity, alert in firing.items() if identity not in was_firing]
     all_clear += [
-        News(("alert", identity, "resolved"), f"{_alert_title(alert, before.alerts)} resolved", "no longer firing", "information",
+        News(("alert", identity, "resolved"), f"{_alert_title(alert, before.alerts)} resolved", "no longer firing",
+             "information",
              ALL_CLEAR_S)
         for identity, alert in was_firing.items() if identity not in firing
     ]

@@ -145,7 +145,8 @@ class CostPane(Pane):
         cost = views.cost
         # Without a source yet, why: every source that is down or stale.
         health = source_health(self.app, views, cost.source) if cost.source else sources_in_trouble(self.app, views)
-        update_static(self.query_one("#cost-figures", Static), self._figures(cost, health, source_label(views, cost.source)))
+        figures = self._figures(cost, health, source_label(views, cost.source))
+        update_static(self.query_one("#cost-figures", Static), figures)
         start, end = month_bounds(cost.at)
         self.query_one(BudgetBar).set_budget(cost.mtd_usd, cost.budget_usd, (cost.at - start) / (end - start), cost.projected_over_budget)
         by_label = {burn.label: burn for burn in cost.burn}

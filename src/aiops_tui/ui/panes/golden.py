@@ -291,7 +291,8 @@ class GoldenPane(Pane):
         charted = (Text.assemble(" · charts of ", plain(golden.chart_model, style="bold"), " alone (⏎ all models)")
                    if golden.chart_model else "")
         hint = " · ⏎ charts the selected model" if golden.models and not golden.chart_model else ""
-        line = Text.assemble("from ", plain(source_label(views, golden.source)), how, f" · {len(golden.models)} models", charted,
+        models = f" · {len(golden.models)} models"
+        line = Text.assemble("from ", plain(source_label(views, golden.source)), how, models, charted,
                              f" · chart window {golden.window} (w)", hint)
         health = source_health(self.app, views, golden.source)
         return Text.assemble(health, " · ", line) if health else line  # first: at 80 columns the line's end is cut

@@ -29,7 +29,9 @@ FIRST_LABELS = ("upstream", "model", "source")
 """The labels that say what an alert is about: shown first."""
 
 
-def telling_labels(alert: Alert, first: Collection[str] = FIRST_LABELS, among: Iterable[Alert] = ()) -> list[tuple[str, str]]:
+def telling_labels(
+    alert: Alert, first: Collection[str] = FIRST_LABELS, among: Iterable[Alert] = (),
+) -> list[tuple[str, str]]:
     """The alert's labels to show, in order: those in `first`, then those whose values tell it from the other
     alerts of its name in `among` (two gateways' breakers on one upstream differ by `job`), then the rest,
     `job` and `instance` last."""
