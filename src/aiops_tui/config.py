@@ -428,6 +428,7 @@ _PROMETHEUS = _Section(PrometheusConfig, (
     _Key("queries", "queries", _mapping_of(_text, "signal names to PromQL"), _EMPTY),
 ), optional=True)
 
+
 def _gateway_name(node: Node, ctx: _Ctx) -> str:
     """Not the name of another source: the history and the status line tell sources apart by name."""
     from aiops_tui.model import NOT_GATEWAYS, RULES_SOURCE

@@ -81,12 +81,13 @@ def read_signals(
         ).fetchall()
         by_labels: dict[Labels, list[Point]] = {}
         for gateway, labels_json, ts, value in rows:
-            labels = parsed.get((gateway, labels_json)) if per_gateway else parsed.get(("", labels_json))
+            key = (gateway if per_gateway else "", labels_json)
+            labels = parsed.get(key)
             if labels is None:
                 found = {str(k): str(v) for k, v in json.loads(labels_json).items()}
                 if per_gateway:
                     found[GATEWAY_LABEL] = gateway
-                labels = parsed[(gateway if per_gateway else "", labels_json)] = make_labels(found)
+                labels = parsed[key] = make_labels(found)
             by_labels.setdefault(labels, []).append((ts, value))
         out[need.signal] = by_labels
     return out
