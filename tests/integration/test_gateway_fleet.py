@@ -129,6 +129,25 @@ def test_a_gateway_that_stops_answering_is_left_out_of_the_sums(fleet):
     assert rate == pytest.approx(latest(history, "gw-b", at)[("requests_per_s", "")])
 
 
+def test_gateways_of_different_conventions_add_up_each_read_in_its_own(tmp_path: Path):
+    clock = HandClock(START)
+    with SimServer(seed=3, clock=clock) as litellm, SimServer(seed=9, clock=clock, convention="otel") as otel, \
+            History.open(tmp_path / "h.duckdb") as history:
+        clock.now += 60
+        record(history, {"gw-litellm": litellm, "gw-otel": otel}, clock, cycles=4)
+        at = clock.now
+        views = Cockpit(history, clock=lambda: at).views()
+        one, other = latest(history, "gw-litellm", at), latest(history, "gw-otel", at)
+    tiles = {name: reading.value for name, reading in views.golden.tiles.items()}
+    for signal in ("requests_per_s", "tokens_per_s"):
+        assert one[(signal, "")] > 0 and other[(signal, "")] > 0
+        assert tiles[signal] == pytest.approx(one[(signal, "")] + other[(signal, "")]), signal
+    low, high = sorted((one[("latency_p95_s", "")], other[("latency_p95_s", "")]))
+    assert low <= tiles["latency_p95_s"] <= high
+    by_model = {row.model: row.requests_per_s.value for row in views.golden.models}
+    assert sum(by_model.values()) == pytest.approx(tiles["requests_per_s"])
+
+
 def test_one_gateway_alone_is_shown_under_its_own_name(tmp_path: Path):
     clock = HandClock(START)
     with SimServer(seed=3, clock=clock) as a, History.open(tmp_path / "h.duckdb") as history:

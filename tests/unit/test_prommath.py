@@ -242,6 +242,21 @@ def test_the_scrapes_of_two_gateways_taken_apart_in_time_are_each_rated_over_the
     )
 
 
+def test_histograms_of_two_conventions_with_other_bounds_are_merged_bound_by_bound():
+    # gw-a (LiteLLM): 10 requests under 1 s and 10 more under 2 s; gw-b (OTel GenAI): 10 under 1.5 s.
+    litellm = {"1.0": 10.0, "2.0": 20.0, "+Inf": 20.0}
+    otel = {"1.5": 10.0, "+Inf": 10.0}
+    prev = [Sample(SeriesKey("gw-a", LATENCY, make_labels({"requested_model": "m", "le": le})), T0, 0.0) for le in litellm]
+    prev += [Sample(SeriesKey("gw-b", "gen_ai_client_operation_duration_seconds_bucket",
+                              make_labels({"gen_ai_request_model": "m", "le": le})), T0 + 3, 0.0) for le in otel]
+    cur = [Sample(s.key, s.ts + 10, (litellm if s.key.source == "gw-a" else otel)[s.key.label("le")]) for s in prev]
+    p50 = signals_from_scrapes(prev, cur, "*")["latency_p50_s"]
+    # Read at every bound: gw-a at 1.5 s is 15 (halfway up its bucket), gw-b at 1 s is 6.67 and at 2 s all 10.
+    # Together: 16.67 at 1 s, 25 at 1.5 s, 30 at 2 s. Rank 15 of 30 is under 1 s: 15 / 16.67 of it, 0.9 s.
+    # Summed as they are (10, 10, 20, 30) the bounds would put it at 1.75 s.
+    assert p50 == pytest.approx({"*": 0.9, "m": 0.9}, rel=1e-9)
+
+
 @pytest.fixture(scope="module")
 def litellm_signals(litellm_prev):
     changes = [

@@ -127,7 +127,7 @@ def _correct_precision_errors(counts: list[float], tolerance: float) -> None:
 
 def points_by_series(
     scrapes: Sequence[Iterable[Sample]], *, scrape_ts: Sequence[float | None] | None = None,
-    new_series_from_zero: bool = True,
+    new_series_from_zero: bool = True, zero_at: Mapping[str, float] | None = None,
 ) -> dict[SeriesKey, list[tuple[float, float]]]:
     """Consecutive scrapes (oldest first) -> each series' points.
 
@@ -135,7 +135,9 @@ def points_by_series(
     libraries create labelled counters on first use), so it gets a 0 at the previous scrape's time:
     its first requests count. Prometheus would ignore them until the series' second sample; pass
     `new_series_from_zero=False` for that. `scrape_ts` gives each scrape's time when a scrape may
-    hold none of the series (by default, the latest sample time in it).
+    hold none of the series (by default, the latest sample time in it). `zero_at`: for scrapes of
+    several sources taken at different times (two scrapes each), each source's previous scrape time,
+    where its new series get their 0; a series of a source not in it has no previous scrape.
     """
     out: dict[SeriesKey, list[tuple[float, float]]] = {}
     previous_ts: float | None = None
@@ -145,8 +147,9 @@ def points_by_series(
             series = out.get(sample.key)
             if series is None:
                 series = out[sample.key] = []
-                if new_series_from_zero and index > 0 and previous_ts is not None:
-                    series.append((previous_ts, 0.0))
+                zero_ts = previous_ts if zero_at is None else zero_at.get(sample.key.source)
+                if new_series_from_zero and index > 0 and zero_ts is not None:
+                    series.append((zero_ts, 0.0))
             series.append((sample.ts, sample.value))
             if scrape_ts is None:
                 latest_ts = sample.ts if latest_ts is None else max(latest_ts, sample.ts)
@@ -202,17 +205,27 @@ def quantile_by(
 ) -> dict[str, float]:
     """`histogram_quantile(q, sum by (le, label) (...))` from each `_bucket` series' increase,
     plus "*" from all buckets summed; NaN for a group with no observations."""
+    by_group = buckets_by(bucket_increases, label, missing=missing)
+    return {group: histogram_quantile(q, buckets.items()) * scale for group, buckets in by_group.items()}
+
+
+def buckets_by(
+    bucket_increases: Mapping[SeriesKey, float], label: str | Sequence[str] = "model",
+    *, missing: frozenset[str] = _NO_GROUP, scale: float = 1.0,
+) -> dict[str, dict[float, float]]:
+    """`sum by (le, label) (...)` of each `_bucket` series' increase, plus "*" from all buckets summed;
+    each bound times `scale`."""
     by_group: dict[str, dict[float, float]] = defaultdict(lambda: defaultdict(float))
     for key, value in bucket_increases.items():
         le_text = key.label("le")
         if not le_text or math.isnan(value):
             continue
-        le = float(le_text)
+        le = float(le_text) * scale
         by_group[TOTAL][le] += value
         group = group_of(key, label, missing)
         if group is not None:
             by_group[group][le] += value
-    return {group: histogram_quantile(q, buckets.items()) * scale for group, buckets in by_group.items()}
+    return by_group
 
 
 # --- a convention's signals from two scrapes ----------------------------------------------------
@@ -226,23 +239,59 @@ def signals_from_scrapes(prev: Sequence[Sample], cur: Sequence[Sample], profile:
     quantile with no traffic is NaN ("no traffic"); a signal whose series are absent is left out.
     The scrapes may be of several sources (every gateway's, for the fleet): each series is rated over
     its own source's two scrapes and the groups are summed across sources, as `sum by` over targets.
+    Sources of different conventions are each read in their own, and their sums added up before the
+    last division (a LiteLLM gateway's requests and an OTel GenAI one's count alike).
     """
-    profiles = conventions.detect_profiles({s.key.name for s in cur}) if profile in ("*", "auto", "") else [profile]
-    wanted = {m for name in profiles if name in conventions.PROFILES for r in conventions.PROFILES[name].recipes.values() for m in r.metrics()}
-    prev_by_name = _by_name(prev, wanted)
-    cur_by_name = _by_name(cur, wanted)
-    # Per source: the scrapes of several gateways (the fleet's signals) were taken at different times.
-    prev_ts: dict[str, float] = {}
-    for s in prev:
-        prev_ts[s.key.source] = max(prev_ts.get(s.key.source, s.ts), s.ts)
+    if profile in ("*", "auto", ""):
+        by_names: dict[frozenset[str], set[str]] = defaultdict(set)
+        for source, names in _names_by_source(cur).items():
+            by_names[frozenset(names)].add(source)
+        by_profiles: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for names, sources in by_names.items():  # gateways alike expose the same names: detected once
+            by_profiles[tuple(conventions.detect_profiles(names))] |= sources
+    else:
+        by_profiles = {(profile,): set()}
+    if len(by_profiles) <= 1:
+        parts = [_Part(list(next(iter(by_profiles), ())), prev, cur)]
+    else:
+        parts = [_Part(list(profiles), [s for s in prev if s.key.source in sources],
+                       [s for s in cur if s.key.source in sources]) for profiles, sources in by_profiles.items()]
     out: dict[str, dict[str, float]] = {}
-    for signal in conventions.signals_of(profiles):
-        prof, recipe = conventions.recipe_for(signal, profiles)  # type: ignore[misc]
+    for signal in conventions.signals_of([name for part in parts for name in part.profiles]):
+        found = [(part, conventions.recipe_for(signal, part.profiles)) for part in parts]
+        found = [(part, pair) for part, pair in found if pair is not None]
+        recipe = found[0][1][1]
         if recipe.kind == "counter":  # a scrape stores the counter itself: the store reads its increase
             continue
-        result = _evaluate(recipe, prof, prev_by_name, cur_by_name, prev_ts)
+        partials = [_partial(rec, prof, part.prev, part.cur, part.prev_ts)
+                    for part, (prof, rec) in found if rec.kind == recipe.kind]
+        result = _complete(recipe, _combine(recipe, [p for p in partials if p is not None]))
         if result is not None:
             out[signal] = result
+    return out
+
+
+class _Part:
+    """The scrapes of the sources of one set of conventions, by metric name, and each source's previous time."""
+
+    def __init__(self, profiles: list[str], prev: Sequence[Sample], cur: Sequence[Sample]) -> None:
+        self.profiles = profiles
+        wanted = {m for name in profiles if name in conventions.PROFILES
+                  for r in conventions.PROFILES[name].recipes.values() for m in r.metrics()}
+        self.prev, self.cur = _by_name(prev, wanted), _by_name(cur, wanted)
+        # Per source: the scrapes of several gateways (the fleet's signals) were taken at different times.
+        self.prev_ts: dict[str, float] = {}
+        latest = self.prev_ts.get
+        for s in prev:
+            if s.ts > latest(s.key.source, -math.inf):
+                self.prev_ts[s.key.source] = s.ts
+
+
+def _names_by_source(samples: Iterable[Sample]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for s in samples:
+        key = s.key
+        out[key.source].add(key.name)
     return out
 
 
@@ -254,13 +303,6 @@ def _by_name(samples: Iterable[Sample], wanted: set[str]) -> dict[str, list[Samp
     return out
 
 
-def _by_source(samples: Iterable[Sample]) -> dict[str, list[Sample]]:
-    out: dict[str, list[Sample]] = defaultdict(list)
-    for s in samples:
-        out[s.key.source].append(s)
-    return out
-
-
 def _select(samples: Mapping[str, list[Sample]], selector: Selector) -> list[Sample]:
     """`samples` by name (`_by_name`): a selector without label matchers takes the metric's list as it is."""
     candidates = samples.get(selector.metric, [])
@@ -269,48 +311,38 @@ def _select(samples: Mapping[str, list[Sample]], selector: Selector) -> list[Sam
     return [s for s in candidates if selector.matches(s.key.name, dict(s.key.labels))]
 
 
-def _evaluate(
+def _partial(
     recipe: Recipe, profile: Profile, prev: Mapping[str, list[Sample]], cur: Mapping[str, list[Sample]],
     prev_ts: Mapping[str, float],
-) -> dict[str, float] | None:
+):
+    """What `recipe`'s result is made of before its last division, as sums that add up across sources:
+    rates by group; a ratio's numerator and denominator rates; a quantile's buckets; gauges grouped.
+    None when its series are absent."""
     missing = profile.missing_values
 
     def points(selector: Selector) -> dict[SeriesKey, list[tuple[float, float]]] | None:
         now = _select(cur, selector)
-        if len(prev_ts) == 1:  # one gateway's two scrapes: no need to split them by source
-            (source, ts), = prev_ts.items()
-            return points_by_series([_select(prev, selector), now], scrape_ts=[ts, None]) if now else None
-        out: dict[SeriesKey, list[tuple[float, float]]] = {}
-        before = _by_source(_select(prev, selector))
-        for source, part in _by_source(now).items():
-            if source in prev_ts:
-                out.update(points_by_series([before.get(source, []), part], scrape_ts=[prev_ts[source], None]))
-        return out or None
+        if not now or not prev_ts:
+            return None
+        return points_by_series([_select(prev, selector), now], zero_at=prev_ts) or None
 
     if recipe.kind in ("rate", "ratio"):
         num = points(recipe.series)
         num_by = rates_by(num, recipe.labels_for(recipe.series), missing=missing) if num is not None else None
         if recipe.kind == "rate":
-            return None if num_by is None else _finish(num_by, recipe)
+            return num_by
         assert recipe.denominator is not None
         den = points(recipe.denominator)
         if den is None or (num_by is None and not recipe.fill_zero):
             return None
         den_by = rates_by(den, recipe.labels_for(recipe.denominator), missing=missing)
         den_by.setdefault(TOTAL, 0.0)
-        num_by = num_by or {}
-        ratios = {
-            group: (num_by.get(group, 0.0) / d if d > 0 else math.nan)
-            for group, d in den_by.items()
-            if recipe.fill_zero or group in num_by
-        }
-        return _finish(ratios, recipe)
+        return num_by or {}, den_by
     if recipe.kind == "quantile":
         buckets = points(recipe.series)
         if buckets is None:
             return None
-        found = quantile_by(recipe.quantile, increases(buckets), recipe.group_labels, missing=missing, scale=recipe.scale)
-        return _drop_total(found, recipe)
+        return buckets_by(increases(buckets), recipe.group_labels, missing=missing, scale=recipe.scale)
     # gauges and one-hot states: the current scrape only
     current = _select(cur, recipe.series)
     if not current:
@@ -322,9 +354,73 @@ def _evaluate(
             continue
         values[s.key] = value
     grouped = sum_by(values, recipe.group_labels, missing=missing) if recipe.agg == "sum" else _max_by(values, recipe.group_labels, missing)
-    if not grouped:
+    return grouped or None
+
+
+def _combine(recipe: Recipe, partials: list):
+    """Partials of one signal from sources of different conventions, as one: sums added, maxima taken."""
+    if len(partials) <= 1:
+        return partials[0] if partials else None
+    if recipe.kind == "ratio":
+        return _added([num for num, _ in partials]), _added([den for _, den in partials])
+    if recipe.kind == "quantile":
+        groups = {group for by_group in partials for group in by_group}
+        return {group: _merged_histogram([p[group] for p in partials if group in p]) for group in groups}
+    if recipe.kind in ("gauge", "state") and recipe.agg != "sum":
+        return {group: max(p[group] for p in partials if group in p) for group in set().union(*partials)}
+    return _added(partials)
+
+
+def _merged_histogram(histograms: list[Mapping[float, float]]) -> dict[float, float]:
+    """Cumulative histograms summed. Of different bucket bounds (two conventions), each is first read at
+    every bound of the others, linearly within its buckets as `histogram_quantile` reads it: summed bound
+    by bound as they are, a count would be missing wherever one histogram has no bucket."""
+    bounds = sorted({le for histogram in histograms for le in histogram})
+    if all(len(histogram) == len(bounds) for histogram in histograms):
+        return {le: sum(histogram[le] for histogram in histograms) for le in bounds}
+    return {le: sum(_cumulative_at(histogram, le) for histogram in histograms) for le in bounds}
+
+
+def _cumulative_at(histogram: Mapping[float, float], x: float) -> float:
+    """A cumulative histogram's count at `x`: interpolated within the bucket holding it (from 0 below the
+    first positive bound); past the last finite bound, the count there (what lies beyond is not known)."""
+    if x in histogram:
+        return histogram[x]
+    bounds = sorted(histogram)
+    lower, below = 0.0, 0.0
+    for le in bounds:
+        if le > x:
+            if math.isinf(le):
+                return below
+            return below + (histogram[le] - below) * (x - lower) / (le - lower) if le > lower else below
+        lower, below = max(le, 0.0), histogram[le]
+    return below
+
+
+def _added(parts: list[Mapping[str, float]]) -> dict[str, float]:
+    out: dict[str, float] = defaultdict(float)
+    for part in parts:
+        for group, value in part.items():
+            out[group] += value
+    return dict(out)
+
+
+def _complete(recipe: Recipe, partial) -> dict[str, float] | None:
+    """The signal from its partial: the ratio divided, the quantile read from the buckets."""
+    if partial is None:
         return None
-    return _finish(grouped, recipe)
+    if recipe.kind == "ratio":
+        num_by, den_by = partial
+        ratios = {
+            group: (num_by.get(group, 0.0) / d if d > 0 else math.nan)
+            for group, d in den_by.items()
+            if recipe.fill_zero or group in num_by
+        }
+        return _finish(ratios, recipe)
+    if recipe.kind == "quantile":
+        found = {group: histogram_quantile(recipe.quantile, buckets.items()) for group, buckets in partial.items()}
+        return _drop_total(found, recipe)
+    return _finish(partial, recipe)
 
 
 def _state_level(sample: Sample, recipe: Recipe) -> float | None:
