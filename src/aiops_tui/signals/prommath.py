@@ -147,9 +147,10 @@ def points_by_series(
             series = out.get(sample.key)
             if series is None:
                 series = out[sample.key] = []
-                zero_ts = previous_ts if zero_at is None else zero_at.get(sample.key.source)
-                if new_series_from_zero and index > 0 and zero_ts is not None:
-                    series.append((zero_ts, 0.0))
+                if new_series_from_zero and index > 0:
+                    zero_ts = previous_ts if zero_at is None else zero_at.get(sample.key.source)
+                    if zero_ts is not None:
+                        series.append((zero_ts, 0.0))
             series.append((sample.ts, sample.value))
             if scrape_ts is None:
                 latest_ts = sample.ts if latest_ts is None else max(latest_ts, sample.ts)
@@ -281,17 +282,14 @@ class _Part:
         self.prev, self.cur = _by_name(prev, wanted), _by_name(cur, wanted)
         # Per source: the scrapes of several gateways (the fleet's signals) were taken at different times.
         self.prev_ts: dict[str, float] = {}
-        latest = self.prev_ts.get
-        for s in prev:
-            if s.ts > latest(s.key.source, -math.inf):
-                self.prev_ts[s.key.source] = s.ts
+        for source, ts in {(s.key.source, s.ts) for s in prev}:  # a few pairs: each scrape has one time
+            self.prev_ts[source] = max(ts, self.prev_ts.get(source, ts))
 
 
 def _names_by_source(samples: Iterable[Sample]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = defaultdict(set)
-    for s in samples:
-        key = s.key
-        out[key.source].add(key.name)
+    for source, name in {(s.key.source, s.key.name) for s in samples}:
+        out[source].add(name)
     return out
 
 
