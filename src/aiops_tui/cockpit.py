@@ -59,6 +59,8 @@ class Views:
     write_error: str | None = None
     """Why the last polled cycle was not written to the history (disk full, read-only directory,
     clock stepped back), in one line; None when it was, or when nothing is recorded."""
+    gateways: Sequence[str] = ()
+    """The gateways the history holds, when a pane reads them together (`FLEET_SOURCE`)."""
 
 
 class Cockpit:

@@ -76,6 +76,8 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = 
         events = cockpit.history.events(at - brk.transitions_span_s(window_s), at,
                                         kinds=["breaker"] if alerts_now else ["breaker", "alert", "source"])
         breakers = _breakers(con, breaker_source(source, fresh["breaker_state"]), at, events, window_s)
+        fleet = FLEET_SOURCE in (source, breakers.source)
+        gateways = ts_sql.member_sources(con, FLEET_SOURCE) if fleet else []
     notes = [n for n in (golden.basis, cost.basis) if n]
     return Views(
         at=at,
@@ -90,6 +92,7 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = 
         direct=direct,
         notes=tuple(notes),
         write_error=poller.write_error if poller else None,
+        gateways=tuple(gateways),
     )
 
 

@@ -21,6 +21,7 @@ from aiops_tui.store import timeseries as ts_sql
 from aiops_tui.store.history import History
 from aiops_tui.views import LOOKBACK_S
 from clocks import HandClock
+from ui.pilot_helpers import cockpit_app, settle
 
 START = 1_796_000_000.0
 HOUR_S = 3600.0
@@ -83,6 +84,16 @@ def test_the_golden_and_cost_panes_add_the_gateways_up(fleet):
     assert all(usd > 0 for usd in each)
     assert views.cost.mtd_usd == pytest.approx(sum(each))
     assert sum(row.mtd_usd for row in views.cost.by_model) == pytest.approx(sum(each))
+
+
+async def test_a_review_of_the_history_names_the_gateways_it_holds(fleet):
+    history, clock, _, _ = fleet
+    at = clock.now
+    app = cockpit_app(Cockpit(history, clock=lambda: at))  # no poller: as `aiops-tui review` reads a file
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert str(app.query_one("#golden-source").render()).startswith("from 2 gateways (direct scrapes, summed)")
+        assert app.cockpit.views().gateways == ("gw-a", "gw-b")
 
 
 def test_each_gateway_keeps_its_own_breakers(fleet):

@@ -75,10 +75,11 @@ class Pane(Widget):
 
 
 def source_label(views: Views, source: str) -> str:
-    """Where a pane's numbers come from, in words: the fleet's signals as "3 gateways"."""
+    """Where a pane's numbers come from, in words: the fleet's signals as "3 gateways" (those polled, or
+    in a review those the history holds)."""
     if source != FLEET_SOURCE:
         return source
-    count = sum(1 for s in views.sources if s.kind == "gateway")
+    count = sum(1 for s in views.sources if s.kind == "gateway") or len(views.gateways)
     return f"{count} gateways" if count > 1 else "every gateway"
 
 
