@@ -136,6 +136,22 @@ async def test_two_alerts_alike_but_for_their_gateway_are_listed_each_with_it() 
     assert drawn[1] == "upstream=openai/gpt-4o job=gw-a" and drawn[3] == "upstream=openai/gpt-4o job=gw-b"
 
 
+async def test_with_prometheus_down_the_alerts_list_says_as_of_when_it_was_read() -> None:
+    class Down(FakeCockpit):
+        def views(self, at=None, window="1h", model=""):
+            views = super().views(at, window, model)
+            sources = [dataclasses.replace(s, state="down", age_s=95.0) if s.kind == "prometheus" else s
+                       for s in views.sources]
+            return dataclasses.replace(views, sources=sources, alerts=(BREAKER,))
+
+    for cockpit, expected in ((alerting([BREAKER]), ""), (Down(), "as of 11:58:25 · prometheus down")):
+        app = runbooks_app(cockpit)
+        async with app.run_test(size=SIZE) as pilot:
+            await on_runbooks(pilot)
+            alert_list = app.query_one(AlertList)
+            assert (alert_list.border_title, alert_list.border_subtitle) == ("Alerts: 1 firing", expected)
+
+
 BUDGET = Alert("LLMBudgetAtRisk", "firing", {"severity": "warning"}, {}, AT - 3600)
 BREAKER = Alert("LLMCircuitBreakerOpen", "firing", {"severity": "critical", "upstream": "openai/gpt-4o"}, {}, AT - 60)
 

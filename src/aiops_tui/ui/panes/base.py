@@ -99,6 +99,15 @@ def source_health(app: App, views: Views, source: str) -> Text:
     return Text.assemble(_named_state(app, found), f": values as of {as_of} UTC")
 
 
+def alerts_as_of(views: Views) -> str:
+    """When the source of the alerts (Prometheus, or the rules evaluated here) is down or stale, as of when
+    the alerts listed were read (UTC, as the header's clock): "as of 18:29:50 · prometheus down"; else ""."""
+    found = next((s for s in views.sources if s.kind in ("prometheus", "rules")), None)
+    if found is None or found.state not in UNHEALTHY or found.age_s is None or not views.live:
+        return ""
+    return f"as of {fmt.utc_time(views.at - found.age_s)} · {found.name} {found.state}"
+
+
 def sources_in_trouble(app: App, views: Views) -> Text:
     """Every source down or stale, with why: "✖ prometheus down: connection refused". A pane with nothing
     to show leads with it, so that an empty pane is not read as a quiet system."""

@@ -27,7 +27,7 @@ from aiops_tui.signals import incidents
 from aiops_tui.signals.runbooks import Runbook, classify_link, load_runbook, load_runbooks, match_alert
 from aiops_tui.ui import actions
 from aiops_tui.ui.history import history_to_write, history_when_open, not_kept
-from aiops_tui.ui.panes.base import Pane
+from aiops_tui.ui.panes.base import Pane, alerts_as_of
 from aiops_tui.ui.safe import clean
 from aiops_tui.ui.widgets.runbook_body import task_line, title_heading
 from aiops_tui.ui.widgets.runbook_header import RunbookHeader
@@ -156,7 +156,7 @@ class RunbooksPane(Pane):
         self._open_first_alert()
 
     def show(self, views: Views) -> None:
-        self.query_one(AlertList).show_alerts(views.alerts)
+        self.query_one(AlertList).show_alerts(views.alerts, alerts_as_of(views))
         if self._left and self._following is not None and self.loaded:
             self._open_most_urgent()
         self._left = False

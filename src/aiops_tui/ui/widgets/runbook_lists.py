@@ -65,19 +65,21 @@ class AlertList(OptionList):
         super().__init__(id=id)
         self.alerts: list[Alert] = []
 
-    def show_alerts(self, alerts: Sequence[Alert]) -> None:
+    def show_alerts(self, alerts: Sequence[Alert], as_of: str = "") -> None:
+        """`as_of`: under the list when the alerts' source is down ("as of 18:29:50 · prometheus down")."""
         ordered = sorted(alerts, key=_urgent_first)
+        firing = sum(1 for a in ordered if a.state == "firing")
+        pending = len(ordered) - firing
+        words = [f"{firing} firing"] if firing else []
+        words += [f"{pending} pending"] if pending else []
+        self.border_title = f"Alerts: {', '.join(words)}" if words else "No alerts firing"
+        self.border_subtitle = as_of
         if [alert_key(a) + (a.state,) for a in ordered] == [alert_key(a) + (a.state,) for a in self.alerts]:
             return
         highlighted = self.highlighted
         self.alerts = ordered
         self.set_options(Option(self._prompt(alert, ordered)) for alert in ordered)
         _keep_highlight(self, highlighted)
-        firing = sum(1 for a in ordered if a.state == "firing")
-        pending = len(ordered) - firing
-        words = [f"{firing} firing"] if firing else []
-        words += [f"{pending} pending"] if pending else []
-        self.border_title = f"Alerts: {', '.join(words)}" if words else "No alerts firing"
 
     def selected(self) -> Alert | None:
         index = self.highlighted
