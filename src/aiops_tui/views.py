@@ -31,18 +31,6 @@ BREAKER_FIELDS = {
 }
 
 
-def pick_source(freshness: dict[str, float], *, prefer_prometheus: bool = True) -> str:
-    """Prometheus when it has current signals, else every gateway together (with more than one), else
-    the gateway with the freshest ones."""
-    if not freshness:
-        return ""
-    if prefer_prometheus and "prometheus" in freshness:
-        return "prometheus"
-    if FLEET_SOURCE in freshness:
-        return FLEET_SOURCE
-    return max(freshness, key=lambda s: (freshness[s], s))
-
-
 def breaker_source(source: str, fresh: dict[str, float]) -> str:
     """Whose breakers the breakers pane shows: the gateways' own where they report breakers, beside
     Prometheus too. Their status names each breaker as the gateway does, with since when, its tier and
@@ -64,20 +52,25 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = 
     direct = bool(poller and poller.direct)
     with cockpit.history.reading() as con, ts_sql.watermarks_read_once():
         fresh = ts_sql.signal_sources_of(con, ["requests_per_s", "breaker_state"], at, LOOKBACK_S)
-        source = pick_source(fresh["requests_per_s"], prefer_prometheus=not direct)
-        profiles = _profiles(con, cockpit, source)
+        source = ts_sql.pick_source(fresh["requests_per_s"], prefer_prometheus=not direct)
+        breakers_from = breaker_source(source, fresh["breaker_state"])
+        # The gateways that the fleet's signals stand for, read once for every pane that reads them.
+        gateways = ts_sql.member_sources(con, FLEET_SOURCE) if FLEET_SOURCE in (source, breakers_from) else []
+
+        def members(of: str) -> list[str]:
+            return list(gateways) if of == FLEET_SOURCE else [of] if of else []
+
+        profiles = _profiles(con, cockpit, members(source))
         latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
         golden = _golden(con, source, at, window, cockpit, profiles, latest, model)
-        cost = _cost(con, source, at, cockpit, profiles, latest)
+        cost = _cost(con, source, members(source), at, cockpit, profiles, latest)
         # Looking back (or reviewing a file), the alerts firing then come from the events too: one read.
         alerts_now = poller is not None and live
         window_s = CHART_WINDOWS_S.get(window, 3600.0)
         # Back as far as the breakers' transitions go, which is as far as an alert's last event is looked for.
         events = cockpit.history.events(at - brk.transitions_span_s(window_s), at,
                                         kinds=["breaker"] if alerts_now else ["breaker", "alert", "source"])
-        breakers = _breakers(con, breaker_source(source, fresh["breaker_state"]), at, events, window_s)
-        fleet = FLEET_SOURCE in (source, breakers.source)
-        gateways = ts_sql.member_sources(con, FLEET_SOURCE) if fleet else []
+        breakers = _breakers(con, breakers_from, members(breakers_from), at, events, window_s)
     notes = [n for n in (golden.basis, cost.basis) if n]
     return Views(
         at=at,
@@ -107,11 +100,11 @@ def _sources(cockpit: "Cockpit", now: float) -> list["SourceView"]:
     ]
 
 
-def _profiles(con, cockpit: "Cockpit", source: str) -> list[str]:
-    """The convention profiles behind `source`: as the poller detected them, else from its series names."""
-    if not source:
+def _profiles(con, cockpit: "Cockpit", members: list[str]) -> list[str]:
+    """The convention profiles behind a source (`members`: the sources of its own series): as the poller
+    detected them, else from their series names."""
+    if not members:
         return []
-    members = ts_sql.member_sources(con, source)
     statuses = [cockpit.poller.status.get(member) for member in members] if cockpit.poller else []
     found = [profile for status in statuses if status is not None for profile in status.profiles]
     if found:
@@ -151,7 +144,9 @@ def _spend_rates(con, source: str, at: float, windows_s: Sequence[float]) -> lis
             for series in ts_sql.signal_series_spans(con, source, ["spend_usd_per_h"], spans)]
 
 
-def _cost(con, source: str, at: float, cockpit: "Cockpit", profiles: list[str], latest) -> cst.CostView:
+def _cost(
+    con, source: str, members: list[str], at: float, cockpit: "Cockpit", profiles: list[str], latest,
+) -> cst.CostView:
     budget_usd, budget_from = cst.resolve_budget(cockpit.monthly_budget_usd, latest.get(("budget_monthly_usd", "")))
     month_start, _ = cst.month_bounds(at)
     rate = latest.get(("spend_usd_per_h", ""))
@@ -160,7 +155,7 @@ def _cost(con, source: str, at: float, cockpit: "Cockpit", profiles: list[str], 
     rates = {label: average for (label, _, _), average in zip(cst.BURN_WINDOWS, measured)} if source else {}
     rate_24h, rate_7d = measured[len(cst.BURN_WINDOWS):]
 
-    counters = ts_sql.cost_series(con, source) if source else {}
+    counters = ts_sql.cost_series_of(con, members)
     mtd = ts_sql.counter_increase(con, counters, month_start, at)
     by_model_mtd: dict[str, float] = {}
     by_tier_mtd: dict[str, float] = {}
@@ -212,10 +207,9 @@ def _cost(con, source: str, at: float, cockpit: "Cockpit", profiles: list[str], 
     )
 
 
-def _breakers(con, source: str, at: float, events: list, window_s: float) -> brk.BreakersView:
+def _breakers(con, source: str, members: list[str], at: float, events: list, window_s: float) -> brk.BreakersView:
     """Over the chart window (`w`): past a day the error ratio and the state read come from the rollups.
     For the fleet, each gateway's breakers, named "gateway · upstream": every gateway keeps its own."""
-    members = ts_sql.member_sources(con, source) if source else []
     fleet = source == FLEET_SOURCE
 
     def named(member: str, upstream: str) -> str:

@@ -29,7 +29,6 @@ class Span:
 def report_span(history: "History", since_s: float, *, label: str = "") -> Span:
     """The last `since_s` seconds of the history and the source the panes would read over them."""
     from aiops_tui.store import timeseries as ts_sql
-    from aiops_tui.views import pick_source
 
     newest = history.cursor().execute("SELECT max(epoch_us(ts)) / 1e6 FROM samples").fetchone()[0]
     if newest is None:
@@ -40,7 +39,7 @@ def report_span(history: "History", since_s: float, *, label: str = "") -> Span:
     until = newest + INCLUDE_NEWEST_S
     since = until - since_s
     freshness = ts_sql.signal_sources(history.cursor(), until, since_s)
-    source = pick_source(freshness)
+    source = ts_sql.pick_source(freshness)
     if not source:
         row = history.cursor().execute(
             "SELECT source FROM series WHERE NOT starts_with(name, 'signal:') GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"

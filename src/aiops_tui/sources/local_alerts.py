@@ -47,8 +47,7 @@ def _us(ts: float) -> int:
 def pick_signal_source(con: "duckdb.DuckDBPyConnection", at: float, *, exclude: Iterable[str] = NOT_READ) -> str:
     """Every gateway together when the fleet's signals are fresh, else the gateway with the freshest
     `signal:*` series at `at` ("" when none is fresh): what the panes show without Prometheus."""
-    from aiops_tui.store.timeseries import signal_sources
-    from aiops_tui.views import pick_source
+    from aiops_tui.store.timeseries import pick_source, signal_sources
 
     fresh = {s: ts for s, ts in signal_sources(con, at, STALE_S).items() if s not in set(exclude)}
     return pick_source(fresh, prefer_prometheus=False)

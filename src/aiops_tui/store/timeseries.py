@@ -42,6 +42,18 @@ def signal_sources(con: "duckdb.DuckDBPyConnection", at: float, lookback_s: floa
     return signal_sources_of(con, ["requests_per_s"], at, lookback_s)["requests_per_s"]
 
 
+def pick_source(freshness: dict[str, float], *, prefer_prometheus: bool = True) -> str:
+    """Prometheus when it has current signals, else every gateway together (with more than one), else
+    the gateway with the freshest ones."""
+    if not freshness:
+        return ""
+    if prefer_prometheus and "prometheus" in freshness:
+        return "prometheus"
+    if FLEET_SOURCE in freshness:
+        return FLEET_SOURCE
+    return max(freshness, key=lambda s: (freshness[s], s))
+
+
 def signal_sources_of(
     con: "duckdb.DuckDBPyConnection", signals: Sequence[str], at: float, lookback_s: float,
 ) -> dict[str, dict[str, float]]:
@@ -241,9 +253,14 @@ def member_sources(con: "duckdb.DuckDBPyConnection", source: str) -> list[str]:
 def cost_series(con: "duckdb.DuckDBPyConnection", source: str) -> dict[int, dict[str, str]]:
     """series_id -> its labels, for the one cost counter `source` exposes (first in COST_COUNTERS); for
     the fleet, each gateway's own."""
+    return cost_series_of(con, member_sources(con, source))
+
+
+def cost_series_of(con: "duckdb.DuckDBPyConnection", sources: Sequence[str]) -> dict[int, dict[str, str]]:
+    """`cost_series` of each of `sources`, together."""
     out: dict[int, dict[str, str]] = {}
-    for member in member_sources(con, source):
-        out.update(_own_cost_series(con, member))
+    for source in sources:
+        out.update(_own_cost_series(con, source))
     return out
 
 
