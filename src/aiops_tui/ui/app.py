@@ -259,6 +259,14 @@ class CockpitApp(App[int]):
         super().exit(result, return_code, message)
 
     async def _mount_other_panes(self) -> None:
+        """After a frame with the golden pane's charts (due a frame after the first views, mounted just
+        before this starts): building the other panes must not hold them back."""
+        charts = getattr(self.panes.get("golden"), "charts_mounted", None)
+        if charts is not None:
+            await charts
+            drawn = asyncio.get_running_loop().create_future()
+            self.call_after_refresh(lambda: drawn.done() or drawn.set_result(None))
+            await drawn
         for pane_id in TITLES:
             await self._mount_pane(pane_id)
 

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.message import Message
+from textual.widget import AwaitMount
 from textual.widgets import DataTable, Static
 
 from aiops_tui.cockpit import Views
@@ -180,6 +181,8 @@ class GoldenPane(Pane):
         self.targets = targets
         self.quality_targets = quality_targets
         self._charts_state = "none"
+        self.charts_mounted: AwaitMount | None = None
+        """The charts' mount, once they are due: the app builds the other panes after it."""
         """"none" until the first views, "due" until the frame after them, then "drawn"."""
 
     def compose(self) -> ComposeResult:
@@ -262,7 +265,8 @@ class GoldenPane(Pane):
         if self.app_leaving:  # quit before they were due
             return
         self._charts_state = "drawn"
-        self.query_one("#charts", Grid).mount_all(TimeChart(id=f"chart-{signal}") for signal in CHART_SIGNALS)
+        charts = (TimeChart(id=f"chart-{signal}") for signal in CHART_SIGNALS)
+        self.charts_mounted = self.query_one("#charts", Grid).mount_all(charts)
         if self.views is not None:
             self._plot_charts(self.views.golden, self.views.live)
 
