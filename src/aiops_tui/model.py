@@ -14,6 +14,9 @@ FLEET_SOURCE = "gateways"
 their histograms summed), derived when more than one gateway is configured."""
 NOT_GATEWAYS = ("prometheus", FLEET_SOURCE)
 """Sources in the history that are not one gateway's own."""
+MEMBER_SEP = " · "
+"""Joins a gateway's name and what it names in the fleet's views ("gw-a · openai/gpt-4o"): each gateway
+keeps its own breakers."""
 RULES_SOURCE = "alerts"
 """The source that evaluates the alert rules locally when there is no Prometheus."""
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from aiops_tui.model import FLEET_SOURCE, NOT_GATEWAYS
+from aiops_tui.model import FLEET_SOURCE, MEMBER_SEP, NOT_GATEWAYS
 from aiops_tui.signals import breakers as brk
 from aiops_tui.signals import cost as cst
 from aiops_tui.signals.alert_history import firing_at
@@ -213,7 +213,7 @@ def _breakers(con, source: str, members: list[str], at: float, events: list, win
     fleet = source == FLEET_SOURCE
 
     def named(member: str, upstream: str) -> str:
-        return f"{member} · {upstream}" if fleet else upstream
+        return f"{member}{MEMBER_SEP}{upstream}" if fleet else upstream
 
     states: dict[str, dict] = {}
     for member, name, labels, value in ts_sql.latest_labelled(con, members, BREAKER_FIELDS, at, LOOKBACK_S):

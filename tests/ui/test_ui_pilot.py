@@ -858,8 +858,8 @@ async def test_where_there_is_room_every_upstreams_state_is_drawn_on_one_axis_un
         title, *upstreams, axis = overview()
         assert title.strip() == "every upstream's state over the last 1h"
         names = [line[:30].strip() for line in upstreams]
-        # Worst first, as the table; a name that does not fit keeps its end; the selected one is marked.
-        assert names == ["▸ openai/gpt-4o", "anthropic/claude-sonnet", "…ink=https://evil]y[/link]", "local/llama"]
+        # Worst first, as the table; the column fits the longest name; the selected one is marked.
+        assert names == ["▸ openai/gpt-4o", "anthropic/claude-sonnet", "[link=https://evil]y[/link]", "local/llama"]
         gpt, sonnet, markup, llama = (line[30:].rstrip() for line in upstreams)
         assert gpt.endswith("█") and "▄" in gpt  # open now, after flapping
         assert sonnet.endswith("▄") and "█" in sonnet  # half-open after opening
@@ -873,6 +873,27 @@ async def test_where_there_is_room_every_upstreams_state_is_drawn_on_one_axis_un
         await settle(pilot)
         await press(pilot, "3")
         assert not any("every upstream's state" in line for line in screen_lines(app))
+
+
+async def test_a_fleets_breakers_of_one_upstream_are_told_apart_in_the_overview() -> None:
+    class Fleet(FakeCockpit):
+        """Two gateways, each with a breaker of one long-named upstream."""
+
+        def views(self, *args, **kwargs):
+            views = super().views(*args, **kwargs)
+            first, second, *_ = views.breakers.rows
+            rows = tuple(dataclasses.replace(row, upstream=f"{gateway} · anthropic/claude-3-5-haiku-20241022")
+                         for gateway, row in (("gw-otel", first), ("gw-lite", second)))
+            return dataclasses.replace(views, breakers=dataclasses.replace(views.breakers, rows=rows))
+
+    app = cockpit_app(Fleet())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "3")
+        lines = screen_lines(app)
+        first = next(i for i, line in enumerate(lines) if "every upstream's state" in line)
+        names = [re.split(r"\s{2,}", line.strip())[0] for line in lines[first + 1:first + 3]]
+        assert names == ["▸ gw-otel · …claude-3-5-haiku-20241022", "gw-lite · …claude-3-5-haiku-20241022"]
 
 
 async def test_a_breaker_already_open_when_first_read_says_at_least_since_then() -> None:

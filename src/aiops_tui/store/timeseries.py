@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from aiops_tui.model import FLEET_SOURCE, NOT_GATEWAYS
+from aiops_tui.model import FLEET_SOURCE, MEMBER_SEP, NOT_GATEWAYS
 from aiops_tui.store.rollup import watermark_us
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ def signal_series_by(
         return out
     group = "coalesce(s.labels ->> $label, '')"
     if by_source:
-        group = f"s.source || ' · ' || {group}"
+        group = f"s.source || '{MEMBER_SEP}' || {group}"
     rows = _bucketed(con, sources, list(signals), [(since, until, points, resolution)],
                      f"AND list_contains($values, {group})", group, {"label": label, "values": wanted})
     for _, name, g, b, val in rows:

@@ -9,6 +9,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
+from aiops_tui.model import MEMBER_SEP
 from aiops_tui.signals.breakers import BreakerRow
 from aiops_tui.ui import fmt
 from aiops_tui.ui.safe import plain
@@ -20,13 +21,26 @@ MIN_CELLS = 10
 SELECTED_MARK = "▸"
 
 
+def _keep_end(text: str, width: int) -> str:
+    """`text` in at most `width` cells: cut at its start, where the cut is marked."""
+    if cell_len(text) <= width:
+        return text
+    while text and cell_len(text) > width - 1:
+        text = text[1:]
+    return "…" + text
+
+
 def cut(name: str, width: int) -> str:
     """`name` in at most `width` cells, padded to them: its end tells two models of a provider apart, so a cut
-    keeps the end."""
-    if cell_len(name) > width:
-        while name and cell_len(name) > width - 1:
-            name = name[1:]
-        name = "…" + name
+    keeps the end. A fleet's "gateway · upstream" keeps the end of each, so that two gateways' breakers of
+    one upstream stay apart."""
+    gateway, sep, upstream = name.rpartition(MEMBER_SEP)
+    room = width - cell_len(sep)
+    if sep and cell_len(name) > width and room >= 4:
+        # The gateway whole when it is short, else at most half the room, and never more than the upstream leaves.
+        gateway_w = max(2, min(cell_len(gateway), max(room // 2, room - cell_len(upstream))))
+        name = _keep_end(gateway, gateway_w) + sep + _keep_end(upstream, room - gateway_w)
+    name = _keep_end(name, width)
     return name + " " * (width - cell_len(name))
 
 
@@ -67,7 +81,7 @@ class FlapOverview(Widget):
     def _lines(self, width: int) -> Text:
         if not self._rows:
             return Text()
-        label_w = min(max(cell_len(row.upstream) for row in self._rows) + 3, max(10, width // 4))  # mark, name, gap
+        label_w = min(max(cell_len(row.upstream) for row in self._rows) + 3, max(10, width // 3))  # mark, name, gap
         cells = width - label_w
         if cells < MIN_CELLS:
             return Text()
