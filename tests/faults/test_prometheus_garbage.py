@@ -120,3 +120,28 @@ def test_alerts_with_a_status_error_body():
         serve(server, Answer(200, vector(), "application/json"), Answer(200, body, "application/json"))
         batch = asyncio.run(source(server.url, queries=ONE_QUERY).poll())
     assert batch.error == "alerts: status error: rule manager down"
+
+
+def test_a_bucket_with_a_bad_bound_in_a_merged_quantile_is_one_line():
+    # LiteLLM and OTel gateways behind one Prometheus: their latency buckets are fetched and merged here.
+    answer = Answer(200, vector({"metric": {"le": "soon"}, "value": [2000, "1"]}), "application/json")
+    with ScriptedServer() as server:
+        serve(server, answer)
+        prom = source(server.url, profile="litellm")
+        prom.profiles = ["litellm", "otel_genai"]
+        batch = asyncio.run(prom.poll())
+    assert batch.error == "query for latency_p50_s: a bucket without a numeric `le` label"
+    assert batch.samples == []
+
+
+def test_a_merged_quantile_reads_each_conventions_buckets_at_the_others_bounds():
+    # One gateway's buckets in seconds, the other's in milliseconds (scaled by its recipe): 10 requests each.
+    from aiops_tui.sources import conventions
+    from aiops_tui.sources.prometheus import merged_quantile_samples
+
+    spec = conventions.BucketQueries(0.5, "model", (("seconds", 1.0), ("milliseconds", 0.001)))
+    seconds = [{"metric": {"le": le}, "value": [2000, n]} for le, n in (("1", "0"), ("2", "10"), ("+Inf", "10"))]
+    millis = [{"metric": {"le": le}, "value": [2000, n]} for le, n in (("3000", "0"), ("4000", "10"), ("+Inf", "10"))]
+    (sample,) = merged_quantile_samples("latency_p50_s", spec, [seconds, millis], ts=2000.0)
+    # Half of the 20 are under 2 s (the first gateway's all): the median is its bucket's top, 2 s.
+    assert sample.key.labels == () and sample.value == pytest.approx(2.0)

@@ -147,6 +147,10 @@ def test_describe_source_names_the_metrics():
         "errors from litellm_proxy_failed_requests_metric_total / litellm_proxy_total_requests_metric_total"
     )
     assert describe_source("queue_depth", ["litellm"]) == "queue depth: no source"
+    # Each scrape target through the first convention it speaks.
+    assert describe_source("requests_per_s", ["litellm", "otel_genai"]) == (
+        "traffic from litellm_proxy_total_requests_metric_total, else gen_ai_client_operation_duration_seconds_count"
+    )
 
 
 def test_signal_queries_take_each_signal_from_the_first_profile_that_has_it():
@@ -162,7 +166,9 @@ def test_signal_queries_take_each_signal_from_the_first_profile_that_has_it():
 
 
 def all_queries() -> list[str]:
-    out = []
+    # Every profile at once: the signals several provide are read per scrape target.
+    out = [*signal_queries(list(PROFILES)).values(),
+           *(text for spec in conventions.bucket_queries(list(PROFILES)).values() for text, _ in spec.parts)]
     for name in PROFILES:
         out += signal_queries([name]).values()
         for signal in conventions.signals_of([name]):

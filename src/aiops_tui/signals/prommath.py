@@ -363,13 +363,13 @@ def _combine(recipe: Recipe, partials: list):
         return _added([num for num, _ in partials]), _added([den for _, den in partials])
     if recipe.kind == "quantile":
         groups = {group for by_group in partials for group in by_group}
-        return {group: _merged_histogram([p[group] for p in partials if group in p]) for group in groups}
+        return {group: merged_histogram([p[group] for p in partials if group in p]) for group in groups}
     if recipe.kind in ("gauge", "state") and recipe.agg != "sum":
         return {group: max(p[group] for p in partials if group in p) for group in set().union(*partials)}
     return _added(partials)
 
 
-def _merged_histogram(histograms: list[Mapping[float, float]]) -> dict[float, float]:
+def merged_histogram(histograms: list[Mapping[float, float]]) -> dict[float, float]:
     """Cumulative histograms summed. Of different bucket bounds (two conventions), each is first read at
     every bound of the others, linearly within its buckets as `histogram_quantile` reads it: summed bound
     by bound as they are, a count would be missing wherever one histogram has no bucket."""

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 
 SIGNALS = (
     "requests_per_s", "error_ratio", "latency_p50_s", "latency_p95_s", "latency_p99_s",
@@ -304,7 +305,8 @@ AIOPS_SIM = Profile(
 PROFILES: Mapping[str, Profile] = MappingProxyType(
     {p.name: p for p in (LITELLM, OTEL_GENAI, AIOPS_SIM, RESILIENCE4J, ENVOY)}
 )
-"""In priority order: when two profiles both provide a signal, the earlier one feeds it."""
+"""In priority order: when two profiles both provide a signal, a scrape target (or a direct scrape) with
+series of both is read through the earlier one, and the targets are then added up (`signal_queries`)."""
 
 _SIGNAL_NOUNS = {
     "requests_per_s": "traffic", "error_ratio": "errors", "latency_p50_s": "latency p50",
@@ -340,6 +342,12 @@ def recipe_for(signal: str, profiles: Iterable[str]) -> tuple[Profile, Recipe] |
     return None
 
 
+def recipes_for(signal: str, profiles: Iterable[str]) -> list[tuple[Profile, Recipe]]:
+    """Every one of `profiles` (unknown names skipped) that provides `signal`, with its recipe, in order."""
+    return [(PROFILES[name], PROFILES[name].recipes[signal]) for name in profiles
+            if name in PROFILES and signal in PROFILES[name].recipes]
+
+
 def signals_of(profiles: Iterable[str]) -> list[str]:
     """Every signal the profiles provide: the standard ones in display order, then the extras."""
     profiles = list(profiles)
@@ -354,14 +362,13 @@ def group_label(signal: str, profile: str | None = None) -> str:
 
 
 def describe_source(signal: str, profiles: Iterable[str]) -> str:
-    """One line for the UI, e.g. "cost from litellm_spend_metric_total"."""
+    """One line for the UI, e.g. "cost from litellm_spend_metric_total"; where several profiles provide the
+    signal, each scrape target is read through the first it speaks: "traffic from a, else b"."""
     noun = _SIGNAL_NOUNS.get(signal, signal)
-    found = recipe_for(signal, profiles)
-    if found is None:
+    found = recipes_for(signal, profiles)
+    if not found:
         return f"{noun}: no source"
-    _, recipe = found
-    metrics = " / ".join(dict.fromkeys(recipe.metrics()))
-    return f"{noun} from {metrics}"
+    return f"{noun} from " + ", else ".join(" / ".join(dict.fromkeys(recipe.metrics())) for _, recipe in found)
 
 
 # --- PromQL -------------------------------------------------------------------------------------
@@ -400,18 +407,28 @@ def promql_template(signal: str, profile: str, *, by: str | None = "group") -> s
 def signal_queries(
     profiles: Iterable[str], overrides: Mapping[str, str] | None = None, *, window: str = "5m",
 ) -> dict[str, str]:
-    """signal -> PromQL for everything the profiles provide, plus every override.
+    """signal -> PromQL for everything the profiles provide, plus every override; a quantile that more than
+    one profile provides is left to `bucket_queries`.
 
     Each query returns one series per group (label `model`, or `upstream` for breakers) and, for
     model signals, the total across groups as the series with no labels: `per_group or total`.
-    A quantile's total comes from the summed buckets, never from averaging quantiles.
+    A quantile's total comes from the summed buckets, never from averaging quantiles. Where more than
+    one profile provides a signal, each scrape target is read through the first of them it has series
+    of, and the targets are then added up: a LiteLLM gateway and an OTel one behind one Prometheus are
+    both counted, and a gateway with two conventions of one traffic is counted once.
     """
     _check_window(window)
     profiles = list(profiles)
     out: dict[str, str] = {}
     for signal in signals_of(profiles):
-        prof, recipe = recipe_for(signal, profiles)  # type: ignore[misc]
-        per_group, total = _render(recipe, prof, recipe.key, None), _render(recipe, prof, None, None)
+        found = recipes_for(signal, profiles)
+        prof, recipe = found[0]
+        if len(found) == 1:
+            per_group, total = _render(recipe, prof, recipe.key, None), _render(recipe, prof, None, None)
+        elif recipe.kind == "quantile":
+            continue
+        else:
+            per_group, total = _render_per_target(found, recipe.key), _render_per_target(found, None)
         alone = recipe.key == "upstream" or recipe.kind == "counter" or per_group == total
         query = per_group if alone else f"{per_group} or {total}"
         out[signal] = query.replace(WINDOW_PLACEHOLDER, window)
@@ -421,6 +438,91 @@ def signal_queries(
     return out
 
 
+class BucketQueries(NamedTuple):
+    """A quantile that more than one profile provides: their bucket bounds differ (and may be in other
+    units), so Prometheus cannot sum their buckets. Each part's PromQL gives one profile's buckets by `le`
+    (per group and in total) over the scrape targets read through it, with the scale of its bounds; the
+    caller reads each part at every bound of the others and takes the quantile of the sum."""
+
+    quantile: float
+    key: str
+    parts: tuple[tuple[str, float], ...]
+
+
+def bucket_queries(
+    profiles: Iterable[str], overrides: Mapping[str, str] | None = None, *, window: str = "5m",
+) -> dict[str, BucketQueries]:
+    """signal -> the bucket queries of every quantile that more than one of `profiles` provides (none overridden)."""
+    _check_window(window)
+    profiles = list(profiles)
+    out = {}
+    for signal in signals_of(profiles):
+        found = recipes_for(signal, profiles)
+        recipe = found[0][1]
+        if len(found) < 2 or recipe.kind != "quantile" or (overrides and overrides.get(signal)):
+            continue
+        grouped, totals = _first_per_target(found, recipe.key), _first_per_target(found, None)
+        parts = tuple(
+            (f"sum by (le, {recipe.key}) ({by_group['value']}) or sum by (le) ({total['value']})"
+             .replace(WINDOW_PLACEHOLDER, window), part_recipe.scale)
+            for (_, part_recipe), by_group, total in zip(found, grouped, totals)
+        )
+        out[signal] = BucketQueries(recipe.quantile, recipe.key, parts)
+    return out
+
+
+def _first_per_target(found: list[tuple[Profile, Recipe]], out_label: str | None) -> list[dict[str, str]]:
+    """Each profile's vectors per scrape target (`_parts` by `TARGET_LABELS` too), less the targets that have
+    series of an earlier one (`_presence`)."""
+    out, seen = [], []
+    for prof, recipe in found:
+        parts = _parts(recipe, prof, out_label, None, TARGET_LABELS)
+        if recipe.scale != 1.0 and recipe.kind != "quantile":
+            key = "num" if recipe.kind == "ratio" else "value"
+            parts[key] = f"{parts[key]} * {_num(recipe.scale)}"
+        out.append({key: _unless_seen(text, seen) for key, text in parts.items()})
+        seen.append(_presence(recipe))
+    return out
+
+
+def _presence(recipe: Recipe) -> str:
+    """The series whose presence on a scrape target says it speaks the recipe's convention: a ratio's
+    denominator (its traffic: the errors may have no series yet), else its own series."""
+    selector = recipe.denominator if recipe.kind == "ratio" and recipe.denominator else recipe.series
+    return selector.metric + ("{" + ",".join(m.promql() for m in selector.matchers) + "}" if selector.matchers else "")
+
+
+def _unless_seen(text: str, seen: list[str]) -> str:
+    return f"({text} unless on ({', '.join(TARGET_LABELS)}) ({' or '.join(seen)}))" if seen else text
+
+
+def _render_per_target(found: list[tuple[Profile, Recipe]], out_label: str | None) -> str:
+    """PromQL for a signal more than one profile provides (not a quantile): per scrape target through the
+    first profile it has series of (`_first_per_target`), then aggregated over the targets as the first
+    profile's recipe aggregates; a counter stays per target. Recipes of different kinds (a breaker's state
+    as a gauge in one convention and one-hot in another) each finish per target, and the worst one wins."""
+    recipe = found[0][1]
+    clause = f" by ({out_label}) " if out_label is not None and any(r.group_labels for _, r in found) else ""
+    if len({(r.kind, r.agg, r.fill_zero) for _, r in found}) > 1:
+        union, seen = [], []
+        for prof, part_recipe in found:
+            parts = _parts(part_recipe, prof, out_label, None, TARGET_LABELS)
+            value = _outer(part_recipe, parts["num"] if part_recipe.kind == "ratio" else parts["value"], parts.get("den"))
+            union.append(_unless_seen(value, seen))
+            seen.append(_presence(part_recipe))
+        return f"max{clause}({' or '.join(union)})"
+    parts = _first_per_target(found, out_label)
+    agg = "sum" if recipe.kind in ("rate", "ratio") else recipe.agg
+
+    def joined(key: str) -> str:
+        union = " or ".join(part[key] for part in parts)
+        return union if recipe.kind == "counter" else f"{agg}{clause}({union})"
+
+    if recipe.kind == "ratio":
+        return _outer(recipe, joined("num"), joined("den"), scaled=False)
+    return _outer(recipe, joined("value"), scaled=False)
+
+
 def _check_window(window: str) -> None:
     if not _DURATION_RE.match(window):
         raise ValueError(f"not a PromQL duration: {window[:40]!r} (expected e.g. 30s, 5m, 1h)")
@@ -428,6 +530,15 @@ def _check_window(window: str) -> None:
 
 def _render(recipe: Recipe, profile: Profile, out_label: str | None, aliases: tuple[str, ...] | None) -> str:
     """PromQL for the recipe, grouped into `out_label` (None: the total across all series)."""
+    parts = _parts(recipe, profile, out_label, aliases, ())
+    return _outer(recipe, parts["num"] if recipe.kind == "ratio" else parts["value"], parts.get("den"))
+
+
+def _parts(
+    recipe: Recipe, profile: Profile, out_label: str | None, aliases: tuple[str, ...] | None, extra: tuple[str, ...],
+) -> dict[str, str]:
+    """The recipe's aggregated vectors, grouped into `out_label` and `extra`: "value" (a quantile's buckets by
+    `le`), or a ratio's "num" and "den"."""
 
     def vector(selector: Selector) -> str:
         labels = aliases if aliases is not None else recipe.labels_for(selector)
@@ -450,28 +561,37 @@ def _render(recipe: Recipe, profile: Profile, out_label: str | None, aliases: tu
                     text = f'label_replace({text}, "{out_label}", "$1", "{source}", "(.+)")'
         return text
 
-    def aggregate(selector: Selector, agg: str, extra: tuple[str, ...] = ()) -> str:
+    def aggregate(selector: Selector, agg: str, more: tuple[str, ...] = ()) -> str:
         labels = aliases if aliases is not None else recipe.labels_for(selector)
-        by_labels = list(extra)
+        by_labels = list(dict.fromkeys((*more, *extra)))
         if out_label is not None and labels:
             by_labels.append(out_label)
         clause = f" by ({', '.join(by_labels)}) " if by_labels else ""
         return f"{agg}{clause}({vector(selector)})"
 
     if recipe.kind == "quantile":
-        text = f"histogram_quantile({_num(recipe.quantile)}, {aggregate(recipe.series, 'sum', ('le',))})"
-    elif recipe.kind == "ratio":
+        return {"value": aggregate(recipe.series, "sum", ("le",))}
+    if recipe.kind == "ratio":
         assert recipe.denominator is not None
-        num, den = aggregate(recipe.series, "sum"), aggregate(recipe.denominator, "sum")
+        return {"num": aggregate(recipe.series, "sum"), "den": aggregate(recipe.denominator, "sum")}
+    if recipe.kind == "counter":
+        return {"value": aggregate(recipe.series, "sum", TARGET_LABELS)}
+    return {"value": aggregate(recipe.series, recipe.agg if recipe.kind != "rate" else "sum")}
+
+
+def _outer(recipe: Recipe, value: str, den: str | None = None, *, scaled: bool = True) -> str:
+    """The signal from the recipe's aggregated vectors (`_parts`): the quantile read, the ratio divided, the
+    clamp applied, and the scale unless the vectors are `scaled` already."""
+    if recipe.kind == "quantile":
+        text = f"histogram_quantile({_num(recipe.quantile)}, {value})"
+    elif recipe.kind == "ratio":
         # `or 0 * den`: a group with traffic and no error series yet reads 0, not "absent".
-        text = f"({num} or 0 * {den}) / {den}" if recipe.fill_zero else f"{num} / {den}"
-    elif recipe.kind == "counter":
-        text = aggregate(recipe.series, "sum", TARGET_LABELS)
+        text = f"({value} or 0 * {den}) / {den}" if recipe.fill_zero else f"{value} / {den}"
     else:
-        text = aggregate(recipe.series, recipe.agg if recipe.kind != "rate" else "sum")
+        text = value
     if recipe.clamp_max is not None:
         text = f"clamp_max({text}, {_num(recipe.clamp_max)})"
-    if recipe.scale != 1.0:
+    if recipe.scale != 1.0 and scaled:
         text = f"{text} * {_num(recipe.scale)}"
     return text
 

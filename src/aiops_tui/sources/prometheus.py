@@ -58,6 +58,33 @@ def vector_samples(signal: str, result: Any, *, ts: float) -> list[Sample]:
     return out
 
 
+def merged_quantile_samples(
+    signal: str, spec: conventions.BucketQueries, results: list[Any], *, ts: float,
+) -> list[Sample]:
+    """A quantile of several conventions' histograms (`conventions.bucket_queries`): each part's buckets per
+    group (and in total, no label), their bounds scaled to the signal's unit, read at every bound of the
+    others and summed (`prommath.merged_histogram`), then `histogram_quantile` as Prometheus reads it."""
+    from aiops_tui.signals.prommath import histogram_quantile, merged_histogram
+
+    histograms: dict[tuple[tuple[str, str], ...], list[dict[float, float]]] = {}
+    for (_, scale), result in zip(spec.parts, results):
+        part: dict[tuple[tuple[str, str], ...], dict[float, float]] = {}
+        for sample in vector_samples(signal, result, ts=ts):
+            labels = dict(sample.key.labels)
+            try:
+                le = float(labels.pop("le"))
+            except (KeyError, ValueError):
+                raise SourceError(f"query for {signal}: a bucket without a numeric `le` label") from None
+            part.setdefault(make_labels(labels), {})[le * scale] = sample.value
+        for group, histogram in part.items():
+            histograms.setdefault(group, []).append(histogram)
+    return [
+        Sample(SeriesKey(SOURCE_NAME, f"signal:{signal}", group), ts,
+               histogram_quantile(spec.quantile, merged_histogram(parts).items()))
+        for group, parts in histograms.items()
+    ]
+
+
 def parse_alerts(doc: Any) -> list[Alert]:
     """The body of `/api/v1/alerts` -> Alert records; raises SourceError on a wrong shape."""
     if not isinstance(doc, Mapping) or doc.get("status") != "success":
@@ -168,13 +195,18 @@ class PrometheusSource:
             self.profiles = conventions.detect_profiles(names or [])
             self._profiles_checked_at = batch.ts
         queries = self.queries()
-        results = await asyncio.gather(
-            *(self._call(conn.custom_query, promql) for promql in queries.values()),
+        merged = conventions.bucket_queries(self.profiles, self.cfg.queries, window=self.window)
+        texts = list(dict.fromkeys([*queries.values(), *(text for spec in merged.values() for text, _ in spec.parts)]))
+        *results, alerts = await asyncio.gather(
+            *(self._call(conn.custom_query, promql) for promql in texts),
             self._call(self._fetch_alerts, conn),
         )
-        for signal, result in zip(queries, results[:-1]):
-            batch.samples.extend(vector_samples(signal, result, ts=batch.ts))
-        batch.alerts = results[-1]
+        answers = dict(zip(texts, results))
+        for signal, promql in queries.items():
+            batch.samples.extend(vector_samples(signal, answers[promql], ts=batch.ts))
+        for signal, spec in merged.items():
+            batch.samples.extend(merged_quantile_samples(signal, spec, [answers[text] for text, _ in spec.parts], ts=batch.ts))
+        batch.alerts = alerts
 
     def _fetch_alerts(self, conn) -> list[Alert]:
         resp = conn._session.get(
