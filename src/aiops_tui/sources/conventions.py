@@ -507,7 +507,8 @@ def _render_per_target(found: list[tuple[Profile, Recipe]], out_label: str | Non
         union, seen = [], []
         for prof, part_recipe in found:
             parts = _parts(part_recipe, prof, out_label, None, TARGET_LABELS)
-            value = _outer(part_recipe, parts["num"] if part_recipe.kind == "ratio" else parts["value"], parts.get("den"))
+            value = parts["num"] if part_recipe.kind == "ratio" else parts["value"]
+            value = _outer(part_recipe, value, parts.get("den"))
             union.append(_unless_seen(value, seen))
             seen.append(_presence(part_recipe))
         return f"max{clause}({' or '.join(union)})"

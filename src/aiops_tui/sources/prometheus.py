@@ -205,7 +205,8 @@ class PrometheusSource:
         for signal, promql in queries.items():
             batch.samples.extend(vector_samples(signal, answers[promql], ts=batch.ts))
         for signal, spec in merged.items():
-            batch.samples.extend(merged_quantile_samples(signal, spec, [answers[text] for text, _ in spec.parts], ts=batch.ts))
+            parts = [answers[text] for text, _ in spec.parts]
+            batch.samples.extend(merged_quantile_samples(signal, spec, parts, ts=batch.ts))
         batch.alerts = alerts
 
     def _fetch_alerts(self, conn) -> list[Alert]:
