@@ -660,3 +660,19 @@ def test_cost_levers_on_generated_history_match_the_cost_pane(history):
         (lever.name, lever.saved_usd, lever.unavailable_reason) for lever in views.cost.levers]
     # The generator's LiteLLM-like gateway gives no input/output split: the tier move says so.
     assert rows[1]["cannot_price"] == "needs input and output tokens by model; this source gives no split"
+
+
+def test_a_report_reads_the_source_the_panes_show_at_its_end_not_one_that_went_quiet(tmp_path):
+    # Prometheus answered for the first 50 minutes of the hour, the gateway all along: at the end the panes
+    # read the gateway (Prometheus has nothing in their 2-minute lookback), and so must the report.
+    prom = key("signal:requests_per_s", "prometheus")
+    direct = key("signal:requests_per_s", "gw")
+    with History.open(tmp_path / "h.duckdb") as history:
+        history.write_cycle([
+            batch(samples_of(prom, [(t, 10.0) for t in range(0, 3000, 60)]), source="prometheus"),
+            batch(samples_of(direct, [(t, 12.0) for t in range(0, 3600, 60)])),
+        ])
+        text = render_report(history, "golden", since_s=3600.0, fmt="json")
+    report = json.loads(text)
+    assert report["facts"]["source"] == "gw"
+    assert report["sections"]["buckets"][-1]["rps_avg"] == 12.0  # the gateway's numbers, Prometheus's gap filled

@@ -38,8 +38,11 @@ def report_span(history: "History", since_s: float, *, label: str = "") -> Span:
         newest = held[1]
     until = newest + INCLUDE_NEWEST_S
     since = until - since_s
-    freshness = ts_sql.signal_sources(history.cursor(), until, since_s)
-    source = ts_sql.pick_source(freshness)
+    # As the panes pick at the end (a source that went quiet before it is not theirs), else over the whole span.
+    from aiops_tui.views import LOOKBACK_S
+
+    source = (ts_sql.pick_source(ts_sql.signal_sources(history.cursor(), until, min(LOOKBACK_S, since_s)))
+              or ts_sql.pick_source(ts_sql.signal_sources(history.cursor(), until, since_s)))
     if not source:
         row = history.cursor().execute(
             "SELECT source FROM series WHERE NOT starts_with(name, 'signal:') GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
