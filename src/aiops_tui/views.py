@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 LOOKBACK_S = 120.0
 """A signal older than this at the view's instant is not shown as current."""
+GATEWAY_ROW_SIGNALS = ("requests_per_s", "error_ratio", "latency_p95_s", "tokens_per_s")
+"""What the golden pane's table shows of each gateway (`v`): as of each model."""
 BREAKER_FIELDS = {
     "signal:breaker_state": "state",
     "signal:breaker_failure_rate": "failure_ratio",
@@ -62,7 +64,7 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = 
 
         profiles = _profiles(con, cockpit, members(source))
         latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
-        golden = _golden(con, source, at, window, cockpit, profiles, latest, model)
+        golden = _golden(con, source, at, window, cockpit, profiles, latest, model, fresh["requests_per_s"])
         cost = _cost(con, source, members(source), at, cockpit, profiles, latest)
         # Looking back (or reviewing a file), the alerts firing then come from the events too: one read.
         alerts_now = poller is not None and live
@@ -120,14 +122,26 @@ def _basis(signals: tuple[str, ...], profiles: list[str]) -> str:
     return " · ".join(n for n in notes if not n.endswith("no source"))
 
 
-def _golden(con, source: str, at: float, window: str, cockpit: "Cockpit", profiles: list[str], latest, model: str):
+def _golden(
+    con, source: str, at: float, window: str, cockpit: "Cockpit", profiles: list[str], latest, model: str,
+    fresh: dict[str, float],
+):
+    """`fresh`: the sources with current signals (`signal_sources_of`): with more than one gateway among them,
+    each gateway's own totals too, in one read."""
     span = CHART_WINDOWS_S.get(window, 3600.0)
     by_model = {"label": "model", "value": model} if model else {}
     charts = ts_sql.signal_series_many(con, source, CHART_SIGNALS, at - span, at, **by_model) if source else {}
     basis = _basis(("latency_p95_s", "requests_per_s", "error_ratio"), profiles)
     quality = quality_readings(latest, cockpit.quality_targets)
+    gateways = [name for name in fresh if name not in NOT_GATEWAYS]
+    by_gateway: dict[str, dict[str, float]] = {}
+    if len(gateways) > 1:
+        names = [f"signal:{signal}" for signal in GATEWAY_ROW_SIGNALS]
+        for member, name, labels, value in ts_sql.latest_labelled(con, gateways, names, at, LOOKBACK_S):
+            if not labels:  # the gateway's total over its models
+                by_gateway.setdefault(member, {})[name.removeprefix("signal:")] = value
     return build_view(at, source, latest, cockpit.targets, charts, window, basis, quality if quality.present else None,
-                      chart_model=model)
+                      chart_model=model, gateways=by_gateway)
 
 
 def _average_rate(series: list[tuple[float, float]]) -> float | None:

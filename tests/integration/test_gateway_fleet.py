@@ -96,6 +96,48 @@ async def test_a_review_of_the_history_names_the_gateways_it_holds(fleet):
         assert app.cockpit.views().gateways == ("gw-a", "gw-b")
 
 
+def test_the_golden_table_turns_to_each_gateways_own_totals_with_v(fleet):
+    history, clock, _, _ = fleet
+    at = clock.now
+    rows = Cockpit(history, clock=lambda: at).views().golden.gateways
+    assert [row.model for row in rows] == ["gw-a", "gw-b"]
+    for row in rows:
+        own = latest(history, row.model, at)
+        assert row.requests_per_s.value == own[("requests_per_s", "")]
+        assert row.error_ratio.value == own[("error_ratio", "")]
+        assert row.latency_p95_s.value == own[("latency_p95_s", "")]
+    gw_a, gw_b = rows
+    assert gw_b.error_ratio.status == "bad" and gw_a.error_ratio.status != "bad"  # gw-b's gpt-4o is down
+
+
+async def test_v_shows_the_gateway_off_target_and_v_again_the_models(fleet):
+    history, clock, _, _ = fleet
+    at = clock.now
+    app = cockpit_app(Cockpit(history, clock=lambda: at))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.query_one("#models")
+
+        def shown() -> list[list[str]]:
+            return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+        models = shown()
+        assert str(table.columns[table.ordered_columns[0].key].label) == "model" and len(models) > 2
+        assert "4 models (v: gateways)" in str(app.query_one("#golden-source").render())
+        await pilot.press("v")
+        await settle(pilot)
+        assert str(table.ordered_columns[0].label) == "gateway"
+        (a_name, *_), (b_name, _, b_errors, *_) = shown()
+        assert (a_name, b_name) == ("gw-a", "gw-b") and b_errors.endswith("!")  # past the error target
+        assert "table of 2 gateways" in str(app.query_one("#golden-source").render())
+        await pilot.press("enter")  # a gateway's row has no charts of its own: the charts stay of all models
+        await settle(pilot)
+        assert "alone" not in str(app.query_one("#golden-source").render())  # not "charts of gw-a alone"
+        await pilot.press("v")
+        await settle(pilot)
+        assert str(table.ordered_columns[0].label) == "model" and shown() == models
+
+
 def test_each_gateway_keeps_its_own_breakers(fleet):
     history, clock, _, _ = fleet
     at = clock.now
@@ -168,4 +210,5 @@ def test_one_gateway_alone_is_shown_under_its_own_name(tmp_path: Path):
         with history.reading() as con:
             sources = set(ts_sql.signal_sources(con, clock.now, LOOKBACK_S))
     assert views.golden.source == "gw-a" and sources == {"gw-a"}
+    assert views.golden.gateways == []  # one gateway: its totals are the tiles
     assert [row.upstream for row in views.breakers.rows if row.upstream == "openai/gpt-4o"] == ["openai/gpt-4o"]

@@ -7,7 +7,7 @@ signals each gateway's own scrapes produced ("direct"). A quantile is only ever 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiops_tui.signals.quality import QualityRow
@@ -68,6 +68,9 @@ class GoldenView:
     """The AI-quality row (validation, human review, audit); None when no source reports it."""
     chart_model: str = ""
     """The model the charts are of; "" for all models together, as the tiles always are."""
+    gateways: Sequence[ModelRow] = ()
+    """With more than one gateway scraped directly: each one's own totals, a row each (its name in `model`),
+    rated over its last minute of scrapes; which gateway of the fleet is off target."""
 
     @property
     def direct(self) -> bool:
@@ -114,22 +117,26 @@ def build_view(
     basis: str = "",
     quality: QualityRow | None = None,
     chart_model: str = "",
+    gateways: Mapping[str, Mapping[str, float]] | None = None,
 ) -> GoldenView:
-    """`latest` maps (signal, model) -> value, model "" for the total across models."""
+    """`latest` maps (signal, model) -> value, model "" for the total across models; `gateways` maps each
+    gateway scraped directly to its own totals (signal -> value)."""
     traffic = latest.get(("requests_per_s", ""))
     tiles = {s: judge_tile(s, latest.get((s, "")), targets, traffic=traffic) for s in TILE_SIGNALS}
     models = sorted({m for (_, m) in latest if m})
-    rows = []
-    for model in models:
-        model_traffic = latest.get(("requests_per_s", model))
-        rows.append(
-            ModelRow(
-                model,
-                judge_tile("requests_per_s", model_traffic, targets, traffic=model_traffic),
-                judge_tile("error_ratio", latest.get(("error_ratio", model)), targets, traffic=model_traffic),
-                judge_tile("latency_p95_s", latest.get(("latency_p95_s", model)), targets, traffic=model_traffic),
-                judge_tile("tokens_per_s", latest.get(("tokens_per_s", model)), targets, traffic=model_traffic),
-            )
-        )
+    rows = [_row(model, lambda signal, model=model: latest.get((signal, model)), targets) for model in models]
     rows.sort(key=lambda r: -(r.requests_per_s.value or 0.0))
-    return GoldenView(at, source, tiles, rows, dict(charts or {}), window, basis, quality, chart_model)
+    by_gateway = [_row(name, totals.get, targets) for name, totals in sorted((gateways or {}).items())]
+    return GoldenView(at, source, tiles, rows, dict(charts or {}), window, basis, quality, chart_model, by_gateway)
+
+
+def _row(name: str, value: Callable[[str], float | None], targets: Targets) -> ModelRow:
+    """One row of the table: a model's (or a gateway's) traffic, errors, p95 and tokens, judged by the targets."""
+    traffic = value("requests_per_s")
+    return ModelRow(
+        name,
+        judge_tile("requests_per_s", traffic, targets, traffic=traffic),
+        judge_tile("error_ratio", value("error_ratio"), targets, traffic=traffic),
+        judge_tile("latency_p95_s", value("latency_p95_s"), targets, traffic=traffic),
+        judge_tile("tokens_per_s", value("tokens_per_s"), targets, traffic=traffic),
+    )

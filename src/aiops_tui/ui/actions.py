@@ -87,6 +87,8 @@ ACTIONS: tuple[CockpitAction, ...] = (
                   also_on=("breakers",), short="window"),
     CockpitAction("chart_model", "enter", "⏎", "chart the selected model alone (again: all models)", pane="golden",
                   footer=False, on_pane=True),  # the models table's own enter runs it: the source line says so
+    CockpitAction("toggle_table", "v", "v", "the table by gateway, or by model again (with more than one gateway)",
+                  pane="golden", footer=False, on_pane=True),  # the source line says so where there are gateways
     CockpitAction("cost_trends", "T", "T", "cost trends: spend per day, week and month, months against budget", footer=False),
     # Its span in words is store.export.BESIDE_SPAN, not imported on the way to the first frame (a test holds them equal).
     CockpitAction("export_snapshot", "E", "E", "export snapshot: the last 7 days into a new file beside the history", footer=False),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -141,6 +141,9 @@ class GoldenPane(Pane):
         "and the share of processed items written to the audit log. "
         "Enter on a model's row charts that model alone (its p95, requests, errors and tokens; the tiles stay "
         "over all models); enter on it again charts all models. "
+        "With more than one gateway scraped directly, v turns the table to one row per gateway (its own "
+        "traffic, errors, p95 and tokens over its last minute of scrapes), which tells the gateway off target "
+        "apart; v again turns it back to the models. "
         "Where the rows left under the models would give each chart under three rows to plot in (at 80x24, "
         "or 120x34 with four models), the four charts become a sparkline each (one row, or up to three where "
         "the room allows), over the same window, drawn from 0 to the peak named at its top row's end; a "
@@ -181,6 +184,8 @@ class GoldenPane(Pane):
         self.targets = targets
         self.quality_targets = quality_targets
         self._charts_state = "none"
+        self.by_gateway = False
+        """The table shows each gateway's totals (`v`) rather than each model's."""
         self.charts_mounted: AwaitMount | None = None
         """The charts' mount, once they are due: the app builds the other panes after it."""
         """"none" until the first views, "due" until the frame after them, then "drawn"."""
@@ -192,7 +197,7 @@ class GoldenPane(Pane):
         yield QualityStrip(self.quality_targets, id="quality")
         yield Static(id="golden-source")
         table = Table(id="models", cursor_type="row", zebra_stripes=True)
-        table.add_columns("model", "requests", "errors", "p95 latency", "tokens")
+        self._name_column, *_ = table.add_columns("model", "requests", "errors", "p95 latency", "tokens")
         yield table
         yield Grid(id="charts")  # its charts are mounted with the first plot: see `show`
         labels = {signal: (label, formatter) for signal, label, _, formatter in TILES}
@@ -206,8 +211,19 @@ class GoldenPane(Pane):
         event.stop()
         self.action_chart_model()
 
+    def action_toggle_table(self) -> None:
+        if self.views is None or not (self.by_gateway or self.views.golden.gateways):
+            return
+        self.by_gateway = not self.by_gateway
+        self.show(self.views)
+
+    def _table_rows(self, golden: GoldenView) -> Sequence[ModelRow]:
+        return golden.gateways if self.by_gateway and golden.gateways else golden.models
+
     def action_chart_model(self) -> None:
         table = self.query_one("#models", DataTable)
+        if self.by_gateway and self.views is not None and self.views.golden.gateways:
+            return  # the charts are of models: a gateway's row has none to chart
         models = self.views.golden.models if self.views is not None else ()
         if 0 <= table.cursor_row < len(models):
             self.post_message(self.ModelChosen(models[table.cursor_row].model))
@@ -248,7 +264,12 @@ class GoldenPane(Pane):
             )
         self.query_one(QualityStrip).set_row(golden.quality)
         update_static(self.query_one("#golden-source", Static), self._source_line(views))
-        fill_rows(self.query_one("#models", DataTable), [(row.model, self._model_cells(row)) for row in golden.models])
+        table = self.query_one("#models", DataTable)
+        name = "gateway" if self._table_rows(golden) is golden.gateways and golden.gateways else "model"
+        if str(table.columns[self._name_column].label) != name:
+            table.columns[self._name_column].label = Text(name)
+            table.clear()  # the rows of the other kind go; their keys may match
+        fill_rows(table, [(row.model, self._model_cells(row)) for row in self._table_rows(golden)])
         self.query_one(SparkRows).set_golden(golden, views.live)
         self.call_after_refresh(self._fit_charts)  # a model more or less moves the room the charts have
         if self._charts_state == "drawn":
@@ -296,6 +317,11 @@ class GoldenPane(Pane):
                    if golden.chart_model else "")
         hint = " · ⏎ charts the selected model" if golden.models and not golden.chart_model else ""
         models = f" · {len(golden.models)} models"
+        if golden.gateways:
+            if self.by_gateway:
+                models, hint = f" · table of {len(golden.gateways)} gateways, each its last minute (v: models)", ""
+            else:
+                models += " (v: gateways)"
         line = Text.assemble("from ", plain(source_label(views, golden.source)), how, models, charted,
                              f" · chart window {golden.window} (w)", hint)
         health = source_health(self.app, views, golden.source)
