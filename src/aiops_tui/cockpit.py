@@ -166,17 +166,17 @@ class Cockpit:
 
         threading.Thread(target=run, name="cockpit-start", daemon=True).start()
 
-    def views(self, at: float | None = None, window: str = "1h", model: str = "") -> Views:
-        """Everything the panes show at `at` (default: now), the golden charts of `model` alone if given.
-        Blocking: call it from a worker thread."""
+    def views(self, at: float | None = None, window: str = "1h", model: str = "", gateway: str = "") -> Views:
+        """Everything the panes show at `at` (default: now), the golden charts of `model` alone if given, or of
+        `gateway`'s own signals. Blocking: call it from a worker thread."""
         from aiops_tui.views import build_views
 
-        if self._first_window is not None and at is None and window == self._first_window and not model:
+        if self._first_window is not None and at is None and window == self._first_window and not (model or gateway):
             self._first_window = None
             return self._first.result()
         if self._opened is not None:
             self._opened.result()  # the history is opened once polling starts: its failure is raised here
-        return build_views(self, at, window, model)
+        return build_views(self, at, window, model, gateway)
 
     async def run_polling(self, stop: asyncio.Event) -> None:
         """Wait for `prepare` (the demo's backfill; run here on a thread unless `start` ran it), open the

@@ -43,8 +43,9 @@ def breaker_source(source: str, fresh: dict[str, float]) -> str:
     return FLEET_SOURCE if len(gateways) > 1 else gateways[0]
 
 
-def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = "") -> "Views":
-    """`model`: the golden charts of that model alone ("" for all models together)."""
+def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = "", gateway: str = "") -> "Views":
+    """`model`: the golden charts of that model alone ("" for all models together); `gateway`: of that gateway's
+    own signals instead (its models together)."""
     from aiops_tui.cockpit import Views
 
     live = at is None
@@ -64,7 +65,7 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = 
 
         profiles = _profiles(con, cockpit, members(source))
         latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
-        golden = _golden(con, source, at, window, cockpit, profiles, latest, model, fresh["requests_per_s"])
+        golden = _golden(con, source, at, window, cockpit, profiles, latest, model, fresh["requests_per_s"], gateway)
         cost = _cost(con, source, members(source), at, cockpit, profiles, latest)
         # Looking back (or reviewing a file), the alerts firing then come from the events too: one read.
         alerts_now = poller is not None and live
@@ -124,13 +125,15 @@ def _basis(signals: tuple[str, ...], profiles: list[str]) -> str:
 
 def _golden(
     con, source: str, at: float, window: str, cockpit: "Cockpit", profiles: list[str], latest, model: str,
-    fresh: dict[str, float],
+    fresh: dict[str, float], gateway: str = "",
 ):
     """`fresh`: the sources with current signals (`signal_sources_of`): with more than one gateway among them,
-    each gateway's own totals too, in one read."""
+    each gateway's own totals too, in one read. `gateway`: the charts of its own signals."""
     span = CHART_WINDOWS_S.get(window, 3600.0)
+    model = "" if gateway else model
     by_model = {"label": "model", "value": model} if model else {}
-    charts = ts_sql.signal_series_many(con, source, CHART_SIGNALS, at - span, at, **by_model) if source else {}
+    charted = gateway or source
+    charts = ts_sql.signal_series_many(con, charted, CHART_SIGNALS, at - span, at, **by_model) if charted else {}
     basis = _basis(("latency_p95_s", "requests_per_s", "error_ratio"), profiles)
     quality = quality_readings(latest, cockpit.quality_targets)
     gateways = [name for name in fresh if name not in NOT_GATEWAYS]
@@ -141,7 +144,7 @@ def _golden(
             if not labels:  # the gateway's total over its models
                 by_gateway.setdefault(member, {})[name.removeprefix("signal:")] = value
     return build_view(at, source, latest, cockpit.targets, charts, window, basis, quality if quality.present else None,
-                      chart_model=model, gateways=by_gateway)
+                      chart_model=model, gateways=by_gateway, chart_gateway=gateway)
 
 
 def _average_rate(series: list[tuple[float, float]]) -> float | None:

@@ -21,7 +21,7 @@ from aiops_tui.store import timeseries as ts_sql
 from aiops_tui.store.history import History
 from aiops_tui.views import LOOKBACK_S
 from clocks import HandClock
-from ui.pilot_helpers import cockpit_app, settle
+from ui.pilot_helpers import cockpit_app, screen_lines, settle
 
 START = 1_796_000_000.0
 HOUR_S = 3600.0
@@ -129,13 +129,27 @@ async def test_v_shows_the_gateway_off_target_and_v_again_the_models(fleet):
         assert str(table.ordered_columns[0].label) == "gateway"
         (a_name, *_), (b_name, _, b_errors, *_) = shown()
         assert (a_name, b_name) == ("gw-a", "gw-b") and b_errors.endswith("!")  # past the error target
-        assert "table of 2 gateways" in str(app.query_one("#golden-source").render())
-        await pilot.press("enter")  # a gateway's row has no charts of its own: the charts stay of all models
+        assert "by gateway, each its last minute (v: models)" in str(app.query_one("#golden-source").render())
+        await pilot.press("down", "enter")  # gw-b's own charts
         await settle(pilot)
-        assert "alone" not in str(app.query_one("#golden-source").render())  # not "charts of gw-a alone"
+        assert "charts of gw-b alone (⏎ all gateways)" in str(app.query_one("#golden-source").render())
+        assert any("errors, % · gw-b · 1h to " in line for line in screen_lines(app))  # a review: to its end
+        await pilot.press("enter")  # and the fleet's again
+        await settle(pilot)
+        assert "alone" not in str(app.query_one("#golden-source").render())
         await pilot.press("v")
         await settle(pilot)
         assert str(table.ordered_columns[0].label) == "model" and shown() == models
+
+
+def test_a_gateways_charts_are_its_own_signals(fleet):
+    history, clock, _, _ = fleet
+    at = clock.now
+    golden = Cockpit(history, clock=lambda: at).views(at, "1h", gateway="gw-b").golden
+    with history.reading() as con:
+        own = ts_sql.signal_series_many(con, "gw-b", list(golden.charts), at - HOUR_S, at)
+    assert golden.chart_gateway == "gw-b" and golden.source == FLEET_SOURCE  # the tiles stay the fleet's
+    assert golden.charts == own and any(value > 0.01 for _, value in own["error_ratio"])
 
 
 def test_each_gateway_keeps_its_own_breakers(fleet):

@@ -71,6 +71,8 @@ class GoldenView:
     gateways: Sequence[ModelRow] = ()
     """With more than one gateway scraped directly: each one's own totals, a row each (its name in `model`),
     rated over its last minute of scrapes; which gateway of the fleet is off target."""
+    chart_gateway: str = ""
+    """The gateway the charts are of (its own signals, all its models); "" for the source's. Not with `chart_model`."""
 
     @property
     def direct(self) -> bool:
@@ -118,6 +120,7 @@ def build_view(
     quality: QualityRow | None = None,
     chart_model: str = "",
     gateways: Mapping[str, Mapping[str, float]] | None = None,
+    chart_gateway: str = "",
 ) -> GoldenView:
     """`latest` maps (signal, model) -> value, model "" for the total across models; `gateways` maps each
     gateway scraped directly to its own totals (signal -> value)."""
@@ -127,7 +130,8 @@ def build_view(
     rows = [_row(model, lambda signal, model=model: latest.get((signal, model)), targets) for model in models]
     rows.sort(key=lambda r: -(r.requests_per_s.value or 0.0))
     by_gateway = [_row(name, totals.get, targets) for name, totals in sorted((gateways or {}).items())]
-    return GoldenView(at, source, tiles, rows, dict(charts or {}), window, basis, quality, chart_model, by_gateway)
+    return GoldenView(at, source, tiles, rows, dict(charts or {}), window, basis, quality, chart_model, by_gateway,
+                      chart_gateway)
 
 
 def _row(name: str, value: Callable[[str], float | None], targets: Targets) -> ModelRow:

@@ -85,8 +85,8 @@ ACTIONS: tuple[CockpitAction, ...] = (
                   review_short="end", away_only=True),
     CockpitAction("cycle_window", "w", "w", "chart window 15m / 1h / 6h / 24h / 7d / 30d / 90d", pane="golden",
                   also_on=("breakers",), short="window"),
-    CockpitAction("chart_model", "enter", "⏎", "chart the selected model alone (again: all models)", pane="golden",
-                  footer=False, on_pane=True),  # the models table's own enter runs it: the source line says so
+    CockpitAction("chart_model", "enter", "⏎", "chart the selected model (or gateway) alone (again: all)",
+                  pane="golden", footer=False, on_pane=True),  # the models table's own enter runs it: the source line says so
     CockpitAction("toggle_table", "v", "v", "the table by gateway, or by model again (with more than one gateway)",
                   pane="golden", footer=False, on_pane=True),  # the source line says so where there are gateways
     CockpitAction("cost_trends", "T", "T", "cost trends: spend per day, week and month, months against budget", footer=False),

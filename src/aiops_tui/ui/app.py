@@ -79,6 +79,8 @@ class CockpitApp(App[int]):
         self._notices = self._load_themes(theme or DEFAULT_THEME)  # before the first frame: no flash of another theme
         self._window = "1h"
         self._chart_model = ""
+        self._chart_gateway = ""
+        """Or the gateway whose own signals the golden charts are of (`GoldenPane.GatewayChosen`)."""
         """The model the golden charts are of ("" for all): chosen on the golden pane (`GoldenPane.ModelChosen`)."""
         self._at: float | None = None
         self._paused = False
@@ -184,13 +186,13 @@ class CockpitApp(App[int]):
 
     def _request_views(self) -> None:
         self._fetched_version = getattr(self.cockpit, "data_version", None)
-        self._views_worker = self._load_views(self._at, self._window, self._chart_model)
+        self._views_worker = self._load_views(self._at, self._window, self._chart_model, self._chart_gateway)
 
     @work(thread=True, exclusive=True, group="views")
-    def _load_views(self, at: float | None, window: str, model: str) -> None:
+    def _load_views(self, at: float | None, window: str, model: str, gateway: str = "") -> None:
         worker = get_current_worker()
         try:
-            views = self.cockpit.views(at, window, model)
+            views = self.cockpit.views(at, window, model, **({"gateway": gateway} if gateway else {}))
         except Exception as exc:  # the app must outlive a failing query: say it in one line and keep going
             message = ViewsFailed(first_line(exc) or exc.__class__.__name__)
         else:
@@ -398,6 +400,13 @@ class CockpitApp(App[int]):
     def on_golden_pane_model_chosen(self, message: GoldenPane.ModelChosen) -> None:
         """The model's charts alone, or all models' again when it is the one charted."""
         self._chart_model = "" if message.model == self._chart_model else message.model
+        self._chart_gateway = ""
+        self._request_views()
+
+    def on_golden_pane_gateway_chosen(self, message: GoldenPane.GatewayChosen) -> None:
+        """That gateway's own charts, or the source's again when it is the one charted."""
+        self._chart_gateway = "" if message.gateway == self._chart_gateway else message.gateway
+        self._chart_model = ""
         self._request_views()
 
     def action_cycle_window(self) -> None:

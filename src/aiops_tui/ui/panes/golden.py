@@ -143,7 +143,8 @@ class GoldenPane(Pane):
         "over all models); enter on it again charts all models. "
         "With more than one gateway scraped directly, v turns the table to one row per gateway (its own "
         "traffic, errors, p95 and tokens over its last minute of scrapes), which tells the gateway off target "
-        "apart; v again turns it back to the models. "
+        "apart; enter on a gateway's row charts its own signals (again: all gateways'); v again turns the "
+        "table back to the models. "
         "Where the rows left under the models would give each chart under three rows to plot in (at 80x24, "
         "or 120x34 with four models), the four charts become a sparkline each (one row, or up to three where "
         "the room allows), over the same window, drawn from 0 to the peak named at its top row's end; a "
@@ -177,6 +178,13 @@ class GoldenPane(Pane):
         def __init__(self, model: str) -> None:
             super().__init__()
             self.model = model
+
+    class GatewayChosen(Message):
+        """Enter on a gateway's row (`v`): the app charts that gateway's own signals, or the source's again."""
+
+        def __init__(self, gateway: str) -> None:
+            super().__init__()
+            self.gateway = gateway
 
     def __init__(self, targets: Targets | None = None, quality_targets: QualityTargets | None = None, *,
                  id: str | None = None) -> None:
@@ -222,11 +230,12 @@ class GoldenPane(Pane):
 
     def action_chart_model(self) -> None:
         table = self.query_one("#models", DataTable)
-        if self.by_gateway and self.views is not None and self.views.golden.gateways:
-            return  # the charts are of models: a gateway's row has none to chart
-        models = self.views.golden.models if self.views is not None else ()
-        if 0 <= table.cursor_row < len(models):
-            self.post_message(self.ModelChosen(models[table.cursor_row].model))
+        rows = self._table_rows(self.views.golden) if self.views is not None else ()
+        if not 0 <= table.cursor_row < len(rows):
+            return
+        name = rows[table.cursor_row].model
+        by_gateway = self.views is not None and rows is self.views.golden.gateways
+        self.post_message(self.GatewayChosen(name) if by_gateway else self.ModelChosen(name))
 
     def on_mount(self) -> None:
         if self.quality_targets is None:  # the app passes only the golden targets: the cockpit holds the rest
@@ -297,7 +306,8 @@ class GoldenPane(Pane):
         window_s = CHART_WINDOWS_S.get(golden.window, 3600.0)
         end = fmt.axis_end(golden.at, window_s, live)
         span = fmt.window_span(golden.window, end)
-        of = f"{clean(golden.chart_model)} · " if golden.chart_model else ""
+        chart_of = golden.chart_model or golden.chart_gateway
+        of = f"{clean(chart_of)} · " if chart_of else ""
         for signal in CHART_SIGNALS:
             title, scale = CHARTS[signal]
             self.query_one(f"#chart-{signal}", TimeChart).plot_series(
@@ -313,13 +323,15 @@ class GoldenPane(Pane):
         how = (" (direct scrapes, summed)" if golden.source == FLEET_SOURCE
                else " (direct scrape of the gateway)" if golden.direct else "")
         # The charted model before the window, where 80 columns keep it; the hint for choosing one last.
-        charted = (Text.assemble(" · charts of ", plain(golden.chart_model, style="bold"), " alone (⏎ all models)")
-                   if golden.chart_model else "")
-        hint = " · ⏎ charts the selected model" if golden.models and not golden.chart_model else ""
+        chart_of = golden.chart_model or golden.chart_gateway
+        back = "(⏎ all models)" if golden.chart_model else "(⏎ all gateways)"
+        charted = Text.assemble(" · charts of ", plain(chart_of, style="bold"), f" alone {back}") if chart_of else ""
+        hint = " · ⏎ charts the selected model" if golden.models and not chart_of else ""
         models = f" · {len(golden.models)} models"
         if golden.gateways:
             if self.by_gateway:
-                models, hint = f" · table of {len(golden.gateways)} gateways, each its last minute (v: models)", ""
+                models = " · by gateway, each its last minute (v: models)"
+                hint = " · ⏎ charts the selected gateway" if not chart_of else ""
             else:
                 models += " (v: gateways)"
         line = Text.assemble("from ", plain(source_label(views, golden.source)), how, models, charted,

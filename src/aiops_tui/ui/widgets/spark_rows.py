@@ -69,8 +69,12 @@ class SparkRows(Widget):
 
 
 def _judged(golden: GoldenView, signal: str) -> Reading | None:
-    """What a row is coloured by: its tile, or the charted model's row in the table when the charts are of one model."""
-    if not golden.chart_model:
+    """What a row is coloured by: its tile, or the charted model's (or gateway's) row when the charts are of one."""
+    if not (golden.chart_model or golden.chart_gateway):
         return golden.tiles.get(signal)
-    row = next((row for row in golden.models if row.model == golden.chart_model), None)
+    if golden.chart_gateway:
+        rows, name = golden.gateways, golden.chart_gateway
+    else:
+        rows, name = golden.models, golden.chart_model
+    row = next((row for row in rows if row.model == name), None)
     return getattr(row, signal, None)
