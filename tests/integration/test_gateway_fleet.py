@@ -137,9 +137,10 @@ async def test_v_shows_the_gateway_off_target_and_v_again_the_models(fleet):
         await pilot.press("enter")  # and the fleet's again
         await settle(pilot)
         assert "alone" not in str(app.query_one("#golden-source").render())
-        await pilot.press("v")
+        await pilot.press("enter", "v")  # gw-b's again, then back to the models: their charts too
         await settle(pilot)
         assert str(table.ordered_columns[0].label) == "model" and shown() == models
+        assert "alone" not in str(app.query_one("#golden-source").render())
 
 
 def test_a_gateways_charts_are_its_own_signals(fleet):

@@ -79,9 +79,9 @@ class CockpitApp(App[int]):
         self._notices = self._load_themes(theme or DEFAULT_THEME)  # before the first frame: no flash of another theme
         self._window = "1h"
         self._chart_model = ""
+        """The model the golden charts are of ("" for all): chosen on the golden pane (`GoldenPane.ModelChosen`)."""
         self._chart_gateway = ""
         """Or the gateway whose own signals the golden charts are of (`GoldenPane.GatewayChosen`)."""
-        """The model the golden charts are of ("" for all): chosen on the golden pane (`GoldenPane.ModelChosen`)."""
         self._at: float | None = None
         self._paused = False
         self._error: str | None = None

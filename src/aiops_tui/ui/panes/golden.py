@@ -192,11 +192,11 @@ class GoldenPane(Pane):
         self.targets = targets
         self.quality_targets = quality_targets
         self._charts_state = "none"
-        self.by_gateway = False
-        """The table shows each gateway's totals (`v`) rather than each model's."""
+        """"none" until the first views, "due" until the frame after them, then "drawn"."""
         self.charts_mounted: AwaitMount | None = None
         """The charts' mount, once they are due: the app builds the other panes after it."""
-        """"none" until the first views, "due" until the frame after them, then "drawn"."""
+        self.by_gateway = False
+        """The table shows each gateway's totals (`v`) rather than each model's."""
 
     def compose(self) -> ComposeResult:
         with Grid(id="tiles"):
@@ -223,6 +223,8 @@ class GoldenPane(Pane):
         if self.views is None or not (self.by_gateway or self.views.golden.gateways):
             return
         self.by_gateway = not self.by_gateway
+        if not self.by_gateway and self.views.golden.chart_gateway:
+            self.post_message(self.GatewayChosen(self.views.golden.chart_gateway))  # back to the models' charts
         self.show(self.views)
 
     def _table_rows(self, golden: GoldenView) -> Sequence[ModelRow]:
