@@ -43,6 +43,14 @@ def test_cost_pane_80x24_spend_by_model_before_the_levers(snap_compare) -> None:
     assert snap_compare(cockpit_app(), terminal_size=(80, 24), run_before=on_pane("2"))
 
 
+def test_golden_pane_120x40_by_gateway_the_failing_one_marked(snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await on_pane("1")(pilot)
+        await press(pilot, "v")
+
+    assert snap_compare(cockpit_app(FakeCockpit(fleet=True)), terminal_size=(120, 40), run_before=run_before)
+
+
 def test_cost_pane_120x40_projected_over_budget_two_windows_paging(snap_compare) -> None:
     assert snap_compare(cockpit_app(), terminal_size=(120, 40), run_before=on_pane("2"))
 

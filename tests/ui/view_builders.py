@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 from aiops_tui.cockpit import SourceView, Views
-from aiops_tui.model import Alert
+from aiops_tui.model import FLEET_SOURCE, Alert
 from aiops_tui.signals.breakers import BreakerRow, BreakersView, Transition
 from aiops_tui.signals.cost import CostView, SpendRow, burn_windows, project_month_end
 from aiops_tui.signals.golden import CHART_SIGNALS, CHART_WINDOWS_S, GoldenView, ModelRow, Targets
@@ -91,7 +91,11 @@ def levers() -> list[Lever]:
     ]
 
 
-def golden_view(at: float, window: str, quality: bool = True, chart_model: str = "") -> GoldenView:
+FLEET = ("gw-eu-1", "gw-eu-2")
+"""The gateways of `build_views(fleet=True)`: scraped directly, no Prometheus."""
+
+
+def golden_view(at: float, window: str, quality: bool = True, chart_model: str = "", fleet: bool = False) -> GoldenView:
     tiles = {
         "latency_p50_s": Reading(0.042),
         "latency_p95_s": Reading(0.183, "bad"),
@@ -115,8 +119,13 @@ def golden_view(at: float, window: str, quality: bool = True, chart_model: str =
     shapes = {"latency_p95_s": (0.15, 0.04), "requests_per_s": (12.0, 3.0), "error_ratio": (0.008, 0.004), "tokens_per_s": (1800.0, 300.0)}
     share = 0.25 if chart_model else 1.0  # one model's charts: a quarter of the whole, as a test can tell
     charts = {signal: _wave(at, window_s, shapes[signal][0] * share, shapes[signal][1] * share) for signal in CHART_SIGNALS}
-    return GoldenView(at, "prometheus", tiles, models, charts, window, quality=quality_row() if quality else None,
-                      chart_model=chart_model)
+    # The fleet: gw-eu-2's gpt-4o upstream is failing, the one gateway past the error target.
+    gateways = [
+        ModelRow(FLEET[0], Reading(6.5), Reading(0.001, "ok"), Reading(0.17, "bad"), Reading(960.0)),
+        ModelRow(FLEET[1], Reading(5.9), Reading(0.017, "bad"), Reading(0.19, "bad"), Reading(874.5)),
+    ] if fleet else []
+    return GoldenView(at, FLEET_SOURCE if fleet else "prometheus", tiles, models, charts, window,
+                      quality=quality_row() if quality else None, chart_model=chart_model, gateways=gateways)
 
 
 def cost_view(at: float, budget_usd: float = BUDGET_USD, mtd_covers_from: float | None = None) -> CostView:
@@ -175,15 +184,16 @@ SOURCES = (
 def build_views(
     at: float = AT, window: str = "1h", *, live: bool = True, paused: bool = False, budget_usd: float = BUDGET_USD,
     mtd_covers_from: float | None = None, environment: str = "prod-eu-1", quality: bool = True, chart_model: str = "",
-    breakers_watched_from: float | None = None,
+    breakers_watched_from: float | None = None, fleet: bool = False,
 ) -> Views:
     """The same arguments give the same (cached) object, as a real cockpit's unchanged history would give equal views."""
     alert = Alert("LLMCircuitBreakerOpen", "firing", {"upstream": "openai/gpt-4o"}, {"summary": "breaker open"}, at - 840)
     return Views(
         at=at, environment=environment, live=live, paused=paused,
-        golden=golden_view(at, window, quality, chart_model), cost=cost_view(at, budget_usd, mtd_covers_from),
+        golden=golden_view(at, window, quality, chart_model, fleet), cost=cost_view(at, budget_usd, mtd_covers_from),
         breakers=breakers_view(at, breakers_watched_from),
         sources=SOURCES, alerts=(alert,), direct=False, notes=("cost from litellm_spend_metric_total",),
+        gateways=FLEET if fleet else (),
     )
 
 
