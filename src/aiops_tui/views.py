@@ -172,7 +172,8 @@ def _cost(
     rates = {label: average for (label, _, _), average in zip(cst.BURN_WINDOWS, measured)} if source else {}
     rate_24h, rate_7d = measured[len(cst.BURN_WINDOWS):]
 
-    counters = ts_sql.cost_series_of(con, members)
+    own_counters = ts_sql.cost_series_by_source(con, members)
+    counters = {sid: labels for own in own_counters.values() for sid, labels in own.items()}
     mtd = ts_sql.counter_increase(con, counters, month_start, at)
     by_model_mtd: dict[str, float] = {}
     by_tier_mtd: dict[str, float] = {}
@@ -198,6 +199,7 @@ def _cost(
         (cst.SpendRow(tier, tier_rates.get(tier, 0.0), by_tier_mtd.get(tier, 0.0)) for tier in set(by_tier_mtd) | set(tier_rates)),
         key=lambda r: r.name,
     )
+    by_gateway = _spend_by_gateway(con, members, at, own_counters, mtd) if source == FLEET_SOURCE else []
     daily = ts_sql.daily_increase(con, counters, month_start, at, starts_at=covers_from)
     savings_rate = latest.get(("saved_usd_per_h", ""))
     savings = inputs_from_signals(
@@ -221,7 +223,19 @@ def _cost(
         run_rate_monthly_usd=monthly_run_rate_usd(savings),
         levers=savings_levers(savings),
         budget_from=budget_from,
+        by_gateway=by_gateway,
     )
+
+
+def _spend_by_gateway(
+    con, members: list[str], at: float, own_counters: dict[str, dict[int, dict]], mtd: dict[int, float],
+) -> list[cst.SpendRow]:
+    """Each gateway of the fleet: its own spend rate (its latest) and month to date (its own cost counters)."""
+    rates = {member: value for member, _, labels, value
+             in ts_sql.latest_labelled(con, members, ["signal:spend_usd_per_h"], at, LOOKBACK_S) if not labels}
+    rows = [cst.SpendRow(member, rates.get(member, 0.0), sum(mtd.get(sid, 0.0) for sid in own_counters.get(member, {})))
+            for member in members]
+    return sorted(rows, key=lambda r: -r.usd_per_h)
 
 
 def _breakers(con, source: str, members: list[str], at: float, events: list, window_s: float) -> brk.BreakersView:

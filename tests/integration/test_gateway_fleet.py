@@ -84,6 +84,10 @@ def test_the_golden_and_cost_panes_add_the_gateways_up(fleet):
     assert all(usd > 0 for usd in each)
     assert views.cost.mtd_usd == pytest.approx(sum(each))
     assert sum(row.mtd_usd for row in views.cost.by_model) == pytest.approx(sum(each))
+    # And each gateway's own: its spend rate and month to date, beside the models' and tiers'.
+    by_gateway = {row.name: (row.usd_per_h, row.mtd_usd) for row in views.cost.by_gateway}
+    assert by_gateway == {"gw-a": (one[("spend_usd_per_h", "")], pytest.approx(each[0])),
+                          "gw-b": (other[("spend_usd_per_h", "")], pytest.approx(each[1]))}
 
 
 async def test_a_review_of_the_history_names_the_gateways_it_holds(fleet):
@@ -94,6 +98,11 @@ async def test_a_review_of_the_history_names_the_gateways_it_holds(fleet):
         await settle(pilot)
         assert str(app.query_one("#golden-source").render()).startswith("from 2 gateways (direct scrapes, summed)")
         assert app.cockpit.views().gateways == ("gw-a", "gw-b")
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.query_one("#by-gateway")
+        assert table.display and str(table.ordered_columns[0].label) == "gateway"
+        assert sorted(table.get_row_at(i)[0].plain for i in range(table.row_count)) == ["gw-a", "gw-b"]
 
 
 def test_the_golden_table_turns_to_each_gateways_own_totals_with_v(fleet):
@@ -225,5 +234,5 @@ def test_one_gateway_alone_is_shown_under_its_own_name(tmp_path: Path):
         with history.reading() as con:
             sources = set(ts_sql.signal_sources(con, clock.now, LOOKBACK_S))
     assert views.golden.source == "gw-a" and sources == {"gw-a"}
-    assert views.golden.gateways == []  # one gateway: its totals are the tiles
+    assert views.golden.gateways == [] and views.cost.by_gateway == []  # one gateway: its totals are the tiles
     assert [row.upstream for row in views.breakers.rows if row.upstream == "openai/gpt-4o"] == ["openai/gpt-4o"]

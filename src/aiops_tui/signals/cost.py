@@ -93,7 +93,7 @@ class BurnWindow:
 @dataclass(frozen=True, slots=True)
 class SpendRow:
     name: str
-    """A model or a tier."""
+    """A model, a tier or a gateway."""
     usd_per_h: float
     mtd_usd: float
 
@@ -123,6 +123,8 @@ class CostView:
     levers: Sequence["Lever"] = ()
     budget_from: str = "config"
     """Where `budget_usd` comes from (`resolve_budget`): "config", "history" or "not set"."""
+    by_gateway: Sequence[SpendRow] = ()
+    """With the gateways read together (the fleet): each one's own spend rate and month to date."""
 
     @property
     def budget_used_ratio(self) -> float | None:

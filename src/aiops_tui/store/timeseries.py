@@ -258,10 +258,14 @@ def cost_series(con: "duckdb.DuckDBPyConnection", source: str) -> dict[int, dict
 
 def cost_series_of(con: "duckdb.DuckDBPyConnection", sources: Sequence[str]) -> dict[int, dict[str, str]]:
     """`cost_series` of each of `sources`, together."""
-    out: dict[int, dict[str, str]] = {}
-    for source in sources:
-        out.update(_own_cost_series(con, source))
-    return out
+    return {sid: labels for own in cost_series_by_source(con, sources).values() for sid, labels in own.items()}
+
+
+def cost_series_by_source(
+    con: "duckdb.DuckDBPyConnection", sources: Sequence[str],
+) -> dict[str, dict[int, dict[str, str]]]:
+    """source -> its `cost_series`, for each of `sources`."""
+    return {source: _own_cost_series(con, source) for source in sources}
 
 
 def _own_cost_series(con: "duckdb.DuckDBPyConnection", source: str) -> dict[int, dict[str, str]]:

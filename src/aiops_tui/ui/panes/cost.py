@@ -62,6 +62,7 @@ class CostPane(Pane):
         "month (SRE workbook): 14.4× over 5 m or 1 h, or 6× over 6 h, is worth a page. "
         "A window longer than the history says what it rests on ('over 1h05m of history'). "
         "The chart is this month's cumulative spend against the budget's even pace. "
+        "Spend by model and by tier; with several gateways read together, by gateway too (each one's own). "
         "Savings levers price what-ifs from the live rates against the run rate now (spend rate over a whole "
         "month): each lever alone; they overlap, so their savings do not add up. A lever without the data "
         "to price it says why. ↑/↓ on the levers (or a click) shows what a lever's price rests on."
@@ -81,7 +82,7 @@ class CostPane(Pane):
     CostPane #lever-notes { margin: 1 0 0 0; height: auto; }
     CostPane #cost-tables { width: 44; height: auto; }  /* TABLES_WIDTH */
     CostPane #cost-tables DataTable { height: auto; max-height: 9; }
-    CostPane #by-tier { margin: 1 0 0 0; }
+    CostPane #by-tier, CostPane #by-gateway { margin: 1 0 0 0; }
     CostPane.-short #cost-chart { height: 13; }
     CostPane.-short BudgetBar, CostPane.-short #burn-title { margin: 0; }
     CostPane.-narrow #cost-chart { display: none; }
@@ -111,9 +112,10 @@ class CostPane(Pane):
                 yield Static("each lever alone: they overlap, so their savings do not add up", id="levers-caveat")
                 yield Static(id="lever-notes")
             with Vertical(id="cost-tables"):
-                for table_id, first in (("by-model", "model"), ("by-tier", "tier")):
+                for table_id, first in (("by-model", "model"), ("by-tier", "tier"), ("by-gateway", "gateway")):
                     table = Table(id=table_id, cursor_type="row", zebra_stripes=True)
                     table.add_columns(first, "$/h", "month to date")
+                    table.display = table_id != "by-gateway"  # shown with a fleet's gateways
                     yield table
 
     def take_focus(self) -> None:
@@ -158,6 +160,9 @@ class CostPane(Pane):
         self.query_one(SpendChart).plot_month(cost.daily_usd, cost.budget_line(), cost.at)
         fill_rows(self.query_one("#by-model", DataTable), [(r.name, self._spend_cells(r)) for r in cost.by_model])
         fill_rows(self.query_one("#by-tier", DataTable), [(r.name, self._spend_cells(r)) for r in cost.by_tier])
+        by_gateway = self.query_one("#by-gateway", DataTable)
+        by_gateway.display = bool(cost.by_gateway)  # the fleet's gateways, read together
+        fill_rows(by_gateway, [(r.name, self._spend_cells(r)) for r in cost.by_gateway])
         run_rate = f"{fmt.usd_whole(cost.run_rate_monthly_usd)}/month"
         title = Text.assemble(("savings levers", "bold"), ("  run rate now ", "dim"), (run_rate, "bold"))
         update_static(self.query_one("#levers-title", Static), title)
