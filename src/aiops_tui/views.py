@@ -233,8 +233,10 @@ def _spend_by_gateway(
     """Each gateway of the fleet: its own spend rate (its latest) and month to date (its own cost counters)."""
     rates = {member: value for member, _, labels, value
              in ts_sql.latest_labelled(con, members, ["signal:spend_usd_per_h"], at, LOOKBACK_S) if not labels}
-    rows = [cst.SpendRow(member, rates.get(member, 0.0), sum(mtd.get(sid, 0.0) for sid in own_counters.get(member, {})))
-            for member in members]
+    rows = []
+    for member in members:
+        own_mtd = sum(mtd.get(series_id, 0.0) for series_id in own_counters.get(member, {}))
+        rows.append(cst.SpendRow(member, rates.get(member, 0.0), own_mtd))
     return sorted(rows, key=lambda r: -r.usd_per_h)
 
 
