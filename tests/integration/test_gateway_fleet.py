@@ -119,6 +119,22 @@ def test_the_golden_table_turns_to_each_gateways_own_totals_with_v(fleet):
     assert gw_b.error_ratio.status == "bad" and gw_a.error_ratio.status != "bad"  # gw-b's gpt-4o is down
 
 
+def test_the_golden_report_of_the_fleet_sums_up_each_gateway_too(fleet):
+    history, _, _, _ = fleet
+    report = json.loads(render_report(history, "golden", since_s=HOUR_S, fmt="json"))
+    assert report["facts"]["source"] == FLEET_SOURCE
+    rows = {(row["gateway"], row["signal"]): row for row in report["sections"]["gateways"]}
+    assert {gateway for gateway, _ in rows} == {"gw-a", "gw-b"}
+    with history.reading() as con:  # each gateway's own stored signals, averaged over the period
+        for (gateway, signal), row in rows.items():
+            mean, count = con.execute(
+                "SELECT avg(v.value), count(*) FROM samples v JOIN series s USING (series_id) WHERE s.source = $g "
+                "AND s.name = $n AND s.labels = '{}'::JSON AND isfinite(v.value)", {"g": gateway, "n": f"signal:{signal}"},
+            ).fetchone()
+            assert (row["avg"], row["samples"]) == (pytest.approx(mean), count), (gateway, signal)
+    assert rows[("gw-b", "error_ratio")]["max"] > 0.01 > rows[("gw-a", "error_ratio")]["max"]  # gw-b's upstream is down
+
+
 async def test_v_shows_the_gateway_off_target_and_v_again_the_models(fleet):
     history, clock, _, _ = fleet
     at = clock.now

@@ -103,18 +103,32 @@ def quality_rows(row: QualityRow, targets: QualityTargets) -> list[tuple]:
     return rows
 
 
-def build(con: "duckdb.DuckDBPyConnection", span: Span, *, quality_targets: QualityTargets | None = None) -> Report:
-    """`quality_targets` from the config, as the golden pane judges its quality row."""
-    step_s = 300.0 if span.until - span.since <= FIVE_MINUTES_UP_TO_S else 3600.0
-    stats = bucket_stats(con, span.source, span.since, span.until, step_s)
+def _summary_rows(stats) -> list[tuple]:
+    """(model, signal, min, avg, max, samples) over the whole period, from `bucket_stats`; all models first."""
     summary: dict[tuple[str, str], list[float]] = {}
     for (signal, model, _), (mn, avg, mx, n) in stats.items():
         acc = summary.setdefault((model, signal), [math.inf, 0.0, -math.inf, 0])
         acc[0], acc[1], acc[2], acc[3] = min(acc[0], mn), acc[1] + avg * n, max(acc[2], mx), acc[3] + n
     models = sorted({m for m, _ in summary}, key=lambda m: (m != TOTAL, m))
-    summary_rows = [
+    return [
         (model, signal, acc[0], acc[1] / acc[3], acc[2], acc[3])
         for model in models for signal in SIGNALS if (acc := summary.get((model, signal)))
+    ]
+
+
+def build(con: "duckdb.DuckDBPyConnection", span: Span, *, quality_targets: QualityTargets | None = None) -> Report:
+    """`quality_targets` from the config, as the golden pane judges its quality row. Of the gateways read
+    together (the fleet), each gateway's own summary too: which one was off target."""
+    from aiops_tui.model import FLEET_SOURCE
+    from aiops_tui.store.timeseries import member_sources
+
+    step_s = 300.0 if span.until - span.since <= FIVE_MINUTES_UP_TO_S else 3600.0
+    stats = bucket_stats(con, span.source, span.since, span.until, step_s)
+    summary_rows = _summary_rows(stats)
+    gateway_rows = [
+        (member, *row[1:])
+        for member in (member_sources(con, FLEET_SOURCE) if span.source == FLEET_SOURCE else [])
+        for row in _summary_rows(bucket_stats(con, member, span.since, span.until, step_s)) if row[0] == TOTAL
     ]
     starts = sorted({b for (_, model, b) in stats if model == TOTAL})
     bucket_rows = []
@@ -138,6 +152,9 @@ def build(con: "duckdb.DuckDBPyConnection", span: Span, *, quality_targets: Qual
         [
             Section("summary", (Column("model"), Column("signal"), Column("min", "number"), Column("avg", "number"),
                                 Column("max", "number"), Column("samples", "int")), summary_rows),
+            *([Section("gateways", (Column("gateway"), Column("signal"), Column("min", "number"), Column("avg", "number"),
+                                    Column("max", "number"), Column("samples", "int")), gateway_rows)]
+              if gateway_rows else []),
             Section("buckets", bucket_columns, bucket_rows),
             Section("quality", QUALITY_COLUMNS, quality_rows(quality, targets)),
         ],
