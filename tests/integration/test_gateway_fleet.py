@@ -129,7 +129,8 @@ def test_the_golden_report_of_the_fleet_sums_up_each_gateway_too(fleet):
         for (gateway, signal), row in rows.items():
             mean, count = con.execute(
                 "SELECT avg(v.value), count(*) FROM samples v JOIN series s USING (series_id) WHERE s.source = $g "
-                "AND s.name = $n AND s.labels = '{}'::JSON AND isfinite(v.value)", {"g": gateway, "n": f"signal:{signal}"},
+                "AND s.name = $n AND s.labels = '{}'::JSON AND isfinite(v.value)",
+                {"g": gateway, "n": f"signal:{signal}"},
             ).fetchone()
             assert (row["avg"], row["samples"]) == (pytest.approx(mean), count), (gateway, signal)
     assert rows[("gw-b", "error_ratio")]["max"] > 0.01 > rows[("gw-a", "error_ratio")]["max"]  # gw-b's upstream is down

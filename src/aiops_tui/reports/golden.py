@@ -27,6 +27,8 @@ KINDS = {"requests_per_s": "rate", "error_ratio": "ratio", "latency_p95_s": "sec
 FIVE_MINUTES_UP_TO_S = 86400.0
 """Periods up to a day get 5-minute buckets; longer ones hourly."""
 TOTAL = "all"
+STAT_COLUMNS = (Column("signal"), Column("min", "number"), Column("avg", "number"), Column("max", "number"),
+                Column("samples", "int"))
 QUALITY_COLUMNS = (Column("reading"), Column("model"), Column("value", "number"), Column("target", "number"),
                    Column("status"))
 
@@ -150,11 +152,8 @@ def build(con: "duckdb.DuckDBPyConnection", span: Span, *, quality_targets: Qual
         [("source", span.source or "none"), ("since_utc", span.since), ("until_utc", span.newest), ("bucket", label),
          ("quality_at_utc", span.newest)],
         [
-            Section("summary", (Column("model"), Column("signal"), Column("min", "number"), Column("avg", "number"),
-                                Column("max", "number"), Column("samples", "int")), summary_rows),
-            *([Section("gateways", (Column("gateway"), Column("signal"), Column("min", "number"), Column("avg", "number"),
-                                    Column("max", "number"), Column("samples", "int")), gateway_rows)]
-              if gateway_rows else []),
+            Section("summary", (Column("model"), *STAT_COLUMNS), summary_rows),
+            *([Section("gateways", (Column("gateway"), *STAT_COLUMNS), gateway_rows)] if gateway_rows else []),
             Section("buckets", bucket_columns, bucket_rows),
             Section("quality", QUALITY_COLUMNS, quality_rows(quality, targets)),
         ],
