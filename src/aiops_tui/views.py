@@ -235,6 +235,8 @@ def _spend_by_gateway(
              in ts_sql.latest_labelled(con, members, ["signal:spend_usd_per_h"], at, LOOKBACK_S) if not labels}
     rows = []
     for member in members:
+        if member not in rates and not own_counters.get(member):
+            continue  # a source that reports no spend
         own_mtd = sum(mtd.get(series_id, 0.0) for series_id in own_counters.get(member, {}))
         rows.append(cst.SpendRow(member, rates.get(member, 0.0), own_mtd))
     return sorted(rows, key=lambda r: -r.usd_per_h)

@@ -11,7 +11,7 @@ import pytest
 
 from aiops_tui.cockpit import Cockpit
 from aiops_tui.config import GatewayConfig
-from aiops_tui.model import FLEET_SOURCE
+from aiops_tui.model import FLEET_SOURCE, Batch, Sample, SeriesKey
 from aiops_tui.recorder import Recorder
 from aiops_tui.reports.cli import render_report
 from aiops_tui.sim.server import SimServer
@@ -253,3 +253,11 @@ def test_one_gateway_alone_is_shown_under_its_own_name(tmp_path: Path):
     assert views.golden.source == "gw-a" and sources == {"gw-a"}
     assert views.golden.gateways == [] and views.cost.by_gateway == []  # one gateway: its totals are the tiles
     assert [row.upstream for row in views.breakers.rows if row.upstream == "openai/gpt-4o"] == ["openai/gpt-4o"]
+
+
+def test_a_source_of_the_history_that_reports_no_spend_has_no_row_of_spend(fleet):
+    history, clock, _, _ = fleet
+    # Another source's series in the file (one that is neither Prometheus nor the fleet): no spend of its own.
+    history.write_cycle([Batch("other", clock.now, [Sample(SeriesKey("other", "up", ()), clock.now, 1.0)])])
+    views = Cockpit(history, clock=lambda: clock.now).views()
+    assert sorted(row.name for row in views.cost.by_gateway) == ["gw-a", "gw-b"]
