@@ -25,6 +25,8 @@ LOOKBACK_S = 120.0
 """A signal older than this at the view's instant is not shown as current."""
 GATEWAY_ROW_SIGNALS = ("requests_per_s", "error_ratio", "latency_p95_s", "tokens_per_s")
 """What the golden pane's table shows of each gateway (`v`): as of each model."""
+OWN_TOTAL_SIGNALS = (*GATEWAY_ROW_SIGNALS, "spend_usd_per_h")
+"""Each gateway's own totals read for the panes: the golden table's by gateway and the cost pane's spend."""
 BREAKER_FIELDS = {
     "signal:breaker_state": "state",
     "signal:breaker_failure_rate": "failure_ratio",
@@ -65,8 +67,11 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = 
 
         profiles = _profiles(con, cockpit, members(source))
         latest = ts_sql.latest_signals(con, source, at, LOOKBACK_S) if source else {}
-        golden = _golden(con, source, at, window, cockpit, profiles, latest, model, fresh["requests_per_s"], gateway)
-        cost = _cost(con, source, members(source), at, cockpit, profiles, latest)
+        current = [name for name in fresh["requests_per_s"] if name not in NOT_GATEWAYS]
+        # Each gateway's own totals, in one read: the golden table by gateway, the cost pane's spend by gateway.
+        own = _own_totals(con, current, at) if len(current) > 1 or source == FLEET_SOURCE else {}
+        golden = _golden(con, source, at, window, cockpit, profiles, latest, model, own, gateway)
+        cost = _cost(con, source, members(source), at, cockpit, profiles, latest, own)
         # Looking back (or reviewing a file), the alerts firing then come from the events too: one read.
         alerts_now = poller is not None and live
         window_s = CHART_WINDOWS_S.get(window, 3600.0)
@@ -125,10 +130,10 @@ def _basis(signals: tuple[str, ...], profiles: list[str]) -> str:
 
 def _golden(
     con, source: str, at: float, window: str, cockpit: "Cockpit", profiles: list[str], latest, model: str,
-    fresh: dict[str, float], gateway: str = "",
+    own: dict[str, dict[str, float]], gateway: str = "",
 ):
-    """`fresh`: the sources with current signals (`signal_sources_of`): with more than one gateway among them,
-    each gateway's own totals too, in one read. `gateway`: the charts of its own signals."""
+    """`own`: each gateway's own totals (`_own_totals`), a row each of the table by gateway when there is more
+    than one. `gateway`: the charts of its own signals."""
     span = CHART_WINDOWS_S.get(window, 3600.0)
     model = "" if gateway else model
     by_model = {"label": "model", "value": model} if model else {}
@@ -136,13 +141,7 @@ def _golden(
     charts = ts_sql.signal_series_many(con, charted, CHART_SIGNALS, at - span, at, **by_model) if charted else {}
     basis = _basis(("latency_p95_s", "requests_per_s", "error_ratio"), profiles)
     quality = quality_readings(latest, cockpit.quality_targets)
-    gateways = [name for name in fresh if name not in NOT_GATEWAYS]
-    by_gateway: dict[str, dict[str, float]] = {}
-    if len(gateways) > 1:
-        names = [f"signal:{signal}" for signal in GATEWAY_ROW_SIGNALS]
-        for member, name, labels, value in ts_sql.latest_labelled(con, gateways, names, at, LOOKBACK_S):
-            if not labels:  # the gateway's total over its models
-                by_gateway.setdefault(member, {})[name.removeprefix("signal:")] = value
+    by_gateway = own if len(own) > 1 else {}
     return build_view(at, source, latest, cockpit.targets, charts, window, basis, quality if quality.present else None,
                       chart_model=model, gateways=by_gateway, chart_gateway=gateway)
 
@@ -161,8 +160,19 @@ def _spend_rates(con, source: str, at: float, windows_s: Sequence[float]) -> lis
             for series in ts_sql.signal_series_spans(con, source, ["spend_usd_per_h"], spans)]
 
 
+def _own_totals(con, gateways: list[str], at: float) -> dict[str, dict[str, float]]:
+    """gateway -> signal -> its own latest total over its models (of `OWN_TOTAL_SIGNALS`), in one read."""
+    out: dict[str, dict[str, float]] = {}
+    names = [f"signal:{signal}" for signal in OWN_TOTAL_SIGNALS]
+    for member, name, labels, value in ts_sql.latest_labelled(con, gateways, names, at, LOOKBACK_S):
+        if not labels:  # the gateway's total over its models
+            out.setdefault(member, {})[name.removeprefix("signal:")] = value
+    return out
+
+
 def _cost(
     con, source: str, members: list[str], at: float, cockpit: "Cockpit", profiles: list[str], latest,
+    own: dict[str, dict[str, float]],
 ) -> cst.CostView:
     budget_usd, budget_from = cst.resolve_budget(cockpit.monthly_budget_usd, latest.get(("budget_monthly_usd", "")))
     month_start, _ = cst.month_bounds(at)
@@ -199,7 +209,7 @@ def _cost(
         (cst.SpendRow(tier, tier_rates.get(tier, 0.0), by_tier_mtd.get(tier, 0.0)) for tier in set(by_tier_mtd) | set(tier_rates)),
         key=lambda r: r.name,
     )
-    by_gateway = _spend_by_gateway(con, members, at, own_counters, mtd) if source == FLEET_SOURCE else []
+    by_gateway = _spend_by_gateway(members, own, own_counters, mtd) if source == FLEET_SOURCE else []
     daily = ts_sql.daily_increase(con, counters, month_start, at, starts_at=covers_from)
     savings_rate = latest.get(("saved_usd_per_h", ""))
     savings = inputs_from_signals(
@@ -228,11 +238,12 @@ def _cost(
 
 
 def _spend_by_gateway(
-    con, members: list[str], at: float, own_counters: dict[str, dict[int, dict]], mtd: dict[int, float],
+    members: list[str], own: dict[str, dict[str, float]], own_counters: dict[str, dict[int, dict]],
+    mtd: dict[int, float],
 ) -> list[cst.SpendRow]:
-    """Each gateway of the fleet: its own spend rate (its latest) and month to date (its own cost counters)."""
-    rates = {member: value for member, _, labels, value
-             in ts_sql.latest_labelled(con, members, ["signal:spend_usd_per_h"], at, LOOKBACK_S) if not labels}
+    """Each gateway of the fleet: its own spend rate (its latest, `_own_totals`) and month to date (its own
+    cost counters)."""
+    rates = {member: totals["spend_usd_per_h"] for member, totals in own.items() if "spend_usd_per_h" in totals}
     rows = []
     for member in members:
         if member not in rates and not own_counters.get(member):

@@ -163,7 +163,7 @@ class ChangingCockpit(FakeCockpit):
         self.then = None
         self.data_version = 1
 
-    def views(self, at=None, window="1h", model=""):
+    def views(self, at=None, window="1h", model="", gateway=""):
         first = super().views(at, window, model)
         return first if self.then is None else dataclasses.replace(self.then, live=first.live, at=first.at)
 

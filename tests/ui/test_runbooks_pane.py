@@ -45,7 +45,7 @@ def alerting(alerts) -> FakeCockpit:
     """A FakeCockpit whose views carry these alerts."""
 
     class Alerting(FakeCockpit):
-        def views(self, at=None, window="1h", model=""):
+        def views(self, at=None, window="1h", model="", gateway=""):
             return dataclasses.replace(super().views(at, window, model), alerts=tuple(alerts))  # as they are now
 
     return Alerting()
@@ -138,7 +138,7 @@ async def test_two_alerts_alike_but_for_their_gateway_are_listed_each_with_it() 
 
 async def test_with_prometheus_down_the_alerts_list_says_as_of_when_it_was_read() -> None:
     class Down(FakeCockpit):
-        def views(self, at=None, window="1h", model=""):
+        def views(self, at=None, window="1h", model="", gateway=""):
             views = super().views(at, window, model)
             sources = [dataclasses.replace(s, state="down", age_s=95.0) if s.kind == "prometheus" else s
                        for s in views.sources]

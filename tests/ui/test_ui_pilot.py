@@ -188,7 +188,7 @@ async def test_a_pane_asked_for_twice_is_mounted_once_and_both_callers_wait_for_
     release = threading.Event()
 
     class HeldCockpit(FakeCockpit):
-        def views(self, at=None, window="1h", model=""):
+        def views(self, at=None, window="1h", model="", gateway=""):
             release.wait(5)  # no first views, so no panes' worker: this test asks for the pane itself
             return super().views(at, window, model)
 
@@ -506,7 +506,7 @@ async def test_charts_only_where_each_has_three_rows_to_plot_in_as_the_models_le
         return "charts"
 
     class OneModel(FakeCockpit):
-        def views(self, at=None, window="1h", model=""):
+        def views(self, at=None, window="1h", model="", gateway=""):
             views = super().views(at, window, model)
             return dataclasses.replace(views, golden=dataclasses.replace(views.golden, models=views.golden.models[:1]))
 
@@ -607,7 +607,7 @@ async def test_the_p50_tile_says_how_many_answers_came_from_the_cache_once_most_
     class HitRatio(FakeCockpit):
         ratio = 0.54
 
-        def views(self, at=None, window="1h", model=""):
+        def views(self, at=None, window="1h", model="", gateway=""):
             views = super().views(at, window, model)
             tiles = dict(views.golden.tiles, cache_hit_ratio=Reading(self.ratio, "warn"))
             return dataclasses.replace(views, golden=dataclasses.replace(views.golden, tiles=tiles))
@@ -634,7 +634,7 @@ async def test_the_p95_and_errors_tiles_name_the_model_furthest_off_target_under
     class WorstIsMarkup(FakeCockpit):
         """The markup-named model is the slowest: its name is drawn as it is, in the tile's border."""
 
-        def views(self, at=None, window="1h", model=""):
+        def views(self, at=None, window="1h", model="", gateway=""):
             views = super().views(at, window, model)
             models = [dataclasses.replace(row, latency_p95_s=Reading(0.9, "bad")) if row.model == MARKUP_MODEL else row
                       for row in views.golden.models]
@@ -667,7 +667,7 @@ async def test_at_80_columns_each_tile_says_its_target_whole() -> None:
     class TilesCockpit(FakeCockpit):
         """Every views it gives carries these readings, so a refetch on the app's tick draws the same tiles."""
 
-        def views(self, at=None, window="1h", model=""):
+        def views(self, at=None, window="1h", model="", gateway=""):
             views = super().views(at, window, model)
             return dataclasses.replace(views, golden=dataclasses.replace(views.golden, tiles={**views.golden.tiles, **readings}))
 
@@ -729,7 +729,7 @@ async def test_the_breakers_table_takes_all_its_columns_only_when_the_names_let_
     class RenamingCockpit(FakeCockpit):
         upstream = "openai/gpt-4o"
 
-        def views(self, at=None, window="1h", model=""):
+        def views(self, at=None, window="1h", model="", gateway=""):
             views = super().views(at, window, model)
             rows = [dataclasses.replace(views.breakers.rows[0], upstream=self.upstream), *views.breakers.rows[1:]]
             return dataclasses.replace(views, breakers=dataclasses.replace(views.breakers, rows=rows))
@@ -994,7 +994,7 @@ async def test_polling_starts_once_the_first_views_are_drawn_or_have_failed() ->
             super().__init__(**kwargs)
             self.release = threading.Event()
 
-        def views(self, at=None, window="1h", model=""):
+        def views(self, at=None, window="1h", model="", gateway=""):
             self.release.wait(5)
             return super().views(at, window, model)
 

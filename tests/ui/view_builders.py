@@ -227,7 +227,7 @@ class FakeCockpit:
     def paused(self) -> bool:
         return self._paused
 
-    def views(self, at: float | None = None, window: str = "1h", model: str = "") -> Views:
+    def views(self, at: float | None = None, window: str = "1h", model: str = "", gateway: str = "") -> Views:
         self.views_calls.append((at, window))
         self.chart_models.append(model)
         if self.fail:

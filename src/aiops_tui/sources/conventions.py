@@ -335,11 +335,7 @@ def detect_profiles(metric_names: Iterable[str]) -> list[str]:
 
 def recipe_for(signal: str, profiles: Iterable[str]) -> tuple[Profile, Recipe] | None:
     """The first of `profiles` (unknown names skipped) that provides `signal`, with its recipe."""
-    for name in profiles:
-        profile = PROFILES.get(name)
-        if profile is not None and signal in profile.recipes:
-            return profile, profile.recipes[signal]
-    return None
+    return next(iter(recipes_for(signal, profiles)), None)
 
 
 def recipes_for(signal: str, profiles: Iterable[str]) -> list[tuple[Profile, Recipe]]:

@@ -192,7 +192,7 @@ class CockpitApp(App[int]):
     def _load_views(self, at: float | None, window: str, model: str, gateway: str = "") -> None:
         worker = get_current_worker()
         try:
-            views = self.cockpit.views(at, window, model, **({"gateway": gateway} if gateway else {}))
+            views = self.cockpit.views(at, window, model, gateway)
         except Exception as exc:  # the app must outlive a failing query: say it in one line and keep going
             message = ViewsFailed(first_line(exc) or exc.__class__.__name__)
         else:

@@ -227,17 +227,22 @@ class GoldenPane(Pane):
             self.post_message(self.GatewayChosen(self.views.golden.chart_gateway))  # back to the models' charts
         self.show(self.views)
 
+    def _showing_gateways(self, golden: GoldenView) -> bool:
+        """The table is by gateway: asked for (`v`), and there are gateways to show."""
+        return self.by_gateway and bool(golden.gateways)
+
     def _table_rows(self, golden: GoldenView) -> Sequence[ModelRow]:
-        return golden.gateways if self.by_gateway and golden.gateways else golden.models
+        return golden.gateways if self._showing_gateways(golden) else golden.models
 
     def action_chart_model(self) -> None:
         table = self.query_one("#models", DataTable)
-        rows = self._table_rows(self.views.golden) if self.views is not None else ()
-        if not 0 <= table.cursor_row < len(rows):
+        if self.views is None:
             return
-        name = rows[table.cursor_row].model
-        by_gateway = self.views is not None and rows is self.views.golden.gateways
-        self.post_message(self.GatewayChosen(name) if by_gateway else self.ModelChosen(name))
+        golden = self.views.golden
+        rows = self._table_rows(golden)
+        if 0 <= table.cursor_row < len(rows):
+            name = rows[table.cursor_row].model
+            self.post_message(self.GatewayChosen(name) if self._showing_gateways(golden) else self.ModelChosen(name))
 
     def on_mount(self) -> None:
         if self.quality_targets is None:  # the app passes only the golden targets: the cockpit holds the rest
@@ -276,7 +281,7 @@ class GoldenPane(Pane):
         self.query_one(QualityStrip).set_row(golden.quality)
         update_static(self.query_one("#golden-source", Static), self._source_line(views))
         table = self.query_one("#models", DataTable)
-        name = "gateway" if self._table_rows(golden) is golden.gateways and golden.gateways else "model"
+        name = "gateway" if self._showing_gateways(golden) else "model"
         if str(table.columns[self._name_column].label) != name:
             table.columns[self._name_column].label = Text(name)
             table.clear()  # the rows of the other kind go; their keys may match
