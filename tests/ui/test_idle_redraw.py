@@ -41,7 +41,7 @@ class Served(FakeCockpit):
         super().__init__()
         self.served = views
 
-    def views(self, at: float | None = None, window: str = "1h", model: str = "") -> Views:
+    def views(self, at: float | None = None, window: str = "1h", model: str = "", gateway: str = "") -> Views:
         self.views_calls.append((at, window))
         return self.served
 
