@@ -12,20 +12,13 @@ from aiops_tui.store.history import History
 from loopback import Answer, ScriptedServer
 from recording import gateway_source
 from test_store_faults import gauges_body, immutable
-from ui.pilot_helpers import cockpit_app, press, settle
+from ui.pilot_helpers import cockpit_app, press, settle, wait_for
 
 SIZE = (120, 40)
 
 
 def status_line(app) -> str:
     return str(app.status_bar.render())
-
-
-async def wait_for(pilot, predicate, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.1)
 
 
 async def test_a_directory_gone_read_only_under_the_live_cockpit_is_shown_in_the_status_bar(tmp_path: Path):
@@ -42,8 +35,8 @@ async def test_a_directory_gone_read_only_under_the_live_cockpit_is_shown_in_the
         try:
             async with app.run_test(size=SIZE) as pilot:
                 with immutable(directory):
-                    await wait_for(pilot, lambda: recorder.last_error is not None)
-                    await wait_for(pilot, lambda: status_line(app).startswith(expected[:80]))
+                    await wait_for(lambda: recorder.last_error is not None, pilot)
+                    await wait_for(lambda: status_line(app).startswith(expected[:80]), pilot)
                     await settle(pilot)
                     # One line, the recorder's first: a long history path is cut at the edge, never wrapped.
                     shown = app.status_bar.render_line(0).text.removesuffix("…")
@@ -59,11 +52,11 @@ async def test_a_directory_gone_read_only_under_the_live_cockpit_is_shown_in_the
                     await settle(pilot)
                     # The source is fine, polling goes on: "ok" beside the error (polled every 0.3 s, it reads
                     # stale for a moment when a loaded machine stalls the loop for 0.9 s).
-                    await wait_for(pilot, lambda: expected in status_line(app) and "gw ok" in status_line(app))
+                    await wait_for(lambda: expected in status_line(app) and "gw ok" in status_line(app), pilot)
                     await pilot.resize_terminal(*SIZE)
                 # Writable again: the next cycle is written and the line goes.
-                await wait_for(pilot, lambda: recorder.rows_written > 0)
-                await wait_for(pilot, lambda: "⚠" not in status_line(app))
+                await wait_for(lambda: recorder.rows_written > 0, pilot)
+                await wait_for(lambda: "⚠" not in status_line(app), pilot)
                 assert app.is_running
         finally:
             await source.client.aclose()

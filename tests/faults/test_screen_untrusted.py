@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import time
 from pathlib import Path
 
 from rich.console import Console
@@ -19,7 +18,7 @@ from aiops_tui.sources.prometheus import PrometheusSource
 from aiops_tui.store.history import History
 from aiops_tui.ui.widgets.runbook_lists import AlertList
 from loopback import Answer, ScriptedServer
-from ui.pilot_helpers import cockpit_app, press, settle
+from ui.pilot_helpers import cockpit_app, press, settle, wait_for
 
 SIZE = (120, 40)
 BOLD, LINK = "[bold]x[/]", "[link=https://evil]y[/link]"
@@ -59,13 +58,6 @@ def assert_no_escape_reaches_the_terminal(app) -> str:
     return text
 
 
-async def wait_for(pilot, predicate, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.1)
-
-
 async def test_hostile_alert_text_and_error_lines_are_drawn_literally(tmp_path: Path):
     with ScriptedServer() as server:
         server.answers["/api/v1/query"] = json_answer(EMPTY)
@@ -77,9 +69,9 @@ async def test_hostile_alert_text_and_error_lines_are_drawn_literally(tmp_path: 
         try:
             async with app.run_test(size=SIZE) as pilot:
                 # The alert, its labels and the runbook made from its annotations.
-                await wait_for(pilot, lambda: "1 FIRING" in str(app.status_bar.render()))
+                await wait_for(lambda: "1 FIRING" in str(app.status_bar.render()), pilot)
                 await press(pilot, "4")
-                await wait_for(pilot, lambda: app.query_one(AlertList).alerts)
+                await wait_for(lambda: app.query_one(AlertList).alerts, pilot)
                 await settle(pilot)
                 text = assert_no_escape_reaches_the_terminal(app)
                 assert f"upstream={BOLD}" in text and "model=m1" in text
@@ -87,7 +79,7 @@ async def test_hostile_alert_text_and_error_lines_are_drawn_literally(tmp_path: 
 
                 # The same text in Prometheus's error line, shown in the status bar.
                 server.answers["/api/v1/alerts"] = json_answer(ERROR)
-                await wait_for(pilot, lambda: "status error" in str(app.status_bar.render()))
+                await wait_for(lambda: "status error" in str(app.status_bar.render()), pilot)
                 await settle(pilot)
                 text = assert_no_escape_reaches_the_terminal(app)
                 assert re.search(r"prometheus (stale|down)[ 0-9a-z]*: alerts: status error:", text)  # named once

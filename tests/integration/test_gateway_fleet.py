@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from textual.widgets import DataTable
 
 from aiops_tui.cockpit import Cockpit
 from aiops_tui.config import GatewayConfig
@@ -19,9 +20,11 @@ from aiops_tui.sources.gateway import GatewaySource
 from aiops_tui.sources.local_alerts import LocalAlertSource, pick_signal_source
 from aiops_tui.store import timeseries as ts_sql
 from aiops_tui.store.history import History
+from aiops_tui.ui import fmt
+from aiops_tui.ui.screens.cost_trends import CostTrendsScreen
 from aiops_tui.views import LOOKBACK_S
 from clocks import HandClock
-from ui.pilot_helpers import cockpit_app, screen_lines, settle
+from ui.pilot_helpers import cockpit_app, press, screen_lines, settle, wait_for
 
 START = 1_796_000_000.0
 HOUR_S = 3600.0
@@ -44,6 +47,14 @@ def record(history: History, sims: dict[str, SimServer], clock: HandClock, cycle
                 clock.now += STEP_S
 
     asyncio.run(run())
+
+
+def own_spend(history: History) -> dict[str, float]:
+    """gateway -> what its own cost counters rose by over the recording (all of it on one day)."""
+    until = history.time_range()[1] + 1.0
+    with history.reading() as con:
+        return {gw: sum(ts_sql.counter_increase(con, ts_sql.cost_series(con, gw), START, until).values())
+                for gw in ("gw-a", "gw-b")}
 
 
 def latest(history: History, source: str, at: float) -> dict[tuple[str, str], float]:
@@ -232,6 +243,11 @@ def test_gateways_of_different_conventions_add_up_each_read_in_its_own(tmp_path:
         at = clock.now
         views = Cockpit(history, clock=lambda: at).views()
         one, other = latest(history, "gw-litellm", at), latest(history, "gw-otel", at)
+        report = json.loads(render_report(history, "cost", since_s=HOUR_S, fmt="json"))
+    # The cost report names each convention's counter, and each gateway's spend is there.
+    assert report["facts"]["cost_counter"] == "gen_ai_usage_cost_USD_sum, litellm_spend_metric_total"
+    spent = {row["name"]: row["usd"] for row in report["sections"]["spend"] if row["by"] == "gateway"}
+    assert set(spent) == {"gw-litellm", "gw-otel"} and all(usd > 0 for usd in spent.values())
     tiles = {name: reading.value for name, reading in views.golden.tiles.items()}
     for signal in ("requests_per_s", "tokens_per_s"):
         assert one[(signal, "")] > 0 and other[(signal, "")] > 0
@@ -261,3 +277,50 @@ def test_a_source_of_the_history_that_reports_no_spend_has_no_row_of_spend(fleet
     history.write_cycle([Batch("other", clock.now, [Sample(SeriesKey("other", "up", ()), clock.now, 1.0)])])
     views = Cockpit(history, clock=lambda: clock.now).views()
     assert sorted(row.name for row in views.cost.by_gateway) == ["gw-a", "gw-b"]
+
+
+def test_the_cost_report_of_the_fleet_breaks_each_days_spend_down_by_gateway(fleet):
+    history, _, _, _ = fleet
+    report = json.loads(render_report(history, "cost", since_s=HOUR_S, fmt="json"))
+    assert report["facts"]["source"] == FLEET_SOURCE
+    rows = [row for row in report["sections"]["spend"] if row["period"] == "day"]
+    by_gateway = {row["name"]: row["usd"] for row in rows if row["by"] == "gateway"}
+    [total] = [row["usd"] for row in rows if row["by"] == "total"]
+    own = own_spend(history)
+    assert all(usd > 0 for usd in own.values())
+    assert by_gateway == {gw: pytest.approx(usd) for gw, usd in own.items()}
+    assert total == pytest.approx(sum(own.values()))
+
+
+def test_one_gateways_cost_report_has_no_breakdown_by_gateway(tmp_path: Path):
+    clock = HandClock(START)
+    with SimServer(seed=3, clock=clock) as a, History.open(tmp_path / "h.duckdb") as history:
+        clock.now += 60
+        record(history, {"gw-a": a}, clock, cycles=3)
+        report = json.loads(render_report(history, "cost", since_s=HOUR_S, fmt="json"))
+    assert report["facts"]["source"] == "gw-a"
+    assert {row["by"] for row in report["sections"]["spend"]} == {"total", "model", "tier", "team"}
+
+
+async def test_the_cost_trends_of_the_fleet_turn_to_each_gateways_spend_with_b(fleet):
+    history, clock, _, _ = fleet
+    at = clock.now
+    app = cockpit_app(Cockpit(history, clock=lambda: at))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "T")
+        assert isinstance(app.screen, CostTrendsScreen)
+        await wait_for(lambda: app.screen.months_ready, pilot)
+        keys = str(app.screen.query_one("#trends-keys").render())
+        assert "b: by gateway, model, tier, team" in keys
+        spend = app.screen.query_one("#trends-spend", DataTable)
+        await press(pilot, "d", "b", "b", "b")  # per day; model -> tier -> team -> gateway
+        assert " · per day by gateway · " in str(app.screen.query_one("#trends-title").render())
+        own = own_spend(history)
+        by_spend = sorted(own, key=lambda gw: -own[gw])  # the greater spend first, as for models
+        assert [str(column.label) for column in spend.columns.values()] == ["day", "total", *by_spend]
+        assert spend.row_count == 1  # the recording is minutes of one day
+        assert [cell.plain for cell in spend.get_row_at(0)][1:] == [
+            fmt.usd(sum(own.values())), *(fmt.usd(own[gw]) for gw in by_spend)]
+        await press(pilot, "b")
+        assert " · per day by model · " in str(app.screen.query_one("#trends-title").render())

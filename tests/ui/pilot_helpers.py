@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual.pilot import Pilot
 
 
@@ -29,6 +31,14 @@ def screen_lines(app) -> list[str]:
 async def press(pilot: Pilot, *keys: str) -> None:
     await pilot.press(*keys)
     await settle(pilot)
+
+
+async def wait_for(predicate, pilot: Pilot, timeout_s: float = 20.0) -> None:
+    """Pause until `predicate()` holds (polling, which `settle` does not wait for, gets there in its time)."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
 
 
 def cockpit_app(cockpit=None, **kwargs):

@@ -22,7 +22,7 @@ from aiops_tui.sim.server import SimServer
 from aiops_tui.sources.gateway import GatewaySource
 from aiops_tui.store.history import History
 from loopback import closed_port
-from ui.pilot_helpers import cockpit_app, press, settle
+from ui.pilot_helpers import cockpit_app, press, settle, wait_for
 
 NOW = 1_795_600_800.0  # 2026-11-25 10:00 UTC, frozen
 OUTAGE_AT = NOW - 1_500.0  # 25 minutes before now: the breaker opened, then recovered
@@ -100,13 +100,6 @@ async def test_without_a_configured_budget_the_cost_pane_takes_the_one_the_gatew
         assert " of $15,000 (" in str(app.query_one("#budget-bar").render())
         burn = str(app.query_one("#burn-1h").render())
         assert re.match(r"1h\s+\$[\d.,]+/h\s+\d+\.\d×\s", burn), burn  # a multiple of that budget's pace, not a dash
-
-
-async def wait_for(predicate, pilot, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.1)
 
 
 async def test_a_gateway_gone_marks_the_panes_that_still_show_its_last_values(tmp_path):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import time
 
 import httpx
 from rich.console import Console
@@ -24,7 +23,7 @@ from aiops_tui.store.history import History
 from aiops_tui.ui.widgets.levers_table import LeversTable
 from aiops_tui.ui.widgets.quality_row import ABSENT, QualityStrip
 from clocks import HandClock
-from ui.pilot_helpers import cockpit_app, press, screen_lines, settle
+from ui.pilot_helpers import cockpit_app, press, screen_lines, settle, wait_for
 from ui.view_builders import ESCAPE_MODEL_SHOWN, MARKUP_MODEL, NO_CACHE_METRIC, FakeCockpit
 
 SIZE = (120, 40)
@@ -189,13 +188,6 @@ def test_cost_pane_with_a_priced_lever_selected_120x40(snap_compare) -> None:
 
 T0 = 1_790_000_000.0  # 2026-09-21 14:13:20 UTC: afternoon traffic, about 12 requests/s
 INTERVAL_S = 15.0
-
-
-async def wait_for(predicate, pilot: Pilot, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 async def test_a_validation_drop_in_the_sim_shows_under_target_within_two_polls(tmp_path) -> None:

@@ -22,7 +22,7 @@ from aiops_tui.ui import actions, fmt
 from aiops_tui.ui.screens.cost_trends import CostTrendsScreen
 from aiops_tui.ui.screens.goto import GotoScreen, parse_when
 from aiops_tui.ui.widgets.status_bar import StatusBar
-from ui.pilot_helpers import cockpit_app, press, settle
+from ui.pilot_helpers import cockpit_app, press, settle, wait_for
 
 END_TS = 1_795_600_800.0  # 2026-11-25 10:00 UTC: the generator's samples are on a 300 s grid ending 5 minutes before
 STEP_S = 300.0
@@ -288,13 +288,6 @@ class SteadySource:
     async def poll(self) -> Batch:
         now = time.time()
         return Batch("gw", now, [Sample(LIVE_REQUESTS, now, 42.0)])
-
-
-async def wait_for(predicate, pilot, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.1)
 
 
 async def test_the_live_app_scrubs_back_while_polling_goes_on(tmp_path):

@@ -1,6 +1,6 @@
 """Spend over long periods from the rollups: per UTC day, ISO week and calendar month by model, tier and
-team, and each month's budget and mid-month projection beside what was spent (the cost report and the
-cost trends screen both read it)."""
+team (and by gateway, for the gateways read together), and each month's budget and mid-month projection
+beside what was spent (the cost report and the cost trends screen both read it)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from aiops_tui.model import FLEET_SOURCE
 from aiops_tui.signals import cost as cst
 from aiops_tui.store import timeseries as ts_sql
 
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 DAY_S = 86400.0
 HOUR_S = 3600.0
 PERIODS = ("day", "week", "month")
-DIMENSIONS = ("total", "model", "tier", "team")
+DIMENSIONS = ("total", "gateway", "model", "tier", "team")
+"""Spend's breakdowns; "gateway" only for the fleet (`FLEET_SOURCE`): one gateway's spend is its total."""
 
 SpendKey = tuple[str, float, str, str]
 """(period, period start, dimension, name), e.g. ("month", <2026-11-01>, "model", "gpt-4o")."""
@@ -135,9 +137,10 @@ def daily_spend(
 
 def spend_by_period(
     counters: Mapping[int, Mapping[str, str]], days: Sequence[tuple[float, Mapping[int, float]]],
-    tiers: Mapping[str, str],
+    tiers: Mapping[str, str], gateways: Mapping[int, str] | None = None,
 ) -> dict[SpendKey, float]:
-    """Each day's spend summed into its day, week and month, in total and by model, tier and team.
+    """Each day's spend summed into its day, week and month, in total and by model, tier and team, and by
+    gateway when `gateways` (series -> its gateway) is given.
 
     A model's tier: its series' `tier` label, else `tiers`; a series without a team counts as "unknown".
     """
@@ -149,6 +152,8 @@ def spend_by_period(
             model = labels["model"]
             groups = {"total": "all", "model": model, "tier": labels.get("tier") or tiers.get(model, "unknown"),
                       "team": labels.get("team", "unknown")}
+            if gateways is not None:
+                groups["gateway"] = gateways[series_id]
             for period, start in starts.items():
                 for by, name in groups.items():
                     sums[(period, start, by, name)] += usd
@@ -237,7 +242,13 @@ class Trends:
     spend: Mapping[SpendKey, float]
     months: Sequence[MonthSpend]
     counter: str = ""
-    """The cost counter the spend is read from, e.g. litellm_spend_metric_total ("" when there is none)."""
+    """The cost counters the spend is read from, e.g. litellm_spend_metric_total ("" when there is none; for
+    gateways of several conventions, each one's, comma-separated)."""
+
+    @property
+    def breakdowns(self) -> tuple[str, ...]:
+        """What the spend can be broken down by: by gateway only when the gateways are read together."""
+        return tuple(by for by in DIMENSIONS[1:] if by != "gateway" or self.source == FLEET_SOURCE)
 
     def table(self, period: str, by: str) -> tuple[list[float], list[str], dict[str, list[float]]]:
         """(period starts oldest first, names by total spend, name -> USD per start) for one chart or table."""
@@ -263,10 +274,12 @@ def build_trends(
     # empty history spans nothing).
     start = history_start(con)
     since = until if start is None else min(max(since, start), until)
-    counters = ts_sql.cost_series(con, source) if source else {}
+    by_source = ts_sql.cost_series_by_source(con, ts_sql.member_sources(con, source)) if source else {}
+    counters = {sid: labels for own in by_source.values() for sid, labels in own.items()}
+    gateways = {sid: gateway for gateway, own in by_source.items() for sid in own} if source == FLEET_SOURCE else None
     tiers = {**tier_of_models(con, source), **(tiers or {})}
     budget, origin = resolve_budget(con, source, until, budget_usd)
-    spend = spend_by_period(counters, daily_spend(con, counters, since, until), tiers)
+    spend = spend_by_period(counters, daily_spend(con, counters, since, until), tiers, gateways)
     trends = Trends(source, since, until, budget, origin, spend, (), _counter_name(con, counters))
     return replace(trends, months=month_rows(con, trends)) if with_months else trends
 
@@ -283,7 +296,10 @@ def month_rows(con: "duckdb.DuckDBPyConnection", trends: Trends) -> list[MonthSp
 
 
 def _counter_name(con: "duckdb.DuckDBPyConnection", counters: Mapping[int, Mapping[str, str]]) -> str:
+    """The cost counters the spend is read from, by name: one per convention the gateways speak."""
     if not counters:
         return ""
-    row = con.execute("SELECT name FROM series WHERE series_id = ?", [next(iter(counters))]).fetchone()
-    return row[0] if row else ""
+    rows = con.execute(
+        "SELECT DISTINCT name FROM series WHERE list_contains($ids, series_id) ORDER BY 1", {"ids": list(counters)},
+    ).fetchall()
+    return ", ".join(name for (name,) in rows)

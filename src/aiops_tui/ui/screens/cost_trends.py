@@ -1,5 +1,6 @@
-"""Cost trends: spend per day, week or month by model, tier or team over up to two years, and each month's
-spend beside its budget and the projection the Cost pane showed mid-month. Read from the rollups in a worker."""
+"""Cost trends: spend per day, week or month by model, tier, team (or gateway) over up to two years, and
+each month's spend beside its budget and the projection the Cost pane showed mid-month. Read from the
+rollups in a worker."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ from aiops_tui.ui.widgets.table import Table, fill_rows
 
 TREND_SPAN_S = 730 * tr.DAY_S
 """Two years back from the cursor at most (the 1 h rollup's default retention)."""
-BREAKDOWNS = ("model", "tier", "team")
 MAX_BARS = 40
 """More periods than this draw as lines: bars narrower than a cell say nothing."""
 SERIES_COLORS = ((0, 130, 200), (60, 180, 75), (230, 25, 75), (255, 225, 25),
@@ -82,7 +82,7 @@ class CostTrendsScreen(Screen[None]):
         months = Table(id="trends-months", zebra_stripes=True, cursor_type="row")
         months.add_columns(*MONTH_COLUMNS)
         yield months
-        yield Static("d / w / m: day, week, month · b: by model, tier, team · esc: back", id="trends-keys")
+        yield Static(self._keys(("model", "tier", "team")), id="trends-keys")
 
     def on_mount(self) -> None:
         self._load()
@@ -127,7 +127,10 @@ class CostTrendsScreen(Screen[None]):
         self._draw()
 
     def action_next_breakdown(self) -> None:
-        self.breakdown = BREAKDOWNS[(BREAKDOWNS.index(self.breakdown) + 1) % len(BREAKDOWNS)]
+        if self.trends is None:
+            return
+        breakdowns = self.trends.breakdowns
+        self.breakdown = breakdowns[(breakdowns.index(self.breakdown) + 1) % len(breakdowns)]
         self._draw()
 
     def action_close(self) -> None:
@@ -141,12 +144,17 @@ class CostTrendsScreen(Screen[None]):
             return
         starts, names, usd = trends.table(self.period, self.breakdown)
         self.query_one("#trends-title", Static).update(self._title(trends))
+        self.query_one("#trends-keys", Static).update(self._keys(trends.breakdowns))
         self._chart(trends, starts, names, usd)
         self._spend_table(starts, names, usd)
         months = [(m.month, self._month_cells(m)) for m in reversed(trends.months)]
         if not self.months_ready:
             months = [("loading", [Text("…"), Text(""), Text(""), Text(""), Text(""), Text("reading the months…", style="dim")])]
         fill_rows(self.query_one("#trends-months", DataTable), months)
+
+    @staticmethod
+    def _keys(breakdowns: tuple[str, ...]) -> str:
+        return f"d / w / m: day, week, month · b: by {', '.join(breakdowns)} · esc: back"
 
     def _title(self, trends: tr.Trends) -> Text:
         budget = f"budget {fmt.usd(trends.budget_usd)}/month ({trends.budget_from})" if trends.budget_usd else "no budget set"
