@@ -34,11 +34,15 @@ class SourceView:
     name: str
     kind: str
     state: str
-    """ok | stale | down | waiting | offline (review of a file)"""
+    """ok | stale | down | filling | waiting | offline (review of a file)"""
     age_s: float | None
     profiles: Sequence[str] = ()
     error: str | None = None
     """Why it is down or stale, without its name in front (`SourceStatus.last_error`)."""
+    filled: str | None = None
+    """What filling the history's gap from it wrote at the start (`SourceStatus.filled`)."""
+    fill_error: str | None = None
+    """Why that gap was not filled."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -261,6 +261,7 @@ async def _record(recorder, duration_s: float | None) -> None:
     if hasattr(signal, "SIGUSR1"):  # what the app's palette does: the last week beside the history, for a review
         loop.add_signal_handler(signal.SIGUSR1, lambda: exports.append(loop.create_task(export_now())))
     reported: dict[str, str] = {}
+    fills_told: set[str] = set()
 
     async def export_now() -> None:
         from aiops_tui.errors import first_line
@@ -278,8 +279,12 @@ async def _record(recorder, duration_s: float | None) -> None:
         while not stop.is_set():
             now = recorder.clock()
             for status in recorder.poller.status.values():
+                if status.name not in fills_told and (status.filled or status.fill_error):
+                    how = f"filled {status.filled}" if status.filled else f"gap not filled: {status.fill_error}"
+                    print(f"aiops-tui: {status.name} {how}", file=sys.stderr)
+                    fills_told.add(status.name)
                 state = status.state(now)
-                if reported.get(status.name) != state and state != "waiting":
+                if reported.get(status.name) != state and state not in ("waiting", "filling"):
                     reason = f": {status.last_error}" if status.last_error and state != "ok" else ""
                     print(f"aiops-tui: {status.name} {state}{reason}", file=sys.stderr)
                     reported[status.name] = state

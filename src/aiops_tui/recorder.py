@@ -45,6 +45,10 @@ Restarted within it, a breaker still open is not recorded opening again, and one
 recorded changing from the state last read: when its source's `since` says, if that falls after the last
 reading, else at the first reading (when in between, nobody watched)."""
 
+GAP_FILL_S = 3600.0
+"""How far back a gap in the history is filled from Prometheus at the start (an hour: the charts' first
+window). A history written until a minute ago has only that minute filled."""
+
 
 def derive_signals(prev, cur, profile: str):
     from aiops_tui.signals.prommath import signals_from_scrapes
@@ -79,13 +83,25 @@ class Recorder:
 
         Each gateway's rate window opens with its newest scrape, if recent enough to rate against: the
         first scrape then shows live rates, instead of the second, one interval later. Each breaker's state
-        read in the last BREAKER_RESUME_WITHIN_S is where its transitions go on from."""
+        read in the last BREAKER_RESUME_WITHIN_S is where its transitions go on from. The gap since the
+        history's newest sample (at most GAP_FILL_S) is filled from Prometheus before the first poll."""
         now = self.clock()
+        self.poller.fill_from = max(self._written_until(), now - GAP_FILL_S)
         for status in self.poller.status.values():
             last = self.history.last_scrape(status.name, since=now - RESUME_WITHIN_S) if status.kind == "gateway" else None
             if last is not None:
                 self.poller.start_window_from(status.name, *last)
         self.poller.start_breakers_from(self.history.last_breaker_states(since=now - BREAKER_RESUME_WITHIN_S))
+
+    def _written_until(self) -> float:
+        """Where the history ends: its newest sample, or its rollups' watermark when that is later (cycles of
+        events alone roll on). Samples written before it would never be rolled up."""
+        from aiops_tui.store.rollup import watermark_us
+
+        held = self.history.time_range()
+        with self.history.reading() as con:
+            rolled_us = watermark_us(con, "1m")
+        return max(held[1] if held else -math.inf, -math.inf if rolled_us is None else rolled_us / 1e6)
 
     @property
     def last_error(self) -> str | None:

@@ -103,7 +103,7 @@ def _sources(cockpit: "Cockpit", now: float) -> list["SourceView"]:
     if cockpit.poller is None:
         return [SourceView("history", "file", "offline", None)]
     return [
-        SourceView(s.name, s.kind, s.state(now), s.age_s(now), tuple(s.profiles), s.last_error)
+        SourceView(s.name, s.kind, s.state(now), s.age_s(now), tuple(s.profiles), s.last_error, s.filled, s.fill_error)
         for s in cockpit.poller.status.values()
     ]
 

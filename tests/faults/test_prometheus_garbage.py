@@ -145,3 +145,70 @@ def test_a_merged_quantile_reads_each_conventions_buckets_at_the_others_bounds()
     (sample,) = merged_quantile_samples("latency_p50_s", spec, [seconds, millis], ts=2000.0)
     # Half of the 20 are under 2 s (the first gateway's all): the median is its bucket's top, 2 s.
     assert sample.key.labels == () and sample.value == pytest.approx(2.0)
+
+
+def matrix(*items) -> bytes:
+    return json.dumps({"status": "success", "data": {"resultType": "matrix", "result": list(items)}}).encode()
+
+
+NOW = 1_796_000_400.0  # on the hour: the steps fall on it
+RANGE_CASES = {
+    "http500": (Answer(500, b"oops"), "HTTP Status Code 500"),
+    "html": (Answer(200, b"<html>login</html>", "text/html"),
+             "answer is not JSON (an HTML error page or a proxy in the way?)"),
+    "vector": (Answer(200, vector({"metric": {}, "value": [NOW, "1"]}), "application/json"),
+               "range query for requests_per_s: result is not a range vector"),
+    "bad_point": (Answer(200, matrix({"metric": {}, "values": [["soon", "1"]]}), "application/json"),
+                  "range query for requests_per_s: a point is not [time, value]"),
+    "bad_value": (Answer(200, matrix({"metric": {}, "values": [[NOW - 60, "many"]]}), "application/json"),
+                  "query for requests_per_s: value 'many' is not a number"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RANGE_CASES))
+def test_a_gap_that_cannot_be_filled_says_why_in_one_line_and_polling_goes_on(case):
+    from aiops_tui.sources.poller import Poller
+
+    answer, expected = RANGE_CASES[case]
+    written = []
+    with ScriptedServer() as server:
+        serve(server, Answer(200, vector({"metric": {}, "value": [NOW, "4"]}), "application/json"))
+        server.answers["/api/v1/query_range"] = answer
+        cfg = PrometheusConfig(server.url, {}, None, True, 5.0, 1.0, "none", ONE_QUERY)
+        poller = Poller([PrometheusSource(cfg, clock=lambda: NOW)], written.append, clock=lambda: NOW)
+        poller.fill_from = NOW - 3600
+
+        async def start():
+            await poller.fill_gaps()
+            return await poller.run_cycle()
+
+        batch, *_ = asyncio.run(start())
+    status = poller.status["prometheus"]
+    assert (status.fill_error, status.filled) == (expected, None)
+    assert len(written) == 1 and batch.ok and [s.value for s in batch.samples] == [4.0]  # the first poll, as ever
+    assert status.state(NOW) == "ok"
+
+
+def test_a_gap_is_filled_step_by_step_as_each_poll_then_would_have_read_it():
+    from aiops_tui.sources.poller import Poller
+
+    written = []
+    points = [[NOW - 600 + 15 * n, str(n)] for n in range(40)]
+    with ScriptedServer() as server:
+        server.answers["/api/v1/query_range"] = Answer(200, matrix({"metric": {"model": "a"}, "values": points}),
+                                                       "application/json")
+        cfg = PrometheusConfig(server.url, {}, None, True, 5.0, 1.0, "none", ONE_QUERY)
+        poller = Poller([PrometheusSource(cfg, clock=lambda: NOW)], written.append, clock=lambda: NOW)
+        poller.fill_from = NOW - 3600
+        asyncio.run(poller.fill_gaps())
+        [(path, _)] = server.requests
+    # An hour at 15 s steps, on the step, from the first one after the gap's start up to now.
+    assert "step=15s" in path and f"start={NOW - 3600 + 15:.0f}" in path and f"end={NOW:.0f}" in path
+    [batches] = written
+    *steps, derived = batches
+    assert [(b.ts, [(dict(s.key.labels), s.value) for s in b.samples]) for b in steps] == [
+        (ts, [({"model": "a"}, float(value))]) for ts, value in points]
+    assert {s.key.name for b in steps for s in b.samples} == {"signal:requests_per_s"}
+    assert derived.source == "derived" and derived.events == []
+    assert poller.status["prometheus"].filled == "the 10 min before the start (40 steps of 15 s)"
+    assert poller.cycles == 1

@@ -9,6 +9,7 @@ Skipped with a one-line reason where Debian's prometheus is missing; CI requires
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 
 import httpx
@@ -17,7 +18,7 @@ import pytest
 from aiops_tui.config import PrometheusConfig
 from aiops_tui.sim.server import SimServer
 from aiops_tui.sources import conventions
-from aiops_tui.sources.prometheus import PrometheusSource
+from aiops_tui.sources.prometheus import PrometheusSource, merged_quantile_samples
 from prom_harness import PromServer
 
 pytestmark = pytest.mark.prometheus
@@ -100,3 +101,23 @@ def test_the_fleets_quantiles_come_from_both_gateways_histograms_and_its_breaker
     # The OTel gateway's breaker is open or probing: resilience4j names it by its upstream. The LiteLLM
     # gateway's are read through LiteLLM alone (named by deployment id), though it exposes resilience4j's too.
     assert states["openai/gpt-4o"] >= 1.0 and states["tier1-gpt-4o"] == 0.0
+
+
+def test_a_gap_filled_from_prometheus_merges_each_steps_buckets_as_a_poll_then_would(mixed):
+    prom = mixed
+    source = PrometheusSource(PrometheusConfig(prom.url, {}, None, True, 1.0, 5.0, "auto", {}), window=WINDOW)
+    end = float(math.floor(time.time()) - 1)
+    batches = asyncio.run(source.past(end - 5, end, 1.0))
+    assert [batch.ts for batch in batches] == [end - 5 + n for n in range(6)]
+    merged = conventions.bucket_queries(source.profiles, {}, window=WINDOW)
+    assert sorted(merged) == ["latency_p50_s", "latency_p95_s", "latency_p99_s"]
+    for batch in (batches[0], batches[-1]):
+        got = {(s.key.name, s.key.labels): s.value for s in batch.samples}
+        for signal, spec in merged.items():
+            # Each convention's buckets as an instant query at that step returns them, merged as a poll merges them.
+            parts = [[{"metric": dict(labels), "value": [batch.ts, repr(value)]}
+                      for labels, value in value_at(prom, text, batch.ts).items()] for text, _ in spec.parts]
+            expected = merged_quantile_samples(signal, spec, parts, ts=batch.ts)
+            assert {s.key.labels for s in expected} >= {(), (("model", "gpt-4o-mini"),)}
+            for sample in expected:
+                assert got[(sample.key.name, sample.key.labels)] == pytest.approx(sample.value, rel=1e-9, nan_ok=True)

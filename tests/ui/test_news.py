@@ -111,6 +111,24 @@ def test_a_source_lost_is_news_once_until_it_is_back() -> None:
     assert news(with_source("prometheus", "waiting"), down) == []
 
 
+def with_fill(name: str, filled: str | None = None, error: str | None = None, views=BASE):
+    sources = [dataclasses.replace(s, filled=filled, fill_error=error) if s.name == name else s for s in views.sources]
+    return dataclasses.replace(views, sources=tuple(sources))
+
+
+def test_the_gap_filled_at_the_start_is_told_once_with_the_first_read_and_a_failed_fill_says_why() -> None:
+    filled = with_fill("prometheus", "the 60 min before the start (240 steps of 15 s)")
+    told = ["information: history filled from prometheus | the 60 min before the start (240 steps of 15 s): "
+            "the charts start before the cockpit did"]
+    assert said(news(None, filled)) == told  # the first read since a cycle landed: nothing else is news then
+    assert said(news(BASE, filled)) == told
+    assert news(filled, filled) == [] and news(None, BASE) == []
+    assert said(news(None, with_fill("prometheus", error="HTTP Status Code 422"))) == [
+        "warning: history not filled from prometheus | HTTP Status Code 422\nthe charts start with the first poll",
+    ]
+    assert news(None, with_breaker("local/llama", "open")) == []  # open already: on the Breakers tab, not news
+
+
 def test_names_from_the_sources_are_cleaned_of_escape_sequences() -> None:
     [item] = news(BASE, with_breaker(ESCAPE_MODEL, "open"))
     assert item.title == f"breaker OPEN: {ESCAPE_MODEL_SHOWN}"

@@ -7,12 +7,14 @@ source backs off exponentially (with jitter) and never delays the others.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from aiops_tui.errors import first_line
 from aiops_tui.model import (
     BREAKER_SINCE_SIGNAL, BREAKER_STATES, FLEET_SOURCE, Alert, Batch, Event, Labels, Sample, SeriesKey, make_labels,
 )
@@ -22,6 +24,11 @@ from aiops_tui.sources.conventions import group_label
 DIRECT_WINDOW_S = 60.0
 """Direct-mode rates and quantiles are taken over this much scrape history (like `rate(x[1m])`)."""
 MAX_BACKOFF_FACTOR = 12
+FILL_POINTS = 240
+"""A gap in the history is read from Prometheus in about this many steps, never finer than the source is
+polled: an hour at 15 s, four points to each minute a chart draws."""
+FILL_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
+"""The steps a gap is read at: round ones, so that steps fall on the minute as a chart's buckets do."""
 COUNTER_SUFFIXES = ("_total", "_count", "_sum", "_bucket")
 """Sample names that are counters (or histogram parts) in the Prometheus and OpenMetrics formats."""
 
@@ -43,11 +50,17 @@ class SourceStatus:
     next_due: float = 0.0
     profiles: list[str] = field(default_factory=list)
     reported: str | None = None  # "up" | "down": what the last source event said
+    filling: bool = False
+    """Reading the gap before the first poll (`Poller.fill_from`)."""
+    filled: str | None = None
+    """What filling the gap wrote, e.g. "the 60 min before the start (240 steps of 15 s)"."""
+    fill_error: str | None = None
+    """Why the gap was not filled, in one line."""
 
     def state(self, now: float) -> str:
-        """ok | stale | down | waiting (never polled yet)."""
+        """ok | stale | down | filling (reading the gap before its first poll) | waiting (never polled yet)."""
         if self.last_ok_ts is None:
-            return "down" if self.failures else "waiting"
+            return "down" if self.failures else "filling" if self.filling else "waiting"
         if self.failures >= self.stale_after:
             return "down"
         if self.failures == 0 and now - self.last_ok_ts <= self.stale_after * self.interval_s:
@@ -112,6 +125,9 @@ class Poller:
         self._breakers: dict[tuple[str, str], tuple[str, float]] = {}
         """(source, upstream) -> its state as last read, and when (by a poller before this one, for those
         `start_breakers_from` seeded)."""
+        self.fill_from: float | None = None
+        """Where the history's gap starts: before the first cycle, each source that can read the past
+        (Prometheus's range queries) fills it up to now (`fill_gaps`)."""
         self.sources: list[Source] = []
         self.status: dict[str, SourceStatus] = {}
         for source in sources:
@@ -168,6 +184,7 @@ class Poller:
     # -- the loop ------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event | None = None) -> None:
         stop = stop or asyncio.Event()
+        await self.fill_gaps()
         while not stop.is_set():
             if not self.paused:
                 await self.run_cycle()
@@ -207,6 +224,42 @@ class Poller:
             await result
         self.cycles += 1
         return batches
+
+    async def fill_gaps(self) -> None:
+        """Once, before the first cycle: the sources that can read the past fill the history from `fill_from`
+        to now, step by step, written as one cycle (breakers' transitions included), so the charts and the
+        burn rates have the hour before the cockpit started. A source that cannot is polled as usual."""
+        since, self.fill_from = self.fill_from, None
+        if since is None:
+            return
+        for source in self.sources:
+            past = getattr(source, "past", None)
+            if past is None:
+                continue
+            now = self.clock()
+            step_s = fill_step(now - since, source.interval_s)
+            start, end = (math.floor(since / step_s) + 1) * step_s, math.floor(now / step_s) * step_s
+            if end <= start:
+                continue  # a step or less: the first poll is as good
+            status = self.status[source.name]
+            status.filling = True
+            try:
+                batches = await past(start, end, step_s)
+            except Exception as exc:  # noqa: BLE001 — sources raise SourceError; anything else is said the same way
+                status.fill_error = first_line(exc) or type(exc).__name__
+                continue
+            finally:
+                status.filling = False
+            if not batches:
+                continue
+            events = [event for batch in batches for event in self._breaker_events([batch], Batch("derived", batch.ts))]
+            batches.append(Batch("derived", batches[-1].ts, [], events))
+            result = self._write(batches)
+            if asyncio.iscoroutine(result):
+                await result
+            self.cycles += 1
+            filled_s = batches[-2].ts - batches[0].ts + step_s
+            status.filled = f"the {filled_s / 60:.0f} min before the start ({len(batches) - 1} steps of {step_s:g} s)"
 
     @staticmethod
     def _is_due(status: SourceStatus, now: float) -> bool:
@@ -333,6 +386,13 @@ class Poller:
                 events.append(Event(batch.ts, "alert", a.name, "firing", "resolved", _alert_detail(a, batch.source)))
             self.alerts = list(batch.alerts)
         return events
+
+
+def fill_step(span_s: float, interval_s: float) -> float:
+    """The step to read `span_s` at: the first round one that gives FILL_POINTS or fewer (a thousandth more
+    is allowed: the clock moved on between "the last hour" and its reading) and none finer than `interval_s`."""
+    least = max(interval_s, span_s / FILL_POINTS / 1.001)
+    return float(next((step for step in FILL_STEPS_S if step >= least), math.ceil(least)))
 
 
 def _alert_detail(alert: Alert, source: str) -> dict:

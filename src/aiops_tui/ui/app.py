@@ -211,8 +211,7 @@ class CockpitApp(App[int]):
         first = self._views is None
         self._views, self._error = message.views, None
         if message.views.live and self._fetched_version != 0:  # 0: no poll cycle had landed, no alert was reported
-            if self._live_seen is not None:
-                self._tell_news(self._live_seen, message.views)
+            self._tell_news(self._live_seen, message.views)
             self._live_seen = message.views
         self._update_status()
         self._show_active_pane()
@@ -227,7 +226,7 @@ class CockpitApp(App[int]):
         if str(tab.label) != label:
             tab.label = label
 
-    def _tell_news(self, before: Views, after: Views) -> None:
+    def _tell_news(self, before: Views | None, after: Views) -> None:
         if self._teller is None:
             from aiops_tui.ui.news import Teller
 

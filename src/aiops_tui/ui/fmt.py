@@ -15,7 +15,7 @@ PAST_LIMIT_MARK = " !"
 """After a table's value that is past its target or budget: the colour is never the only cue."""
 PAST_LIMIT_BLANK = "  "
 """After the column's other values, so the column stays aligned."""
-SOURCE_MARK = {"ok": "●", "stale": "◐", "down": "✖", "waiting": "○", "offline": "■"}
+SOURCE_MARK = {"ok": "●", "stale": "◐", "down": "✖", "filling": "○", "waiting": "○", "offline": "■"}
 """Before a source's name, by its state: the shape says it where colour is not seen."""
 HUGE = 1e9
 """From here on a number is shown as 1e9: its digits would not fit a tile, and no real rate,

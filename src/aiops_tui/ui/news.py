@@ -1,6 +1,6 @@
 """What changed between two reads of the live views that an engineer should hear of on any pane: an alert
-that started firing or resolved, a breaker that opened or closed again, a source lost or back. The app shows
-each as a toast.
+that started firing or resolved, a breaker that opened or closed again, a source lost or back, the history's
+gap filled from a source at the start. The app shows each as a toast.
 
 The app tells each live read against the live read before it, once a poll cycle has landed: before that the
 sources have not said what fires, and what fired already is on the status line. A review and a look back in
@@ -42,9 +42,14 @@ class News:
     timeout_s: float
 
 
-def news(before: Views, after: Views) -> list[News]:
-    """The changes from `before` to `after` worth a toast, the ones that ask for action first."""
+def news(before: Views | None, after: Views) -> list[News]:
+    """The changes from `before` to `after` worth a toast, the ones that ask for action first. With no read
+    before (`after` is the first since a cycle landed), only the history's gap filled: what fires already is
+    on the status line."""
+    if before is None:
+        return _fill_news(None, after)
     alarms, all_clear = _source_news(before, after)
+    all_clear += _fill_news(before, after)
     opened, closed = _breaker_news(before, after)
     alarms += opened
     all_clear += closed
@@ -72,7 +77,7 @@ class Teller:
     def __init__(self) -> None:
         self._told: dict[tuple, float] = {}
 
-    def tell(self, before: Views, after: Views) -> list[News]:
+    def tell(self, before: Views | None, after: Views) -> list[News]:
         self._told = {key: at for key, at in self._told.items() if after.at - at < REPEAT_S}
         fresh = [item for item in news(before, after) if item.key not in self._told]
         self._told.update((item.key, after.at) for item in fresh)
@@ -116,6 +121,25 @@ def _breaker_news(before: Views, after: Views) -> tuple[list[News], list[News]]:
             closed.append(News(("breaker", row.upstream, "closed"), f"breaker closed: {name}",
                                "calls to it go through again", "information", ALL_CLEAR_S))
     return opened, closed
+
+
+def _fill_news(before: Views, after: Views) -> list[News]:
+    """The history's gap before the start, filled from a source's own history, or why it was not."""
+    was = {source.name: (source.filled, source.fill_error) for source in (before.sources if before else ())}
+    told = []
+    for source in after.sources:
+        if (source.filled, source.fill_error) == was.get(source.name, (None, None)):
+            continue
+        name = clean(source.name)
+        if source.filled:
+            told.append(News(("source", source.name, "filled"), f"history filled from {name}",
+                             f"{clean(source.filled)}: the charts start before the cockpit did", "information",
+                             ALL_CLEAR_S))
+        elif source.fill_error:
+            told.append(News(("source", source.name, "not filled"), f"history not filled from {name}",
+                             f"{clean(source.fill_error)}\nthe charts start with the first poll", "warning",
+                             ALL_CLEAR_S))
+    return told
 
 
 def _source_news(before: Views, after: Views) -> tuple[list[News], list[News]]:

@@ -16,7 +16,7 @@ from aiops_tui.ui import fmt
 from aiops_tui.ui.colors import status_style
 from aiops_tui.ui.safe import plain
 
-SEVERITY = {"down": 0, "stale": 1, "waiting": 2, "offline": 3, "ok": 4}
+SEVERITY = {"down": 0, "stale": 1, "filling": 2, "waiting": 2, "offline": 3, "ok": 4}
 """Worst sources first, so on a narrow terminal the one that is down is never the one cut off."""
 
 
