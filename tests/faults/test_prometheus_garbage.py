@@ -189,26 +189,44 @@ def test_a_gap_that_cannot_be_filled_says_why_in_one_line_and_polling_goes_on(ca
     assert status.state(NOW) == "ok"
 
 
+def range_path(promql: str, start: float, end: float, step: str) -> str:
+    """The path a range query is asked at: how the scripted server tells two of them apart."""
+    from urllib.parse import urlencode
+
+    return "/api/v1/query_range?" + urlencode({"query": promql, "start": round(start), "end": round(end), "step": step})
+
+
 def test_a_gap_is_filled_step_by_step_as_each_poll_then_would_have_read_it():
     from aiops_tui.sources.poller import Poller
+    from aiops_tui.sources.prometheus import FIRING_PROMQL
 
     written = []
     points = [[NOW - 600 + 15 * n, str(n)] for n in range(40)]
+    start = NOW - 3600 + 15  # an hour at 15 s steps, on the step, from the first one after the gap's start
+    firing = {"__name__": "ALERTS", "alertname": "LLMErrorRatioHigh", "alertstate": "firing", "severity": "critical"}
     with ScriptedServer() as server:
         server.answers["/api/v1/query_range"] = Answer(200, matrix({"metric": {"model": "a"}, "values": points}),
                                                        "application/json")
+        server.answers[range_path(FIRING_PROMQL, start, NOW, "15s")] = Answer(
+            200, matrix({"metric": firing, "values": [[NOW - 300, "1"], [NOW - 285, "1"]]}), "application/json")
         cfg = PrometheusConfig(server.url, {}, None, True, 5.0, 1.0, "none", ONE_QUERY)
         poller = Poller([PrometheusSource(cfg, clock=lambda: NOW)], written.append, clock=lambda: NOW)
         poller.fill_from = NOW - 3600
         asyncio.run(poller.fill_gaps())
-        [(path, _)] = server.requests
-    # An hour at 15 s steps, on the step, from the first one after the gap's start up to now.
-    assert "step=15s" in path and f"start={NOW - 3600 + 15:.0f}" in path and f"end={NOW:.0f}" in path
+        paths = sorted(path for path, _ in server.requests)
+    assert paths == sorted([range_path(ONE_QUERY["requests_per_s"], start, NOW, "15s"),
+                            range_path(FIRING_PROMQL, start, NOW, "15s")])
     [batches] = written
     *steps, derived = batches
     assert [(b.ts, [(dict(s.key.labels), s.value) for s in b.samples]) for b in steps] == [
         (ts, [({"model": "a"}, float(value))]) for ts, value in points]
     assert {s.key.name for b in steps for s in b.samples} == {"signal:requests_per_s"}
-    assert derived.source == "derived" and derived.events == []
     assert poller.status["prometheus"].filled == "the 10 min before the start (40 steps of 15 s)"
     assert poller.cycles == 1
+    # The alert fired for two steps of the gap: firing at the first, resolved at the step after the second.
+    assert derived.source == "derived"
+    assert [(e.ts, e.kind, e.subject, e.from_state, e.to_state, e.detail["labels"]) for e in derived.events] == [
+        (NOW - 300, "alert", "LLMErrorRatioHigh", "inactive", "firing", {"severity": "critical"}),
+        (NOW - 270, "alert", "LLMErrorRatioHigh", "firing", "resolved", {"severity": "critical"}),
+    ]
+    assert poller.alerts == []  # none fires at the gap's end: the first poll says what fires now

@@ -16,6 +16,7 @@ import pytest
 
 from aiops_tui.model import Batch, Sample, SeriesKey
 from aiops_tui.recorder import GAP_FILL_S, Recorder
+from aiops_tui.resources import shipped_dir
 from aiops_tui.sim.server import SimServer
 from aiops_tui.sources.poller import fill_step
 from aiops_tui.store.history import History
@@ -23,6 +24,7 @@ from prom_harness import PromServer
 from test_prometheus_sim import breaker_states, prom_source
 
 pytestmark = pytest.mark.prometheus
+RULES = shipped_dir("rules") / "aiops-alerts.yml"
 
 
 def instant(prom: PromServer, promql: str, at: float) -> dict[tuple, float]:
@@ -47,8 +49,8 @@ def stored(history: History, name: str) -> dict[float, dict[tuple, float]]:
 @pytest.fixture
 def scraped_through_an_outage(tmp_path):
     """Prometheus scraping the sim every second; the history's last sample is from before gpt-4o went down."""
-    with SimServer(seed=7) as sim, PromServer(tmp_path / "prom", [f"127.0.0.1:{sim.port}"]) as prom, \
-            History.open(tmp_path / "h.duckdb") as history:
+    with SimServer(seed=7) as sim, History.open(tmp_path / "h.duckdb") as history, \
+            PromServer(tmp_path / "prom", [f"127.0.0.1:{sim.port}"], rule_files=[RULES]) as prom:
         prom.wait_for("count(count_over_time(litellm_proxy_total_requests_metric_total[1m]) >= 8)", lambda r: bool(r))
         left_at = math.floor(time.time())  # the cockpit closed: its last sample
         history.write_cycle([Batch("gw", left_at, [Sample(SeriesKey("gw", "up", ()), left_at, 1.0)])])
@@ -89,6 +91,11 @@ def test_the_gap_since_the_history_ends_is_read_from_prometheus_as_each_poll_wou
               and event.subject.endswith("gpt-4o") and event.to_state == "open"]
     assert opened and left_at < opened[0].ts <= steps[-1]
     assert opened[0].from_state == "closed"
+    # And the alert Prometheus fired for it (its rule waits 0 s), with the labels that find its runbook.
+    fired = [event for event in history.events(left_at, time.time()) if event.kind == "alert"
+             and event.subject == "LLMCircuitBreakerOpen" and event.to_state == "firing"]
+    assert fired and left_at < fired[0].ts <= steps[-1] and fired[0].ts >= opened[0].ts
+    assert fired[0].detail["labels"]["upstream"] == "openai/gpt-4o" and "alertstate" not in fired[0].detail["labels"]
     # The first poll follows on, written after the gap, not refused as older than it.
     before = recorder.rows_written
     asyncio.run(recorder.poller.run_cycle())

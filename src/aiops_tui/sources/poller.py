@@ -227,8 +227,9 @@ class Poller:
 
     async def fill_gaps(self) -> None:
         """Once, before the first cycle: the sources that can read the past fill the history from `fill_from`
-        to now, step by step, written as one cycle (breakers' transitions included), so the charts and the
-        burn rates have the hour before the cockpit started. A source that cannot is polled as usual."""
+        to now, step by step, written as one cycle (breakers' transitions and alerts firing and resolved
+        included), so the charts, the burn rates and the timeline have the hour before the cockpit started.
+        A source that cannot is polled as usual."""
         since, self.fill_from = self.fill_from, None
         if since is None:
             return
@@ -252,7 +253,9 @@ class Poller:
                 status.filling = False
             if not batches:
                 continue
-            events = [event for batch in batches for event in self._breaker_events([batch], Batch("derived", batch.ts))]
+            events = []
+            for batch in batches:  # in time order, as polls then would have seen them change
+                events += self._breaker_events([batch], Batch("derived", batch.ts)) + self._alert_events([batch])
             batches.append(Batch("derived", batches[-1].ts, [], events))
             result = self._write(batches)
             if asyncio.iscoroutine(result):

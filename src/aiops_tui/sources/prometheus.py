@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from aiops_tui.config import PrometheusConfig
 
 SOURCE_NAME = "prometheus"
+FIRING_PROMQL = 'ALERTS{alertstate="firing"}'
+"""The alerts firing at each step of a gap: Prometheus keeps them as a series (no annotations)."""
 PROFILE_REFRESH_S = 300.0
 """How often the conventions in use are looked for again once some are found (a new exporter appears)."""
 
@@ -68,10 +70,13 @@ def matrix_by_step(signal: str, result: Any) -> dict[float, list[Any]]:
         values = item.get("values") if isinstance(item, Mapping) else None
         if not isinstance(values, list):
             raise SourceError(f"range query for {signal}: result is not a range vector")
+        metric = item.get("metric") or {}
+        if not isinstance(metric, Mapping):
+            raise SourceError(f"range query for {signal}: labels are not an object")
         for point in values:
             if not isinstance(point, list) or len(point) != 2 or not isinstance(point[0], (int, float)):
                 raise SourceError(f"range query for {signal}: a point is not [time, value]")
-            steps.setdefault(float(point[0]), []).append({"metric": item.get("metric") or {}, "value": point})
+            steps.setdefault(float(point[0]), []).append({"metric": metric, "value": point})
     return steps
 
 
@@ -228,8 +233,9 @@ class PrometheusSource:
 
     async def past(self, start: float, end: float, step_s: float) -> list[Batch]:
         """The signals as a poll would have read them at every `step_s` from `start` to `end` (each query as
-        a range query: the same PromQL evaluated at each step), oldest first, without alerts. What the
-        poller fills a gap in the history with. Raises SourceError, in one line, when it cannot."""
+        a range query: the same PromQL evaluated at each step), and the alerts firing then (by name and
+        labels), oldest first. What the poller fills a gap in the history with. Raises SourceError, in one
+        line, when it cannot."""
         try:
             return await asyncio.wait_for(self._past(start, end, step_s), timeout=self.timeout_s * 4)
         except asyncio.TimeoutError:
@@ -250,8 +256,9 @@ class PrometheusSource:
         merged = conventions.bucket_queries(self.profiles, self.cfg.queries, window=self.window)
         texts = list(dict.fromkeys([*queries.values(), *(text for spec in merged.values() for text, _ in spec.parts)]))
         first, last = (datetime.fromtimestamp(ts, tz=timezone.utc) for ts in (start, end))
-        results = await asyncio.gather(
-            *(self._call(conn.custom_query_range, promql, first, last, f"{step_s:g}s") for promql in texts)
+        *results, firing = await asyncio.gather(
+            *(self._call(conn.custom_query_range, promql, first, last, f"{step_s:g}s")
+              for promql in [*texts, FIRING_PROMQL])
         )
         answers = dict(zip(texts, results))
         batches: dict[float, Batch] = {}
@@ -267,6 +274,10 @@ class PrometheusSource:
             for ts in sorted({ts for part in parts for ts in part}):
                 vectors = [part.get(ts, []) for part in parts]
                 at(ts).samples.extend(merged_quantile_samples(signal, spec, vectors, ts=ts))
+        for ts, vector in matrix_by_step("alerts", firing).items():
+            at(ts).alerts = [_firing_alert(item) for item in vector]
+        for batch in batches.values():
+            batch.alerts = batch.alerts or []  # every step says what fired then: none without the series
         return [batches[ts] for ts in sorted(batches)]
 
     def _fetch_alerts(self, conn) -> list[Alert]:
@@ -280,6 +291,13 @@ class PrometheusSource:
         except ValueError:
             raise SourceError("alerts: answer is not JSON") from None
         return parse_alerts(doc)
+
+
+def _firing_alert(item: Mapping[str, Any]) -> Alert:
+    """One series of `ALERTS` at one step -> the alert it stands for (labels as /api/v1/alerts gives them)."""
+    labels = {str(k): str(v) for k, v in item["metric"].items() if k not in ("__name__", "alertstate")}
+    return Alert(name=labels.pop("alertname", "unnamed"), state="firing", labels=labels, annotations={},
+                 active_since=None)
 
 
 def _describe(exc: Exception) -> str:
