@@ -80,21 +80,22 @@ def test_the_gap_since_the_history_ends_is_read_from_prometheus_as_each_poll_wou
     assert steps[0] == left_at + 1 and steps == [float(ts) for ts in range(int(steps[0]), int(steps[-1]) + 1)]
     assert time.time() - steps[-1] < 5
     # Every signal at three of the steps: what Prometheus answers for its query at that instant (a range query sums
-    # in another order: the last bits may differ).
+    # in another order: the last bits may differ). Not the last steps: a scrape stamped then may have landed since.
     queries = source.queries()
-    for at in (steps[0], steps[len(steps) // 2], steps[-1]):
+    for at in (steps[0], steps[len(steps) // 2], steps[-3]):
         for signal in ("requests_per_s", "error_ratio", "spend_usd_per_h", "cache_hit_ratio", "breaker_state"):
             expected = instant(prom, queries[signal], at)
             assert stored(history, f"signal:{signal}")[at] == pytest.approx(expected, rel=1e-9), (signal, at)
-    # gpt-4o's breaker went down inside the gap: its transition is in the history, at the step it was first seen.
-    opened = [event for event in history.events(left_at, time.time()) if event.kind == "breaker"
-              and event.subject.endswith("gpt-4o") and event.to_state == "open"]
-    assert opened and left_at < opened[0].ts <= steps[-1]
-    assert opened[0].from_state == "closed"
+    # gpt-4o's breaker went down inside the gap: its transitions are in the history, from closed at first (read
+    # once a second, an open that lasted less may be missed between two steps, not the whole outage).
+    changes = [event for event in history.events(left_at, time.time())
+               if event.kind == "breaker" and event.subject.endswith("gpt-4o")]
+    assert changes and changes[0].from_state == "closed" and left_at < changes[0].ts <= steps[-1]
+    assert "open" in {event.to_state for event in changes}
     # And the alert Prometheus fired for it (its rule waits 0 s), with the labels that find its runbook.
     fired = [event for event in history.events(left_at, time.time()) if event.kind == "alert"
              and event.subject == "LLMCircuitBreakerOpen" and event.to_state == "firing"]
-    assert fired and left_at < fired[0].ts <= steps[-1] and fired[0].ts >= opened[0].ts
+    assert fired and left_at < fired[0].ts <= steps[-1]
     assert fired[0].detail["labels"]["upstream"] == "openai/gpt-4o" and "alertstate" not in fired[0].detail["labels"]
     # The first poll follows on, written after the gap, not refused as older than it.
     before = recorder.rows_written
