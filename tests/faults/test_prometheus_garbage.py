@@ -9,6 +9,7 @@ import math
 import pytest
 
 from aiops_tui.config import PrometheusConfig
+from aiops_tui.model import SeriesKey
 from aiops_tui.sources.prometheus import PrometheusSource
 from loopback import Answer, ScriptedServer, SilentServer, closed_port
 
@@ -142,9 +143,13 @@ def test_a_merged_quantile_reads_each_conventions_buckets_at_the_others_bounds()
     spec = conventions.BucketQueries(0.5, "model", (("seconds", 1.0), ("milliseconds", 0.001)))
     seconds = [{"metric": {"le": le}, "value": [2000, n]} for le, n in (("1", "0"), ("2", "10"), ("+Inf", "10"))]
     millis = [{"metric": {"le": le}, "value": [2000, n]} for le, n in (("3000", "0"), ("4000", "10"), ("+Inf", "10"))]
-    (sample,) = merged_quantile_samples("latency_p50_s", spec, [seconds, millis], ts=2000.0)
+    p99 = spec._replace(quantile=0.99)
+    median, tail = merged_quantile_samples({"latency_p50_s": spec, "latency_p99_s": p99},
+                                           {"seconds": seconds, "milliseconds": millis}, ts=2000.0)
     # Half of the 20 are under 2 s (the first gateway's all): the median is its bucket's top, 2 s.
-    assert sample.key.labels == () and sample.value == pytest.approx(2.0)
+    assert median.key == SeriesKey("prometheus", "signal:latency_p50_s", ()) and median.value == pytest.approx(2.0)
+    # The 99th of the 20 lies in the other's bucket from 3 to 4 s, read linearly: 3 + (19.8 - 10) / 10 s.
+    assert tail.key.name == "signal:latency_p99_s" and tail.value == pytest.approx(3.98)
 
 
 def matrix(*items) -> bytes:

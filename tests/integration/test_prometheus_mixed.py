@@ -113,11 +113,12 @@ def test_a_gap_filled_from_prometheus_merges_each_steps_buckets_as_a_poll_then_w
     assert sorted(merged) == ["latency_p50_s", "latency_p95_s", "latency_p99_s"]
     for batch in (batches[0], batches[-1]):
         got = {(s.key.name, s.key.labels): s.value for s in batch.samples}
-        for signal, spec in merged.items():
-            # Each convention's buckets as an instant query at that step returns them, merged as a poll merges them.
-            parts = [[{"metric": dict(labels), "value": [batch.ts, repr(value)]}
-                      for labels, value in value_at(prom, text, batch.ts).items()] for text, _ in spec.parts]
-            expected = merged_quantile_samples(signal, spec, parts, ts=batch.ts)
-            assert {s.key.labels for s in expected} >= {(), (("model", "gpt-4o-mini"),)}
-            for sample in expected:
-                assert got[(sample.key.name, sample.key.labels)] == pytest.approx(sample.value, rel=1e-9, nan_ok=True)
+        # Each convention's buckets as an instant query at that step returns them, merged as a poll merges them.
+        answers = {text: [{"metric": dict(labels), "value": [batch.ts, repr(value)]}
+                          for labels, value in value_at(prom, text, batch.ts).items()]
+                   for spec in merged.values() for text, _ in spec.parts}
+        expected = merged_quantile_samples(merged, answers, ts=batch.ts)
+        assert {s.key.labels for s in expected} >= {(), (("model", "gpt-4o-mini"),)}
+        assert {s.key.name for s in expected} == {f"signal:{signal}" for signal in merged}
+        for sample in expected:
+            assert got[(sample.key.name, sample.key.labels)] == pytest.approx(sample.value, rel=1e-9, nan_ok=True)

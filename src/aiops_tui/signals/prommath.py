@@ -10,7 +10,7 @@ negative. `signals_from_scrapes` applies a convention's recipes to two scrapes.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -376,23 +376,26 @@ def merged_histogram(histograms: list[Mapping[float, float]]) -> dict[float, flo
     bounds = sorted({le for histogram in histograms for le in histogram})
     if all(len(histogram) == len(bounds) for histogram in histograms):
         return {le: sum(histogram[le] for histogram in histograms) for le in bounds}
-    return {le: sum(_cumulative_at(histogram, le) for histogram in histograms) for le in bounds}
+    merged = dict.fromkeys(bounds, 0.0)
+    for histogram in histograms:
+        own = sorted(histogram)
+        for le in bounds:
+            merged[le] += _cumulative_at(histogram, le, own)
+    return merged
 
 
-def _cumulative_at(histogram: Mapping[float, float], x: float) -> float:
-    """A cumulative histogram's count at `x`: interpolated within the bucket holding it (from 0 below the
-    first positive bound); past the last finite bound, the count there (what lies beyond is not known)."""
+def _cumulative_at(histogram: Mapping[float, float], x: float, bounds: Sequence[float]) -> float:
+    """A cumulative histogram's count at `x` (`bounds`: its own, sorted): interpolated within the bucket
+    holding it (from 0 below the first positive bound); past the last finite bound, the count there (what
+    lies beyond is not known)."""
     if x in histogram:
         return histogram[x]
-    bounds = sorted(histogram)
-    lower, below = 0.0, 0.0
-    for le in bounds:
-        if le > x:
-            if math.isinf(le):
-                return below
-            return below + (histogram[le] - below) * (x - lower) / (le - lower) if le > lower else below
-        lower, below = max(le, 0.0), histogram[le]
-    return below
+    above = bisect_right(bounds, x)  # the first bound past x
+    lower, below = (max(bounds[above - 1], 0.0), histogram[bounds[above - 1]]) if above else (0.0, 0.0)
+    if above == len(bounds) or math.isinf(bounds[above]):
+        return below
+    le = bounds[above]
+    return below + (histogram[le] - below) * (x - lower) / (le - lower) if le > lower else below
 
 
 def _added(parts: list[Mapping[str, float]]) -> dict[str, float]:

@@ -14,7 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiops_tui.errors import first_line
-from aiops_tui.model import Alert, Batch, Sample, SeriesKey, make_labels
+from aiops_tui.model import Alert, Batch, Labels, Sample, SeriesKey, make_labels
 from aiops_tui.sources import conventions
 from aiops_tui.sources.base import SourceError
 
@@ -81,30 +81,56 @@ def matrix_by_step(signal: str, result: Any) -> dict[float, list[Any]]:
 
 
 def merged_quantile_samples(
-    signal: str, spec: conventions.BucketQueries, results: list[Any], *, ts: float,
+    specs: Mapping[str, conventions.BucketQueries], answers: Mapping[str, Any], *, ts: float,
 ) -> list[Sample]:
-    """A quantile of several conventions' histograms (`conventions.bucket_queries`): each part's buckets per
-    group (and in total, no label), their bounds scaled to the signal's unit, read at every bound of the
-    others and summed (`prommath.merged_histogram`), then `histogram_quantile` as Prometheus reads it."""
+    """Quantiles of several conventions' histograms (`conventions.bucket_queries`; `answers`: each part's PromQL
+    -> its instant result): each part's buckets per group (and in total, no label), their bounds scaled to
+    the signal's unit, read at every bound of the others and summed (`prommath.merged_histogram`), then
+    `histogram_quantile` as Prometheus reads it. The quantiles of the same parts (p50, p95, p99) share one
+    reading and one merge."""
     from aiops_tui.signals.prommath import histogram_quantile, merged_histogram
 
-    histograms: dict[tuple[tuple[str, str], ...], list[dict[float, float]]] = {}
-    for (_, scale), result in zip(spec.parts, results):
-        part: dict[tuple[tuple[str, str], ...], dict[float, float]] = {}
-        for sample in vector_samples(signal, result, ts=ts):
-            labels = dict(sample.key.labels)
-            try:
-                le = float(labels.pop("le"))
-            except (KeyError, ValueError):
-                raise SourceError(f"query for {signal}: a bucket without a numeric `le` label") from None
-            part.setdefault(make_labels(labels), {})[le * scale] = sample.value
-        for group, histogram in part.items():
-            histograms.setdefault(group, []).append(histogram)
-    return [
-        Sample(SeriesKey(SOURCE_NAME, f"signal:{signal}", group), ts,
-               histogram_quantile(spec.quantile, merged_histogram(parts).items()))
-        for group, parts in histograms.items()
-    ]
+    read: dict[tuple[str, float], dict[Labels, dict[float, float]]] = {}
+    merges: dict[tuple[tuple[str, float], ...], dict[Labels, dict[float, float]]] = {}
+    out = []
+    for signal, spec in specs.items():
+        if spec.parts not in merges:
+            per_group: dict[Labels, list[dict[float, float]]] = {}
+            for part in spec.parts:
+                if part not in read:
+                    read[part] = _buckets(signal, answers[part[0]], part[1])
+                for group, histogram in read[part].items():
+                    per_group.setdefault(group, []).append(histogram)
+            merges[spec.parts] = {group: merged_histogram(parts) for group, parts in per_group.items()}
+        out.extend(Sample(SeriesKey(SOURCE_NAME, f"signal:{signal}", group), ts,
+                          histogram_quantile(spec.quantile, merged.items()))
+                   for group, merged in merges[spec.parts].items())
+    return out
+
+
+def _buckets(signal: str, result: Any, scale: float) -> dict[Labels, dict[float, float]]:
+    """One convention's buckets (an instant result of `sum by (le, ...)`) -> group -> bound, in the signal's
+    unit -> count; raises SourceError on a wrong shape, as `vector_samples` does."""
+    if not isinstance(result, list):
+        raise SourceError(f"query for {signal}: expected a vector, got {type(result).__name__}")
+    out: dict[Labels, dict[float, float]] = {}
+    for item in result:
+        if not isinstance(item, Mapping) or not isinstance(item.get("value"), list) or len(item["value"]) != 2:
+            raise SourceError(f"query for {signal}: result is not an instant vector")
+        metric = item.get("metric") or {}
+        if not isinstance(metric, Mapping):
+            raise SourceError(f"query for {signal}: labels are not an object")
+        try:
+            le = float(metric["le"])
+        except (KeyError, TypeError, ValueError, OverflowError):
+            raise SourceError(f"query for {signal}: a bucket without a numeric `le` label") from None
+        try:
+            value = float(item["value"][1])
+        except (TypeError, ValueError, OverflowError):
+            raise SourceError(f"query for {signal}: value {str(item['value'][1])[:30]!r} is not a number") from None
+        group = make_labels({k: str(v) for k, v in metric.items() if k not in ("__name__", "le")})
+        out.setdefault(group, {})[le * scale] = value
+    return out
 
 
 def parse_alerts(doc: Any) -> list[Alert]:
@@ -226,9 +252,7 @@ class PrometheusSource:
         answers = dict(zip(texts, results))
         for signal, promql in queries.items():
             batch.samples.extend(vector_samples(signal, answers[promql], ts=batch.ts))
-        for signal, spec in merged.items():
-            parts = [answers[text] for text, _ in spec.parts]
-            batch.samples.extend(merged_quantile_samples(signal, spec, parts, ts=batch.ts))
+        batch.samples.extend(merged_quantile_samples(merged, answers, ts=batch.ts))
         batch.alerts = alerts
 
     async def past(self, start: float, end: float, step_s: float) -> list[Batch]:
@@ -260,7 +284,14 @@ class PrometheusSource:
             *(self._call(conn.custom_query_range, promql, first, last, f"{step_s:g}s")
               for promql in [*texts, FIRING_PROMQL])
         )
-        answers = dict(zip(texts, results))
+        # In a thread, as the poller derives: an hour of steps is a second of Python the UI would otherwise wait on.
+        return await asyncio.to_thread(self._steps, queries, merged, dict(zip(texts, results)), firing)
+
+    def _steps(
+        self, queries: Mapping[str, str], merged: Mapping[str, conventions.BucketQueries], answers: Mapping[str, Any],
+        firing: Any,
+    ) -> list[Batch]:
+        """The range queries' answers -> a batch per step, as `_poll_into` reads an instant's."""
         batches: dict[float, Batch] = {}
 
         def at(ts: float) -> Batch:
@@ -269,11 +300,11 @@ class PrometheusSource:
         for signal, promql in queries.items():
             for ts, vector in matrix_by_step(signal, answers[promql]).items():
                 at(ts).samples.extend(vector_samples(signal, vector, ts=ts))
-        for signal, spec in merged.items():
-            parts = [matrix_by_step(signal, answers[text]) for text, _ in spec.parts]
-            for ts in sorted({ts for part in parts for ts in part}):
-                vectors = [part.get(ts, []) for part in parts]
-                at(ts).samples.extend(merged_quantile_samples(signal, spec, vectors, ts=ts))
+        buckets = {text: matrix_by_step(signal, answers[text])
+                   for signal, spec in merged.items() for text, _ in spec.parts}
+        for ts in sorted({ts for by_step in buckets.values() for ts in by_step}):
+            vectors = {text: by_step.get(ts, []) for text, by_step in buckets.items()}
+            at(ts).samples.extend(merged_quantile_samples(merged, vectors, ts=ts))
         for ts, vector in matrix_by_step("alerts", firing).items():
             at(ts).alerts = [_firing_alert(item) for item in vector]
         for batch in batches.values():
