@@ -235,3 +235,30 @@ def test_a_gap_is_filled_step_by_step_as_each_poll_then_would_have_read_it():
         (NOW - 270, "alert", "LLMErrorRatioHigh", "firing", "resolved", {"severity": "critical"}),
     ]
     assert poller.alerts == []  # none fires at the gap's end: the first poll says what fires now
+
+
+def test_a_gap_read_but_not_written_says_why_and_is_not_called_filled():
+    from aiops_tui.sources.poller import Poller
+
+    points = [[NOW - 30 + 15 * n, "1"] for n in range(3)]
+
+    def fill(written: list, error: str | None = None) -> Poller:
+        def write(batches) -> None:  # as the recorder's: what failed goes on the poller
+            written.append(batches)
+            poller.write_error = error
+
+        with ScriptedServer() as server:
+            server.answers["/api/v1/query_range"] = Answer(200, matrix({"metric": {}, "values": points}),
+                                                           "application/json")
+            cfg = PrometheusConfig(server.url, {}, None, True, 15.0, 1.0, "none", ONE_QUERY)
+            poller = Poller([PrometheusSource(cfg, clock=lambda: NOW)], write, clock=lambda: NOW)
+            poller.fill_from = NOW - 40
+            asyncio.run(poller.fill_gaps())
+        return poller
+
+    full = fill([], "cannot write the history: No space left on device").status["prometheus"]
+    assert (full.filled, full.fill_error) == (None, "cannot write the history: No space left on device")
+    written = []
+    status = fill(written).status["prometheus"]
+    assert (status.filled, status.fill_error) == ("the 45 s before the start (3 steps of 15 s)", None)
+    assert len(written) == 1

@@ -261,8 +261,12 @@ class Poller:
             if asyncio.iscoroutine(result):
                 await result
             self.cycles += 1
+            if self.write_error:  # read, but not written (a full disk): the writer said why
+                status.fill_error = self.write_error
+                continue
             filled_s = batches[-2].ts - batches[0].ts + step_s
-            status.filled = f"the {filled_s / 60:.0f} min before the start ({len(batches) - 1} steps of {step_s:g} s)"
+            span = f"{filled_s / 60:.0f} min" if filled_s >= 60 else f"{filled_s:.0f} s"
+            status.filled = f"the {span} before the start ({len(batches) - 1} steps of {step_s:g} s)"
 
     @staticmethod
     def _is_due(status: SourceStatus, now: float) -> bool:
