@@ -70,7 +70,10 @@ def test_signals_from_prometheus_agree_with_the_sims_truth(sim_and_prom):
     assert got["spend_usd_per_h"] == pytest.approx(expected["spend_usd_per_hour"], rel=0.35)
     assert got["error_ratio"] == pytest.approx(expected["error_ratio"] or 0.0, abs=0.02)
     assert got["cache_hit_ratio"] == pytest.approx(expected["cache_hit_ratio"], abs=0.12)
-    assert set(breaker_states(batch).values()) == {0.0}  # every breaker closed, as in the truth
+    # No breaker open, as in the truth. A deployment whose last call failed (the sim's few random errors) reads 1,
+    # "partial outage", as LiteLLM's own gauge does: at most one of them at a time.
+    states = sorted(breaker_states(batch).values())
+    assert states and set(states) <= {0.0, 1.0} and states.count(0.0) >= len(states) - 1, states
     assert set(expected["breakers"].values()) == {"closed"}
 
 
