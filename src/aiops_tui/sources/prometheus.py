@@ -233,18 +233,24 @@ class PrometheusSource:
             batch.alerts = None
         return batch
 
-    async def _poll_into(self, batch: Batch) -> None:
-        conn = self._connect()
+    async def _plan(self, conn, now: float) -> tuple[dict[str, str], dict[str, conventions.BucketQueries], list[str]]:
+        """What to ask: each signal's PromQL for the conventions in use, the quantiles whose buckets are merged
+        here (`conventions.bucket_queries`), and every PromQL text of both, once."""
         # Until a convention is found, look at every poll: a Prometheus started with the cockpit, or one
         # that has not scraped the gateways yet, has none of their names, and 5 minutes blind is an outage.
-        due = not self.profiles or batch.ts - self._profiles_checked_at >= PROFILE_REFRESH_S
+        due = not self.profiles or now - self._profiles_checked_at >= PROFILE_REFRESH_S
         if self.cfg.profile == "auto" and due:
             names = await self._call(conn.all_metrics)
             self.profiles = conventions.detect_profiles(names or [])
-            self._profiles_checked_at = batch.ts
+            self._profiles_checked_at = now
         queries = self.queries()
         merged = conventions.bucket_queries(self.profiles, self.cfg.queries, window=self.window)
         texts = list(dict.fromkeys([*queries.values(), *(text for spec in merged.values() for text, _ in spec.parts)]))
+        return queries, merged, texts
+
+    async def _poll_into(self, batch: Batch) -> None:
+        conn = self._connect()
+        queries, merged, texts = await self._plan(conn, batch.ts)
         *results, alerts = await asyncio.gather(
             *(self._call(conn.custom_query, promql) for promql in texts),
             self._call(self._fetch_alerts, conn),
@@ -273,12 +279,7 @@ class PrometheusSource:
         from datetime import datetime, timezone
 
         conn = self._connect()
-        if self.cfg.profile == "auto" and not self.profiles:
-            self.profiles = conventions.detect_profiles(await self._call(conn.all_metrics) or [])
-            self._profiles_checked_at = self.clock()
-        queries = self.queries()
-        merged = conventions.bucket_queries(self.profiles, self.cfg.queries, window=self.window)
-        texts = list(dict.fromkeys([*queries.values(), *(text for spec in merged.values() for text, _ in spec.parts)]))
+        queries, merged, texts = await self._plan(conn, self.clock())
         first, last = (datetime.fromtimestamp(ts, tz=timezone.utc) for ts in (start, end))
         *results, firing = await asyncio.gather(
             *(self._call(conn.custom_query_range, promql, first, last, f"{step_s:g}s")
