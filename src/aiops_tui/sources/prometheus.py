@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -41,9 +41,19 @@ def _parse_timestamp(text: Any) -> float | None:
 
 def vector_samples(signal: str, result: Any, *, ts: float) -> list[Sample]:
     """An instant-query result -> samples named `signal:<signal>`; raises SourceError on a wrong shape."""
+    name = f"signal:{signal}"
+    out = []
+    for metric, value in _vector_items(signal, result):
+        # Label values are strings in every real answer; anything else is made one, never kept as a list.
+        labels = make_labels({k: str(v) for k, v in metric.items() if k != "__name__"})
+        out.append(Sample(SeriesKey(SOURCE_NAME, name, labels), ts, value))
+    return out
+
+
+def _vector_items(signal: str, result: Any) -> Iterator[tuple[Mapping[str, Any], float]]:
+    """An instant-query result -> each series' labels and value; raises SourceError on a wrong shape."""
     if not isinstance(result, list):
         raise SourceError(f"query for {signal}: expected a vector, got {type(result).__name__}")
-    out = []
     for item in result:
         if not isinstance(item, Mapping) or not isinstance(item.get("value"), list) or len(item["value"]) != 2:
             raise SourceError(f"query for {signal}: result is not an instant vector")
@@ -54,10 +64,7 @@ def vector_samples(signal: str, result: Any, *, ts: float) -> list[Sample]:
             value = float(item["value"][1])
         except (TypeError, ValueError, OverflowError):
             raise SourceError(f"query for {signal}: value {str(item['value'][1])[:30]!r} is not a number") from None
-        # Label values are strings in every real answer; anything else is made one, never kept as a list.
-        labels = make_labels({k: str(v) for k, v in metric.items() if k != "__name__"})
-        out.append(Sample(SeriesKey(SOURCE_NAME, f"signal:{signal}", labels), ts, value))
-    return out
+        yield metric, value
 
 
 def matrix_by_step(signal: str, result: Any) -> dict[float, list[Any]]:
@@ -111,23 +118,12 @@ def merged_quantile_samples(
 def _buckets(signal: str, result: Any, scale: float) -> dict[Labels, dict[float, float]]:
     """One convention's buckets (an instant result of `sum by (le, ...)`) -> group -> bound, in the signal's
     unit -> count; raises SourceError on a wrong shape, as `vector_samples` does."""
-    if not isinstance(result, list):
-        raise SourceError(f"query for {signal}: expected a vector, got {type(result).__name__}")
     out: dict[Labels, dict[float, float]] = {}
-    for item in result:
-        if not isinstance(item, Mapping) or not isinstance(item.get("value"), list) or len(item["value"]) != 2:
-            raise SourceError(f"query for {signal}: result is not an instant vector")
-        metric = item.get("metric") or {}
-        if not isinstance(metric, Mapping):
-            raise SourceError(f"query for {signal}: labels are not an object")
+    for metric, value in _vector_items(signal, result):
         try:
             le = float(metric["le"])
         except (KeyError, TypeError, ValueError, OverflowError):
             raise SourceError(f"query for {signal}: a bucket without a numeric `le` label") from None
-        try:
-            value = float(item["value"][1])
-        except (TypeError, ValueError, OverflowError):
-            raise SourceError(f"query for {signal}: value {str(item['value'][1])[:30]!r} is not a number") from None
         group = make_labels({k: str(v) for k, v in metric.items() if k not in ("__name__", "le")})
         out.setdefault(group, {})[le * scale] = value
     return out
