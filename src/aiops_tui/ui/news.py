@@ -123,7 +123,7 @@ def _breaker_news(before: Views, after: Views) -> tuple[list[News], list[News]]:
     return opened, closed
 
 
-def _fill_news(before: Views, after: Views) -> list[News]:
+def _fill_news(before: Views | None, after: Views) -> list[News]:
     """The history's gap before the start, filled from a source's own history, or why it was not."""
     was = {source.name: (source.filled, source.fill_error) for source in (before.sources if before else ())}
     told = []
