@@ -262,3 +262,18 @@ def test_a_gap_read_but_not_written_says_why_and_is_not_called_filled():
     status = fill(written).status["prometheus"]
     assert (status.filled, status.fill_error) == ("the 45 s before the start (3 steps of 15 s)", None)
     assert len(written) == 1
+
+
+def test_a_prometheus_that_trickles_holds_the_first_polls_no_longer_than_a_poll_of_it_would():
+    from aiops_tui.sources.poller import Poller
+
+    # Each byte well within the read timeout, the whole answer never: only the fill's own bound ends it.
+    trickle = Answer(200, matrix({"metric": {}, "values": [[NOW, "1"]]}), "application/json", drip_s=0.1)
+    with ScriptedServer() as server:
+        server.answers["/api/v1/query_range"] = trickle
+        cfg = PrometheusConfig(server.url, {}, None, True, 5.0, 0.3, "none", ONE_QUERY)
+        poller = Poller([PrometheusSource(cfg, clock=lambda: NOW)], lambda batches: None, clock=lambda: NOW)
+        poller.fill_from = NOW - 3600
+        asyncio.run(poller.fill_gaps())
+    status = poller.status["prometheus"]
+    assert (status.fill_error, status.filled) == ("no answer within 0.6 s", None)  # as a poll's: twice the timeout
