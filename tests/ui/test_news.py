@@ -224,3 +224,16 @@ async def test_what_fires_at_the_first_poll_cycle_is_not_news_but_what_comes_aft
         await press(pilot, "r")
         assert len(cockpit.views_calls) == 3
         assert [n.title for n in app._notifications] == ["LLMLatencyHigh (gpt-4o) firing · warning"]
+
+
+async def test_the_fill_is_toasted_at_the_first_read_and_kept_in_the_helps_status() -> None:
+    cockpit = ChangingCockpit()
+    cockpit.then = with_fill("prometheus", "the 60 min before the start (240 steps of 15 s)")
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        assert [n.title for n in app._notifications] == ["history filled from prometheus"]
+        app.clear_notifications()
+        await press(pilot, "question_mark")
+        status = str(app.screen.query_one("#help-status").render()).splitlines()
+        assert status[-1] == "  prometheus: history filled with the 60 min before the start (240 steps of 15 s)"

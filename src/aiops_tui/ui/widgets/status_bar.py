@@ -84,7 +84,11 @@ class StatusBar(Widget):
         views = self.state.views
         wrong = bool(self.state.error or (views is not None and views.write_error))
         wrong = wrong or any(source.state in ("down", "stale") for source in (views.sources if views else ()))
-        return [*lead, Text(" · ", "dim").join(settings), *sources], wrong
+        # What the start filled from each source's own history (its toast is gone by now), or why it did not.
+        fills = [plain(f"{source.name}: history filled with {source.filled}" if source.filled
+                       else f"{source.name}: history not filled: {source.fill_error}", style="dim")
+                 for source in (views.sources if views else ()) if source.filled or source.fill_error]
+        return [*lead, Text(" · ", "dim").join(settings), *sources, *fills], wrong
 
     def _parts(self, profiles: bool) -> tuple[list[Text], list[Text], list[Text]]:
         """(errors and modes; polling and window; each source, worst first)."""
