@@ -183,7 +183,7 @@ def _cost(
     rate_24h, rate_7d = measured[len(cst.BURN_WINDOWS):]
 
     own_counters = ts_sql.cost_series_by_source(con, members)
-    counters = {sid: labels for own in own_counters.values() for sid, labels in own.items()}
+    counters = ts_sql.together(own_counters)
     mtd = ts_sql.counter_increase(con, counters, month_start, at)
     by_model_mtd: dict[str, float] = {}
     by_tier_mtd: dict[str, float] = {}

@@ -258,7 +258,12 @@ def cost_series(con: "duckdb.DuckDBPyConnection", source: str) -> dict[int, dict
 
 def cost_series_of(con: "duckdb.DuckDBPyConnection", sources: Sequence[str]) -> dict[int, dict[str, str]]:
     """`cost_series` of each of `sources`, together."""
-    return {sid: labels for own in cost_series_by_source(con, sources).values() for sid, labels in own.items()}
+    return together(cost_series_by_source(con, sources))
+
+
+def together(by_source: Mapping[str, Mapping[int, dict[str, str]]]) -> dict[int, dict[str, str]]:
+    """`cost_series_by_source`'s series of every source in one mapping, as `cost_series_of` gives them."""
+    return {sid: labels for own in by_source.values() for sid, labels in own.items()}
 
 
 def cost_series_by_source(

@@ -275,7 +275,7 @@ def build_trends(
     start = history_start(con)
     since = until if start is None else min(max(since, start), until)
     by_source = ts_sql.cost_series_by_source(con, ts_sql.member_sources(con, source)) if source else {}
-    counters = {sid: labels for own in by_source.values() for sid, labels in own.items()}
+    counters = ts_sql.together(by_source)
     gateways = {sid: gateway for gateway, own in by_source.items() for sid in own} if source == FLEET_SOURCE else None
     tiers = {**tier_of_models(con, source), **(tiers or {})}
     budget, origin = resolve_budget(con, source, until, budget_usd)
