@@ -45,9 +45,11 @@ Restarted within it, a breaker still open is not recorded opening again, and one
 recorded changing from the state last read: when its source's `since` says, if that falls after the last
 reading, else at the first reading (when in between, nobody watched)."""
 
-GAP_FILL_S = 3600.0
-"""How far back a gap in the history is filled from Prometheus at the start (an hour: the charts' first
-window). A history written until a minute ago has only that minute filled."""
+GAP_FILL_S = 24 * 3600.0
+"""How far back a gap in the history is filled from Prometheus at the start: a day, the widest chart window
+drawn from raw samples and the span the budget's slow burn is judged over. The last hour is read at 15 s
+steps, what is older more coarsely (`poller.FILL_TIERS_S`). A history written until a minute ago has only
+that minute filled."""
 
 
 def derive_signals(prev, cur, profile: str):

@@ -237,6 +237,40 @@ def test_a_gap_is_filled_step_by_step_as_each_poll_then_would_have_read_it():
     assert poller.alerts == []  # none fires at the gap's end: the first poll says what fires now
 
 
+def test_a_day_long_gap_is_read_in_tiers_coarser_with_age_and_written_oldest_first():
+    from aiops_tui.sources.poller import Poller
+    from aiops_tui.sources.prometheus import FIRING_PROMQL
+
+    # The last hour at 15 s, the rest of the last 6 h at 120 s, the rest of the day at 600 s: each step's value
+    # is its tier's step, so that where each sample came from shows.
+    tiers = [(NOW - 85800, NOW - 21600, 600), (NOW - 21480, NOW - 3600, 120), (NOW - 3585, NOW, 15)]
+    written = []
+    with ScriptedServer() as server:
+        for start, end, step in tiers:
+            points = [[ts, str(step)] for ts in range(int(start), int(end) + 1, step)]
+            server.answers[range_path(ONE_QUERY["requests_per_s"], start, end, f"{step}s")] = Answer(
+                200, matrix({"metric": {}, "values": points}), "application/json")
+            server.answers[range_path(FIRING_PROMQL, start, end, f"{step}s")] = Answer(
+                200, matrix(), "application/json")
+        cfg = PrometheusConfig(server.url, {}, None, True, 5.0, 1.0, "none", ONE_QUERY)
+        poller = Poller([PrometheusSource(cfg, clock=lambda: NOW)], written.append, clock=lambda: NOW)
+        poller.fill_from = NOW - 86400
+        asyncio.run(poller.fill_gaps())
+        paths = sorted(path for path, _ in server.requests)
+    assert paths == sorted(range_path(promql, start, end, f"{step}s")
+                           for start, end, step in tiers for promql in (ONE_QUERY["requests_per_s"], FIRING_PROMQL))
+    [batches] = written
+    *steps, derived = batches
+    stamps = [batch.ts for batch in steps]
+    assert stamps == sorted(set(stamps)) and (stamps[0], stamps[-1]) == (NOW - 85800, NOW)
+    by_tier = [[s.value for b in steps if start <= b.ts <= end for s in b.samples] for start, end, _ in tiers]
+    assert by_tier == [[600.0] * 108, [120.0] * 150, [15.0] * 240]
+    status = poller.status["prometheus"]
+    assert (status.filled, status.fill_error) == ("the 24 h before the start (108 steps of 600 s, 150 of 120 s, "
+                                                  "240 of 15 s)", None)
+    assert poller.cycles == 1 and derived.source == "derived"
+
+
 def test_a_gap_read_but_not_written_says_why_and_is_not_called_filled():
     from aiops_tui.sources.poller import Poller
 

@@ -20,7 +20,7 @@ from aiops_tui.model import Batch, Sample, SeriesKey
 from aiops_tui.recorder import GAP_FILL_S, Recorder
 from aiops_tui.resources import shipped_dir
 from aiops_tui.sim.server import SimServer
-from aiops_tui.sources.poller import fill_step
+from aiops_tui.sources.poller import fill_spans, fill_step
 from aiops_tui.store.history import History
 from prom_harness import PromServer
 from test_prometheus_sim import breaker_states, prom_source
@@ -107,7 +107,7 @@ def test_the_gap_since_the_history_ends_is_read_from_prometheus_as_each_poll_wou
     assert max(stored(history, "signal:requests_per_s")) > steps[-1]
 
 
-def test_a_history_that_ends_long_ago_is_filled_for_the_last_hour_only(tmp_path):
+def test_a_history_that_ends_long_ago_is_filled_for_the_last_day_only(tmp_path):
     with History.open(tmp_path / "h.duckdb") as history:
         history.write_cycle([Batch("gw", 1_000_000.0, [Sample(SeriesKey("gw", "up", ()), 1_000_000.0, 1.0)])])
         recorder = Recorder(history, [], clock=lambda: 2_000_000.0)
@@ -120,11 +120,34 @@ def test_a_history_that_ends_long_ago_is_filled_for_the_last_hour_only(tmp_path)
 
 
 @pytest.mark.parametrize(("span_s", "interval_s", "step_s"), [
-    (GAP_FILL_S, 5.0, 15.0), (GAP_FILL_S + 0.5, 5.0, 15.0), (GAP_FILL_S, 30.0, 30.0), (300.0, 5.0, 5.0),
+    (3600.0, 5.0, 15.0), (3600.5, 5.0, 15.0), (3600.0, 30.0, 30.0), (300.0, 5.0, 5.0),
     (20.0, 1.0, 1.0), (86_400.0, 5.0, 600.0), (700.0, 7.0, 10.0),
 ])
 def test_a_gap_is_read_at_a_round_step_no_finer_than_the_polls(span_s, interval_s, step_s):
     assert fill_step(span_s, interval_s) == step_s
+
+
+NOW = 1_796_000_407.0  # 7 s past the hour
+
+
+@pytest.mark.parametrize(("gap_s", "expected"), [
+    (30.0, [(-20.0, 5.0, 5.0)]),  # shorter than an hour: one range, at its own step, as ever
+    (3600.0, [(-3585.0, -0.0, 15.0)]),
+    (3 * 3600.0, [(-10740.0, -3600.0, 60.0), (-3585.0, -0.0, 15.0)]),
+    (GAP_FILL_S, [(-85800.0, -21600.0, 600.0), (-21480.0, -3600.0, 120.0), (-3585.0, -0.0, 15.0)]),
+])
+def test_a_long_gap_is_read_in_tiers_coarser_with_age_each_on_its_own_grid(gap_s, expected):
+    on_the_hour = NOW - 7
+    spans = fill_spans(NOW - gap_s, NOW, 5.0)
+    assert [(start - on_the_hour, end - on_the_hour, step) for start, end, step in spans] == expected
+    for start, end, step in spans:
+        assert start % step == 0 and end % step == 0 and NOW - gap_s < start <= end <= NOW
+    assert all(older[1] < newer[0] for older, newer in zip(spans, spans[1:]))  # none overlaps the next
+
+
+def test_a_gap_of_a_step_or_less_is_left_to_the_first_poll():
+    assert fill_spans(NOW - 7, NOW, 5.0) == []  # a single step, at NOW - 2
+    assert fill_spans(NOW - 12, NOW, 5.0) == [(NOW - 7, NOW - 2, 5.0)]
 
 
 async def test_the_live_cockpit_opens_on_the_gap_filled_and_says_so(tmp_path):

@@ -29,6 +29,10 @@ FILL_POINTS = 240
 polled: an hour at 15 s, four points to each minute a chart draws."""
 FILL_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 """The steps a gap is read at: round ones, so that steps fall on the minute as a chart's buckets do."""
+FILL_TIERS_S = (3600.0, 6 * 3600.0, 24 * 3600.0)
+"""A long gap is read in tiers, each at the step of the chart window (`w`) that draws it: the last hour at an
+hour's step (15 s), the rest of the last 6 h at 6 h's (120 s), what is older at a day's (600 s). At an hour's
+step a day would be 5,760 steps; at a day's, the last hour would be six points."""
 COUNTER_SUFFIXES = ("_total", "_count", "_sum", "_bucket")
 """Sample names that are counters (or histogram parts) in the Prometheus and OpenMetrics formats."""
 
@@ -237,15 +241,13 @@ class Poller:
             past = getattr(source, "past", None)
             if past is None:
                 continue
-            now = self.clock()
-            step_s = fill_step(now - since, source.interval_s)
-            start, end = (math.floor(since / step_s) + 1) * step_s, math.floor(now / step_s) * step_s
-            if end <= start:
+            spans = fill_spans(since, self.clock(), source.interval_s)
+            if not spans:
                 continue  # a step or less: the first poll is as good
             status = self.status[source.name]
             status.filling = True
             try:
-                batches = await past(start, end, step_s)
+                batches = await past(spans)
             except Exception as exc:  # noqa: BLE001 — sources raise SourceError; anything else is said the same way
                 status.fill_error = first_line(exc) or type(exc).__name__
                 continue
@@ -264,9 +266,7 @@ class Poller:
             if self.write_error:  # read, but not written (a full disk): the writer said why
                 status.fill_error = self.write_error
                 continue
-            filled_s = batches[-2].ts - batches[0].ts + step_s
-            span = f"{filled_s / 60:.0f} min" if filled_s >= 60 else f"{filled_s:.0f} s"
-            status.filled = f"the {span} before the start ({len(batches) - 1} steps of {step_s:g} s)"
+            status.filled = _filled(spans, [batch.ts for batch in batches[:-1]])
 
     @staticmethod
     def _is_due(status: SourceStatus, now: float) -> bool:
@@ -400,6 +400,38 @@ def fill_step(span_s: float, interval_s: float) -> float:
     is allowed: the clock moved on between "the last hour" and its reading) and none finer than `interval_s`."""
     least = max(interval_s, span_s / FILL_POINTS / 1.001)
     return float(next((step for step in FILL_STEPS_S if step >= least), math.ceil(least)))
+
+
+def fill_spans(since: float, now: float, interval_s: float) -> list[tuple[float, float, float]]:
+    """The ranges to read the gap (since, now] in, as (start, end, step), oldest first: one for each tier of
+    FILL_TIERS_S the gap reaches into (the oldest tier takes whatever is older still), each on the grid of its
+    own step (`fill_step` of the tier, or of the gap when shorter), and each ending before the next begins."""
+    spans: list[tuple[float, float, float]] = []
+    before = math.inf  # the newer tier's first step: this one ends before it
+    for n, tier_s in enumerate(FILL_TIERS_S):
+        oldest = since if n == len(FILL_TIERS_S) - 1 else max(since, now - tier_s)
+        step_s = fill_step(min(now - since, tier_s), interval_s)
+        start = (math.floor(oldest / step_s) + 1) * step_s
+        end = math.floor(now / step_s) * step_s if n == 0 else (math.ceil(before / step_s) - 1) * step_s
+        if end >= start:
+            spans.insert(0, (start, end, step_s))
+            before = start
+        if oldest <= since:
+            break
+    return spans if spans and spans[-1][1] > spans[0][0] else []  # a single step: the first poll is as good
+
+
+def _filled(spans: Sequence[tuple[float, float, float]], stamps: Sequence[float]) -> str:
+    """What a fill wrote, in a line: the span from its first step's start to its last step, and its steps
+    by size ("the 24 h before the start (108 steps of 600 s, 150 of 120 s, 240 of 15 s)")."""
+    counts = [(sum(1 for ts in stamps if start <= ts <= end), step_s) for start, end, step_s in spans]
+    first_step = next(step_s for n, step_s in counts if n)
+    filled_s = stamps[-1] - stamps[0] + first_step
+    span = (f"{filled_s / 3600:.3g} h" if filled_s >= 7200 else f"{filled_s / 60:.0f} min" if filled_s >= 60
+            else f"{filled_s:.0f} s")
+    steps = ", ".join(f"{n} {'steps ' if i == 0 else ''}of {step_s:g} s"
+                      for i, (n, step_s) in enumerate((n, step_s) for n, step_s in counts if n))
+    return f"the {span} before the start ({steps})"
 
 
 def _alert_detail(alert: Alert, source: str) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -257,15 +257,15 @@ class PrometheusSource:
         batch.samples.extend(merged_quantile_samples(merged, answers, ts=batch.ts))
         batch.alerts = alerts
 
-    async def past(self, start: float, end: float, step_s: float) -> list[Batch]:
-        """The signals as a poll would have read them at every `step_s` from `start` to `end` (each query as
-        a range query: the same PromQL evaluated at each step), and the alerts firing then (by name and
-        labels), oldest first. What the poller fills a gap in the history with. Raises SourceError, in one
-        line, when it cannot."""
+    async def past(self, spans: Sequence[tuple[float, float, float]]) -> list[Batch]:
+        """The signals as a poll would have read them at every step of each (start, end, step) in `spans` (each
+        query as a range query: the same PromQL evaluated at each step), and the alerts firing then (by name and
+        labels), oldest first. What the poller fills a gap in the history with (`poller.fill_spans`). Raises
+        SourceError, in one line, when it cannot."""
         # Bounded as a poll is: every source's first poll waits for it, and a Prometheus that does not answer
         # must not hold the gateways' first scrapes for longer than a poll of it would take.
         try:
-            return await asyncio.wait_for(self._past(start, end, step_s), timeout=self.timeout_s * 2)
+            return await asyncio.wait_for(self._past(spans), timeout=self.timeout_s * 2)
         except asyncio.TimeoutError:
             raise SourceError(f"no answer within {self.timeout_s * 2:g} s") from None
         except SourceError:
@@ -273,18 +273,27 @@ class PrometheusSource:
         except Exception as exc:  # noqa: BLE001 — as in poll(): one line each
             raise SourceError(_describe(exc)) from None
 
-    async def _past(self, start: float, end: float, step_s: float) -> list[Batch]:
+    async def _past(self, spans: Sequence[tuple[float, float, float]]) -> list[Batch]:
         from datetime import datetime, timezone
+
+        def when(ts: float) -> datetime:
+            return datetime.fromtimestamp(ts, tz=timezone.utc)
 
         conn = self._connect()
         queries, merged, texts = await self._plan(conn, self.clock())
-        first, last = (datetime.fromtimestamp(ts, tz=timezone.utc) for ts in (start, end))
-        *results, firing = await asyncio.gather(
-            *(self._call(conn.custom_query_range, promql, first, last, f"{step_s:g}s")
-              for promql in [*texts, FIRING_PROMQL])
+        wanted = [*texts, FIRING_PROMQL]
+        answers = await asyncio.gather(
+            *(self._call(conn.custom_query_range, promql, when(start), when(end), f"{step_s:g}s")
+              for start, end, step_s in spans for promql in wanted)
         )
+        by_span = [answers[n * len(wanted):(n + 1) * len(wanted)] for n in range(len(spans))]
+
         # In a thread, as the poller derives: an hour of steps is a second of Python the UI would otherwise wait on.
-        return await asyncio.to_thread(self._steps, queries, merged, dict(zip(texts, results)), firing)
+        def steps() -> list[Batch]:
+            return [batch for *results, firing in by_span
+                    for batch in self._steps(queries, merged, dict(zip(texts, results)), firing)]
+
+        return await asyncio.to_thread(steps)
 
     def _steps(
         self, queries: Mapping[str, str], merged: Mapping[str, conventions.BucketQueries], answers: Mapping[str, Any],
