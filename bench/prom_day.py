@@ -26,39 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import print_header  # noqa: E402
 
 from aiops_tui.config import parse_duration  # noqa: E402
-from aiops_tui.sim.exposition import format_value  # noqa: E402
+from aiops_tui.sim.exposition import write_openmetrics  # noqa: E402
 from aiops_tui.sim.model import GatewayModel  # noqa: E402
-
-
-def _labels(labels: dict[str, str], target: dict[str, str]) -> str:
-    pairs = {**labels, **target}
-    escaped = (pairs[k].replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"') for k in sorted(pairs))
-    return "{" + ",".join(f'{k}="{v}"' for k, v in zip(sorted(pairs), escaped)) + "}"
-
-
-def write_openmetrics(path: Path, model: GatewayModel, start: float, end: float, scrape_s: float,
-                      target: dict[str, str]) -> int:
-    """Scrapes of `model` every `scrape_s` over [start, end] as one OpenMetrics file (each family's samples
-    together, as the format wants); returns the number of scrapes."""
-    lines: dict[str, list[str]] = {}
-    types: dict[str, str] = {}
-    scrapes = 0
-    ts = start
-    while ts <= end:
-        model.advance(ts)
-        for family in model.families():
-            types[family.name] = family.type
-            out = lines.setdefault(family.name, [])
-            for name, labels, value in family.samples:
-                out.append(f"{name}{_labels(labels, target)} {format_value(value)} {ts:.3f}")
-        scrapes += 1
-        ts += scrape_s
-    with path.open("w") as f:
-        for name, family_lines in lines.items():
-            f.write(f"# TYPE {name} {types[name]}\n")
-            f.write("\n".join(family_lines) + "\n")
-        f.write("# EOF\n")
-    return scrapes
 
 
 def main() -> None:
@@ -77,11 +46,11 @@ def main() -> None:
     start = end - args.hours * 3600
     print_header(f"A Prometheus holding {args.hours:g} h of a {args.convention} sim scraped every {args.scrape}")
     began = time.perf_counter()
-    model = GatewayModel(args.seed, start - 1, convention=args.convention)
+    model = GatewayModel(args.seed, start, convention=args.convention)
     om = out / "scrapes.om"
-    scrapes = write_openmetrics(om, model, start, end, scrape_s, {"job": "gateway", "instance": args.target})
+    count = write_openmetrics(om, model.scrapes(end, scrape_s), {"job": "gateway", "instance": args.target})
     size_mb = om.stat().st_size / 1e6
-    print(f"{scrapes:,} scrapes, {size_mb:.0f} MB of OpenMetrics in {time.perf_counter() - began:.1f} s")
+    print(f"{count:,} scrapes, {size_mb:.0f} MB of OpenMetrics in {time.perf_counter() - began:.1f} s")
     began = time.perf_counter()
     shutil.rmtree(out / "data", ignore_errors=True)
     subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", str(om), str(out / "data")],

@@ -294,7 +294,7 @@ def test_a_gap_read_but_not_written_says_why_and_is_not_called_filled():
     assert (full.filled, full.fill_error) == (None, "cannot write the history: No space left on device")
     written = []
     status = fill(written).status["prometheus"]
-    assert (status.filled, status.fill_error) == ("the 45 s before the start (3 steps of 15 s)", None)
+    assert (status.filled, status.fill_error) == ("the 40 s before the start (3 steps of 15 s)", None)
     assert len(written) == 1
 
 

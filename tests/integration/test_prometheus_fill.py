@@ -10,6 +10,7 @@ import asyncio
 import json
 import math
 import re
+import subprocess
 import time
 
 import httpx
@@ -19,10 +20,14 @@ from aiops_tui.cockpit import Cockpit
 from aiops_tui.model import Batch, Sample, SeriesKey
 from aiops_tui.recorder import GAP_FILL_S, Recorder
 from aiops_tui.resources import shipped_dir
+from aiops_tui.sim.exposition import write_openmetrics
+from aiops_tui.sim.model import GatewayModel
 from aiops_tui.sim.server import SimServer
 from aiops_tui.sources.poller import fill_spans, fill_step
 from aiops_tui.store.history import History
+from aiops_tui.ui.series import cells_of
 from prom_harness import PromServer
+from prom_required import require_binary
 from test_prometheus_sim import breaker_states, prom_source
 from ui.pilot_helpers import cockpit_app, screen_lines, settle, wait_for
 
@@ -148,6 +153,33 @@ def test_a_long_gap_is_read_in_tiers_coarser_with_age_each_on_its_own_grid(gap_s
 def test_a_gap_of_a_step_or_less_is_left_to_the_first_poll():
     assert fill_spans(NOW - 7, NOW, 5.0) == []  # a single step, at NOW - 2
     assert fill_spans(NOW - 12, NOW, 5.0) == [(NOW - 7, NOW - 2, 5.0)]
+
+
+def test_hours_of_prometheus_history_open_the_6h_chart_full_and_the_24h_chart_as_far_as_they_go(tmp_path):
+    """A Prometheus that holds 7 h of an OTel gateway scraped every 60 s (backfilled by promtool from the sim's
+    scrapes) and a new history: the start fills what Prometheus has of the last day, in its tiers."""
+    end = math.floor(time.time() / 60) * 60 - 60
+    scrapes = tmp_path / "scrapes.om"
+    model = GatewayModel(11, end - 7 * 3600, convention="otel")
+    write_openmetrics(scrapes, model.scrapes(end, 60.0), {"job": "gateway", "instance": "gateway-a:9000"})
+    subprocess.run([require_binary("promtool"), "tsdb", "create-blocks-from", "openmetrics", str(scrapes),
+                    str(tmp_path / "prom" / "data")], check=True, stdout=subprocess.DEVNULL)
+    with PromServer(tmp_path / "prom", []) as prom, History.open(tmp_path / "h.duckdb") as history:
+        recorder = Recorder(history, [prom_source(prom.url, interval_s=5.0)])
+        recorder.resume_from_history()
+        asyncio.run(recorder.poller.fill_gaps())
+        status = recorder.poller.status["prometheus"]
+        assert status.fill_error is None
+        assert re.fullmatch(r"the [67](\.\d)? h before the start \(\d steps of 600 s, 150 of 120 s, 240 of 15 s\)",
+                            status.filled), status.filled
+        cockpit = Cockpit(history, poller=recorder.poller)
+        six, day = cockpit.views(None, "6h"), cockpit.views(None, "24h")
+    # Drawn as the charts draw them: no cell of the 6 h without a point, nor of the 24 h's last 6 h; nothing
+    # before the 7 h Prometheus holds.
+    assert all(value is not None and value > 0
+               for value in cells_of(six.golden.charts["requests_per_s"], six.at - 6 * 3600, six.at, 56))
+    cells = cells_of(day.golden.charts["requests_per_s"], day.at - 24 * 3600, day.at, 48)
+    assert all(value is not None for value in cells[-12:]) and all(value is None for value in cells[:32])
 
 
 async def test_the_live_cockpit_opens_on_the_gap_filled_and_says_so(tmp_path):

@@ -1,4 +1,5 @@
-"""Metric families as plain data, and their rendering in Prometheus text format 0.0.4.
+"""Metric families as plain data, and their rendering in Prometheus text format 0.0.4 (and, for a
+Prometheus to backfill with `promtool`, many scrapes of them as one OpenMetrics file).
 
 A `Family` holds exactly what `prometheus_client.parser.text_string_to_metric_families` yields
 for the rendered text: a counter's name has no `_total` (its samples do), histogram samples end in
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, Mapping
 
 from aiops_tui.model import Sample, SeriesKey, make_labels
@@ -50,22 +52,44 @@ def _escape_help(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\n", "\\n")
 
 
+def _sample_line(sample_name: str, labels: Mapping[str, str], value: float, stamp: str = "") -> str:
+    pairs = ",".join(f'{key}="{_escape_label_value(labels[key])}"' for key in sorted(labels))
+    series = f"{sample_name}{{{pairs}}}" if pairs else sample_name
+    return f"{series} {format_value(value)}{stamp}"
+
+
 def render(families: Iterable[Family]) -> str:
     lines: list[str] = []
     for family in families:
         exposed = family.exposed_name
         lines.append(f"# HELP {exposed} {_escape_help(family.help)}")
         lines.append(f"# TYPE {exposed} {family.type}")
-        for sample_name, labels, value in family.samples:
-            if labels:
-                pairs = ",".join(
-                    f'{key}="{_escape_label_value(labels[key])}"' for key in sorted(labels)
-                )
-                lines.append(f"{sample_name}{{{pairs}}} {format_value(value)}")
-            else:
-                lines.append(f"{sample_name} {format_value(value)}")
+        lines.extend(_sample_line(sample_name, labels, value) for sample_name, labels, value in family.samples)
     lines.append("")
     return "\n".join(lines)
+
+
+def write_openmetrics(path: Path, scrapes: Iterable[tuple[float, list[Family]]], target: Mapping[str, str]) -> int:
+    """Timestamped scrapes, (ts, families) in time order, as one OpenMetrics file for `promtool tsdb
+    create-blocks-from openmetrics`: what a Prometheus would hold had it scraped them. Every sample gets the
+    `target` labels (`job`, `instance`) a scrape adds; each family's samples stand together, as the format
+    wants. Returns the number of scrapes."""
+    lines: dict[str, list[str]] = {}
+    types: dict[str, str] = {}
+    count = 0
+    for ts, families in scrapes:
+        stamp = f" {ts:.3f}"
+        for family in families:
+            types[family.name] = family.type
+            lines.setdefault(family.name, []).extend(_sample_line(sample_name, {**labels, **target}, value, stamp)
+                                                     for sample_name, labels, value in family.samples)
+        count += 1
+    with path.open("w") as f:
+        for name, family_lines in lines.items():
+            f.write(f"# TYPE {name} {types[name]}\n")
+            f.write("\n".join(family_lines) + "\n")
+        f.write("# EOF\n")
+    return count
 
 
 def to_samples(families: Iterable[Family], *, source: str, ts: float) -> list[Sample]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import accumulate
 from statistics import NormalDist
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from aiops_tui.sim import families as families_module
 from aiops_tui.sim import status as status_module
@@ -215,6 +215,15 @@ class GatewayModel:
             tick_ts = self.start_ts + self._ticks * TICK_S
             self._tick(tick_ts)
             self.now_ts = tick_ts
+
+    def scrapes(self, end: float, every_s: float) -> Iterator[tuple[float, list[Family]]]:
+        """(ts, families) as scraped every `every_s` from the model's clock to `end`, the model moving on as
+        they are read: a Prometheus's past, for `exposition.write_openmetrics`."""
+        ts = self.now_ts
+        while ts <= end:
+            self.advance(ts)
+            yield ts, self.families()
+            ts += every_s
 
     def requests_by_status(self) -> dict[tuple, int]:
         """Client requests keyed (served, requested, team, status code)."""

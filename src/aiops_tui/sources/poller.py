@@ -266,7 +266,7 @@ class Poller:
             if self.write_error:  # read, but not written (a full disk): the writer said why
                 status.fill_error = self.write_error
                 continue
-            status.filled = _filled(spans, [batch.ts for batch in batches[:-1]])
+            status.filled = _filled(since, spans, [batch.ts for batch in batches[:-1]])
 
     @staticmethod
     def _is_due(status: SourceStatus, now: float) -> bool:
@@ -421,14 +421,15 @@ def fill_spans(since: float, now: float, interval_s: float) -> list[tuple[float,
     return spans if spans and spans[-1][1] > spans[0][0] else []  # a single step: the first poll is as good
 
 
-def _filled(spans: Sequence[tuple[float, float, float]], stamps: Sequence[float]) -> str:
-    """What a fill wrote, in a line: the span from its first step's start to its last step, and its steps
-    by size ("the 24 h before the start (108 steps of 600 s, 150 of 120 s, 240 of 15 s)")."""
+def _filled(since: float, spans: Sequence[tuple[float, float, float]], stamps: Sequence[float]) -> str:
+    """What a fill of the gap after `since` wrote, in a line: the span from its first step's start (or the
+    gap's, if later) to its last step, and its steps by size ("the 24 h before the start (108 steps of 600 s,
+    150 of 120 s, 240 of 15 s)")."""
     counts = [(sum(1 for ts in stamps if start <= ts <= end), step_s) for start, end, step_s in spans]
     first_step = next(step_s for n, step_s in counts if n)
-    filled_s = stamps[-1] - stamps[0] + first_step
-    span = (f"{filled_s / 3600:.3g} h" if filled_s >= 7200 else f"{filled_s / 60:.0f} min" if filled_s >= 60
-            else f"{filled_s:.0f} s")
+    filled_s = stamps[-1] - max(since, stamps[0] - first_step)
+    span = (f"{filled_s / 3600:.1f}".removesuffix(".0") + " h" if filled_s >= 7200
+            else f"{filled_s / 60:.0f} min" if filled_s >= 60 else f"{filled_s:.0f} s")
     steps = ", ".join(f"{n} {'steps ' if i == 0 else ''}of {step_s:g} s"
                       for i, (n, step_s) in enumerate((n, step_s) for n, step_s in counts if n))
     return f"the {span} before the start ({steps})"
