@@ -203,7 +203,7 @@ def range_path(promql: str, start: float, end: float, step: str) -> str:
 
 def test_a_gap_is_filled_step_by_step_as_each_poll_then_would_have_read_it():
     from aiops_tui.sources.poller import Poller
-    from aiops_tui.sources.prometheus import FIRING_PROMQL
+    from aiops_tui.sources.prometheus import firing_promql
 
     written = []
     points = [[NOW - 600 + 15 * n, str(n)] for n in range(40)]
@@ -212,7 +212,7 @@ def test_a_gap_is_filled_step_by_step_as_each_poll_then_would_have_read_it():
     with ScriptedServer() as server:
         server.answers["/api/v1/query_range"] = Answer(200, matrix({"metric": {"model": "a"}, "values": points}),
                                                        "application/json")
-        server.answers[range_path(FIRING_PROMQL, start, NOW, "15s")] = Answer(
+        server.answers[range_path(firing_promql(15), start, NOW, "15s")] = Answer(
             200, matrix({"metric": firing, "values": [[NOW - 300, "1"], [NOW - 285, "1"]]}), "application/json")
         cfg = PrometheusConfig(server.url, {}, None, True, 5.0, 1.0, "none", ONE_QUERY)
         poller = Poller([PrometheusSource(cfg, clock=lambda: NOW)], written.append, clock=lambda: NOW)
@@ -220,7 +220,7 @@ def test_a_gap_is_filled_step_by_step_as_each_poll_then_would_have_read_it():
         asyncio.run(poller.fill_gaps())
         paths = sorted(path for path, _ in server.requests)
     assert paths == sorted([range_path(ONE_QUERY["requests_per_s"], start, NOW, "15s"),
-                            range_path(FIRING_PROMQL, start, NOW, "15s")])
+                            range_path(firing_promql(15), start, NOW, "15s")])
     [batches] = written
     *steps, derived = batches
     assert [(b.ts, [(dict(s.key.labels), s.value) for s in b.samples]) for b in steps] == [
@@ -239,7 +239,7 @@ def test_a_gap_is_filled_step_by_step_as_each_poll_then_would_have_read_it():
 
 def test_a_day_long_gap_is_read_in_tiers_coarser_with_age_and_written_oldest_first():
     from aiops_tui.sources.poller import Poller
-    from aiops_tui.sources.prometheus import FIRING_PROMQL
+    from aiops_tui.sources.prometheus import firing_promql
 
     # The last hour at 15 s, the rest of the last 6 h at 120 s, the rest of the day at 600 s: each step's value
     # is its tier's step, so that where each sample came from shows.
@@ -250,15 +250,15 @@ def test_a_day_long_gap_is_read_in_tiers_coarser_with_age_and_written_oldest_fir
             points = [[ts, str(step)] for ts in range(int(start), int(end) + 1, step)]
             server.answers[range_path(ONE_QUERY["requests_per_s"], start, end, f"{step}s")] = Answer(
                 200, matrix({"metric": {}, "values": points}), "application/json")
-            server.answers[range_path(FIRING_PROMQL, start, end, f"{step}s")] = Answer(
+            server.answers[range_path(firing_promql(step), start, end, f"{step}s")] = Answer(
                 200, matrix(), "application/json")
         cfg = PrometheusConfig(server.url, {}, None, True, 5.0, 1.0, "none", ONE_QUERY)
         poller = Poller([PrometheusSource(cfg, clock=lambda: NOW)], written.append, clock=lambda: NOW)
         poller.fill_from = NOW - 86400
         asyncio.run(poller.fill_gaps())
         paths = sorted(path for path, _ in server.requests)
-    assert paths == sorted(range_path(promql, start, end, f"{step}s")
-                           for start, end, step in tiers for promql in (ONE_QUERY["requests_per_s"], FIRING_PROMQL))
+    assert paths == sorted(range_path(promql, start, end, f"{step}s") for start, end, step in tiers
+                           for promql in (ONE_QUERY["requests_per_s"], firing_promql(step)))
     [batches] = written
     *steps, derived = batches
     stamps = [batch.ts for batch in steps]

@@ -20,7 +20,7 @@ from aiops_tui.cockpit import Cockpit
 from aiops_tui.model import Batch, Sample, SeriesKey
 from aiops_tui.recorder import GAP_FILL_S, Recorder
 from aiops_tui.resources import shipped_dir
-from aiops_tui.sim.exposition import write_openmetrics
+from aiops_tui.sim.exposition import Family, write_openmetrics
 from aiops_tui.sim.model import GatewayModel
 from aiops_tui.sim.server import SimServer
 from aiops_tui.sources.poller import fill_spans, fill_step
@@ -159,10 +159,19 @@ def test_hours_of_prometheus_history_open_the_6h_chart_full_and_the_24h_chart_as
     """A Prometheus that holds 7 h of an OTel gateway scraped every 60 s (backfilled by promtool from the sim's
     scrapes) and a new history: the start fills what Prometheus has of the last day, in its tiers."""
     end = math.floor(time.time() / 60) * 60 - 60
-    scrapes = tmp_path / "scrapes.om"
-    model = GatewayModel(11, end - 7 * 3600, convention="otel")
-    write_openmetrics(scrapes, model.scrapes(end, 60.0), {"job": "gateway", "instance": "gateway-a:9000"})
-    subprocess.run([require_binary("promtool"), "tsdb", "create-blocks-from", "openmetrics", str(scrapes),
+    # An alert that fired for a minute six and a half hours ago, between two of the day's 600 s steps (and
+    # more than the 5 min an instant query looks back before the next).
+    brief = math.ceil((end - 6.5 * 3600) / 600) * 600
+    alert = Family("ALERTS", "gauge", "", [("ALERTS", {"alertname": "LLMErrorRatioHigh", "alertstate": "firing",
+                                                      "severity": "critical"}, 1.0)])
+
+    def scrapes():
+        for ts, families in GatewayModel(11, end - 7 * 3600, convention="otel").scrapes(end, 60.0):
+            yield ts, [*families, alert] if brief < ts <= brief + 120 else families
+
+    write_openmetrics(tmp_path / "scrapes.om", scrapes(), {"job": "gateway", "instance": "gateway-a:9000"})
+    promtool = require_binary("promtool")
+    subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", str(tmp_path / "scrapes.om"),
                     str(tmp_path / "prom" / "data")], check=True, stdout=subprocess.DEVNULL)
     with PromServer(tmp_path / "prom", []) as prom, History.open(tmp_path / "h.duckdb") as history:
         recorder = Recorder(history, [prom_source(prom.url, interval_s=5.0)])
@@ -174,12 +183,16 @@ def test_hours_of_prometheus_history_open_the_6h_chart_full_and_the_24h_chart_as
                             status.filled), status.filled
         cockpit = Cockpit(history, poller=recorder.poller)
         six, day = cockpit.views(None, "6h"), cockpit.views(None, "24h")
+        alerts = [(event.ts, event.to_state) for event in history.events(end - 8 * 3600, time.time())
+                  if event.kind == "alert" and event.subject == "LLMErrorRatioHigh"]
     # Drawn as the charts draw them: no cell of the 6 h without a point, nor of the 24 h's last 6 h; nothing
     # before the 7 h Prometheus holds.
     assert all(value is not None and value > 0
                for value in cells_of(six.golden.charts["requests_per_s"], six.at - 6 * 3600, six.at, 56))
     cells = cells_of(day.golden.charts["requests_per_s"], day.at - 24 * 3600, day.at, 48)
     assert all(value is not None for value in cells[-12:]) and all(value is None for value in cells[:32])
+    # The brief alert is on the timeline, at the step after it fired, resolved at the next.
+    assert alerts == [(brief + 600, "firing"), (brief + 1200, "resolved")]
 
 
 async def test_the_live_cockpit_opens_on_the_gap_filled_and_says_so(tmp_path):

@@ -22,8 +22,15 @@ if TYPE_CHECKING:
     from aiops_tui.config import PrometheusConfig
 
 SOURCE_NAME = "prometheus"
-FIRING_PROMQL = 'ALERTS{alertstate="firing"}'
-"""The alerts firing at each step of a gap: Prometheus keeps them as a series (no annotations)."""
+FIRING_SELECTOR = 'ALERTS{alertstate="firing"}'
+"""The alerts firing: Prometheus keeps them as a series (no annotations)."""
+
+
+def firing_promql(step_s: float) -> str:
+    """The alerts firing at each step of a gap read at `step_s`, or at any time since the step before: at a
+    coarse step (the day's 600 s) an alert that fired and resolved between two steps is not lost. (`or`
+    matches the two sides' series by their labels, the metric's name aside: one alert is one series.)"""
+    return f"{FIRING_SELECTOR} or max_over_time({FIRING_SELECTOR}[{step_s:g}s])"
 PROFILE_REFRESH_S = 300.0
 """How often the conventions in use are looked for again once some are found (a new exporter appears)."""
 
@@ -281,12 +288,12 @@ class PrometheusSource:
 
         conn = self._connect()
         queries, merged, texts = await self._plan(conn, self.clock())
-        wanted = [*texts, FIRING_PROMQL]
+        wanted = len(texts) + 1
         answers = await asyncio.gather(
             *(self._call(conn.custom_query_range, promql, when(start), when(end), f"{step_s:g}s")
-              for start, end, step_s in spans for promql in wanted)
+              for start, end, step_s in spans for promql in [*texts, firing_promql(step_s)])
         )
-        by_span = [answers[n * len(wanted):(n + 1) * len(wanted)] for n in range(len(spans))]
+        by_span = [answers[n * wanted:(n + 1) * wanted] for n in range(len(spans))]
 
         # In a thread, as the poller derives: an hour of steps is a second of Python the UI would otherwise wait on.
         def steps() -> list[Batch]:
