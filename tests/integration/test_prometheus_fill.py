@@ -110,6 +110,11 @@ def test_the_gap_since_the_history_ends_is_read_from_prometheus_as_each_poll_wou
     asyncio.run(recorder.poller.run_cycle())
     assert recorder.rows_written > before and recorder.last_error is None
     assert max(stored(history, "signal:requests_per_s")) > steps[-1]
+    # The first poll reads the alerts from /api/v1/alerts, the gap read them from the ALERTS series: the alert
+    # still firing is the same one to both, not resolved by the poll and fired again.
+    told = [(event.to_state, event.detail["labels"]) for event in history.events(left_at, time.time())
+            if event.kind == "alert" and event.subject == "LLMCircuitBreakerOpen"]
+    assert told == [("firing", fired[0].detail["labels"])]
 
 
 def test_a_history_that_ends_long_ago_is_filled_for_the_last_day_only(tmp_path):
