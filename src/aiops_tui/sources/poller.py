@@ -426,12 +426,12 @@ def _filled(since: float, spans: Sequence[tuple[float, float, float]], stamps: S
     gap's, if later) to its last step, and its steps by size ("the 24 h before the start (108 steps of 600 s,
     150 of 120 s, 240 of 15 s)")."""
     counts = [(sum(1 for ts in stamps if start <= ts <= end), step_s) for start, end, step_s in spans]
-    first_step = next(step_s for n, step_s in counts if n)
-    filled_s = stamps[-1] - max(since, stamps[0] - first_step)
+    read = [(n, step_s) for n, step_s in counts if n]
+    filled_s = stamps[-1] - max(since, stamps[0] - read[0][1])
     span = (f"{filled_s / 3600:.1f}".removesuffix(".0") + " h" if filled_s >= 7200
             else f"{filled_s / 60:.0f} min" if filled_s >= 60 else f"{filled_s:.0f} s")
-    steps = ", ".join(f"{n} {'steps ' if i == 0 else ''}of {step_s:g} s"
-                      for i, (n, step_s) in enumerate((n, step_s) for n, step_s in counts if n))
+    steps = ", ".join(f"{n} steps of {step_s:g} s" if i == 0 else f"{n} of {step_s:g} s"
+                      for i, (n, step_s) in enumerate(read))
     return f"the {span} before the start ({steps})"
 
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 SOURCE_NAME = "prometheus"
 FIRING_SELECTOR = 'ALERTS{alertstate="firing"}'
 """The alerts firing: Prometheus keeps them as a series (no annotations)."""
+PROFILE_REFRESH_S = 300.0
+"""How often the conventions in use are looked for again once some are found (a new exporter appears)."""
 
 
 def firing_promql(step_s: float) -> str:
@@ -31,8 +33,6 @@ def firing_promql(step_s: float) -> str:
     coarse step (the day's 600 s) an alert that fired and resolved between two steps is not lost. (`or`
     matches the two sides' series by their labels, the metric's name aside: one alert is one series.)"""
     return f"{FIRING_SELECTOR} or max_over_time({FIRING_SELECTOR}[{step_s:g}s])"
-PROFILE_REFRESH_S = 300.0
-"""How often the conventions in use are looked for again once some are found (a new exporter appears)."""
 
 
 def _parse_timestamp(text: Any) -> float | None:
