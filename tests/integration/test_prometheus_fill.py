@@ -170,8 +170,20 @@ def test_hours_of_prometheus_history_open_the_6h_chart_full_and_the_24h_chart_as
     alert = Family("ALERTS", "gauge", "", [("ALERTS", {"alertname": "LLMErrorRatioHigh", "alertstate": "firing",
                                                       "severity": "critical"}, 1.0)])
 
+    # And gpt-4o's breaker, open for two minutes between two of those steps, twenty minutes before.
+    flapped = brief - 1200
+
+    def opened(family: Family) -> Family:
+        if family.name != "resilience4j_circuitbreaker_state":
+            return family
+        return Family(family.name, family.type, family.help, [
+            (name, labels, float(labels["state"] == "open") if labels["name"] == "openai/gpt-4o" else value)
+            for name, labels, value in family.samples])
+
     def scrapes():
         for ts, families in GatewayModel(11, end - 7 * 3600, convention="otel").scrapes(end, 60.0):
+            if flapped < ts <= flapped + 120:
+                families = [opened(family) for family in families]
             yield ts, [*families, alert] if brief < ts <= brief + 120 else families
 
     write_openmetrics(tmp_path / "scrapes.om", scrapes(), {"job": "gateway", "instance": "gateway-a:9000"})
@@ -190,6 +202,8 @@ def test_hours_of_prometheus_history_open_the_6h_chart_full_and_the_24h_chart_as
         six, day = cockpit.views(None, "6h"), cockpit.views(None, "24h")
         alerts = [(event.ts, event.to_state) for event in history.events(end - 8 * 3600, time.time())
                   if event.kind == "alert" and event.subject == "LLMErrorRatioHigh"]
+        flaps = [(event.ts, event.from_state, event.to_state) for event in history.events(flapped - 1800, brief)
+                 if event.kind == "breaker" and event.subject.endswith("openai/gpt-4o")]
     # Drawn as the charts draw them: no cell of the 6 h without a point, nor of the 24 h's last 6 h; nothing
     # before the 7 h Prometheus holds.
     assert all(value is not None and value > 0
@@ -198,6 +212,8 @@ def test_hours_of_prometheus_history_open_the_6h_chart_full_and_the_24h_chart_as
     assert all(value is not None for value in cells[-12:]) and all(value is None for value in cells[:32])
     # The brief alert is on the timeline, at the step after it fired, resolved at the next.
     assert alerts == [(brief + 600, "firing"), (brief + 1200, "resolved")]
+    # So is the breaker's opening: read as its worst state within each step.
+    assert flaps == [(flapped + 600, "closed", "open"), (flapped + 1200, "open", "closed")]
 
 
 async def test_the_live_cockpit_opens_on_the_gap_filled_and_says_so(tmp_path):

@@ -35,6 +35,25 @@ def firing_promql(step_s: float) -> str:
     return f"{FIRING_SELECTOR} or max_over_time({FIRING_SELECTOR}[{step_s:g}s])"
 
 
+WORST_OVER_STEP = ("breaker_state",)
+"""Signals whose level is worse the higher (a breaker: 0 closed, 1 half-open, 2 open). A gap read at a step
+coarser than its finest reads them as the worst within each step (at the finest step's resolution), so that
+a breaker that opened and closed again between two steps still flaps in the history."""
+
+
+def _over_step(queries: Mapping[str, str], step_s: float, finest_s: float) -> dict[str, str]:
+    """`queries` for a range read at `step_s`: those of WORST_OVER_STEP as their worst since the step before."""
+    if step_s <= finest_s:
+        return dict(queries)
+    return {signal: f"max_over_time(({promql})[{step_s:g}s:{finest_s:g}s])" if signal in WORST_OVER_STEP else promql
+            for signal, promql in queries.items()}
+
+
+def _texts(queries: Mapping[str, str], merged: Mapping[str, conventions.BucketQueries]) -> list[str]:
+    """Every PromQL text of the signals' queries and the merged quantiles' parts, once each."""
+    return list(dict.fromkeys([*queries.values(), *(text for spec in merged.values() for text, _ in spec.parts)]))
+
+
 def _parse_timestamp(text: Any) -> float | None:
     from datetime import datetime
 
@@ -248,8 +267,7 @@ class PrometheusSource:
             self._profiles_checked_at = now
         queries = self.queries()
         merged = conventions.bucket_queries(self.profiles, self.cfg.queries, window=self.window)
-        texts = list(dict.fromkeys([*queries.values(), *(text for spec in merged.values() for text, _ in spec.parts)]))
-        return queries, merged, texts
+        return queries, merged, _texts(queries, merged)
 
     async def _poll_into(self, batch: Batch) -> None:
         conn = self._connect()
@@ -287,18 +305,21 @@ class PrometheusSource:
             return datetime.fromtimestamp(ts, tz=timezone.utc)
 
         conn = self._connect()
-        queries, merged, texts = await self._plan(conn, self.clock())
-        wanted = len(texts) + 1
-        answers = await asyncio.gather(
+        queries, merged, _ = await self._plan(conn, self.clock())
+        finest_s = min(step_s for *_, step_s in spans)
+        plans = [_over_step(queries, step_s, finest_s) for *_, step_s in spans]
+        asked = [[*_texts(span_queries, merged), firing_promql(step_s)]
+                 for span_queries, (*_, step_s) in zip(plans, spans)]
+        answers = iter(await asyncio.gather(
             *(self._call(conn.custom_query_range, promql, when(start), when(end), f"{step_s:g}s")
-              for start, end, step_s in spans for promql in [*texts, firing_promql(step_s)])
-        )
-        by_span = [answers[n * wanted:(n + 1) * wanted] for n in range(len(spans))]
+              for (start, end, step_s), texts in zip(spans, asked) for promql in texts)
+        ))
+        by_span = [dict(zip(texts, answers)) for texts in asked]
 
         # In a thread, as the poller derives: an hour of steps is a second of Python the UI would otherwise wait on.
         def steps() -> list[Batch]:
-            return [batch for *results, firing in by_span
-                    for batch in self._steps(queries, merged, dict(zip(texts, results)), firing)]
+            return [batch for span_queries, texts, answered in zip(plans, asked, by_span)
+                    for batch in self._steps(span_queries, merged, answered, answered[texts[-1]])]
 
         return await asyncio.to_thread(steps)
 
