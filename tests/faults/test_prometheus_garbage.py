@@ -237,38 +237,64 @@ def test_a_gap_is_filled_step_by_step_as_each_poll_then_would_have_read_it():
     assert poller.alerts == []  # none fires at the gap's end: the first poll says what fires now
 
 
-def test_a_day_long_gap_is_read_in_tiers_coarser_with_age_and_written_oldest_first():
+# A day's gap: the last hour at 15 s, the rest of the last 6 h at 120 s, the rest of the day at 600 s.
+TIERS = [(NOW - 85800, NOW - 21600, 600), (NOW - 21480, NOW - 3600, 120), (NOW - 3585, NOW, 15)]
+
+
+def fill_a_day(oldest: Answer | None = None, timeout_s: float = 1.0):
+    """A day's gap filled from a scripted Prometheus whose every step's value is its tier's step, so that where
+    each sample came from shows; `oldest` answers the oldest tier's query instead. (poller, its one write or
+    None, the paths asked)."""
     from aiops_tui.sources.poller import Poller
     from aiops_tui.sources.prometheus import firing_promql
 
-    # The last hour at 15 s, the rest of the last 6 h at 120 s, the rest of the day at 600 s: each step's value
-    # is its tier's step, so that where each sample came from shows.
-    tiers = [(NOW - 85800, NOW - 21600, 600), (NOW - 21480, NOW - 3600, 120), (NOW - 3585, NOW, 15)]
     written = []
     with ScriptedServer() as server:
-        for start, end, step in tiers:
+        for start, end, step in TIERS:
             points = [[ts, str(step)] for ts in range(int(start), int(end) + 1, step)]
-            server.answers[range_path(ONE_QUERY["requests_per_s"], start, end, f"{step}s")] = Answer(
-                200, matrix({"metric": {}, "values": points}), "application/json")
+            answer = Answer(200, matrix({"metric": {}, "values": points}), "application/json")
+            server.answers[range_path(ONE_QUERY["requests_per_s"], start, end, f"{step}s")] = (
+                oldest if oldest is not None and step == 600 else answer)
             server.answers[range_path(firing_promql(step), start, end, f"{step}s")] = Answer(
                 200, matrix(), "application/json")
-        cfg = PrometheusConfig(server.url, {}, None, True, 5.0, 1.0, "none", ONE_QUERY)
+        cfg = PrometheusConfig(server.url, {}, None, True, 5.0, timeout_s, "none", ONE_QUERY)
         poller = Poller([PrometheusSource(cfg, clock=lambda: NOW)], written.append, clock=lambda: NOW)
         poller.fill_from = NOW - 86400
         asyncio.run(poller.fill_gaps())
         paths = sorted(path for path, _ in server.requests)
-    assert paths == sorted(range_path(promql, start, end, f"{step}s") for start, end, step in tiers
+    return poller, written[0] if written else None, paths
+
+
+def test_a_day_long_gap_is_read_in_tiers_coarser_with_age_and_written_oldest_first():
+    from aiops_tui.sources.prometheus import firing_promql
+
+    poller, batches, paths = fill_a_day()
+    assert paths == sorted(range_path(promql, start, end, f"{step}s") for start, end, step in TIERS
                            for promql in (ONE_QUERY["requests_per_s"], firing_promql(step)))
-    [batches] = written
     *steps, derived = batches
     stamps = [batch.ts for batch in steps]
     assert stamps == sorted(set(stamps)) and (stamps[0], stamps[-1]) == (NOW - 85800, NOW)
-    by_tier = [[s.value for b in steps if start <= b.ts <= end for s in b.samples] for start, end, _ in tiers]
+    by_tier = [[s.value for b in steps if start <= b.ts <= end for s in b.samples] for start, end, _ in TIERS]
     assert by_tier == [[600.0] * 108, [120.0] * 150, [15.0] * 240]
     status = poller.status["prometheus"]
     assert (status.filled, status.fill_error) == ("the 24 h before the start (108 steps of 600 s, 150 of 120 s, "
                                                   "240 of 15 s)", None)
     assert poller.cycles == 1 and derived.source == "derived"
+
+
+@pytest.mark.parametrize(("oldest", "why"), [
+    (Answer(500, b"oops"), "HTTP Status Code 500"),
+    (Answer(200, matrix({"metric": {}, "values": [[NOW - 85800, "1"]]}), "application/json", drip_s=0.1),
+     "no answer within 0.6 s"),
+])
+def test_a_prometheus_that_cannot_answer_for_the_whole_day_still_fills_the_hours_it_answers_for(oldest, why):
+    poller, batches, _ = fill_a_day(oldest, timeout_s=0.3)
+    *steps, _ = batches
+    # The last 6 h, without a hole back from now; the day's older hours are left out, and said to be.
+    assert [s.value for b in steps for s in b.samples] == [120.0] * 150 + [15.0] * 240
+    status = poller.status["prometheus"]
+    assert (status.filled, status.fill_error) == (
+        f"the 6 h before the start (150 steps of 120 s, 240 of 15 s; older not read: {why})", None)
 
 
 def test_a_gap_read_but_not_written_says_why_and_is_not_called_filled():

@@ -107,7 +107,8 @@ def test_a_gap_filled_from_prometheus_merges_each_steps_buckets_as_a_poll_then_w
     prom = mixed
     source = PrometheusSource(PrometheusConfig(prom.url, {}, None, True, 1.0, 5.0, "auto", {}), window=WINDOW)
     end = float(math.floor(time.time()) - 1)
-    batches = asyncio.run(source.past([(end - 5, end, 1.0)]))
+    batches, unread = asyncio.run(source.past([(end - 5, end, 1.0)]))
+    assert unread is None
     assert [batch.ts for batch in batches] == [end - 5 + n for n in range(6)]
     merged = conventions.bucket_queries(source.profiles, {}, window=WINDOW)
     assert sorted(merged) == ["latency_p50_s", "latency_p95_s", "latency_p99_s"]

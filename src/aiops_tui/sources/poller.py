@@ -247,7 +247,7 @@ class Poller:
             status = self.status[source.name]
             status.filling = True
             try:
-                batches = await past(spans)
+                batches, older_unread = await past(spans)
             except Exception as exc:  # noqa: BLE001 — sources raise SourceError; anything else is said the same way
                 status.fill_error = first_line(exc) or type(exc).__name__
                 continue
@@ -266,7 +266,7 @@ class Poller:
             if self.write_error:  # read, but not written (a full disk): the writer said why
                 status.fill_error = self.write_error
                 continue
-            status.filled = _filled(since, spans, [batch.ts for batch in batches[:-1]])
+            status.filled = _filled(since, spans, [batch.ts for batch in batches[:-1]], older_unread)
 
     @staticmethod
     def _is_due(status: SourceStatus, now: float) -> bool:
@@ -421,10 +421,12 @@ def fill_spans(since: float, now: float, interval_s: float) -> list[tuple[float,
     return spans if spans and spans[-1][1] > spans[0][0] else []  # a single step: the first poll is as good
 
 
-def _filled(since: float, spans: Sequence[tuple[float, float, float]], stamps: Sequence[float]) -> str:
+def _filled(
+    since: float, spans: Sequence[tuple[float, float, float]], stamps: Sequence[float], older_unread: str | None,
+) -> str:
     """What a fill of the gap after `since` wrote, in a line: the span from its first step's start (or the
-    gap's, if later) to its last step, and its steps by size ("the 24 h before the start (108 steps of 600 s,
-    150 of 120 s, 240 of 15 s)")."""
+    gap's, if later) to its last step, its steps by size ("the 24 h before the start (108 steps of 600 s,
+    150 of 120 s, 240 of 15 s)"), and why what is older was not read if it was not."""
     counts = [(sum(1 for ts in stamps if start <= ts <= end), step_s) for start, end, step_s in spans]
     read = [(n, step_s) for n, step_s in counts if n]
     filled_s = stamps[-1] - max(since, stamps[0] - read[0][1])
@@ -432,7 +434,8 @@ def _filled(since: float, spans: Sequence[tuple[float, float, float]], stamps: S
             else f"{filled_s / 60:.0f} min" if filled_s >= 60 else f"{filled_s:.0f} s")
     steps = ", ".join(f"{n} steps of {step_s:g} s" if i == 0 else f"{n} of {step_s:g} s"
                       for i, (n, step_s) in enumerate(read))
-    return f"the {span} before the start ({steps})"
+    unread = f"; older not read: {older_unread}" if older_unread else ""
+    return f"the {span} before the start ({steps}{unread})"
 
 
 def _alert_detail(alert: Alert, source: str) -> dict:

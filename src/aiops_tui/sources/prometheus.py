@@ -282,46 +282,68 @@ class PrometheusSource:
         batch.samples.extend(merged_quantile_samples(merged, answers, ts=batch.ts))
         batch.alerts = alerts
 
-    async def past(self, spans: Sequence[tuple[float, float, float]]) -> list[Batch]:
+    async def past(self, spans: Sequence[tuple[float, float, float]]) -> tuple[list[Batch], str | None]:
         """The signals as a poll would have read them at every step of each (start, end, step) in `spans` (each
         query as a range query: the same PromQL evaluated at each step), and the alerts firing then (by name and
-        labels), oldest first. What the poller fills a gap in the history with (`poller.fill_spans`). Raises
-        SourceError, in one line, when it cannot."""
+        labels), oldest first; and, when only the newer ranges could be read, why not the older ones (None when
+        all were). What the poller fills a gap in the history with (`poller.fill_spans`). Raises SourceError, in
+        one line, when not even the newest range could be read."""
         # Bounded as a poll is: every source's first poll waits for it, and a Prometheus that does not answer
         # must not hold the gateways' first scrapes for longer than a poll of it would take.
+        bound_s = self.timeout_s * 2
         try:
-            return await asyncio.wait_for(self._past(spans), timeout=self.timeout_s * 2)
+            return await self._past(spans, asyncio.get_running_loop().time() + bound_s)
         except asyncio.TimeoutError:
-            raise SourceError(f"no answer within {self.timeout_s * 2:g} s") from None
+            raise SourceError(f"no answer within {bound_s:g} s") from None
         except SourceError:
             raise
         except Exception as exc:  # noqa: BLE001 — as in poll(): one line each
             raise SourceError(_describe(exc)) from None
 
-    async def _past(self, spans: Sequence[tuple[float, float, float]]) -> list[Batch]:
+    async def _past(
+        self, spans: Sequence[tuple[float, float, float]], deadline: float,
+    ) -> tuple[list[Batch], str | None]:
         from datetime import datetime, timezone
 
         def when(ts: float) -> datetime:
             return datetime.fromtimestamp(ts, tz=timezone.utc)
 
+        loop = asyncio.get_running_loop()
         conn = self._connect()
-        queries, merged, _ = await self._plan(conn, self.clock())
+        queries, merged, _ = await asyncio.wait_for(self._plan(conn, self.clock()), deadline - loop.time())
         finest_s = min(step_s for *_, step_s in spans)
         plans = [_over_step(queries, step_s, finest_s) for *_, step_s in spans]
         asked = [[*_texts(span_queries, merged), firing_promql(step_s)]
                  for span_queries, (*_, step_s) in zip(plans, spans)]
-        answers = iter(await asyncio.gather(
-            *(self._call(conn.custom_query_range, promql, when(start), when(end), f"{step_s:g}s")
-              for (start, end, step_s), texts in zip(spans, asked) for promql in texts)
-        ))
-        by_span = [dict(zip(texts, answers)) for texts in asked]
+        # Newest first: their queries pass the concurrency limit first, and a Prometheus too slow to answer for
+        # the whole day (on Thanos or Mimir the older hours come from object storage) still fills the hours it
+        # answers for, back from now without a hole.
+        reads = [asyncio.ensure_future(asyncio.gather(
+            *(self._call(conn.custom_query_range, promql, when(start), when(end), f"{step_s:g}s") for promql in texts)))
+            for (start, end, step_s), texts in reversed(list(zip(spans, asked)))]
+        read: list[list[Any]] = []
+        missed: str | None = None
+        try:
+            await asyncio.wait(reads, timeout=max(0.0, deadline - loop.time()))
+            for answers in reads:
+                failed = not answers.done() or answers.exception() is not None  # exception(): retrieved, not logged
+                if missed is None and not failed:
+                    read.insert(0, answers.result())
+                elif missed is None:
+                    missed = _why_unread(answers, self.timeout_s * 2)
+        finally:
+            for answers in reads:  # those still waiting (or all, if this was cancelled): their threads' answers dropped
+                answers.cancel()
+        if not read:
+            raise SourceError(missed or "nothing read")
+        kept = len(read)
 
         # In a thread, as the poller derives: an hour of steps is a second of Python the UI would otherwise wait on.
         def steps() -> list[Batch]:
-            return [batch for span_queries, texts, answered in zip(plans, asked, by_span)
-                    for batch in self._steps(span_queries, merged, answered, answered[texts[-1]])]
+            return [batch for span_queries, texts, results in zip(plans[-kept:], asked[-kept:], read)
+                    for batch in self._steps(span_queries, merged, dict(zip(texts, results)), results[-1])]
 
-        return await asyncio.to_thread(steps)
+        return await asyncio.to_thread(steps), missed
 
     def _steps(
         self, queries: Mapping[str, str], merged: Mapping[str, conventions.BucketQueries], answers: Mapping[str, Any],
@@ -365,6 +387,14 @@ def _firing_alert(item: Mapping[str, Any]) -> Alert:
     labels = {str(k): str(v) for k, v in item["metric"].items() if k not in ("__name__", "alertstate")}
     return Alert(name=labels.pop("alertname", "unnamed"), state="firing", labels=labels, annotations={},
                  active_since=None)
+
+
+def _why_unread(answers: asyncio.Future, bound_s: float) -> str:
+    """Why a range of the gap was not read, in one line: no answer within the bound, or its failure."""
+    if not answers.done():
+        return f"no answer within {bound_s:g} s"
+    exc = answers.exception()
+    return str(exc) if isinstance(exc, SourceError) else _describe(exc)
 
 
 def _describe(exc: Exception) -> str:
