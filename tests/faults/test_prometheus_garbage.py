@@ -237,6 +237,42 @@ def test_a_gap_is_filled_step_by_step_as_each_poll_then_would_have_read_it():
     assert poller.alerts == []  # none fires at the gap's end: the first poll says what fires now
 
 
+def test_an_alert_firing_through_the_fill_is_the_same_alert_to_the_first_poll_whatever_labels_thanos_adds():
+    """Thanos Query adds its stores' external labels to the ALERTS series, not to /api/v1/alerts."""
+    from aiops_tui.sources.poller import Poller
+
+    def alert(upstream: str) -> dict:
+        return {"labels": {"alertname": "LLMCircuitBreakerOpen", "upstream": upstream, "severity": "critical"},
+                "annotations": {}, "state": "firing", "activeAt": "2026-11-25T10:00:00Z", "value": "2"}
+
+    def series(upstream: str) -> dict:
+        labels = {"__name__": "ALERTS", "alertname": "LLMCircuitBreakerOpen", "alertstate": "firing",
+                  "upstream": upstream, "severity": "critical", "cluster": "eu1"}
+        return {"metric": labels, "values": [[NOW - 30, "1"], [NOW - 15, "1"], [NOW, "1"]]}
+
+    written = []
+    with ScriptedServer() as server:
+        still_firing = {"status": "success", "data": {"alerts": [alert("openai/gpt-4o"), alert("anthropic/claude")]}}
+        serve(server, Answer(200, vector({"metric": {}, "value": [NOW, "4"]}), "application/json"),
+              Answer(200, json.dumps(still_firing).encode(), "application/json"))
+        server.answers["/api/v1/query_range"] = Answer(
+            200, matrix(series("openai/gpt-4o"), series("local/llama")), "application/json")
+        cfg = PrometheusConfig(server.url, {}, None, True, 15.0, 1.0, "none", ONE_QUERY)
+        poller = Poller([PrometheusSource(cfg, clock=lambda: NOW)], written.append, clock=lambda: NOW)
+        poller.fill_from = NOW - 40
+
+        async def start():
+            await poller.fill_gaps()
+            await poller.run_cycle()
+
+        asyncio.run(start())
+    told = [(e.ts, e.to_state, e.detail["labels"]["upstream"]) for batches in written for b in batches for e in b.events
+            if e.kind == "alert"]
+    # gpt-4o's goes on firing (one alert to both); llama's resolved at the poll; claude's is new there.
+    assert told == [(NOW - 30, "firing", "openai/gpt-4o"), (NOW - 30, "firing", "local/llama"),
+                    (NOW, "firing", "anthropic/claude"), (NOW, "resolved", "local/llama")]
+
+
 # A day's gap: the last hour at 15 s, the rest of the last 6 h at 120 s, the rest of the day at 600 s.
 TIERS = [(NOW - 85800, NOW - 21600, 600), (NOW - 21480, NOW - 3600, 120), (NOW - 3585, NOW, 15)]
 

@@ -118,6 +118,9 @@ class Poller:
         self.paused = False
         self.cycles = 0
         self.alerts: list[Alert] = []
+        self._alerts_from_series = False
+        """The alerts held were read from Prometheus's ALERTS series (by the fill), which may carry labels its
+        /api/v1/alerts leaves out: the next alerts reported are matched to them by `_same_alerts`."""
         self.write_error: str | None = None
         """Why the last cycle was not written whole (disk full, a clock stepped back), as its writer
         said it in one line; None when it was. The writer sets it: the poller only carries it."""
@@ -259,6 +262,7 @@ class Poller:
             for batch in batches:  # in time order, as polls then would have seen them change
                 events += self._breaker_events([batch], Batch("derived", batch.ts)) + self._alert_events([batch])
             batches.append(Batch("derived", batches[-1].ts, [], events))
+            self._alerts_from_series = True
             result = self._write(batches)
             if asyncio.iscoroutine(result):
                 await result
@@ -386,6 +390,8 @@ class Poller:
                 continue
             before = {a.identity: a for a in self.alerts if a.state == "firing"}
             now = {a.identity: a for a in batch.alerts if a.state == "firing"}
+            if self._alerts_from_series:
+                before, self._alerts_from_series = _same_alerts(before, now), False
             # In the order the source reported them (a set difference would order them by hash, anew each run).
             for a in (a for identity, a in now.items() if identity not in before):
                 events.append(Event(batch.ts, "alert", a.name, "inactive", "firing", _alert_detail(a, batch.source)))
@@ -393,6 +399,21 @@ class Poller:
                 events.append(Event(batch.ts, "alert", a.name, "firing", "resolved", _alert_detail(a, batch.source)))
             self.alerts = list(batch.alerts)
         return events
+
+
+def _same_alerts(series: dict[Labels, Alert], reported: dict[Labels, Alert]) -> dict[Labels, Alert]:
+    """`series` (alerts read from the ALERTS series) keyed as `reported` (from /api/v1/alerts) keys the same
+    alerts. Thanos Query adds its stores' external labels (`cluster`) to the series but not to the alerts
+    (thanos-io/thanos#7327): an alert whose reported labels (its name among them) are all among a series' is
+    that one, still firing, not one resolved and another fired."""
+    out: dict[Labels, Alert] = {}
+    for identity, alert in series.items():
+        if identity not in reported:
+            labels = set(identity)
+            identity = next((key for key in reported if key not in series and key not in out and labels >= set(key)),
+                            identity)
+        out[identity] = alert
+    return out
 
 
 def fill_step(span_s: float, interval_s: float) -> float:
