@@ -43,7 +43,7 @@ class BurnLine(Static):
         self.set_class(not burn.paging and (burn.multiple or 0) > 1, "-over")
         mark = f"≥{burn.page_at:g}×" if burn.page_at is not None else "trend only"
         row = BURN_ROW.format(burn.label, fmt.usd_per_h(burn.rate_usd_per_h), fmt.multiple(burn.multiple), mark)
-        held = f"  over {fmt.age(history_s)} of history" if history_s is not None else ""
+        held = f"  over {fmt.age(history_s)}" if history_s is not None else ""  # beside the chart: kept short
         update_static(self, row + ("  PAGE" if burn.paging else "") + held)
 
 
@@ -60,7 +60,7 @@ class CostPane(Pane):
         "(aiops_budget_monthly_usd), as the cost trends (T) take it. "
         "Burn multiples compare a window's spend rate with the rate that would spend exactly the budget this "
         "month (SRE workbook): 14.4× over 5 m or 1 h, or 6× over 6 h, is worth a page. "
-        "A window longer than the history says what it rests on ('over 1h05m of history'). "
+        "A window longer than the history says what it rests on ('over 1h05m' of history). "
         "The chart is this month's cumulative spend against the budget's even pace. "
         "Spend by model and by tier; with several gateways read together, by gateway too (each one's own). "
         "Savings levers price what-ifs from the live rates against the run rate now (spend rate over a whole "
