@@ -161,7 +161,7 @@ def test_a_gap_of_a_step_or_less_is_left_to_the_first_poll():
 
 
 def test_hours_of_prometheus_history_open_the_6h_chart_full_and_the_24h_chart_as_far_as_they_go(tmp_path):
-    """A Prometheus that holds 7 h of an OTel gateway scraped every 60 s (backfilled by promtool from the sim's
+    """A Prometheus that holds 8 h of an OTel gateway scraped every 60 s (backfilled by promtool from the sim's
     scrapes) and a new history: the start fills what Prometheus has of the last day, in its tiers."""
     end = math.floor(time.time() / 60) * 60 - 60
     # An alert that fired for a minute six and a half hours ago, between two of the day's 600 s steps (and
@@ -180,10 +180,23 @@ def test_hours_of_prometheus_history_open_the_6h_chart_full_and_the_24h_chart_as
             (name, labels, float(labels["state"] == "open") if labels["name"] == "openai/gpt-4o" else value)
             for name, labels, value in family.samples])
 
+    # And 6,000 more gpt-4o calls in two minutes, twenty minutes before that: 10/s more over a 600 s step.
+    burst = flapped - 1200
+
+    def more_calls(family: Family, ts: float) -> Family:
+        if family.name != "gen_ai_client_operation_duration_seconds":
+            return family
+        extra = min(ts - burst, 120) / 120 * 6000
+        return Family(family.name, family.type, family.help, [
+            (name, labels, value + extra if name.endswith("_count") and labels["gen_ai_request_model"] == "gpt-4o"
+             and not labels.get("error_type") else value) for name, labels, value in family.samples])
+
     def scrapes():
-        for ts, families in GatewayModel(11, end - 7 * 3600, convention="otel").scrapes(end, 60.0):
+        for ts, families in GatewayModel(11, end - 8 * 3600, convention="otel").scrapes(end, 60.0):
             if flapped < ts <= flapped + 120:
                 families = [opened(family) for family in families]
+            if ts > burst:
+                families = [more_calls(family, ts) for family in families]
             yield ts, [*families, alert] if brief < ts <= brief + 120 else families
 
     write_openmetrics(tmp_path / "scrapes.om", scrapes(), {"job": "gateway", "instance": "gateway-a:9000"})
@@ -196,7 +209,7 @@ def test_hours_of_prometheus_history_open_the_6h_chart_full_and_the_24h_chart_as
         asyncio.run(recorder.poller.fill_gaps())
         status = recorder.poller.status["prometheus"]
         assert status.fill_error is None
-        assert re.fullmatch(r"the [67](\.\d)? h before the start \(\d steps of 600 s, 150 of 120 s, 240 of 15 s\)",
+        assert re.fullmatch(r"the [78](\.\d)? h before the start \(\d+ steps of 600 s, 150 of 120 s, 240 of 15 s\)",
                             status.filled), status.filled
         cockpit = Cockpit(history, poller=recorder.poller)
         six, day = cockpit.views(None, "6h"), cockpit.views(None, "24h")
@@ -204,16 +217,23 @@ def test_hours_of_prometheus_history_open_the_6h_chart_full_and_the_24h_chart_as
                   if event.kind == "alert" and event.subject == "LLMErrorRatioHigh"]
         flaps = [(event.ts, event.from_state, event.to_state) for event in history.events(flapped - 1800, brief)
                  if event.kind == "breaker" and event.subject.endswith("openai/gpt-4o")]
+        requests = stored(history, "signal:requests_per_s")
     # Drawn as the charts draw them: no cell of the 6 h without a point, nor of the 24 h's last 6 h; nothing
-    # before the 7 h Prometheus holds.
+    # before the 8 h Prometheus holds.
     assert all(value is not None and value > 0
                for value in cells_of(six.golden.charts["requests_per_s"], six.at - 6 * 3600, six.at, 56))
     cells = cells_of(day.golden.charts["requests_per_s"], day.at - 24 * 3600, day.at, 48)
-    assert all(value is not None for value in cells[-12:]) and all(value is None for value in cells[:32])
+    assert all(value is not None for value in cells[-12:]) and all(value is None for value in cells[:30])  # 15 h
     # The brief alert is on the timeline, at the step after it fired, resolved at the next.
     assert alerts == [(brief + 600, "firing"), (brief + 1200, "resolved")]
     # So is the breaker's opening: read as its worst state within each step.
     assert flaps == [(flapped + 600, "closed", "open"), (flapped + 1200, "open", "closed")]
+    # The burst is in the rate of the step after it, read over the whole 600 s step, not a 5 min window that
+    # began after the burst had ended.
+    # (gpt-4o's own traffic moves by well under 1/s in ten minutes; read over 5 min windows, the two differ by that.)
+    model = (("model", "gpt-4o"),)
+    before, after = requests[burst][model], requests[burst + 600][model]
+    assert after - before == pytest.approx(10.0, abs=2.0), (before, after)
 
 
 async def test_the_live_cockpit_opens_on_the_gap_filled_and_says_so(tmp_path):

@@ -235,9 +235,23 @@ class PrometheusSource:
                 self._executor = ThreadPoolExecutor(self._max_concurrency, thread_name_prefix="prometheus")
             return await asyncio.get_running_loop().run_in_executor(self._executor, partial(func, *args, **kwargs))
 
-    def queries(self) -> dict[str, str]:
-        """signal -> PromQL for the profiles in use (config overrides win)."""
-        return conventions.signal_queries(self.profiles, overrides=self.cfg.queries, window=self.window)
+    def queries(self, window: str | None = None) -> dict[str, str]:
+        """signal -> PromQL for the profiles in use (config overrides win), rates over `window` (default: the
+        source's)."""
+        return conventions.signal_queries(self.profiles, overrides=self.cfg.queries, window=window or self.window)
+
+    def _range_plan(
+        self, step_s: float, finest_s: float,
+    ) -> tuple[dict[str, str], dict[str, conventions.BucketQueries]]:
+        """The queries and merged quantiles to read a range at `step_s` with: rates over the source's window,
+        or over the step where that is longer (each step then stands for all of its time, as Grafana's
+        `$__rate_interval` does: a burst between two of the day's 600 s steps is in the next one's rate, not
+        lost between two 5 min windows); breakers' states worst-of-step (`_over_step`)."""
+        from aiops_tui.config import parse_duration
+
+        window = self.window if step_s <= parse_duration(self.window) else f"{step_s:g}s"
+        merged = conventions.bucket_queries(self.profiles, self.cfg.queries, window=window)
+        return _over_step(self.queries(window), step_s, finest_s), merged
 
     async def poll(self) -> Batch:
         ts = self.clock()
@@ -310,11 +324,11 @@ class PrometheusSource:
 
         loop = asyncio.get_running_loop()
         conn = self._connect()
-        queries, merged, _ = await asyncio.wait_for(self._plan(conn, self.clock()), deadline - loop.time())
+        await asyncio.wait_for(self._plan(conn, self.clock()), deadline - loop.time())  # the conventions in use
         finest_s = min(step_s for *_, step_s in spans)
-        plans = [_over_step(queries, step_s, finest_s) for *_, step_s in spans]
-        asked = [[*_texts(span_queries, merged), firing_promql(step_s)]
-                 for span_queries, (*_, step_s) in zip(plans, spans)]
+        plans = [self._range_plan(step_s, finest_s) for *_, step_s in spans]
+        asked = [[*_texts(queries, merged), firing_promql(step_s)]
+                 for (queries, merged), (*_, step_s) in zip(plans, spans)]
         # Newest first: their queries pass the concurrency limit first, and a Prometheus too slow to answer for
         # the whole day (on Thanos or Mimir the older hours come from object storage) still fills the hours it
         # answers for, back from now without a hole.
@@ -340,8 +354,8 @@ class PrometheusSource:
 
         # In a thread, as the poller derives: an hour of steps is a second of Python the UI would otherwise wait on.
         def steps() -> list[Batch]:
-            return [batch for span_queries, texts, results in zip(plans[-kept:], asked[-kept:], read)
-                    for batch in self._steps(span_queries, merged, dict(zip(texts, results)), results[-1])]
+            return [batch for (queries, merged), texts, results in zip(plans[-kept:], asked[-kept:], read)
+                    for batch in self._steps(queries, merged, dict(zip(texts, results)), results[-1])]
 
         return await asyncio.to_thread(steps), missed
 
