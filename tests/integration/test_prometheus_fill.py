@@ -164,7 +164,7 @@ def test_hours_of_prometheus_history_open_the_6h_chart_full_and_the_24h_chart_as
     """A Prometheus that holds 8 h of an OTel gateway scraped every 60 s (backfilled by promtool from the sim's
     scrapes) and a new history: the start fills what Prometheus has of the last day, in its tiers."""
     end = math.floor(time.time() / 60) * 60 - 60
-    # An alert that fired for a minute six and a half hours ago, between two of the day's 600 s steps (and
+    # An alert that fired for two minutes six and a half hours ago, between two of the day's 600 s steps (and
     # more than the 5 min an instant query looks back before the next).
     brief = math.ceil((end - 6.5 * 3600) / 600) * 600
     alert = Family("ALERTS", "gauge", "", [("ALERTS", {"alertname": "LLMErrorRatioHigh", "alertstate": "firing",
