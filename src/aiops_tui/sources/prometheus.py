@@ -190,12 +190,15 @@ class PrometheusSource:
         self, cfg: "PrometheusConfig", *, clock: Callable[[], float] = time.time,
         env: Mapping[str, str] | None = None, max_concurrency: int = 3, window: str = "5m",
     ) -> None:
+        from aiops_tui.config import parse_duration
+
         self.cfg = cfg
         self.interval_s = cfg.interval_s
         self.timeout_s = cfg.timeout_s
         self.clock = clock
         self._env = env
         self.window = window
+        self._window_s = parse_duration(window, flag="window")
         self._max_concurrency = max_concurrency
         self._limits: dict[int, asyncio.Semaphore] = {}
         self._executor = None
@@ -240,16 +243,15 @@ class PrometheusSource:
         source's)."""
         return conventions.signal_queries(self.profiles, overrides=self.cfg.queries, window=window or self.window)
 
-    def _range_plan(
-        self, step_s: float, finest_s: float,
+    def _plan(
+        self, step_s: float = 0.0, finest_s: float = 0.0,
     ) -> tuple[dict[str, str], dict[str, conventions.BucketQueries]]:
-        """The queries and merged quantiles to read a range at `step_s` with: rates over the source's window,
-        or over the step where that is longer (each step then stands for all of its time, as Grafana's
-        `$__rate_interval` does: a burst between two of the day's 600 s steps is in the next one's rate, not
-        lost between two 5 min windows); breakers' states worst-of-step (`_over_step`)."""
-        from aiops_tui.config import parse_duration
-
-        window = self.window if step_s <= parse_duration(self.window) else f"{step_s:g}s"
+        """What to ask, for the conventions in use: each signal's PromQL and the quantiles whose buckets are merged
+        here (`conventions.bucket_queries`). For a range read at `step_s` (0: an instant), rates are taken over
+        the source's window, or over the step where that is longer (each step then stands for all of its time,
+        as Grafana's `$__rate_interval` does: a burst between two of the day's 600 s steps is in the next one's
+        rate, not lost between two 5 min windows), and breakers' states worst-of-step (`_over_step`)."""
+        window = self.window if step_s <= self._window_s else f"{step_s:g}s"
         merged = conventions.bucket_queries(self.profiles, self.cfg.queries, window=window)
         return _over_step(self.queries(window), step_s, finest_s), merged
 
@@ -269,9 +271,8 @@ class PrometheusSource:
             batch.alerts = None
         return batch
 
-    async def _plan(self, conn, now: float) -> tuple[dict[str, str], dict[str, conventions.BucketQueries], list[str]]:
-        """What to ask: each signal's PromQL for the conventions in use, the quantiles whose buckets are merged
-        here (`conventions.bucket_queries`), and every PromQL text of both, once."""
+    async def _find_profiles(self, conn, now: float) -> None:
+        """The conventions in use, looked for when due (`profile: auto`)."""
         # Until a convention is found, look at every poll: a Prometheus started with the cockpit, or one
         # that has not scraped the gateways yet, has none of their names, and 5 minutes blind is an outage.
         due = not self.profiles or now - self._profiles_checked_at >= PROFILE_REFRESH_S
@@ -279,13 +280,12 @@ class PrometheusSource:
             names = await self._call(conn.all_metrics)
             self.profiles = conventions.detect_profiles(names or [])
             self._profiles_checked_at = now
-        queries = self.queries()
-        merged = conventions.bucket_queries(self.profiles, self.cfg.queries, window=self.window)
-        return queries, merged, _texts(queries, merged)
 
     async def _poll_into(self, batch: Batch) -> None:
         conn = self._connect()
-        queries, merged, texts = await self._plan(conn, batch.ts)
+        await self._find_profiles(conn, batch.ts)
+        queries, merged = self._plan()
+        texts = _texts(queries, merged)
         *results, alerts = await asyncio.gather(
             *(self._call(conn.custom_query, promql) for promql in texts),
             self._call(self._fetch_alerts, conn),
@@ -324,9 +324,9 @@ class PrometheusSource:
 
         loop = asyncio.get_running_loop()
         conn = self._connect()
-        await asyncio.wait_for(self._plan(conn, self.clock()), deadline - loop.time())  # the conventions in use
+        await asyncio.wait_for(self._find_profiles(conn, self.clock()), deadline - loop.time())
         finest_s = min(step_s for *_, step_s in spans)
-        plans = [self._range_plan(step_s, finest_s) for *_, step_s in spans]
+        plans = [self._plan(step_s, finest_s) for *_, step_s in spans]
         asked = [[*_texts(queries, merged), firing_promql(step_s)]
                  for (queries, merged), (*_, step_s) in zip(plans, spans)]
         # Newest first: their queries pass the concurrency limit first, and a Prometheus too slow to answer for
