@@ -21,7 +21,7 @@ def _collector_paused(run):
     Nearly everything the start allocates lives on (modules, classes, styles, widgets), and the collector
     walked it again and again as it came: 160-190 collections, 55-80 ms before the first frame with data
     (30 ms of it one full collection), where 9,400 objects (1.2 MB) were garbage by the first views
-    (bench/README.md, startup). The child forked for the first views inherits it off: it lives only
+    (bench/HISTORY.md, startup). The child forked for the first views inherits it off: it lives only
     through the start."""
 
     @functools.wraps(run)

@@ -28,13 +28,13 @@ REOPEN_AT_QUEUE_NODES = 12_500
 """Reopen the history once DuckDB's eviction queues hold this many nodes: every 11 sim-minutes in
 bench/memory.py at 15 s polls with the views read every minute. A reopen takes about 30 ms and the next
 views 10-20 ms more; at 25,000 the peak RSS over 24 h was 3-5 MB higher, at 6,000 no lower
-(bench/README.md, section 5)."""
+(bench/HISTORY.md, section 5)."""
 REOPEN_AT_POOL_BYTES = 9_000_000
 """Or once DuckDB's buffer pool holds this much of the file. The views' windows move on with every poll
 to the newest blocks, and the pool keeps the ones they left until its memory_limit (48 MB) presses. One
 views of a day of the demo's history reads 7 MB. At 9 MB the 24 h peak RSS in bench/memory.py was
 115-116 MB against 120-121 MB, with a reopen every 7 sim-minutes instead of 11 (every 4 polls when the
-views follow each poll); bench/README.md, section 5."""
+views follow each poll); bench/HISTORY.md, section 5."""
 
 RESUME_WITHIN_S = 2 * DIRECT_WINDOW_S
 """How old the history's newest scrape of a gateway may be for the first live scrape to rate against it:

@@ -154,7 +154,7 @@ def _average_rate(series: list[tuple[float, float]]) -> float | None:
 def _spend_rates(con, source: str, at: float, windows_s: Sequence[float]) -> list[float | None]:
     """The average spend rate over each window, in one read: from raw samples up to an hour, else from
     the hourly rollups with raw samples at the edges. Read after every poll, a 3-day window from raw
-    samples and 1 m buckets filled DuckDB's buffer pool with every series' rows (bench/README.md, section 5)."""
+    samples and 1 m buckets filled DuckDB's buffer pool with every series' rows (bench/HISTORY.md, section 5)."""
     spans = [(at - w, at, 60, "raw") if w <= HOUR_S else (at - w, at, round(w / HOUR_S), "1h") for w in windows_s]
     return [_average_rate(series["spend_usd_per_h"])
             for series in ts_sql.signal_series_spans(con, source, ["spend_usd_per_h"], spans)]
