@@ -48,7 +48,8 @@ async def test_the_filled_query_goes_to_the_configured_prometheus_with_its_heade
     with ScriptedServer() as server:
         server.answers["/api/v1/query"] = vector("0.17", "0.42", "0.05")
         (result,) = await instant_values(prom_cfg(server.url, token_env="PROM_TOKEN"), [query], 2.0, env={"PROM_TOKEN": "s3cret"})
-    assert (result.text, result.ok, result.values) == ("3 series: 0.42, 0.17, 0.05", True, (0.42, 0.17, 0.05))
+    assert (result.text, result.ok, result.values) == ("3 series by name: 0.42 (s1), 0.17 (s0), 0.05 (s2)", True,
+                                                       (0.42, 0.17, 0.05))
     assert sent_queries(server) == [query]
     headers = server.requests[0][1]
     assert headers["Authorization"] == "Bearer s3cret" and headers["X-Scope-OrgID"] == "tenant-1"
@@ -77,7 +78,7 @@ async def test_each_answer_is_one_short_line_and_unfilled_queries_are_not_sent()
         ])
         results = await instant_values(prom_cfg(server.url), [many, scalar, bad, html, 'x{name="$UPSTREAM"}', ""], 2.0)
     assert [(r.text, r.ok) for r in results] == [
-        ("12 series: 12, 11, 10, …", True),
+        ("12 series by name: 12 (s11), 11 (s10), 10 (s9), …", True),
         ("scalar: 0.5", True),
         ("bad_data: 1:5: parse error: unexpected end of input", False),
         ("error: HTTP 502, not a Prometheus API answer", False),
@@ -107,7 +108,7 @@ def test_without_prometheus_a_bare_aiops_series_or_its_plain_aggregate_has_a_val
                    "max by (batcher) (aiops_queue_depth)", "sum(rate(aiops_queue_depth[5m]))"]
         results = local_values(history, queries, at=T0 + 10)
     assert [(r.text, r.ok) for r in results] == [
-        ("3 series: 7, 3, NaN", True),
+        ("3 series by batcher: 7 (b), 3 (a), NaN (c)", True),
         ("no data", True),
         ("1 series: 7", True),  # max and min pass over NaN, as PromQL's do
         ("1 series: 3", True),
@@ -117,6 +118,39 @@ def test_without_prometheus_a_bare_aiops_series_or_its_plain_aggregate_has_a_val
         (NEEDS_PROMETHEUS, False),
         (NEEDS_PROMETHEUS, False),
     ]
+
+
+async def test_several_series_are_named_by_the_labels_that_tell_them_apart():
+    """The breaker runbook's first step: `== 1` gives each gateway's current state, so the values alone
+    (1, 1) say nothing; the labels that differ do, the scrape's own (instance) after the series' (state)."""
+    def series(value: str, **labels: str) -> dict:
+        metric = {"__name__": "resilience4j_circuitbreaker_state", "job": "gateways", **labels}
+        return {"metric": metric, "value": [T0, value]}
+
+    states = [series("1", name="openai/gpt-4o", state="closed", instance="10.0.0.2:4000"),
+              series("1", name="openai/gpt-4o", state="open", instance="10.0.0.1:4000")]
+    rates = [series("0.2", model="gpt-4o"), series("0.5", model="x" * 40), series("0.1"), series("0.3", model="a"),
+             series("0.4", model="b", status="500")]
+    same = [series("2", name="a"), series("2", name="a")]  # told apart by nothing left once the name goes
+    bodies = {"states": states, "rates": rates, "same": same}
+    with ScriptedServer() as server:
+        for query, result in bodies.items():
+            body = {"status": "success", "data": {"resultType": "vector", "result": result}}
+            server.answers.update([answer_for(query, Answer(200, json.dumps(body).encode(), "application/json"))])
+        results = await instant_values(prom_cfg(server.url), list(bodies), 2.0)
+    assert [r.text for r in results] == [
+        "2 series by state, instance: 1 (closed, 10.0.0.2:4000), 1 (open, 10.0.0.1:4000)",
+        f"5 series by model, status: 0.5 ({'x' * 31}…, -), 0.4 (b, 500), 0.3 (a, -), …",
+        "2 series: 2, 2",
+    ]
+
+
+def test_without_prometheus_series_of_several_gateways_are_named_by_their_gateway(tmp_path):
+    with History.open(tmp_path / "h.duckdb") as history:
+        history.write_cycle([Batch("gw-a", T0, [Sample(key("aiops_queue_depth", source="gw-a"), T0, 3.0)]),
+                             Batch("gw-b", T0, [Sample(key("aiops_queue_depth", source="gw-b"), T0, 5.0)])])
+        (result,) = local_values(history, ["aiops_queue_depth"], at=T0 + 10)
+    assert result.text == "2 series by source: 5 (gw-b), 3 (gw-a)"
 
 
 def test_values_read_with_four_digits_and_large_ones_whole():

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 MAX_QUERY_CHARS = 4000
 MAX_SHOWN_VALUES = 3
 MAX_TEXT_CHARS = 120
+MAX_NAMING_LABELS = 2
+MAX_LABEL_VALUE_CHARS = 32
+_NAMING_LAST = ("source", "instance", "job")
+"""Named only when no other label tells the series apart: where a series was scraped, not what it is of."""
 NEEDS_PROMETHEUS = "needs Prometheus"
 _UNFILLED = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 _SERIES_NAME = re.compile(r"aiops_[A-Za-z0-9_:]*")
@@ -153,22 +157,50 @@ def describe_answer(query: str, doc: Any) -> Result:
         return Result(query, "no data", True)
     if result_type == "matrix":
         return Result(query, f"{len(result)} series (a range vector: query it without [range] for a value)", True)
-    values = []
+    series = []
     for item in result:
         point = item.get("value") if isinstance(item, Mapping) else None
         value = _number(point[1]) if isinstance(point, list) and len(point) == 2 else None
         if value is None:
             return Result(query, "error: a series without a numeric value", False)
-        values.append(value)
-    values.sort(key=lambda v: (math.isnan(v), -v if not math.isnan(v) else 0.0))
-    return Result(query, summarize(values), True, tuple(values))
+        metric = item.get("metric")
+        labels = {str(k): str(v) for k, v in metric.items() if k != "__name__"} if isinstance(metric, Mapping) else {}
+        series.append((value, labels))
+    series.sort(key=lambda pair: _largest_first(pair[0]))
+    values = tuple(value for value, _ in series)
+    return Result(query, summarize(values, [labels for _, labels in series]), True, values)
 
 
-def summarize(values: Sequence[float]) -> str:
-    """`1 series: 0.42` / `3 series: 0.42, 0.17, 0.05` / `12 series: 9, 8, 7, …`."""
-    shown = ", ".join(format_value(v) for v in values[:MAX_SHOWN_VALUES])
+def _largest_first(value: float) -> tuple[bool, float]:
+    return math.isnan(value), -value if not math.isnan(value) else 0.0
+
+
+def summarize(values: Sequence[float], labels: Sequence[Mapping[str, str]] | None = None) -> str:
+    """`1 series: 0.42` / `3 series: 0.42, 0.17, 0.05` / `12 series: 9, 8, 7, …`. Given each value's
+    labels, the values of several series are named by the labels that tell them apart (at most two):
+    `2 series by state, instance: 1 (open, 10.0.0.1:9100), 1 (closed, 10.0.0.2:9100)`."""
+    names = _naming_labels(labels) if labels is not None and len(values) > 1 else []
+    shown = []
+    for i, value in enumerate(values[:MAX_SHOWN_VALUES]):
+        text = format_value(value)
+        if names:
+            text += f" ({', '.join(_short(labels[i].get(name, '')) for name in names)})"
+        shown.append(text)
     more = ", …" if len(values) > MAX_SHOWN_VALUES else ""
-    return f"{len(values)} series: {shown}{more}"
+    by = f" by {', '.join(names)}" if names else ""
+    return _cut(f"{len(values)} series{by}: {', '.join(shown)}{more}")
+
+
+def _naming_labels(labels: Sequence[Mapping[str, str]]) -> list[str]:
+    """The labels whose values differ between the series, where they were scraped last; at most two."""
+    every = sorted({name for one in labels for name in one})
+    differing = [name for name in every if len({one.get(name, "") for one in labels}) > 1]
+    differing.sort(key=lambda name: _NAMING_LAST.index(name) + 1 if name in _NAMING_LAST else 0)
+    return differing[:MAX_NAMING_LABELS]
+
+
+def _short(value: str) -> str:
+    return _cut(value, MAX_LABEL_VALUE_CHARS) or "-"
 
 
 def format_value(value: float) -> str:
@@ -189,9 +221,9 @@ def _number(text: Any) -> float | None:
         return None
 
 
-def _cut(text: str) -> str:
+def _cut(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _describe(exc: Exception) -> str:
@@ -222,11 +254,12 @@ def local_values(history: "History", queries: Sequence[str], *, at: float, lookb
         elif not _SERIES_NAME.fullmatch(name):
             out.append(Result(query, NEEDS_PROMETHEUS, False))
             continue
-        rows = history.latest(name, lookback_s=lookback_s, at=at)
-        values = sorted((value for _, _, value in rows), key=lambda v: (math.isnan(v), -v if not math.isnan(v) else 0.0))
+        rows = sorted(history.latest(name, lookback_s=lookback_s, at=at), key=lambda row: _largest_first(row[2]))
+        values = [value for _, _, value in rows]
+        labels = [{"source": key.source, **dict(key.labels)} for key, _, _ in rows]  # the gateway, as `instance`
         if aggregate and values:
-            values = [_aggregated(aggregate.group(1), values)]
-        out.append(Result(query, summarize(values) if values else "no data", True, tuple(values)))
+            values, labels = [_aggregated(aggregate.group(1), values)], [{}]
+        out.append(Result(query, summarize(values, labels) if values else "no data", True, tuple(values)))
     return out
 
 
