@@ -82,6 +82,12 @@ def test_cache_lever_at_target_saves_a_real_zero():
     assert "every model with spend is at or above the target" in lever.assumptions
 
 
+def test_cache_lever_leaves_out_a_free_model_below_the_target():
+    lever = by_name(fixed(cache_hit_ratio={**HITS, "llama-3-8b-local": 0.3}))[CACHE]
+    assert lever.saved_usd == pytest.approx(15552 / 11)  # gpt-4o's alone, as above
+    assert not any(line.startswith("llama-3-8b-local") for line in lever.assumptions), lever.assumptions
+
+
 def test_tier_move_lever_prices_the_token_difference():
     lever = by_name(fixed())[TIER_MOVE]
     # To haiku, the busiest tier_2 model (625 tokens/s against mini's 500). A quarter of gpt-4o's

@@ -113,7 +113,7 @@ def cache_lever(inputs: SavingsInputs) -> Lever:
     for model in sorted(per_model):
         hit = per_model[model]
         model_spend = spend.get(model)
-        if model_spend is None or hit >= target or hit >= 1.0:
+        if model_spend is None or model_spend <= 0 or hit >= target or hit >= 1.0:  # a free model's misses cost nothing
             continue
         saved = model_spend * (target - hit) / (1.0 - hit)
         saved_per_h += saved
