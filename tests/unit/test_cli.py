@@ -44,3 +44,10 @@ def test_sim_help_lists_the_sims_own_options(ask, capsys):
     assert out.startswith("usage: aiops-tui sim") and "sim_args" not in out
     for option in ("--port", "--seed", "--convention", "--fault", "--token-env", "--speed"):
         assert option in out
+
+
+@pytest.mark.parametrize("command", [["report", "cost"], ["export", "out.duckdb"]])
+def test_the_history_file_is_named_by_file_or_by_history_as_demo_names_it(command):
+    parser = cli.build_parser()
+    assert parser.parse_args([*command, "--file", "h.duckdb"]).file == "h.duckdb"
+    assert parser.parse_args([*command, "--history", "h.duckdb"]).file == "h.duckdb"

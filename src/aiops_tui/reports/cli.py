@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 REPORT_KINDS = ("cost", "golden", "breakers", "incident", "maturity")
 DEFAULT_SINCE = "30d"
 DEFAULT_EXPORT_SINCE = "7d"
+HISTORY_HELP = "history file (default: the config's history path); --history, as `demo` spells it, is the same"
 _HELD_BY = re.compile(r"another aiops-tui process \(PID (\w+)\)")
 
 
@@ -28,7 +29,7 @@ def add_report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("id", nargs="?", help="incident id (report incident; without it, the list of incidents)")
     p.add_argument("--since", default=DEFAULT_SINCE, metavar="DURATION", help="period before the newest sample (default 30d)")
     p.add_argument("--format", "-f", default="table", choices=("table", "markdown", "csv", "json"))
-    p.add_argument("--file", metavar="HISTORY", help="history file (default: the config's history path)")
+    p.add_argument("--file", "--history", metavar="HISTORY", help=HISTORY_HELP)
     p.add_argument("--config", "-c", metavar="FILE", help="config file (default: see `aiops-tui locate`)")
 
 
@@ -36,7 +37,7 @@ def add_export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("out", metavar="OUT", help="new DuckDB file (or directory with --parquet) to write")
     p.add_argument("--since", default=DEFAULT_EXPORT_SINCE, metavar="DURATION", help="period before the newest sample (default 7d)")
     p.add_argument("--parquet", action="store_true", help="write one Parquet file per table into the directory OUT")
-    p.add_argument("--file", metavar="HISTORY", help="history file (default: the config's history path)")
+    p.add_argument("--file", "--history", metavar="HISTORY", help=HISTORY_HELP)
     p.add_argument("--config", "-c", metavar="FILE", help="config file (default: see `aiops-tui locate`)")
 
 
