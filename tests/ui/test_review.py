@@ -5,6 +5,7 @@ over the rollups, and the palette's export writes a file that opens."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -231,6 +232,10 @@ async def test_cost_trends_open_per_day_or_week_when_the_history_holds_too_few_m
             await press(pilot, "m")  # the user's choice from then on
             assert " · per month by model · " in str(app.screen.query_one("#trends-title").render())
             assert spend.row_count == 2  # August and September
+            # Two bars, each as wide as one of eight would be (they filled the chart's width between them).
+            chart = app.screen.query_one("#trends-chart")
+            bars = [run for line in str(chart.render()).splitlines() for run in re.findall("█+", line)]
+            assert bars and max(map(len, bars)) <= chart.size.width // 8, bars
             await press(pilot, "escape")
 
 
