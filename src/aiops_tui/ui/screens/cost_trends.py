@@ -30,7 +30,8 @@ TREND_SPAN_S = 730 * tr.DAY_S
 MAX_BARS = 40
 """More periods than this draw as lines: bars narrower than a cell say nothing."""
 MIN_BAR_SLOTS = 8
-"""Fewer bars than this are drawn in room for this many: alone, a day's bar filled the chart's whole width."""
+"""The x axis spans at least this many bar slots (the bars, and half a slot either side), the bars centred:
+alone, a day's bar filled the chart's whole width."""
 SERIES_COLORS = ((0, 130, 200), (60, 180, 75), (230, 25, 75), (255, 225, 25),
                  (245, 130, 48), (145, 30, 180), (70, 240, 240), (240, 50, 230))
 """The breakdown's colours (plotext's own first eight), named on a legend line above the chart: plotext
@@ -182,7 +183,7 @@ class CostTrendsScreen(Screen[None]):
             stacked = len(starts) <= MAX_BARS
             if stacked:
                 plt.stacked_bar(xs, [usd[name] for name in names], color=colors)
-                if len(xs) + 1 < MIN_BAR_SLOTS:  # centred, each as wide as one of MIN_BAR_SLOTS would be
+                if len(xs) + 1 < MIN_BAR_SLOTS:
                     middle = (len(xs) + 1) / 2
                     plt.xlim(middle - MIN_BAR_SLOTS / 2, middle + MIN_BAR_SLOTS / 2)
             else:
