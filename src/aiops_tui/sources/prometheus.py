@@ -255,13 +255,19 @@ class PrometheusSource:
         merged = conventions.bucket_queries(self.profiles, self.cfg.queries, window=window)
         return _over_step(self.queries(window), step_s, finest_s), merged
 
+    @property
+    def bound_s(self) -> float:
+        """How long a poll may take, and the whole of a fill: twice the per-request timeout (the queries run a
+        few at a time)."""
+        return self.timeout_s * 2
+
     async def poll(self) -> Batch:
         ts = self.clock()
         batch = Batch(self.name, ts)
         try:
-            await asyncio.wait_for(self._poll_into(batch), timeout=self.timeout_s * 2)
+            await asyncio.wait_for(self._poll_into(batch), timeout=self.bound_s)
         except asyncio.TimeoutError:
-            batch.error = f"no answer within {self.timeout_s * 2:g} s"
+            batch.error = f"no answer within {self.bound_s:g} s"
         except SourceError as exc:
             batch.error = str(exc)
         except Exception as exc:  # noqa: BLE001 — connection errors, HTML bodies, bad JSON: one line each
@@ -304,11 +310,10 @@ class PrometheusSource:
         one line, when not even the newest range could be read."""
         # Bounded as a poll is: every source's first poll waits for it, and a Prometheus that does not answer
         # must not hold the gateways' first scrapes for longer than a poll of it would take.
-        bound_s = self.timeout_s * 2
         try:
-            return await self._past(spans, asyncio.get_running_loop().time() + bound_s)
+            return await self._past(spans, asyncio.get_running_loop().time() + self.bound_s)
         except asyncio.TimeoutError:
-            raise SourceError(f"no answer within {bound_s:g} s") from None
+            raise SourceError(f"no answer within {self.bound_s:g} s") from None
         except SourceError:
             raise
         except Exception as exc:  # noqa: BLE001 — as in poll(): one line each
@@ -344,7 +349,7 @@ class PrometheusSource:
                 if missed is None and not failed:
                     read.insert(0, answers.result())
                 elif missed is None:
-                    missed = _why_unread(answers, self.timeout_s * 2)
+                    missed = _why_unread(answers, self.bound_s)
         finally:
             for answers in reads:  # those still waiting (or all, if this was cancelled): their threads' answers dropped
                 answers.cancel()
