@@ -56,6 +56,14 @@ def test_every_resolution_gives_the_raw_answer(history, resolution):
     assert got == pytest.approx(expected())
 
 
+@pytest.mark.parametrize("resolution", ["raw", "1m", "1h"])
+def test_a_span_from_a_bucket_edge_to_one_gives_the_raw_answer(history, resolution):
+    # Nothing before the first rolled bucket, and the span's end (in the span) the one sample of the last bucket.
+    got = ts_sql.signal_series(history.cursor(), "gw", "requests_per_s", T0 + 20 * HOUR, T0 + 50 * HOUR, points=30,
+                               resolution=resolution)
+    assert got == pytest.approx([(T0 + h * HOUR, 120 * h + 59.5) for h in range(20, 50)] + [(T0 + 50 * HOUR, 6000.0)])
+
+
 @pytest.mark.parametrize("resolution", ["raw", "1m", "1h", "auto"])
 def test_several_signals_in_one_query_give_what_each_gives_alone(history, resolution):
     con = history.cursor()
@@ -117,8 +125,10 @@ def test_past_raw_retention_the_rollups_still_chart_the_span(tmp_path):
         con = history.cursor()
         raw = ts_sql.signal_series(con, "gw", "requests_per_s", SINCE, UNTIL, points=30, resolution="raw")
         assert [ts for ts, _ in raw] == [T0 + h * HOUR for h in (47, 48, 49, 50)]
-        # The part-hour at the start was only ever raw (it is gone); every whole hour after it comes from samples_1h.
-        assert ts_sql.signal_series(con, "gw", "requests_per_s", SINCE, UNTIL, points=30) == pytest.approx(expected()[1:])
+        # Every whole hour comes from samples_1h; the part-hour at the start from samples_1m (j = 2404 .. 2519 from
+        # 20 h + 2 min), but for its part-minute (j = 2403), only ever raw and gone.
+        charted = ts_sql.signal_series(con, "gw", "requests_per_s", SINCE, UNTIL, points=30)
+        assert charted == pytest.approx([(T0 + 20 * HOUR, 2461.5), *expected()[1:]])
 
 
 def test_a_block_of_reads_keeps_the_watermark_it_read_first_and_answers_the_same(tmp_path):

@@ -151,9 +151,10 @@ def signal_series_many(
 
 def signal_series_spans(
     con: "duckdb.DuckDBPyConnection", source: str, signals: Iterable[str],
-    spans: Sequence[tuple[float, float, int, str]], *, label: str | None = None, value: str = "",
+    spans: Sequence[tuple[float, float, float, str]], *, label: str | None = None, value: str = "",
 ) -> list[dict[str, list[tuple[float, float]]]]:
-    """`signal_series_many` over each of `spans`, (since, until, points, resolution) each, in one query:
+    """`signal_series_many` over each of `spans`, (since, until, points, resolution) each, in one query (its
+    buckets (until - since) / points wide: `points` is fractional for a span that is not whole buckets):
     the cost pane's six spend rates over six windows were six queries, 36 ms of the demo's first views."""
     wanted = list(signals)
     out: list[dict[str, list[tuple[float, float]]]] = [{signal: [] for signal in wanted} for _ in spans]
@@ -189,48 +190,68 @@ def signal_series_by(
     return out
 
 
+_FINER = {"1h": "1m", "1m": "raw"}
+
+
 def _bucketed(
     con: "duckdb.DuckDBPyConnection", sources: Sequence[str], signals: list[str],
-    spans: Sequence[tuple[float, float, int, str]], where: str, group: str, params: dict[str, object],
+    spans: Sequence[tuple[float, float, float, str]], where: str, group: str, params: dict[str, object],
 ) -> list[tuple[int, str, str, int, float]]:
     """(span, name, group, bucket start in µs, average) of the `signal:` series of `signals` from `sources` that
     `where` keeps, per `group` (a SQL expression over the series `s`) and bucket of each span.
 
     With resolution "1m" or "1h" ("auto": `chart_resolution`) the rolled-up buckets wholly inside the span
-    give their count-weighted averages, and raw samples fill the partial edges and whatever is not rolled up
-    yet, so the answer is the raw one read through fewer rows."""
+    give their count-weighted averages, and raw samples the rest, so the answer is the raw one read through
+    fewer rows: after the last rolled bucket raw samples, before the first one the next finer rollup's
+    buckets (1 m before 1 h) and raw samples for the part-minute. Read from raw samples alone, the part-hour
+    at the start of a long span was lost from a chart past raw retention (14 days), and brought up to an hour
+    of every series' samples into DuckDB's pool (a span starting on the minute reads none of them)."""
     params = {**params, "sources": list(sources), "names": [f"signal:{signal}" for signal in signals]}
-    parts = []
+    parts: list[str] = []
+
+    def param(ts_us: int) -> str:
+        name = f"t{len(params)}"
+        params[name] = ts_us
+        return f"make_timestamptz(${name})"
+
     for i, (since, until, points, resolution) in enumerate(spans):
-        params.update({f"lo{i}": _us(since), f"hi{i}": _us(until), f"step{i}": max(US, _us((until - since) / points))})
+        params[f"step{i}"] = max(US, _us((until - since) / points))
         if resolution == "auto":
             resolution = chart_resolution(until - since, points)
         raw = f"""
         SELECT {i} AS span, s.name, {group} AS g, epoch_us(v.ts) // $step{i} * $step{i} AS b, v.value AS total, 1 AS n
         FROM samples v JOIN series s USING (series_id)
         WHERE list_contains($sources, s.source) AND list_contains($names, s.name) {where}
-          AND v.ts >= make_timestamptz(LO) AND v.ts <= make_timestamptz(HI) AND isfinite(v.value)
+          AND v.ts >= @LO@ AND v.ts < @HI@ AND isfinite(v.value)
         """
-        rolled_lo = rolled_hi = 0.0
-        if resolution in ROLLUP_S:
-            bucket_s = ROLLUP_S[resolution]
-            rolled_lo = math.ceil(since / bucket_s) * bucket_s
-            rolled_hi = min(math.floor(until / bucket_s) * bucket_s, watermark_s(con, resolution))
-        if rolled_hi <= rolled_lo:
-            parts.append(raw.replace("LO", f"$lo{i}").replace("HI", f"$hi{i}"))
-            continue
-        params.update({f"rlo{i}": _us(rolled_lo), f"rhi{i}": _us(rolled_hi)})
-        # Raw before the first whole bucket and from the first bucket not rolled up; the buckets between.
-        parts += [
-            raw.replace("LO", f"$lo{i}").replace("HI", f"$rlo{i} - 1"),
-            f"""
-        SELECT {i}, s.name, {group}, epoch_us(r.bucket) // $step{i} * $step{i}, r.avg * r.count, r.count
-        FROM samples_{resolution} r JOIN series s USING (series_id)
+        rolled = f"""
+        SELECT {i} AS span, s.name, {group} AS g, epoch_us(r.bucket) // $step{i} * $step{i} AS b,
+          r.avg * r.count AS total, r.count AS n
+        FROM samples_@RES@ r JOIN series s USING (series_id)
         WHERE list_contains($sources, s.source) AND list_contains($names, s.name) {where}
-          AND r.bucket >= make_timestamptz($rlo{i}) AND r.bucket < make_timestamptz($rhi{i}) AND r.count > 0
-            """,
-            raw.replace("LO", f"$rhi{i}").replace("HI", f"$hi{i}"),
-        ]
+          AND r.bucket >= @LO@ AND r.bucket < @HI@ AND r.count > 0
+        """
+
+        def cover(lo_us: int, hi_us: int, res: str) -> list[str]:
+            """The parts that read [lo_us, hi_us) once, through the rollup `res` where it can."""
+            if hi_us <= lo_us:
+                return []
+            if res == "raw":
+                return [raw.replace("@LO@", param(lo_us)).replace("@HI@", param(hi_us))]
+            bucket_us, watermark = _us(ROLLUP_S[res]), watermark_s(con, res)
+            rolled_lo = -(-lo_us // bucket_us) * bucket_us
+            rolled_hi = min(hi_us // bucket_us * bucket_us, _us(watermark)) if watermark > -math.inf else rolled_lo
+            if rolled_hi <= rolled_lo:
+                return cover(lo_us, hi_us, _FINER[res])
+            return [
+                *cover(lo_us, rolled_lo, _FINER[res]),
+                rolled.replace("@RES@", res).replace("@LO@", param(rolled_lo)).replace("@HI@", param(rolled_hi)),
+                *cover(rolled_hi, hi_us, "raw"),  # the newest: read from raw samples for the charts of the hour too
+            ]
+
+        parts += cover(_us(since), _us(until) + 1, resolution)  # `until` is in the span
+    if not parts:  # every span ends before it starts
+        return []
     return con.execute(
         f"SELECT span, name, g, b, sum(total) / sum(n) FROM ({' UNION ALL '.join(parts)})"
         " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
