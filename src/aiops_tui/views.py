@@ -16,7 +16,7 @@ from aiops_tui.signals.quality import quality_readings
 from aiops_tui.signals.savings import inputs_from_signals, monthly_run_rate_usd, savings_levers
 from aiops_tui.sources.conventions import describe_source, detect_profiles
 from aiops_tui.store import timeseries as ts_sql
-from aiops_tui.store.timeseries import HOUR_S
+from aiops_tui.store.timeseries import HOUR_S, MINUTE_S
 
 if TYPE_CHECKING:
     from aiops_tui.cockpit import Cockpit, SourceView, Views
@@ -153,9 +153,20 @@ def _average_rate(series: list[tuple[float, float]]) -> float | None:
 
 def _spend_rates(con, source: str, at: float, windows_s: Sequence[float]) -> list[float | None]:
     """The average spend rate over each window, in one read: from raw samples up to an hour, else from
-    the hourly rollups with raw samples at the edges. Read after every poll, a 3-day window from raw
-    samples and 1 m buckets filled DuckDB's buffer pool with every series' rows (bench/HISTORY.md, section 5)."""
-    spans = [(at - w, at, 60, "raw") if w <= HOUR_S else (at - w, at, round(w / HOUR_S), "1h") for w in windows_s]
+    the hourly rollups, the 1 m ones before the first whole hour and raw samples after the last. Read after
+    every poll, a 3-day window from raw samples and 1 m buckets filled DuckDB's buffer pool with every series'
+    rows (bench/HISTORY.md, section 5).
+
+    A window over an hour starts on the minute (under a minute shorter): its part-minute, read from raw
+    samples, brought a whole row group of every series' samples into the pool for a few of them. Its buckets
+    stay an hour wide, the rollup's hours."""
+    spans = []
+    for w in windows_s:
+        if w <= HOUR_S:
+            spans.append((at - w, at, 60, "raw"))
+        else:
+            since = math.ceil((at - w) / MINUTE_S) * MINUTE_S
+            spans.append((since, at, (at - since) / HOUR_S, "1h"))
     return [_average_rate(series["spend_usd_per_h"])
             for series in ts_sql.signal_series_spans(con, source, ["spend_usd_per_h"], spans)]
 

@@ -1,5 +1,5 @@
-"""The cost view over a history that covers the month from its start, after the raw samples of that start
-are purged (two weeks into the month, by default): its 1 h rollup still holds them."""
+"""The cost view: over a history that covers the month from its start, after the raw samples of that start
+are purged (two weeks into the month, by default), as its 1 h rollup still holds them; its burn windows."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from aiops_tui.cockpit import Cockpit
 from aiops_tui.demo import backfill
+from aiops_tui.model import Batch, Sample, SeriesKey
 from aiops_tui.sim.model import GatewayModel
 from aiops_tui.store.history import History
 
@@ -47,3 +48,23 @@ def test_a_history_begun_mid_month_has_its_daily_spend_from_its_first_day_only(t
     assert [day for day, _ in cost.daily_usd] == [MONTH_START + d * 86400.0 for d in (4, 5)]
     assert all(usd > 0 for _, usd in cost.daily_usd)
     assert sum(usd for _, usd in cost.daily_usd) == pytest.approx(cost.mtd_usd, rel=1e-9)
+
+
+def test_the_burn_over_hours_is_the_mean_of_hourly_means_from_the_minute_after_its_start(tmp_path: Path) -> None:
+    spend, traffic = SeriesKey("gw", "signal:spend_usd_per_h"), SeriesKey("gw", "signal:requests_per_s")
+    step, until = 15.0, MONTH_START + 8 * 3600.0
+    at = until - 1_000.0  # 6 h before is 20 s past a minute: the window starts 40 s later, on the minute
+    samples = [Sample(key, MONTH_START + step * j, float(j)) for j in range(int(8 * 3600 / step)) for key in (spend, traffic)]
+    with History.open(tmp_path / "h.duckdb") as history:
+        history.write_cycle([Batch("gw", until, samples)])
+        history.rollup(until)
+        burn = {w.label: w.rate_usd_per_h for w in Cockpit(history, clock=lambda: at).views(at).cost.burn}
+    since = at - 6 * 3600.0 + 40.0
+    by_hour: dict[int, list[float]] = {}
+    for j in range(int(8 * 3600 / step)):
+        ts = MONTH_START + step * j
+        if since <= ts <= at:
+            by_hour.setdefault(int(ts // 3600), []).append(float(j))
+    means = [sum(values) / len(values) for values in by_hour.values()]
+    assert len(means) == 7  # a part-hour at each end
+    assert burn["6h"] == pytest.approx(sum(means) / len(means), rel=1e-12)
