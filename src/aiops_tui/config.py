@@ -276,17 +276,20 @@ def _duration(node: Node, ctx: _Ctx) -> float:
 
 
 def parse_duration(text: str, *, flag: str = "duration") -> float:
-    """A duration given on the command line (`--since 30d`), in seconds; UserError when malformed."""
-    if _DURATION.fullmatch(text) and not text.strip().startswith("-"):
-        seconds = sum(float(n) * _UNIT_S[u] for n, u in _DURATION_PART.findall(text))
-        if 0 < seconds < math.inf:
-            return seconds
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = 0.0
+    """A duration given on the command line (`--since 30d`), in seconds; UserError when malformed or not
+    over 0."""
+    if _DURATION.fullmatch(text):
+        sign = -1 if text.strip().startswith("-") else 1
+        seconds = sign * sum(float(n) * _UNIT_S[u] for n, u in _DURATION_PART.findall(text))
+    else:
+        try:
+            seconds = float(text)
+        except ValueError:
+            seconds = math.nan
     if seconds > 0 and math.isfinite(seconds):
         return seconds
+    if seconds <= 0:
+        raise UserError(f"{flag}: {text!r} is not a duration over 0")
     raise UserError(f"{flag}: bad duration {text!r}: use a number with s, m, h, d, w or y, like 15s or 30d")
 
 

@@ -210,3 +210,15 @@ def test_no_config_anywhere_is_one_line_saying_where_one_is_looked_for(tmp_path:
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and run.stderr.startswith(f"aiops-tui: {tmp_path / 'aiops.yaml'}: no sources configured")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["aiops.yaml"]  # no history begun
+
+
+@pytest.mark.parametrize("since, message", [
+    ("0s", "--since: '0s' is not a duration over 0"),
+    ("-5m", "--since: '-5m' is not a duration over 0"),
+    ("0", "--since: '0' is not a duration over 0"),
+    ("soon", "--since: bad duration 'soon': use a number with s, m, h, d, w or y, like 15s or 30d"),
+])
+def test_a_report_period_that_is_no_time_or_no_duration_says_which(tmp_path: Path, since: str, message: str):
+    run = subprocess.run([AIOPS_TUI, "report", "cost", f"--since={since}", "--file", str(tmp_path / "h.duckdb")],
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stdout, run.stderr) == (2, "", f"aiops-tui: {message}\n")
