@@ -72,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sim_args", nargs=argparse.REMAINDER, help="--host, --port, --seed, --convention, --fault, --token-env")
 
     p = parsers["runbooks"]
-    p.add_argument("action", choices=["lint"])
+    p.add_argument("action", nargs="?", choices=["lint"], help="lint: every alert has a runbook, every runbook loads, "
+                   "its PromQL parses and its relative links land (`aiops-tui runbooks lint --help`)")
     p.add_argument("lint_args", nargs=argparse.REMAINDER, help="[--runbooks DIR]... [--rules FILE]... [--no-promtool]")
 
     for name in ("check-config", "locate"):
@@ -129,6 +130,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_runbooks(args: argparse.Namespace) -> int:
+    if args.action is None:
+        raise UserError("runbooks: say what to do: `aiops-tui runbooks lint` checks them against the alert rules")
     from aiops_tui.reports.runbooks_lint import main_lint
 
     return main_lint(args.lint_args)

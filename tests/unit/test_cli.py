@@ -51,3 +51,11 @@ def test_the_history_file_is_named_by_file_or_by_history_as_demo_names_it(comman
     parser = cli.build_parser()
     assert parser.parse_args([*command, "--file", "h.duckdb"]).file == "h.duckdb"
     assert parser.parse_args([*command, "--history", "h.duckdb"]).file == "h.duckdb"
+
+
+def test_runbooks_without_an_action_says_which_there_is(capsys):
+    # It said "the following arguments are required: action, lint_args".
+    assert cli.main(["runbooks"]) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == (
+        "", "aiops-tui: runbooks: say what to do: `aiops-tui runbooks lint` checks them against the alert rules\n")
