@@ -153,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if args.command == "sim":
         args.sim_args = [*extra, *args.sim_args]
+    elif args.command == "report" and args.id is None and len(extra) == 1 and not extra[0].startswith("-"):
+        # `report incident --file h.duckdb INC-1`: argparse takes the optional id with the kind or never.
+        args.id = extra[0]
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not args.command:

@@ -59,3 +59,14 @@ def test_runbooks_without_an_action_says_which_there_is(capsys):
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == (
         "", "aiops-tui: runbooks: say what to do: `aiops-tui runbooks lint` checks them against the alert rules\n")
+
+
+def test_a_report_id_after_the_options_is_the_id(monkeypatch):
+    # `report incident --file h.duckdb INC-1` said "unrecognized arguments: INC-1".
+    got = []
+    monkeypatch.setattr(cli, "_cmd_report", lambda args: got.append((args.kind, args.id, args.file)) or 0)
+    assert cli.main(["report", "incident", "--file", "h.duckdb", "INC-1"]) == 0
+    assert cli.main(["report", "incident", "INC-2", "--file", "h.duckdb"]) == 0
+    assert got == [("incident", "INC-1", "h.duckdb"), ("incident", "INC-2", "h.duckdb")]
+    with pytest.raises(SystemExit):  # two are one too many
+        cli.main(["report", "incident", "--file", "h.duckdb", "INC-1", "INC-2"])
