@@ -70,3 +70,13 @@ def test_a_report_id_after_the_options_is_the_id(monkeypatch):
     assert got == [("incident", "INC-1", "h.duckdb"), ("incident", "INC-2", "h.duckdb")]
     with pytest.raises(SystemExit):  # two are one too many
         cli.main(["report", "incident", "--file", "h.duckdb", "INC-1", "INC-2"])
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "x"])
+def test_a_sim_port_out_of_range_is_a_usage_error(port):
+    # 99999 reached the socket and ended in an OverflowError traceback.
+    result = subprocess.run([sys.executable, "-m", "aiops_tui.cli", "sim", "--port", port],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"aiops-tui sim: error: argument --port: {port!r} is not a port (0 to 65535; 0 picks a free one)")

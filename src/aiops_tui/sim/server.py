@@ -284,6 +284,17 @@ def serve(host: str = "127.0.0.1", port: int = 4000, *, seed: int = 42,
         server.stop()
 
 
+def _port(text: str) -> int:
+    """A TCP port for argparse: a number in 0..65535 (a larger one reached the socket as an OverflowError)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535; 0 picks a free one)")
+    return port
+
+
 def main_sim(argv: list[str]) -> int:
     """`aiops-tui sim`: serve the demo gateway until Ctrl-C."""
     parser = argparse.ArgumentParser(
@@ -291,7 +302,7 @@ def main_sim(argv: list[str]) -> int:
         description="Run the demo LLM gateway: LiteLLM- or OTel-style /metrics, /status "
                     "(health+json), /faults to inject trouble, /truth for the true values.")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=4000, help="0 picks a free port")
+    parser.add_argument("--port", type=_port, default=4000, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--convention", choices=CONVENTIONS, default="litellm")
     parser.add_argument("--fault", action="append", default=[], metavar="KIND[:TARGET[:FACTOR]]",
