@@ -73,12 +73,17 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = 
         golden = _golden(con, source, at, window, cockpit, profiles, latest, model, own, gateway)
         cost = _cost(con, source, members(source), at, cockpit, profiles, latest, own)
         # Looking back (or reviewing a file), the alerts firing then come from the events too: one read.
-        alerts_now = poller is not None and live
+        polling_now = poller is not None and live
         window_s = CHART_WINDOWS_S.get(window, 3600.0)
         # Back as far as the breakers' transitions go, which is as far as an alert's last event is looked for.
         events = cockpit.history.events(at - brk.transitions_span_s(window_s), at,
-                                        kinds=["breaker"] if alerts_now else ["breaker", "alert", "source"])
-        breakers = _breakers(con, breakers_from, members(breakers_from), at, events, window_s)
+                                        kinds=["breaker"] if polling_now else ["breaker", "alert", "source"])
+        # Now, the breakers are those of the sources polled: a gateway the config no longer names would stand
+        # there as "? UNKNOWN" for as long as its last flaps are counted (30 days). Looking back, all of them.
+        polled = members(breakers_from)
+        if polling_now:
+            polled = [member for member in polled if member in poller.status]
+        breakers = _breakers(con, breakers_from, polled, at, events, window_s)
     notes = [n for n in (golden.basis, cost.basis) if n]
     return Views(
         at=at,
@@ -89,7 +94,7 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = 
         cost=cost,
         breakers=breakers,
         sources=_sources(cockpit, now),
-        alerts=list(poller.alerts) if alerts_now else firing_at(events),
+        alerts=list(poller.alerts) if polling_now else firing_at(events),
         direct=direct,
         notes=tuple(notes),
         write_error=poller.write_error if poller else None,

@@ -202,6 +202,24 @@ def test_each_gateway_keeps_its_own_breakers(fleet):
     assert [t.to_state for t in opened.transitions][:1] == ["open"]
 
 
+def test_a_gateway_no_longer_polled_leaves_the_live_breakers_and_stays_in_a_review(fleet):
+    history, clock, a, b = fleet
+    with SimServer(seed=5, clock=clock) as c:
+        c.model.inject("upstream_outage", "openai/gpt-4o", duration_s=600.0)
+        record(history, {"gw-a": a, "gw-b": b, "gw-c": c}, clock, cycles=4)  # its breaker opens: an event
+    record(history, {"gw-a": a, "gw-b": b}, clock, cycles=30)  # then the config names gw-a and gw-b only
+    at = clock.now
+    sources = [GatewaySource(GatewayConfig(name, "http://127.0.0.1:9/metrics", None, "health_json", None, STEP_S, 3.0),
+                             httpx.AsyncClient(), clock=clock) for name in ("gw-a", "gw-b")]
+    live = Cockpit(history, poller=Recorder(history, sources, clock=clock).poller, clock=lambda: at).views()
+    # Live, the breakers are those of the gateways polled: gw-c's, unread for 150 s, would read "? UNKNOWN".
+    assert {row.upstream.split(" · ")[0] for row in live.breakers.rows} == {"gw-a", "gw-b"}
+    assert len(live.breakers.rows) == 8
+    reviewed = {row.upstream: row for row in Cockpit(history, clock=lambda: at).views(at).breakers.rows}
+    assert reviewed["gw-c · openai/gpt-4o"].state == "unknown"
+    assert [t.to_state for t in reviewed["gw-c · openai/gpt-4o"].transitions][:1] == ["open"]
+
+
 def test_the_breakers_report_reads_each_gateways_breakers_as_the_pane_does(fleet):
     history, _, _, _ = fleet
     report = json.loads(render_report(history, "breakers", since_s=HOUR_S, fmt="json"))["sections"]
