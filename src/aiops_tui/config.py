@@ -258,12 +258,17 @@ _DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)")
 _DURATION = re.compile(rf"\s*-?(?:{_DURATION_PART.pattern})+\s*")
 
 
+def _unit_seconds(text: str) -> float:
+    """The seconds of a duration written with units (`1h30m`, `-5m`): a text `_DURATION` matches."""
+    sign = -1 if text.strip().startswith("-") else 1
+    return sign * sum(float(n) * _UNIT_S[u] for n, u in _DURATION_PART.findall(text))
+
+
 def _duration(node: Node, ctx: _Ctx) -> float:
     if isinstance(node, ScalarNode) and node.tag in (_TAG + "int", _TAG + "float"):
         seconds = _number(node, ctx)  # a bare number means seconds
     elif isinstance(node, ScalarNode) and node.tag == _TAG + "str" and _DURATION.fullmatch(node.value):
-        sign = -1 if node.value.strip().startswith("-") else 1
-        seconds = sign * sum(float(n) * _UNIT_S[u] for n, u in _DURATION_PART.findall(node.value))
+        seconds = _unit_seconds(node.value)
     elif isinstance(node, ScalarNode) and node.tag == _TAG + "str":
         ctx.fail(node, f"bad duration {_quote(node.value)}: use a number with s, m, h, d, w or y, like 15s or 5m")
     else:
@@ -279,8 +284,7 @@ def parse_duration(text: str, *, flag: str = "duration") -> float:
     """A duration given on the command line (`--since 30d`), in seconds; UserError when malformed or not
     over 0."""
     if _DURATION.fullmatch(text):
-        sign = -1 if text.strip().startswith("-") else 1
-        seconds = sign * sum(float(n) * _UNIT_S[u] for n, u in _DURATION_PART.findall(text))
+        seconds = _unit_seconds(text)
     else:
         try:
             seconds = float(text)
