@@ -80,10 +80,10 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = 
                                         kinds=["breaker"] if polling_now else ["breaker", "alert", "source"])
         # Now, the breakers are those of the sources polled: a gateway the config no longer names would stand
         # there as "? UNKNOWN" for as long as its last flaps are counted (30 days). Looking back, all of them.
-        polled = members(breakers_from)
+        breakers_of = members(breakers_from)
         if polling_now:
-            polled = [member for member in polled if member in poller.status]
-        breakers = _breakers(con, breakers_from, polled, at, events, window_s)
+            breakers_of = [member for member in breakers_of if member in poller.status]
+        breakers = _breakers(con, breakers_from, breakers_of, at, events, window_s)
     notes = [n for n in (golden.basis, cost.basis) if n]
     return Views(
         at=at,
