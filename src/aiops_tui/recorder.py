@@ -34,9 +34,9 @@ REOPEN_AT_POOL_BYTES = 9_000_000
 to the newest blocks, and the pool keeps the ones they left until its memory_limit (48 MB) presses. One
 views of a day of the demo's history read 7 MB on 2026-12-04: at 9 MB the 24 h peak RSS in bench/memory.py
 was 115-116 MB against 120-121 MB, with a reopen every 7 sim-minutes instead of 11 (every 4 polls when the
-views follow each poll); bench/HISTORY.md, section 5. They read 9.5 MB on 2026-12-06, so past about 12 h of
-history the recorder reopens after nearly every views: 35 ms each, and the next views 9 ms slower
-(bench/README.md, "What misses")."""
+views follow each poll); bench/HISTORY.md, section 5. They read 10 MB on 2026-12-06, a reopen after nearly
+every views past 12 h of history (35 ms each, and the next views 9 ms slower), until the long spend rates
+started on the minute: 9.4 MB, 255 reopens in 24 h against 769 (bench/README.md, "What misses")."""
 
 RESUME_WITHIN_S = 2 * DIRECT_WINDOW_S
 """How old the history's newest scrape of a gateway may be for the first live scrape to rate against it:
