@@ -145,6 +145,25 @@ async def test_several_series_are_named_by_the_labels_that_tell_them_apart():
     ]
 
 
+async def test_one_series_is_named_by_its_own_labels_but_its_metrics_name():
+    """`sum by (from, to)` asks where the traffic goes and `up == 0` which target is down: the one series'
+    labels are the answer ("1 series: 0.8103" said nothing of it); an aggregate over all has none."""
+    fallback = [{"metric": {"from": "openai/gpt-4o", "to": "local/llama-3-8b-local"}, "value": [T0, "0.81034"]}]
+    down = [{"metric": {"__name__": "up", "instance": "10.0.0.3:9090", "job": "prometheus"}, "value": [T0, "0"]}]
+    budget = [{"metric": {}, "value": [T0, "15000"]}]
+    bodies = {"fallback": fallback, "down": down, "budget": budget}
+    with ScriptedServer() as server:
+        for query, result in bodies.items():
+            body = {"status": "success", "data": {"resultType": "vector", "result": result}}
+            server.answers.update([answer_for(query, Answer(200, json.dumps(body).encode(), "application/json"))])
+        results = await instant_values(prom_cfg(server.url), list(bodies), 2.0)
+    assert [r.text for r in results] == [
+        "1 series by from, to: 0.8103 (openai/gpt-4o, local/llama-3-8b-local)",
+        "1 series by instance, job: 0 (10.0.0.3:9090, prometheus)",
+        "1 series: 15,000",
+    ]
+
+
 def test_without_prometheus_series_of_several_gateways_are_named_by_their_gateway(tmp_path):
     with History.open(tmp_path / "h.duckdb") as history:
         history.write_cycle([Batch("gw-a", T0, [Sample(key("aiops_queue_depth", source="gw-a"), T0, 3.0)]),

@@ -178,8 +178,9 @@ def _largest_first(value: float) -> tuple[bool, float]:
 def summarize(values: Sequence[float], labels: Sequence[Mapping[str, str]] | None = None) -> str:
     """`1 series: 0.42` / `3 series: 0.42, 0.17, 0.05` / `12 series: 9, 8, 7, …`. Given each value's
     labels, the values of several series are named by the labels that tell them apart (at most two):
-    `2 series by state, instance: 1 (open, 10.0.0.1:9100), 1 (closed, 10.0.0.2:9100)`."""
-    names = _naming_labels(labels) if labels is not None and len(values) > 1 else []
+    `2 series by state, instance: 1 (open, 10.0.0.1:9100), 1 (closed, 10.0.0.2:9100)`; one series by its
+    own: `1 series by from, to: 0.81 (openai/gpt-4o, local/llama-3-8b-local)`."""
+    names = _naming_labels(labels) if labels is not None and values else []
     shown = []
     for i, value in enumerate(values[:MAX_SHOWN_VALUES]):
         text = format_value(value)
@@ -192,11 +193,16 @@ def summarize(values: Sequence[float], labels: Sequence[Mapping[str, str]] | Non
 
 
 def _naming_labels(labels: Sequence[Mapping[str, str]]) -> list[str]:
-    """The labels whose values differ between the series, where they were scraped last; at most two."""
+    """The labels whose values differ between the series, where they were scraped last; at most two. One
+    series has its own labels but its metric's name: a query asking which (`up == 0`, `sum by (from, to)`)
+    is answered by them, where "1 series: 0.81" said nothing of it."""
     every = sorted({name for one in labels for name in one})
-    differing = [name for name in every if len({one.get(name, "") for one in labels}) > 1]
-    differing.sort(key=lambda name: _NAMING_LAST.index(name) + 1 if name in _NAMING_LAST else 0)
-    return differing[:MAX_NAMING_LABELS]
+    if len(labels) == 1:
+        naming = [name for name in every if name != "__name__"]
+    else:
+        naming = [name for name in every if len({one.get(name, "") for one in labels}) > 1]
+    naming.sort(key=lambda name: _NAMING_LAST.index(name) + 1 if name in _NAMING_LAST else 0)
+    return naming[:MAX_NAMING_LABELS]
 
 
 def _short(value: str) -> str:

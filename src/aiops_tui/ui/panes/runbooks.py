@@ -65,7 +65,7 @@ class RunbooksPane(Pane):
         "answers one, its $VARIABLES filled from the alert's labels), the runbooks (/ filters) and the open "
         "runbook's contents. Right: its front matter, its body, and its steps: space or x ticks the selected "
         "one (kept in the history, on the incident's timeline), ▶ is a ```promql block's value now (several "
-        "series named by the labels that tell them apart), c copies a shell block (prompts and output left out; "
+        "series named by the labels that tell them apart, one by its own), c copies a shell block (prompts and output left out; "
         "nothing is run). Links are never opened: web links are shown and copied, .md links and #anchors "
         "navigate; b and f go back and forward. i starts an incident, o adds a note to it, I closes it. The "
         "most urgent alert's runbook opens by itself; shown again after a more urgent one fired, the pane opens "
