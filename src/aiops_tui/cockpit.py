@@ -43,6 +43,8 @@ class SourceView:
     """What filling the history's gap from it wrote at the start (`SourceStatus.filled`)."""
     fill_error: str | None = None
     """Why that gap was not filled."""
+    reads_low: str | None = None
+    """Why its rates read low now (`SourceStatus.reads_low`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,9 +55,11 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = 
     at = now if at is None else at
     poller = cockpit.poller
     direct = bool(poller and poller.direct)
+    reads_low = bool(poller and poller.prometheus_reads_low)
     with cockpit.history.reading() as con, ts_sql.watermarks_read_once():
         fresh = ts_sql.signal_sources_of(con, ["requests_per_s", "breaker_state"], at, LOOKBACK_S)
-        source = ts_sql.pick_source(fresh["requests_per_s"], prefer_prometheus=not direct)
+        source = ts_sql.pick_source(fresh["requests_per_s"], prefer_prometheus=not (direct or reads_low))
+        direct = direct or (reads_low and source not in ("prometheus", ""))
         breakers_from = breaker_source(source, fresh["breaker_state"])
         # The gateways that the fleet's signals stand for, read once for every pane that reads them.
         gateways = ts_sql.member_sources(con, FLEET_SOURCE) if FLEET_SOURCE in (source, breakers_from) else []
@@ -108,7 +110,8 @@ def _sources(cockpit: "Cockpit", now: float) -> list["SourceView"]:
     if cockpit.poller is None:
         return [SourceView("history", "file", "offline", None)]
     return [
-        SourceView(s.name, s.kind, s.state(now), s.age_s(now), tuple(s.profiles), s.last_error, s.filled, s.fill_error)
+        SourceView(s.name, s.kind, s.state(now), s.age_s(now), tuple(s.profiles), s.last_error, s.filled, s.fill_error,
+                   s.reads_low)
         for s in cockpit.poller.status.values()
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+from urllib.parse import urlencode
 
 import pytest
 
@@ -373,3 +374,23 @@ def test_a_prometheus_that_trickles_holds_the_first_polls_no_longer_than_a_poll_
         asyncio.run(poller.fill_gaps())
     status = poller.status["prometheus"]
     assert (status.fill_error, status.filled) == ("no answer within 0.6 s", None)  # as a poll's: twice the timeout
+
+
+@pytest.mark.parametrize("held, reads_low", [
+    (Answer(200, vector({"metric": {}, "value": [2_000.0, "30.4"]}), "application/json"), "rates read low: holds 30s of 5m"),
+    (Answer(200, vector({"metric": {}, "value": [2_000.0, "290"]}), "application/json"), None),  # the window, near enough
+    (Answer(200, vector(), "application/json"), None),  # no traffic counter yet: nothing to read low
+    (Answer(400, json.dumps({"status": "error", "errorType": "bad_data", "error": "subqueries unsupported"}).encode(),
+            "application/json"), None),  # a backend without subqueries: the poll stands
+])
+def test_how_much_of_the_rate_window_prometheus_holds_is_asked_beside_the_poll_and_never_fails_it(held, reads_low):
+    prometheus = source("http://unused", profile="aiops_sim")
+    held_promql = prometheus._held_promql()
+    assert held_promql == 'time() - min(min_over_time(timestamp({__name__=~"aiops_requests_total"})[5m:15s]))'
+    with ScriptedServer() as server:
+        serve(server, Answer(200, vector({"metric": {}, "value": [2_000.0, "1"]}), "application/json"))
+        server.answers[f"/api/v1/query?{urlencode({'query': held_promql})}"] = held
+        prometheus = source(server.url, profile="aiops_sim")
+        batch = asyncio.run(prometheus.poll())
+    assert batch.ok and batch.samples
+    assert prometheus.reads_low == reads_low

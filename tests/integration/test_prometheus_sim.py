@@ -120,7 +120,8 @@ def test_an_upstream_outage_shows_the_breaker_open_within_two_scrape_intervals(s
 def test_prometheus_killed_mid_run_switches_to_direct_and_recovers(sim_and_prom, tmp_path):
     sim, prom = sim_and_prom
     history = History.open(tmp_path / "h.duckdb")
-    recorder = Recorder(history, [prom_source(prom.url), gateway_source(sim)], stale_after=2)
+    # A rate window the young Prometheus holds: else the panes read the gateway until it does (below).
+    recorder = Recorder(history, [prom_source(prom.url, window="5s"), gateway_source(sim)], stale_after=2)
     poller = recorder.poller
     cockpit = Cockpit(history, poller=poller)
 
@@ -172,6 +173,33 @@ def test_prometheus_killed_mid_run_switches_to_direct_and_recovers(sim_and_prom,
     assert sorted(events[:2]) == [("gw", None, "up"), ("prometheus", None, "up")]
     assert events[2:] == [("prometheus", "up", "down"), ("prometheus", "down", "up")]
     history.close()
+
+
+def test_a_prometheus_holding_less_than_its_rate_window_says_so_and_the_panes_read_the_gateway(sim_and_prom, tmp_path):
+    """Seen live: a Prometheus started a minute before read 1-2.5 req/s where the gateways served 12, as `rate()`
+    divides what it saw by the whole window. Until it holds the window the panes read the gateway's own scrapes."""
+    sim, prom = sim_and_prom
+    prometheus = prom_source(prom.url, window="20s")
+    with History.open(tmp_path / "h.duckdb") as history:
+        recorder = Recorder(history, [prometheus, gateway_source(sim)])
+        cockpit = Cockpit(history, poller=recorder.poller)
+
+        async def cycles(n: int) -> None:
+            for _ in range(n):
+                await recorder.poller.run_cycle()
+                await asyncio.sleep(1.0)
+
+        asyncio.run(cycles(2))  # the gateway's rates need two scrapes
+        views = cockpit.views()
+        held_s = float(prometheus.reads_low.removeprefix("rates read low: holds ").removesuffix("s of 20s"))
+        assert 0 <= held_s < 18
+        assert (views.golden.source, views.direct) == ("gw", True)
+        assert {s.name: s.reads_low for s in views.sources} == {"prometheus": prometheus.reads_low, "gw": None}
+        prom.wait_for("count(count_over_time(litellm_proxy_total_requests_metric_total[1m]) >= 22)", lambda r: bool(r), 40)
+        asyncio.run(cycles(1))
+        views = cockpit.views()
+    assert prometheus.reads_low is None
+    assert (views.golden.source, views.direct) == ("prometheus", False)
 
 
 def test_one_models_charts_come_from_prometheus_and_the_models_add_up_to_the_total(sim_and_prom, tmp_path):

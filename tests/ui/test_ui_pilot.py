@@ -312,6 +312,22 @@ async def test_status_bar_lists_sources_worst_first() -> None:
         assert text.endswith("gw-main stale 47s (litellm, resilience4j) · ● prometheus ok 3s (litellm)")
 
 
+async def test_a_prometheus_whose_rates_read_low_says_why_and_the_panes_say_they_read_direct() -> None:
+    class YoungPrometheus(FakeCockpit):
+        def views(self, *args, **kwargs):
+            views = super().views(*args, **kwargs)
+            young = [dataclasses.replace(s, reads_low="rates read low: holds 40s of 5m") if s.name == "prometheus" else s
+                     for s in views.sources]
+            return dataclasses.replace(views, sources=tuple(young), direct=True)
+
+    app = cockpit_app(YoungPrometheus())
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot)
+        text = status_text(app)
+    assert "window 1h · direct · ✖ gw-edge" in text
+    assert text.endswith("● prometheus ok 3s: rates read low: holds 40s of 5m")
+
+
 async def test_the_status_bar_says_what_the_start_waits_for_and_how_far_it_has_got_until_polling_starts() -> None:
     release = threading.Event()
     said = ["simulating the demo's 12h before now · 8 %"]  # as `aiops-tui demo --backfill 12h` says it

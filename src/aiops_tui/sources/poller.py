@@ -60,6 +60,8 @@ class SourceStatus:
     """What filling the gap wrote, e.g. "the 60 min before the start (240 steps of 15 s)"."""
     fill_error: str | None = None
     """Why the gap was not filled, in one line."""
+    reads_low: str | None = None
+    """Why its rates read low at its last poll (`PrometheusSource.reads_low`), in one line, else None."""
 
     def state(self, now: float) -> str:
         """ok | stale | down | filling (reading the gap before its first poll) | waiting (never polled yet)."""
@@ -188,6 +190,13 @@ class Poller:
         prom = self.status.get("prometheus")
         return prom is not None and prom.state(self.clock()) in ("down", "stale")
 
+    @property
+    def prometheus_reads_low(self) -> bool:
+        """True when Prometheus answers but holds its traffic counters for less than its rate window: the
+        panes read the gateways' own scrapes meanwhile, where there are any."""
+        prom = self.status.get("prometheus")
+        return prom is not None and prom.reads_low is not None and prom.state(self.clock()) == "ok"
+
     # -- the loop ------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event | None = None) -> None:
         stop = stop or asyncio.Event()
@@ -288,6 +297,7 @@ class Poller:
             status.last_ok_ts = batch.ts
             status.next_due = batch.ts + source.interval_s
             status.profiles = list(getattr(source, "profiles", []) or [])
+            status.reads_low = getattr(source, "reads_low", None)
         else:
             status.failures += 1
             status.last_error = batch.error

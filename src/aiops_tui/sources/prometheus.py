@@ -26,6 +26,10 @@ FIRING_SELECTOR = 'ALERTS{alertstate="firing"}'
 """The alerts firing: Prometheus keeps them as a series (no annotations)."""
 PROFILE_REFRESH_S = 300.0
 """How often the conventions in use are looked for again once some are found (a new exporter appears)."""
+HELD_STEPS = 20
+"""How many steps the subquery reads the rate window in. Prometheus holds the window when its oldest traffic
+sample in it lies within two steps of the window's start (0.9 of a window from 20 s up), else its rates read
+low: `rate()` divides what it saw by the whole window (started 40 s ago, a fifth of 5 minutes' traffic)."""
 
 
 def firing_promql(step_s: float) -> str:
@@ -205,6 +209,9 @@ class PrometheusSource:
         self._conn = None
         self.profiles: list[str] = [] if cfg.profile == "auto" else [cfg.profile]
         self._profiles_checked_at = -math.inf
+        self.reads_low: str | None = None
+        """Why its rates read low at the last poll (it holds its traffic counters for less than the rate
+        window), else None: the panes read the gateways' own scrapes meanwhile, where there are any."""
 
     def _connect(self):
         if self._conn is None:
@@ -292,15 +299,47 @@ class PrometheusSource:
         await self._find_profiles(conn, batch.ts)
         queries, merged = self._plan()
         texts = _texts(queries, merged)
-        *results, alerts = await asyncio.gather(
+        *results, alerts, held_s = await asyncio.gather(
             *(self._call(conn.custom_query, promql) for promql in texts),
             self._call(self._fetch_alerts, conn),
+            self._held_s(conn),
         )
         answers = dict(zip(texts, results))
         for signal, promql in queries.items():
             batch.samples.extend(vector_samples(signal, answers[promql], ts=batch.ts))
         batch.samples.extend(merged_quantile_samples(merged, answers, ts=batch.ts))
         batch.alerts = alerts
+        self.reads_low = None
+        if held_s is not None and held_s < self._window_s - 2 * self._held_step_s:
+            whole_s = max(0, round(held_s))
+            held = f"{whole_s // 60}m{whole_s % 60:02d}s" if whole_s >= 60 else f"{whole_s}s"
+            self.reads_low = f"rates read low: holds {held} of {self.window}"
+
+    def _held_promql(self) -> str | None:
+        """How many seconds back, up to the rate window, Prometheus holds the traffic counters: the age of
+        their oldest sample in it (a subquery: a range function sees no timestamps)."""
+        recipes = [profile.recipes.get("requests_per_s") for name in self.profiles
+                   if (profile := conventions.PROFILES.get(name)) is not None]  # `profile: none` names none
+        metrics = sorted({recipe.series.metric for recipe in recipes if recipe is not None and recipe.kind == "rate"})
+        if not metrics:
+            return None
+        selector = '{__name__=~"%s"}' % "|".join(metrics)  # metric names need no escaping
+        return f"time() - min(min_over_time(timestamp({selector})[{self.window}:{self._held_step_s:g}s]))"
+
+    @property
+    def _held_step_s(self) -> float:
+        return max(1.0, self._window_s / HELD_STEPS)
+
+    async def _held_s(self, conn) -> float | None:
+        """`_held_promql`'s answer; None where there is none, or no answer (no subqueries): the window is held."""
+        promql = self._held_promql()
+        if promql is None:
+            return None
+        try:
+            held_s = next((value for _, value in _vector_items("held", await self._call(conn.custom_query, promql))), None)
+        except Exception:  # noqa: BLE001 — the poll's own answers stand without it
+            return None
+        return None if held_s is None or math.isnan(held_s) else held_s
 
     async def past(self, spans: Sequence[tuple[float, float, float]]) -> tuple[list[Batch], str | None]:
         """The signals as a poll would have read them at every step of each (start, end, step) in `spans` (each

@@ -129,6 +129,8 @@ class StatusBar(Widget):
             text.append(f" {fmt.age(source.age_s + since_read_s)}", "dim")
         if source.error and source.state in ("down", "stale"):
             text.append_text(plain(f": {source.error}", style="dim"))
+        elif source.reads_low and source.state == "ok":
+            text.append_text(plain(f": {source.reads_low}", style=status_style(self.app, "warn")))
         if profiles and source.profiles:
             text.append_text(plain(f" ({', '.join(source.profiles)})", style="dim"))
         return text
