@@ -120,6 +120,15 @@ def test_without_prometheus_a_bare_aiops_series_or_its_plain_aggregate_has_a_val
     ]
 
 
+async def values_of(bodies: dict[str, list[dict]]) -> list:
+    """`instant_values` of each query in `bodies`, Prometheus answering each with its vector."""
+    with ScriptedServer() as server:
+        for query, result in bodies.items():
+            body = {"status": "success", "data": {"resultType": "vector", "result": result}}
+            server.answers.update([answer_for(query, Answer(200, json.dumps(body).encode(), "application/json"))])
+        return await instant_values(prom_cfg(server.url), list(bodies), 2.0)
+
+
 async def test_several_series_are_named_by_the_labels_that_tell_them_apart():
     """The breaker runbook's first step: `== 1` gives each gateway's current state, so the values alone
     (1, 1) say nothing; the labels that differ do, the scrape's own (instance) after the series' (state)."""
@@ -133,11 +142,7 @@ async def test_several_series_are_named_by_the_labels_that_tell_them_apart():
              series("0.4", model="b", status="500")]
     same = [series("2", name="a"), series("2", name="a")]  # told apart by nothing left once the name goes
     bodies = {"states": states, "rates": rates, "same": same}
-    with ScriptedServer() as server:
-        for query, result in bodies.items():
-            body = {"status": "success", "data": {"resultType": "vector", "result": result}}
-            server.answers.update([answer_for(query, Answer(200, json.dumps(body).encode(), "application/json"))])
-        results = await instant_values(prom_cfg(server.url), list(bodies), 2.0)
+    results = await values_of(bodies)
     assert [r.text for r in results] == [
         "2 series by state, instance: 1 (closed, 10.0.0.2:4000), 1 (open, 10.0.0.1:4000)",
         f"5 series by model, status: 0.5 ({'x' * 31}…, -), 0.4 (b, 500), 0.3 (a, -), …",
@@ -152,11 +157,7 @@ async def test_one_series_is_named_by_its_own_labels_but_its_metrics_name():
     down = [{"metric": {"__name__": "up", "instance": "10.0.0.3:9090", "job": "prometheus"}, "value": [T0, "0"]}]
     budget = [{"metric": {}, "value": [T0, "15000"]}]
     bodies = {"fallback": fallback, "down": down, "budget": budget}
-    with ScriptedServer() as server:
-        for query, result in bodies.items():
-            body = {"status": "success", "data": {"resultType": "vector", "result": result}}
-            server.answers.update([answer_for(query, Answer(200, json.dumps(body).encode(), "application/json"))])
-        results = await instant_values(prom_cfg(server.url), list(bodies), 2.0)
+    results = await values_of(bodies)
     assert [r.text for r in results] == [
         "1 series by from, to: 0.8103 (openai/gpt-4o, local/llama-3-8b-local)",
         "1 series by instance, job: 0 (10.0.0.3:9090, prometheus)",
