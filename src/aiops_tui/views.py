@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,8 @@ from aiops_tui.signals.quality import quality_readings
 from aiops_tui.signals.savings import inputs_from_signals, monthly_run_rate_usd, savings_levers
 from aiops_tui.sources.conventions import describe_source, detect_profiles
 from aiops_tui.store import timeseries as ts_sql
-from aiops_tui.store.timeseries import HOUR_S, MINUTE_S
+from aiops_tui.store import trends as tr
+from aiops_tui.store.timeseries import HOUR_S
 
 if TYPE_CHECKING:
     from aiops_tui.cockpit import Cockpit, SourceView, Views
@@ -154,31 +154,6 @@ def _golden(
                       chart_model=model, gateways=by_gateway, chart_gateway=gateway)
 
 
-def _average_rate(series: list[tuple[float, float]]) -> float | None:
-    values = [v for _, v in series if not math.isnan(v)]
-    return sum(values) / len(values) if values else None
-
-
-def _spend_rates(con, source: str, at: float, windows_s: Sequence[float]) -> list[float | None]:
-    """The average spend rate over each window, in one read: from raw samples up to an hour, else from
-    the hourly rollups, the 1 m ones before the first whole hour and raw samples after the last. Read after
-    every poll, a 3-day window from raw samples and 1 m buckets filled DuckDB's buffer pool with every series'
-    rows (bench/HISTORY.md, section 5).
-
-    A window over an hour starts on the minute (under a minute shorter): its part-minute, read from raw
-    samples, brought a whole row group of every series' samples into the pool for a few of them. Its buckets
-    stay an hour wide, the rollup's hours."""
-    spans = []
-    for w in windows_s:
-        if w <= HOUR_S:
-            spans.append((at - w, at, 60, "raw"))
-        else:
-            since = math.ceil((at - w) / MINUTE_S) * MINUTE_S
-            spans.append((since, at, (at - since) / HOUR_S, "1h"))
-    return [_average_rate(series["spend_usd_per_h"])
-            for series in ts_sql.signal_series_spans(con, source, ["spend_usd_per_h"], spans)]
-
-
 def _own_totals(con, gateways: list[str], at: float) -> dict[str, dict[str, float]]:
     """gateway -> signal -> its own latest total over its models (of `OWN_TOTAL_SIGNALS`), in one read."""
     out: dict[str, dict[str, float]] = {}
@@ -197,7 +172,7 @@ def _cost(
     month_start, _ = cst.month_bounds(at)
     rate = latest.get(("spend_usd_per_h", ""))
     windows_s = [window_s for _, window_s, _ in cst.BURN_WINDOWS] + list(cst.PROJECTION_WINDOWS_S)
-    measured = _spend_rates(con, source, at, windows_s) if source else [None] * len(windows_s)
+    measured = tr.spend_rates(con, source, at, windows_s) if source else [None] * len(windows_s)
     rates = {label: average for (label, _, _), average in zip(cst.BURN_WINDOWS, measured)} if source else {}
     rate_24h, rate_7d = measured[len(cst.BURN_WINDOWS):]
 

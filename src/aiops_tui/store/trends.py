@@ -184,6 +184,29 @@ def _average_rate(series: list[tuple[float, float]]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def spend_rates(
+    con: "duckdb.DuckDBPyConnection", source: str, at: float, windows_s: Sequence[float],
+) -> list[float | None]:
+    """The average spend rate over each window, in one read: from raw samples up to an hour, else from
+    the hourly rollups, the 1 m ones before the first whole hour and raw samples after the last. Read after
+    every poll, a 3-day window from raw samples and 1 m buckets filled DuckDB's buffer pool with every series'
+    rows (bench/HISTORY.md, section 5).
+
+    A window over an hour starts on the minute (under a minute shorter): its part-minute, read from raw
+    samples, brought a whole row group of every series' samples into the pool for a few of them. Its buckets
+    stay an hour wide, the rollup's hours. The cost pane's burn and projections, and the cost report's month
+    in progress."""
+    spans = []
+    for w in windows_s:
+        if w <= HOUR_S:
+            spans.append((at - w, at, 60, "raw"))
+        else:
+            since = math.ceil((at - w) / ts_sql.MINUTE_S) * ts_sql.MINUTE_S
+            spans.append((since, at, (at - since) / HOUR_S, "1h"))
+    return [_average_rate(series["spend_usd_per_h"])
+            for series in ts_sql.signal_series_spans(con, source, ["spend_usd_per_h"], spans)]
+
+
 def _past_rate(
     con: "duckdb.DuckDBPyConnection", source: str, at: float, span_s: float, points: int, complete: bool,
 ) -> float | None:
@@ -193,7 +216,7 @@ def _past_rate(
     buckets from the 1 h rollup (the same answer), narrower ones from the 1 m rollup while it lasts
     (90 days), then from the 1 h rollup (the mean of hourly means)."""
     if not complete:
-        return _average_rate(ts_sql.signal_series(con, source, "spend_usd_per_h", at - span_s, at, points=points))
+        return spend_rates(con, source, at, [span_s])[0]  # as the Cost pane reads it now
     resolutions = ("1h",) if (span_s / points) % HOUR_S == 0 else ("1m", "1h")
     for resolution in resolutions:
         series = ts_sql.signal_series(con, source, "spend_usd_per_h", at - span_s, at, points=points, resolution=resolution)
