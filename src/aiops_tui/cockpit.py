@@ -55,7 +55,9 @@ class Views:
     """True while the view follows the clock; False when scrubbed back or reviewing a file."""
     paused: bool
     golden: GoldenView
-    cost: CostView
+    cost: CostView | None
+    """None in the start's first views (`Cockpit.start`): the frame they are drawn for shows the golden pane,
+    and the cost pane's reads (spend rates, month to date, its days: half the views' time) come with the next."""
     breakers: BreakersView
     sources: Sequence[SourceView] = ()
     alerts: Sequence[Alert] = ()
@@ -145,8 +147,8 @@ class Cockpit:
 
     def start(self, window: str = "1h") -> None:
         """Begin what the first frame with data waits for, on a thread, while the UI is still being imported
-        and built: `prepare` (the demo's backfill), then the views now over `window` (or, given `first_views`,
-        the wait for them). `views` hands them over."""
+        and built: `prepare` (the demo's backfill), then the views now over `window` without the cost pane's (or,
+        given `first_views`, the wait for them). `views` hands them over."""
         if self._prepared is not None:
             return
         prepared: Future[None] = Future()
@@ -166,15 +168,20 @@ class Cockpit:
                 return
             prepared.set_result(None)
             try:
-                first.set_result(self._first_views() if self._first_views is not None else build_views(self, None, window))
+                if self._first_views is not None:
+                    first.set_result(self._first_views())
+                else:
+                    first.set_result(build_views(self, None, window, cost=False))
             except BaseException as exc:
                 first.set_exception(exc)
 
         threading.Thread(target=run, name="cockpit-start", daemon=True).start()
 
-    def views(self, at: float | None = None, window: str = "1h", model: str = "", gateway: str = "") -> Views:
+    def views(self, at: float | None = None, window: str = "1h", model: str = "", gateway: str = "", *,
+              cost: bool = True) -> Views:
         """Everything the panes show at `at` (default: now), the golden charts of `model` alone if given, or of
-        `gateway`'s own signals. Blocking: call it from a worker thread."""
+        `gateway`'s own signals; without the cost pane's (`Views.cost` None) unless `cost`. Blocking: call it from
+        a worker thread."""
         from aiops_tui.views import build_views
 
         if self._first_window is not None and at is None and window == self._first_window and not (model or gateway):
@@ -182,7 +189,7 @@ class Cockpit:
             return self._first.result()
         if self._opened is not None:
             self._opened.result()  # the history is opened once polling starts: its failure is raised here
-        return build_views(self, at, window, model, gateway)
+        return build_views(self, at, window, model, gateway, cost=cost)
 
     async def run_polling(self, stop: asyncio.Event) -> None:
         """Wait for `prepare` (the demo's backfill; run here on a thread unless `start` ran it), open the

@@ -122,7 +122,7 @@ def run_live(args: argparse.Namespace) -> int:
     from aiops_tui.forked import start_in_child
 
     # As the demo: a child opens the file and reads the first views while the UI starts, then closes it.
-    child = start_in_child(cfg.history_path, lambda history: _cockpit_for(cfg, history, recorder).views(),
+    child = start_in_child(cfg.history_path, lambda history: _cockpit_for(cfg, history, recorder).views(cost=False),
                            what="reading the history")
     with ExitStack() as stack:
         stack.callback(child.close)
@@ -194,7 +194,7 @@ def run_review(args: argparse.Namespace) -> int:
         from aiops_tui.config import load_config
 
         history, newest = held
-        return _cockpit_for(load_config(args.config), history, clock=lambda: newest).views()
+        return _cockpit_for(load_config(args.config), history, clock=lambda: newest).views(cost=False)
 
     child = ForkedSteps([open_file, first_views], what="reading the history")
     end = 0.0
@@ -404,7 +404,7 @@ def run_demo(args: argparse.Namespace) -> int:
             # file for this one.
             from aiops_tui.forked import start_in_child
 
-            child = start_in_child(path, lambda history: _cockpit_for(cfg, history, recorder).views(),
+            child = start_in_child(path, lambda history: _cockpit_for(cfg, history, recorder).views(cost=False),
                                    put=put_hour, after=roll_up, then=model_at_end, check=new_only, what="the demo's start")
             stack.callback(child.close)
 

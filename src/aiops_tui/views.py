@@ -45,9 +45,11 @@ def breaker_source(source: str, fresh: dict[str, float]) -> str:
     return FLEET_SOURCE if len(gateways) > 1 else gateways[0]
 
 
-def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = "", gateway: str = "") -> "Views":
+def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = "", gateway: str = "", *,
+                cost: bool = True) -> "Views":
     """`model`: the golden charts of that model alone ("" for all models together); `gateway`: of that gateway's
-    own signals instead (its models together)."""
+    own signals instead (its models together). Without `cost`, the cost pane's reads are left out (`Views.cost`
+    None), as for the start's first views."""
     from aiops_tui.cockpit import Views
 
     live = at is None
@@ -73,7 +75,7 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = 
         # Each gateway's own totals, in one read: the golden table by gateway, the cost pane's spend by gateway.
         own = _own_totals(con, current, at) if len(current) > 1 or source == FLEET_SOURCE else {}
         golden = _golden(con, source, at, window, cockpit, profiles, latest, model, own, gateway)
-        cost = _cost(con, source, members(source), at, cockpit, profiles, latest, own)
+        spend = _cost(con, source, members(source), at, cockpit, profiles, latest, own) if cost else None
         # Looking back (or reviewing a file), the alerts firing then come from the events too: one read.
         polling_now = poller is not None and live
         window_s = CHART_WINDOWS_S.get(window, 3600.0)
@@ -86,14 +88,14 @@ def build_views(cockpit: "Cockpit", at: float | None, window: str, model: str = 
         if polling_now:
             breakers_of = [member for member in breakers_of if member in poller.status]
         breakers = _breakers(con, breakers_from, breakers_of, at, events, window_s)
-    notes = [n for n in (golden.basis, cost.basis) if n]
+    notes = [n for n in (golden.basis, spend.basis if spend else "") if n]
     return Views(
         at=at,
         environment=cockpit.environment,
         live=live and cockpit.live,
         paused=cockpit.paused,
         golden=golden,
-        cost=cost,
+        cost=spend,
         breakers=breakers,
         sources=_sources(cockpit, now),
         alerts=list(poller.alerts) if polling_now else firing_at(events),

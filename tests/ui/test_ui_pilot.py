@@ -172,6 +172,39 @@ async def test_the_starts_deferred_work_runs_once_with_the_first_data_on_screen(
         assert on_screen == [True]
 
 
+async def test_the_spend_left_out_of_the_first_views_is_asked_for_once_they_are_drawn(monkeypatch) -> None:
+    """The start's first views leave the cost pane's reads out (`Views.cost` None): the app asks for the rest
+    as soon as they are drawn, not at its next tick (made an hour here), and the cost pane says it is reading
+    the spend until they come."""
+    import aiops_tui.ui.app as app_module
+
+    monkeypatch.setattr(app_module, "TICK_S", 3600.0)
+    release = threading.Event()
+
+    class StartingCockpit(FakeCockpit):
+        def views(self, at=None, window="1h", model="", gateway=""):
+            views = super().views(at, window, model, gateway)
+            if len(self.views_calls) == 1:
+                return dataclasses.replace(views, cost=None)
+            assert release.wait(5), "the test never released the views"
+            return views
+
+    cockpit = StartingCockpit()
+    app = cockpit_app(cockpit)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(cockpit.views_calls) == 2 and "cost" in app.panes)
+        await pilot.press("2")
+        await until(pilot, lambda: any("reading the spend…" in line for line in screen_lines(app)))
+        await pilot.press("5")  # the maturity pane's suggestions wait for the spend too
+        await until(pilot, lambda: app.tabs.active == "maturity" and app.panes["maturity"].views is not None)
+        assert "pane:" not in status_text(app)
+        release.set()
+        await press(pilot, "2")
+        text = "\n".join(screen_lines(app))
+        assert "reading the spend…" not in text and "month to date" in text and "$6,085" in text, text
+        assert len(cockpit.views_calls) == 2
+
+
 async def test_after_failed_first_views_the_starts_deferred_work_still_runs_once() -> None:
     calls: list[str] = []  # the status line at each call
     cockpit = FakeCockpit(fail="IO Error: could not read history.duckdb")

@@ -1,6 +1,7 @@
 """How `demo` and `review` start, without a terminal: the UI's run is replaced by what the app does with
 the cockpit (wait before the app, the first views, then polling once they are drawn). The first views come
-from the forked child; this process opens the history only when polling starts, and reads it from then on."""
+from the forked child, without the cost pane's; this process opens the history only when polling starts, and
+reads it from then on."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from aiops_tui import launch
-from aiops_tui.cockpit import Cockpit
+from aiops_tui.config import load_config
 from aiops_tui.demo import DEMO_SOURCE, backfill
 from aiops_tui.sim.model import GatewayModel
 from aiops_tui.store.history import History
@@ -37,6 +38,7 @@ def what_the_app_does(seen: dict):
         stop.set()  # open the history, serve the demo, and stop before the first poll
         asyncio.run(cockpit.run_polling(stop))
         seen["history"] = cockpit.history
+        seen["next"] = cockpit.views()  # what the app asks for once the first are drawn: the cost pane's too
         if cockpit.poller is not None:
             seen["first poll"] = asyncio.run(cockpit.poller.run_cycle())
         seen["earlier"] = cockpit.views(at=seen["first"].at - 300, window="1h")
@@ -50,11 +52,11 @@ def test_review_reads_the_first_views_in_a_child_and_opens_the_file_after(tmp_pa
     path = tmp_path / "h.duckdb"
     with History.open(path) as history:
         backfill(history, GatewayModel(7, END - 1800.0), END - 1800.0, END, step_s=60.0)
-    with History.open(path, read_only=True) as history:
-        end = history.time_range()[1]
-        expected = Cockpit(history, clock=lambda: end).views()
     config = tmp_path / "aiops.yaml"
     config.write_text(f"history: {tmp_path / 'unused.duckdb'}\n")
+    with History.open(path, read_only=True) as history:
+        end = history.time_range()[1]
+        expected = launch._cockpit_for(load_config(str(config)), history, clock=lambda: end).views()
     seen: dict = {}
     monkeypatch.setattr(launch, "_run_app", what_the_app_does(seen))
 
@@ -62,6 +64,7 @@ def test_review_reads_the_first_views_in_a_child_and_opens_the_file_after(tmp_pa
     assert seen["collector on before the first views are drawn"] is False and gc.isenabled()
     first = seen["first"]
     assert first.at == end and (first.golden, first.breakers) == (expected.golden, expected.breakers)
+    assert first.cost is None and seen["next"] == expected
     assert seen["history before polling"] is None
     assert seen["history"].read_only and seen["history"].path == path
     assert seen["earlier"].at == end - 300 and seen["earlier"].golden.tiles
@@ -77,6 +80,7 @@ def test_demo_puts_its_hour_in_from_a_child_then_serves_and_polls_from_this_proc
     assert seen["collector on before the first views are drawn"] is False and gc.isenabled()
     first = seen["first"]
     assert first.live and first.golden.source == DEMO_SOURCE and first.golden.tiles["requests_per_s"].value > 0
+    assert first.cost is None and seen["next"].cost.mtd_usd > 0 and seen["next"].cost.by_model
     assert seen["history before polling"] is None
     assert seen["history"].path == path and not seen["history"].read_only
     assert seen["earlier"].golden.tiles["requests_per_s"].value > 0  # read here, from the file the child wrote

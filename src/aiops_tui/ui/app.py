@@ -175,7 +175,8 @@ class CockpitApp(App[int]):
             self._update_status()  # what the start waits for may say how far it has got, or be over
         if self._paused or loading:
             return
-        if self._views is None or (self.cockpit.live and self._at is None and self._views_outdated(now)):
+        if self._views is None or self._views.cost is None or (
+                self.cockpit.live and self._at is None and self._views_outdated(now)):
             self._request_views()
         # A reviewed file or a moment in the past does not change by itself: fetched once, then on request.
 
@@ -254,6 +255,8 @@ class CockpitApp(App[int]):
                 return
             self.run_worker(self._poll(), group="polling", exit_on_error=False)
             self.run_worker(self._mount_other_panes(), group="panes")
+            if self._views is not None and self._views.cost is None:  # the start's first views: the rest now
+                self._request_views()
 
     def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
         self.leaving = True
@@ -423,7 +426,7 @@ class CockpitApp(App[int]):
         if self.cockpit.history is None:
             self.notify(HISTORY_OPENING, timeout=3, markup=False)
             return
-        source = self._views.cost.source if self._views is not None else ""
+        source = self._views.cost.source if self._views is not None and self._views.cost is not None else ""
         until = self._at if self._at is not None else self.cockpit.clock()
         prices = getattr(self.cockpit, "prices", {}) or {}
         tiers = {model: price.tier for model, price in prices.items() if getattr(price, "tier", "")}

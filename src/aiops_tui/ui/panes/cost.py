@@ -26,6 +26,8 @@ NARROW_BELOW = 100
 """Under this many columns the chart is left out and the figures take the width."""
 TABLES_WIDTH = 44
 """The spend tables' width beside the levers (#cost-tables)."""
+READING = "reading the spend…"
+"""Shown for the moment between the first frame and the views with the spend (`Views.cost`)."""
 
 
 class BurnLine(Static):
@@ -145,6 +147,9 @@ class CostPane(Pane):
 
     def show(self, views: Views) -> None:
         cost = views.cost
+        if cost is None:  # the start's first views: the spend comes with the next ones, a moment later
+            update_static(self.query_one("#cost-figures", Static), Text(READING, style="dim"))
+            return
         # Without a source yet, why: every source that is down or stale.
         health = source_health(self.app, views, cost.source) if cost.source else sources_in_trouble(self.app, views)
         figures = self._figures(cost, health, source_label(views, cost.source))

@@ -218,6 +218,8 @@ class MaturityPane(Pane):
         return with_suggestions(Assessment(ts, dict(self._answers)), live)
 
     def show(self, views: Views) -> None:
+        if views.cost is None:  # the start's first views: whether there is spend to see is in the next ones
+            return
         suggestions = suggest_from_evidence(evidence_from_views(views))
         # Live views change every second; the checklist only when the suggestions (or the theme) do.
         if suggestions == self._suggestions and self.app.theme == self._drawn_theme:
