@@ -156,8 +156,6 @@ class Cockpit:
         self._prepared, self._first, self._first_window = prepared, first, window
 
         def run() -> None:
-            from aiops_tui.views import build_views
-
             try:
                 if self._prepare is not None:
                     prepare, self._prepare = self._prepare, None
@@ -170,7 +168,9 @@ class Cockpit:
             try:
                 if self._first_views is not None:
                     first.set_result(self._first_views())
-                else:
+                else:  # imported here: with `first_views`, this process needs them only after the first frame
+                    from aiops_tui.views import build_views
+
                     first.set_result(build_views(self, None, window, cost=False))
             except BaseException as exc:
                 first.set_exception(exc)
@@ -182,13 +182,13 @@ class Cockpit:
         """Everything the panes show at `at` (default: now), the golden charts of `model` alone if given, or of
         `gateway`'s own signals; without the cost pane's (`Views.cost` None) unless `cost`. Blocking: call it from
         a worker thread."""
-        from aiops_tui.views import build_views
-
         if self._first_window is not None and at is None and window == self._first_window and not (model or gateway):
             self._first_window = None
             return self._first.result()
         if self._opened is not None:
             self._opened.result()  # the history is opened once polling starts: its failure is raised here
+        from aiops_tui.views import build_views  # here: the first views, built elsewhere, need none of it
+
         return build_views(self, at, window, model, gateway, cost=cost)
 
     async def run_polling(self, stop: asyncio.Event) -> None:

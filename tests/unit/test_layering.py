@@ -38,3 +38,13 @@ def test_what_a_review_forks_to_read_its_first_views_leaves_asyncio_out():
              "from aiops_tui.store import history; print('asyncio' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_first_views_built_elsewhere_are_handed_over_without_importing_what_builds_them():
+    """The demo's, live's and a review's first views come from their forked child: the cockpit's own process
+    imports the views' modules (signals, store queries) only when it builds views itself, after the first frame."""
+    probe = ("import sys; from aiops_tui.cockpit import Cockpit; "
+             "cockpit = Cockpit(None, first_views=lambda: 'first', open_history=lambda: None); cockpit.start(); "
+             "print(cockpit.views(), 'aiops_tui.views' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["first", "False"], out.stderr
