@@ -29,7 +29,10 @@ class PromServer:
         metrics_path: str = "/metrics",
         rule_files: list[Path] = (),
         scrape_interval: str = "1s",
+        basic_auth: tuple[str, str, str] | None = None,
     ) -> None:
+        """`basic_auth`: (user, bcrypt hash of the password, the password) for `--web.config.file`; this
+        harness logs in with them for its own requests."""
         self.binary = require_binary("prometheus")
         self.workdir = workdir
         self.port = free_port()
@@ -50,6 +53,19 @@ class PromServer:
         workdir.mkdir(parents=True, exist_ok=True)
         self.config_path = workdir / "prometheus.yml"
         self.config_path.write_text(config)
+        self.web_config_path: Path | None = None
+        self._headers: dict[str, str] = {}
+        if basic_auth is not None:
+            import base64
+
+            user, hashed, password = basic_auth
+            self.web_config_path = workdir / "web.yml"
+            self.web_config_path.write_text(f"basic_auth_users:\n  {user}: {hashed}\n")
+            pair = base64.b64encode(f"{user}:{password}".encode()).decode()
+            self._headers["Authorization"] = f"Basic {pair}"
+
+    def _get(self, path: str, timeout_s: float):
+        return urllib.request.urlopen(urllib.request.Request(self.url + path, headers=self._headers), timeout=timeout_s)
 
     def __enter__(self) -> "PromServer":
         return self.start()
@@ -65,6 +81,7 @@ class PromServer:
                 f"--storage.tsdb.path={self.workdir / 'data'}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
                 "--log.level=warn",
+                *([f"--web.config.file={self.web_config_path}"] if self.web_config_path else []),
             ],
             stdout=subprocess.DEVNULL,
             stderr=open(self.workdir / "prometheus.log", "ab"),
@@ -74,7 +91,7 @@ class PromServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"prometheus exited: {(self.workdir / 'prometheus.log').read_text()[-2000:]}")
             try:
-                with urllib.request.urlopen(self.url + "/-/ready", timeout=1) as resp:
+                with self._get("/-/ready", 1) as resp:
                     if resp.status == 200:
                         return self
             except OSError:
@@ -107,7 +124,7 @@ class PromServer:
         result = None
         while time.monotonic() < deadline:
             query = urllib.parse.urlencode({"query": promql})
-            with urllib.request.urlopen(f"{self.url}/api/v1/query?{query}", timeout=5) as resp:
+            with self._get(f"/api/v1/query?{query}", 5) as resp:
                 result = json.load(resp)["data"]["result"]
             if predicate(result):
                 return result

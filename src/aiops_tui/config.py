@@ -5,6 +5,7 @@ Every error is a one-line `ConfigError` naming `file:line:column`; every value r
 
 from __future__ import annotations
 
+import base64
 import difflib
 import math
 import os
@@ -42,6 +43,15 @@ def _token(name: str | None, env: Mapping[str, str] | None) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
+class BasicAuthConfig:
+    """A user and the NAME of the environment variable holding the password (Grafana Cloud: the instance's
+    id and an access token), never the password."""
+
+    username: str
+    password_env: str
+
+
+@dataclass(frozen=True, slots=True)
 class PrometheusConfig:
     url: str
     headers: Mapping[str, str]
@@ -51,9 +61,24 @@ class PrometheusConfig:
     timeout_s: float
     profile: str
     queries: Mapping[str, str]
+    basic_auth: BasicAuthConfig | None = None
 
     def bearer_token(self, env: Mapping[str, str] | None = None) -> str | None:
         return _token(self.bearer_token_env, env)
+
+    def request_headers(self, env: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The configured headers and, when the token's or the password's variable is set, the Authorization
+        they make: read now, never kept."""
+        headers = dict(self.headers)
+        token = self.bearer_token(env)
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        elif self.basic_auth is not None:
+            password = _token(self.basic_auth.password_env, env)
+            if password:
+                pair = f"{self.basic_auth.username}:{password}".encode()
+                headers["Authorization"] = f"Basic {base64.b64encode(pair).decode('ascii')}"
+        return headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,8 +396,8 @@ def _mapping_of(value: Callable[[Node, _Ctx], Any], what: str) -> _Kind:
 def _headers(node: Node, ctx: _Ctx) -> Mapping[str, str]:
     for key, (key_node, _) in _entries(node, ctx, "header names to values").items():
         if key.lower() in ("authorization", "proxy-authorization", "cookie"):
-            ctx.fail(key_node, f"header {_quote(key)} would keep a secret in the file: "
-                               "name an environment variable with bearer_token_env instead")
+            ctx.fail(key_node, f"header {_quote(key)} would keep a secret in the file: name an environment "
+                               "variable with bearer_token_env (or basic_auth's password_env) instead")
     return _mapping_of(_text, "header names to values").parse(node, ctx)
 
 
@@ -415,7 +440,9 @@ class _Inherit(NamedTuple):
 class _Section(NamedTuple):
     cls: type
     keys: tuple[_Key, ...]
-    optional: bool = False  # absent -> None instead of all defaults
+    optional: bool = False  # absent or `null` -> None instead of all defaults
+    check: Callable[[dict[str, Any], dict[str, tuple[Node, Node]], "_Ctx"], None] | None = None
+    """Given the values read and the keys given (name -> key and value nodes): fails on keys that conflict."""
 
 
 class _ListOf(NamedTuple):
@@ -424,16 +451,27 @@ class _ListOf(NamedTuple):
     unique: str  # key (named as its field) that must differ between items
 
 
+def _one_authorization(values: dict[str, Any], given: dict[str, tuple[Node, Node]], ctx: _Ctx) -> None:
+    if values.get("bearer_token_env") and values.get("basic_auth") is not None:
+        ctx.fail(given["basic_auth"][0], "bearer_token_env and basic_auth both say how to log in: keep one")
+
+
+_BASIC_AUTH = _Section(BasicAuthConfig, (
+    _Key("username", "username", _Kind(_text), required=True),
+    _Key("password_env", "password_env", ENV_NAME, required=True),
+), optional=True)
+
 _PROMETHEUS = _Section(PrometheusConfig, (
     _Key("url", "url", _Kind(_url), required=True),
     _Key("headers", "headers", _Kind(_headers), _EMPTY),
     _Key("bearer_token_env", "bearer_token_env", _nullable(ENV_NAME)),
+    _Key("basic_auth", "basic_auth", _BASIC_AUTH),
     _Key("verify_tls", "verify_tls", _Kind(_bool), True),
     _Key("interval", "interval_s", DURATION, _Inherit("interval", "interval_s")),
     _Key("timeout", "timeout_s", DURATION, _Inherit("timeout", "timeout_s")),
     _Key("profile", "profile", _choice("auto", "litellm", "otel_genai", "aiops_sim"), "auto"),
     _Key("queries", "queries", _mapping_of(_text, "signal names to PromQL"), _EMPTY),
-), optional=True)
+), optional=True, check=_one_authorization)
 
 
 def _gateway_name(node: Node, ctx: _Ctx) -> str:
@@ -529,11 +567,15 @@ def _read_section(section: _Section, node: Node | None, ctx: _Ctx, prefix: str, 
         else:
             ctx.origins[dotted] = DEFAULTS
             values[key.attr] = key.default(ctx) if callable(key.default) else key.default
+    if section.check is not None:
+        section.check(values, given, ctx)
     return values
 
 
 def _read_value(kind: Any, node: Node | None, ctx: _Ctx, dotted: str, key_node: Node | None) -> Any:
     if isinstance(kind, _Section):
+        if kind.optional and _is_null(node) and node is not None and node.value:
+            return None  # `null` (as check-config writes it): left out. Empty, it is more likely a slip, said below.
         return kind.cls(**_read_section(kind, node, ctx, dotted + ".", key_node))
     if isinstance(kind, _ListOf):
         if _is_null(node):

@@ -65,7 +65,8 @@ BAD_CONFIGS = {
     ),
     "authorization_header": (
         "prometheus:\n  url: http://h:9090\n  headers:\n    Authorization: Bearer abc\n",
-        "4:5: header 'Authorization' would keep a secret in the file: name an environment variable with bearer_token_env instead",
+        "4:5: header 'Authorization' would keep a secret in the file: name an environment variable with bearer_token_env "
+        "(or basic_auth's password_env) instead",
     ),
     "python_tag": ("environment: !!python/object/apply:os.system [echo hi]\n", "1:14: expected a string, got list"),
     "binary_tag": ("environment: !!binary aGk=\n", "1:14: expected a string, got tag:yaml.org,2002:binary 'aGk='"),

@@ -87,6 +87,9 @@ def test_profile_typo_suggests_the_right_one(tmp_path: Path):
 def test_prometheus_section_without_url(tmp_path: Path):
     assert error_for(tmp_path, "prometheus:\n  verify_tls: false\n") == "2:3: prometheus: missing required key 'url'"
     assert error_for(tmp_path, "prometheus:\n") == "1:1: prometheus: missing required key 'url'"
+    # Written out as null (as check-config shows a section left out), it is left out.
+    (tmp_path / "n.yaml").write_text("prometheus: null\n")
+    assert load_config(tmp_path / "n.yaml", env={"HOME": str(tmp_path)}, cwd=tmp_path).prometheus is None
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path: Path):
@@ -147,8 +150,22 @@ def test_an_authorization_header_is_refused(tmp_path: Path):
     text = "prometheus:\n  url: http://h:9090\n  headers:\n    Authorization: Bearer abc\n"
     assert error_for(tmp_path, text) == (
         "4:5: header 'Authorization' would keep a secret in the file: "
-        "name an environment variable with bearer_token_env instead"
+        "name an environment variable with bearer_token_env (or basic_auth's password_env) instead"
     )
+
+
+def test_basic_auth_wants_a_user_and_the_name_of_the_passwords_variable(tmp_path: Path):
+    given = "prometheus:\n  url: http://h:9090\n  basic_auth:\n    username: \"123456\"\n"
+    assert error_for(tmp_path, given) == "4:5: prometheus.basic_auth: missing required key 'password_env'"
+    given = "prometheus:\n  url: http://h:9090\n  basic_auth:\n    username: u\n    password_env: s3cret!\n"
+    assert error_for(tmp_path, given) == (
+        "5:19: expected the name of an environment variable (like PROM_TOKEN), not the token itself")
+
+
+def test_a_token_and_basic_auth_together_are_refused_at_the_second(tmp_path: Path):
+    text = ("prometheus:\n  url: http://h:9090\n  bearer_token_env: PROM_TOKEN\n"
+            "  basic_auth: {username: u, password_env: PROM_PASSWORD}\n")
+    assert error_for(tmp_path, text) == "4:3: bearer_token_env and basic_auth both say how to log in: keep one"
 
 
 def test_python_tags_are_refused_not_constructed(tmp_path: Path):

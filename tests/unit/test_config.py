@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from pathlib import Path
 
@@ -226,6 +227,23 @@ def test_bearer_token_defaults_to_process_environment(tmp_path: Path, home: Path
     text = "prometheus: {url: 'http://h:9090', bearer_token_env: AIOPS_TEST_PROM_TOKEN}\n"
     cfg = load_config(write(tmp_path / "c.yaml", text), env={"HOME": str(home)}, cwd=tmp_path)
     assert cfg.prometheus is not None and cfg.prometheus.bearer_token() == "abc"
+
+
+def test_basic_auth_password_is_read_from_env_and_never_shown(tmp_path: Path, home: Path):
+    text = ("prometheus:\n  url: http://127.0.0.1:9090\n"
+            "  basic_auth:\n    username: '123456'\n    password_env: GRAFANA_CLOUD_TOKEN\n")
+    env = {"HOME": str(home), "GRAFANA_CLOUD_TOKEN": "glc_s3cret"}
+    cfg = load_config(write(tmp_path / "c.yaml", text), env=env, cwd=tmp_path)
+    assert cfg.prometheus is not None
+    expected = "Basic " + base64.b64encode(b"123456:glc_s3cret").decode()
+    assert cfg.prometheus.request_headers(env) == {"Authorization": expected}
+    assert cfg.prometheus.request_headers({}) == {}  # the variable unset: no header, and Prometheus says 401
+    described = describe_config(cfg, env=env)
+    assert f"password_env: GRAFANA_CLOUD_TOKEN  # from {tmp_path / 'c.yaml'}:5 (set in the environment)" in described
+    again = load_config(write(tmp_path / "again.yaml", described), env=env, cwd=tmp_path)
+    assert again.prometheus == cfg.prometheus
+    for shown in (described, repr(cfg), repr(cfg.prometheus)):
+        assert "glc_s3cret" not in shown
 
 
 def test_example_config_is_valid_and_documents_every_key(tmp_path: Path, home: Path):

@@ -218,10 +218,7 @@ class PrometheusSource:
             from prometheus_api_client import PrometheusConnect
             from urllib3.util.retry import Retry
 
-            headers = dict(self.cfg.headers)
-            token = self.cfg.bearer_token(self._env)
-            if token:
-                headers["Authorization"] = f"Bearer {token}"
+            headers = self.cfg.request_headers(self._env)
             # No retries inside the client: the poller owns backoff, and a retry storm hides an outage.
             self._conn = PrometheusConnect(
                 url=self.cfg.url, headers=headers, disable_ssl=not self.cfg.verify_tls,

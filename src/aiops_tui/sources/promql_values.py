@@ -103,10 +103,7 @@ class _Session:
         from prometheus_api_client import PrometheusConnect
         from urllib3.util.retry import Retry
 
-        headers = dict(cfg.headers)
-        token = cfg.bearer_token(env)
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
+        headers = cfg.request_headers(env)
         self.timeout_s = timeout_s
         self.conn = PrometheusConnect(
             url=cfg.url, headers=headers, disable_ssl=not cfg.verify_tls, retry=Retry(total=0), timeout=timeout_s,

@@ -1,0 +1,70 @@
+"""A Prometheus behind basic auth (its own `--web.config.file`, as Grafana Cloud and a Mimir or Thanos behind
+a proxy ask): the config's user and password variable log the poller and the runbook steps in; a wrong
+password is one line on the source, never the password itself.
+
+Skipped with a one-line reason where Debian's prometheus is missing; CI requires it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from aiops_tui.config import load_config
+from aiops_tui.recorder import sources_from_config
+from aiops_tui.sources.promql_values import instant_values
+from prom_harness import PromServer
+
+pytestmark = pytest.mark.prometheus
+
+USER, PASSWORD = "oncall", "correct horse battery"
+HASHED = "$2b$04$PCfZywIUF84gdwKn3GEj4O.VnJtJnnuZp6NlzVzQmmFyoTIkoAfTO"
+"""bcrypt of PASSWORD (cost 4): Prometheus keeps only the hash."""
+
+
+def config_for(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "aiops.yaml"
+    path.write_text(
+        f"history: {tmp_path / 'h.duckdb'}\n"
+        "prometheus:\n"
+        f"  url: {url}\n"
+        "  profile: aiops_sim\n"
+        "  queries: {requests_per_s: 'vector(4.5)'}\n"
+        "  basic_auth:\n"
+        f"    username: {USER}\n"
+        "    password_env: PROM_PASSWORD\n"
+    )
+    return path
+
+
+@pytest.fixture
+def prom(tmp_path: Path):
+    with PromServer(tmp_path / "prom", [], basic_auth=(USER, HASHED, PASSWORD)) as server:
+        yield server
+
+
+def test_the_configured_user_and_password_log_the_poller_and_the_runbook_steps_in(tmp_path, prom, monkeypatch):
+    monkeypatch.setenv("PROM_PASSWORD", PASSWORD)
+    cfg = load_config(config_for(tmp_path, prom.url))
+    [source] = sources_from_config(cfg)
+    batch = asyncio.run(source.poll())
+    assert batch.error is None
+    assert {s.key.name: s.value for s in batch.samples}["signal:requests_per_s"] == 4.5
+    [step] = asyncio.run(instant_values(cfg.prometheus, ["vector(2)"], 3.0))
+    assert (step.ok, step.text) == (True, "1 series: 2")
+
+
+@pytest.mark.parametrize("password", ["wrong", None])
+def test_a_wrong_or_missing_password_is_one_line_on_the_source(tmp_path, prom, monkeypatch, password):
+    if password is None:
+        monkeypatch.delenv("PROM_PASSWORD", raising=False)
+    else:
+        monkeypatch.setenv("PROM_PASSWORD", password)
+    cfg = load_config(config_for(tmp_path, prom.url))
+    [source] = sources_from_config(cfg)
+    batch = asyncio.run(source.poll())
+    assert batch.error == "HTTP Status Code 401" and batch.samples == []
+    [step] = asyncio.run(instant_values(cfg.prometheus, ["vector(2)"], 3.0))
+    assert not step.ok and "401" in step.text and "wrong" not in step.text
