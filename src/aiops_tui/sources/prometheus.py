@@ -466,7 +466,10 @@ def _describe(exc: Exception) -> str:
         return "cannot connect (connection refused or host unreachable)"
     if name == "PrometheusApiClientException":
         # Its message carries the whole response body; keep the status only.
-        return text.split("(", 1)[0].strip() or "bad answer"
+        status = text.split("(", 1)[0].strip() or "bad answer"
+        if status.endswith((" 401", " 403")):
+            return f"{status}: not let in (is the variable of bearer_token_env or basic_auth set, and right?)"
+        return status
     if name == "JSONDecodeError":
         return "answer is not JSON (an HTML error page or a proxy in the way?)"
     if isinstance(exc, (KeyError, TypeError)):
