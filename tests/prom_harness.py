@@ -30,13 +30,15 @@ class PromServer:
         rule_files: list[Path] = (),
         scrape_interval: str = "1s",
         basic_auth: tuple[str, str, str] | None = None,
+        tls: tuple[Path, Path, Path] | None = None,
     ) -> None:
         """`basic_auth`: (user, bcrypt hash of the password, the password) for `--web.config.file`; this
-        harness logs in with them for its own requests."""
+        harness logs in with them for its own requests. `tls`: (the CA's certificate, the server's
+        certificate and key): it answers HTTPS only, and this harness trusts that CA."""
         self.binary = require_binary("prometheus")
         self.workdir = workdir
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         rules = "".join(f"  - {Path(r).resolve()}\n" for r in rule_files)
         config = (
@@ -55,17 +57,28 @@ class PromServer:
         self.config_path.write_text(config)
         self.web_config_path: Path | None = None
         self._headers: dict[str, str] = {}
+        self._tls_context = None
+        web = ""
         if basic_auth is not None:
             import base64
 
             user, hashed, password = basic_auth
-            self.web_config_path = workdir / "web.yml"
-            self.web_config_path.write_text(f"basic_auth_users:\n  {user}: {hashed}\n")
+            web += f"basic_auth_users:\n  {user}: {hashed}\n"
             pair = base64.b64encode(f"{user}:{password}".encode()).decode()
             self._headers["Authorization"] = f"Basic {pair}"
+        if tls is not None:
+            import ssl
+
+            ca_cert, cert, key = tls
+            web += f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n"
+            self._tls_context = ssl.create_default_context(cafile=str(ca_cert))
+        if web:
+            self.web_config_path = workdir / "web.yml"
+            self.web_config_path.write_text(web)
 
     def _get(self, path: str, timeout_s: float):
-        return urllib.request.urlopen(urllib.request.Request(self.url + path, headers=self._headers), timeout=timeout_s)
+        request = urllib.request.Request(self.url + path, headers=self._headers)
+        return urllib.request.urlopen(request, timeout=timeout_s, context=self._tls_context)
 
     def __enter__(self) -> "PromServer":
         return self.start()

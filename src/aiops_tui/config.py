@@ -62,6 +62,8 @@ class PrometheusConfig:
     profile: str
     queries: Mapping[str, str]
     basic_auth: BasicAuthConfig | None = None
+    ca_file: Path | None = None
+    """PEM certificates of the CAs to trust instead of the system's (a Prometheus behind an internal CA)."""
 
     def bearer_token(self, env: Mapping[str, str] | None = None) -> str | None:
         return _token(self.bearer_token_env, env)
@@ -90,6 +92,8 @@ class GatewayConfig:
     bearer_token_env: str | None
     interval_s: float
     timeout_s: float
+    ca_file: Path | None = None
+    """PEM certificates of the CAs to trust instead of the system's (a gateway behind an internal CA)."""
 
     def bearer_token(self, env: Mapping[str, str] | None = None) -> str | None:
         return _token(self.bearer_token_env, env)
@@ -366,6 +370,21 @@ def _path(node: Node, ctx: _Ctx) -> Path:
     return _expand(_text(node, ctx), ctx.env, ctx.base_dir)
 
 
+def _ca_file(node: Node, ctx: _Ctx) -> Path:
+    """A PEM bundle of CA certificates, loaded now: a wrong path or file is said with its line, not at the
+    first poll."""
+    import ssl
+
+    path = _path(node, ctx)
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except ssl.SSLError as exc:  # before OSError, which it is too
+        ctx.fail(node, f"ca_file {path}: no PEM certificate in it ({exc.reason or exc})")
+    except OSError as exc:
+        ctx.fail(node, f"ca_file {path}: {exc.strerror or exc}")
+    return path
+
+
 def _nullable(kind: _Kind) -> _Kind:
     def parse(node: Node, ctx: _Ctx) -> Any:
         return None if _is_null(node) else kind.parse(node, ctx)
@@ -451,9 +470,11 @@ class _ListOf(NamedTuple):
     unique: str  # key (named as its field) that must differ between items
 
 
-def _one_authorization(values: dict[str, Any], given: dict[str, tuple[Node, Node]], ctx: _Ctx) -> None:
+def _prometheus_checks(values: dict[str, Any], given: dict[str, tuple[Node, Node]], ctx: _Ctx) -> None:
     if values.get("bearer_token_env") and values.get("basic_auth") is not None:
         ctx.fail(given["basic_auth"][0], "bearer_token_env and basic_auth both say how to log in: keep one")
+    if values.get("ca_file") is not None and not values.get("verify_tls", True):
+        ctx.fail(given["ca_file"][0], "verify_tls: false checks no certificate, so ca_file would go unused: keep one")
 
 
 _BASIC_AUTH = _Section(BasicAuthConfig, (
@@ -467,11 +488,12 @@ _PROMETHEUS = _Section(PrometheusConfig, (
     _Key("bearer_token_env", "bearer_token_env", _nullable(ENV_NAME)),
     _Key("basic_auth", "basic_auth", _BASIC_AUTH),
     _Key("verify_tls", "verify_tls", _Kind(_bool), True),
+    _Key("ca_file", "ca_file", _nullable(_Kind(_ca_file))),
     _Key("interval", "interval_s", DURATION, _Inherit("interval", "interval_s")),
     _Key("timeout", "timeout_s", DURATION, _Inherit("timeout", "timeout_s")),
     _Key("profile", "profile", _choice("auto", "litellm", "otel_genai", "aiops_sim"), "auto"),
     _Key("queries", "queries", _mapping_of(_text, "signal names to PromQL"), _EMPTY),
-), optional=True, check=_one_authorization)
+), optional=True, check=_prometheus_checks)
 
 
 def _gateway_name(node: Node, ctx: _Ctx) -> str:
@@ -492,6 +514,7 @@ _GATEWAY = _Section(GatewayConfig, (
     _Key("bearer_token_env", "bearer_token_env", _nullable(ENV_NAME)),
     _Key("interval", "interval_s", DURATION, _Inherit("interval", "interval_s")),
     _Key("timeout", "timeout_s", DURATION, _Inherit("timeout", "timeout_s")),
+    _Key("ca_file", "ca_file", _nullable(_Kind(_ca_file))),
 ))
 
 _TARGETS = _Section(TargetsConfig, (

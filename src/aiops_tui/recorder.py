@@ -165,17 +165,11 @@ class Recorder:
 
 
 def sources_from_config(cfg: "Config", *, clock: Callable[[], float] = time.time) -> list["Source"]:
-    import httpx
-
-    from aiops_tui.sources.gateway import GatewaySource
+    from aiops_tui.sources.gateway import GatewaySource, client_for
     from aiops_tui.sources.prometheus import PrometheusSource
 
     sources: list[Source] = []
     if cfg.prometheus is not None:
         sources.append(PrometheusSource(cfg.prometheus, clock=clock))
-    if cfg.gateways:
-        # One client per gateway: httpx's shared async pool costs CPU as concurrency rises.
-        for gateway in cfg.gateways:
-            client = httpx.AsyncClient(follow_redirects=True, timeout=gateway.timeout_s, limits=httpx.Limits(max_connections=2))
-            sources.append(GatewaySource(gateway, client, clock=clock))
+    sources.extend(GatewaySource(gateway, client_for(gateway), clock=clock) for gateway in cfg.gateways)
     return sources

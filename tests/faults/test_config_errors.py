@@ -217,3 +217,22 @@ def test_a_directory_is_not_a_config_file(tmp_path: Path):
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path, env={"HOME": str(tmp_path)}, cwd=tmp_path)
     assert str(caught.value) == f"{tmp_path}: not a file"
+
+
+def test_a_ca_file_that_is_missing_or_not_pem_is_refused_at_its_line(tmp_path: Path):
+    (tmp_path / "notes.txt").write_text("not a certificate\n")
+    text = "prometheus:\n  url: https://h:9090\n  ca_file: {}\n"
+    assert error_for(tmp_path, text.format("missing.pem")) == (
+        f"3:12: ca_file {tmp_path / 'missing.pem'}: No such file or directory")
+    assert error_for(tmp_path, text.format("notes.txt")) == (
+        f"3:12: ca_file {tmp_path / 'notes.txt'}: no PEM certificate in it (NO_CERTIFICATE_OR_CRL_FOUND)")
+    gateway = "gateways:\n  - name: gw\n    metrics_url: https://h:4000/metrics\n    ca_file: missing.pem\n"
+    assert error_for(tmp_path, gateway) == f"4:14: ca_file {tmp_path / 'missing.pem'}: No such file or directory"
+
+
+def test_ca_file_with_verify_tls_off_is_refused(tmp_path: Path):
+    import certifi  # a bundle of real CA certificates, as requests ships it
+
+    text = f"prometheus:\n  url: https://h:9090\n  verify_tls: false\n  ca_file: {certifi.where()}\n"
+    assert error_for(tmp_path, text) == (
+        "4:3: verify_tls: false checks no certificate, so ca_file would go unused: keep one")

@@ -154,11 +154,14 @@ def test_a_wrong_token_is_a_401_and_the_token_is_not_echoed(tmp_path: Path):
     assert events and all(good not in detail and wrong not in detail for (detail,) in events)
 
 
-def test_other_tls_failures_keep_openssl_s_reason():
+def test_other_tls_failures_keep_openssl_s_reason_and_an_untrusted_one_names_ca_file():
     text = "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)"
     assert describe_tls_failure(text) == (
-        "TLS handshake failed (CERTIFICATE_VERIFY_FAILED: certificate verify failed: self-signed certificate)"
+        "TLS handshake failed (CERTIFICATE_VERIFY_FAILED: self-signed certificate): name its CA in ca_file"
     )
+    text = "[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version (_ssl.c:1006)"
+    assert describe_tls_failure(text) == (
+        "TLS handshake failed (TLSV1_ALERT_PROTOCOL_VERSION: tlsv1 alert protocol version)")
     assert describe_tls_failure("connection refused") is None
 
 

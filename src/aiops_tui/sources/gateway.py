@@ -153,6 +153,20 @@ async def _get_limited(
         return b"".join(chunks)
 
 
+def client_for(cfg: "GatewayConfig") -> "httpx.AsyncClient":
+    """The gateway's own HTTP client (one per gateway: httpx's shared async pool costs CPU as concurrency
+    rises), following redirects, trusting the CAs of `ca_file` instead of the system's when it names one."""
+    import httpx
+
+    verify: Any = True
+    if cfg.ca_file is not None:
+        import ssl
+
+        verify = ssl.create_default_context(cafile=str(cfg.ca_file))
+    return httpx.AsyncClient(follow_redirects=True, timeout=cfg.timeout_s, limits=httpx.Limits(max_connections=2),
+                             verify=verify)
+
+
 class GatewaySource:
     """Scrapes one gateway; `poll()` returns a Batch with raw metric samples plus status signals."""
 
@@ -226,7 +240,10 @@ def describe_tls_failure(text: str) -> str | None:
     reason, detail = found[1], found[2].strip()
     if reason in _PLAIN_HTTP_REASONS:
         return f"TLS handshake failed ({reason}): is it plain HTTP? use an http:// URL"
-    return f"TLS handshake failed ({reason}{': ' + detail if detail else ''})"
+    hint = ""
+    if reason == "CERTIFICATE_VERIFY_FAILED":  # an internal CA, most often: short enough for a runbook step's line
+        detail, hint = detail.removeprefix("certificate verify failed: "), ": name its CA in ca_file"
+    return f"TLS handshake failed ({reason}{': ' + detail if detail else ''}){hint}"
 
 
 def _describe_transport_error(exc: Exception) -> str:

@@ -32,6 +32,21 @@ sample in it lies within two steps of the window's start (0.9 of a window from 2
 low: `rate()` divides what it saw by the whole window (started 40 s ago, a fifth of 5 minutes' traffic)."""
 
 
+def connect(cfg: "PrometheusConfig", timeout_s: float, env: Mapping[str, str] | None = None, *,
+            redirects: int | None = None):
+    """A client for the configured Prometheus: its URL, its headers and login (read from the environment now),
+    the CAs it trusts (`ca_file`, else the system's, unless `verify_tls` is off). No retries inside the
+    client: the poller owns backoff, and a retry storm hides an outage."""
+    import requests
+    from prometheus_api_client import PrometheusConnect
+    from urllib3.util.retry import Retry
+
+    session = requests.Session()
+    session.verify = str(cfg.ca_file) if cfg.ca_file is not None else cfg.verify_tls
+    return PrometheusConnect(url=cfg.url, headers=cfg.request_headers(env), session=session,
+                             retry=Retry(total=0, redirect=redirects), timeout=timeout_s)
+
+
 def firing_promql(step_s: float) -> str:
     """The alerts firing at each step of a gap read at `step_s`, or at any time since the step before: at a
     coarse step (the day's 600 s) an alert that fired and resolved between two steps is not lost. (`or`
@@ -215,15 +230,7 @@ class PrometheusSource:
 
     def _connect(self):
         if self._conn is None:
-            from prometheus_api_client import PrometheusConnect
-            from urllib3.util.retry import Retry
-
-            headers = self.cfg.request_headers(self._env)
-            # No retries inside the client: the poller owns backoff, and a retry storm hides an outage.
-            self._conn = PrometheusConnect(
-                url=self.cfg.url, headers=headers, disable_ssl=not self.cfg.verify_tls,
-                retry=Retry(total=0, redirect=3), timeout=self.timeout_s,
-            )
+            self._conn = connect(self.cfg, self.timeout_s, self._env, redirects=3)
         return self._conn
 
     async def _call(self, func, *args, **kwargs):

@@ -97,17 +97,13 @@ def _refusal(query: str) -> Result | None:
 
 
 class _Session:
-    """A client for the configured Prometheus (its base URL, headers and token, no retries)."""
+    """A client for the configured Prometheus (`prometheus.connect`: its URL, login and CAs, no retries)."""
 
     def __init__(self, cfg: "PrometheusConfig", timeout_s: float, env: Mapping[str, str] | None) -> None:
-        from prometheus_api_client import PrometheusConnect
-        from urllib3.util.retry import Retry
+        from aiops_tui.sources.prometheus import connect
 
-        headers = cfg.request_headers(env)
         self.timeout_s = timeout_s
-        self.conn = PrometheusConnect(
-            url=cfg.url, headers=headers, disable_ssl=not cfg.verify_tls, retry=Retry(total=0), timeout=timeout_s,
-        )
+        self.conn = connect(cfg, timeout_s, env)
 
     def query(self, promql: str) -> Any:
         conn = self.conn
@@ -230,7 +226,12 @@ def _cut(text: str, limit: int = MAX_TEXT_CHARS) -> str:
 
 
 def _describe(exc: Exception) -> str:
+    from aiops_tui.sources.gateway import describe_tls_failure
+
     name = type(exc).__name__
+    tls = describe_tls_failure(str(exc))
+    if tls is not None:
+        return _cut(tls)
     if name in ("ReadTimeout", "ConnectTimeout", "Timeout") or "timed out" in str(exc):
         return "timed out"
     if name in ("ConnectionError", "MaxRetryError", "NewConnectionError"):
