@@ -112,6 +112,10 @@ class _Session:
             f"{conn.url.rstrip('/')}/api/v1/query", params={"query": promql}, headers=conn.headers,
             timeout=self.timeout_s, verify=conn._session.verify, allow_redirects=False,
         )
+        if resp.status_code in (401, 403):
+            from aiops_tui.sources.prometheus import NOT_LET_IN
+
+            raise _AnswerError(f"HTTP {resp.status_code}: {NOT_LET_IN}")
         try:
             doc = resp.json()
         except ValueError:
