@@ -66,8 +66,7 @@ def test_a_wrong_or_missing_password_is_one_line_on_the_source(tmp_path, prom, m
     cfg = load_config(config_for(tmp_path, prom.url))
     [source] = sources_from_config(cfg)
     batch = asyncio.run(source.poll())
-    assert batch.error == f"HTTP Status Code 401: {NOT_LET_IN}"
-    assert NOT_LET_IN == "not let in (is the variable of bearer_token_env or basic_auth set, and right?)"
+    assert batch.error == "HTTP 401: login refused; check bearer_token_env or basic_auth" == f"HTTP 401: {NOT_LET_IN}"
     assert batch.samples == []
     [step] = asyncio.run(instant_values(cfg.prometheus, ["vector(2)"], 3.0))
     assert (step.ok, step.text) == (False, f"error: HTTP 401: {NOT_LET_IN}")

@@ -32,8 +32,8 @@ sample in it lies within two steps of the window's start (0.9 of a window from 2
 low: `rate()` divides what it saw by the whole window (started 40 s ago, a fifth of 5 minutes' traffic)."""
 
 
-NOT_LET_IN = "not let in (is the variable of bearer_token_env or basic_auth set, and right?)"
-"""What a 401 or 403 from Prometheus means here, after its status."""
+NOT_LET_IN = "login refused; check bearer_token_env or basic_auth"
+"""What a 401 or 403 from Prometheus means here, after its status: short enough for the status line."""
 
 
 def connect(cfg: "PrometheusConfig", timeout_s: float, env: Mapping[str, str] | None = None, *,
@@ -479,7 +479,7 @@ def _describe(exc: Exception) -> str:
         # Its message carries the whole response body; keep the status only.
         status = text.split("(", 1)[0].strip() or "bad answer"
         if status.endswith((" 401", " 403")):
-            return f"{status}: {NOT_LET_IN}"
+            return f"HTTP {status[-3:]}: {NOT_LET_IN}"
         return status
     if name == "JSONDecodeError":
         return "answer is not JSON (an HTML error page or a proxy in the way?)"
