@@ -143,3 +143,18 @@ class PromServer:
                 return result
             time.sleep(0.25)
         raise AssertionError(f"timed out waiting on {promql!r}; last result {result!r}")
+
+
+def cockpit_config(directory: Path, url: str, prometheus_extra: str = "", rest: str = "") -> Path:
+    """An aiops.yaml whose Prometheus at `url` answers the requests tile with `vector(4.5)` (no scrape needed),
+    with `prometheus_extra` (indented lines) under it and `rest` (top-level keys) after it."""
+    path = directory / "aiops.yaml"
+    path.write_text(
+        f"history: {directory / 'h.duckdb'}\n"
+        "prometheus:\n"
+        f"  url: {url}\n"
+        "  profile: aiops_sim\n"
+        "  queries: {requests_per_s: 'vector(4.5)'}\n"
+        + prometheus_extra + rest
+    )
+    return path

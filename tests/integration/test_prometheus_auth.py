@@ -16,7 +16,7 @@ from aiops_tui.config import load_config
 from aiops_tui.recorder import sources_from_config
 from aiops_tui.sources.prometheus import NOT_LET_IN
 from aiops_tui.sources.promql_values import instant_values
-from prom_harness import PromServer
+from prom_harness import PromServer, cockpit_config
 
 pytestmark = pytest.mark.prometheus
 
@@ -26,18 +26,7 @@ HASHED = "$2b$04$PCfZywIUF84gdwKn3GEj4O.VnJtJnnuZp6NlzVzQmmFyoTIkoAfTO"
 
 
 def config_for(tmp_path: Path, url: str) -> Path:
-    path = tmp_path / "aiops.yaml"
-    path.write_text(
-        f"history: {tmp_path / 'h.duckdb'}\n"
-        "prometheus:\n"
-        f"  url: {url}\n"
-        "  profile: aiops_sim\n"
-        "  queries: {requests_per_s: 'vector(4.5)'}\n"
-        "  basic_auth:\n"
-        f"    username: {USER}\n"
-        "    password_env: PROM_PASSWORD\n"
-    )
-    return path
+    return cockpit_config(tmp_path, url, f"  basic_auth:\n    username: {USER}\n    password_env: PROM_PASSWORD\n")
 
 
 @pytest.fixture

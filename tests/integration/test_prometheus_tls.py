@@ -18,7 +18,7 @@ import pytest
 from aiops_tui.config import load_config
 from aiops_tui.recorder import sources_from_config
 from aiops_tui.sources.promql_values import instant_values
-from prom_harness import PromServer
+from prom_harness import PromServer, cockpit_config
 
 pytestmark = pytest.mark.prometheus
 
@@ -57,21 +57,9 @@ def tls_prom(tmp_path: Path):
 
 
 def config_for(tmp_path: Path, url: str, ca_file: Path | None) -> Path:
-    trust = f"    ca_file: {ca_file}\n" if ca_file else ""
-    path = tmp_path / "aiops.yaml"
-    path.write_text(
-        f"history: {tmp_path / 'h.duckdb'}\n"
-        "prometheus:\n"
-        f"  url: {url}\n"
-        "  profile: aiops_sim\n"
-        "  queries: {requests_per_s: 'vector(4.5)'}\n"
-        + trust.replace("    ", "  ", 1) +
-        "gateways:\n"
-        "  - name: gw\n"
-        f"    metrics_url: {url}/metrics\n"
-        + trust
-    )
-    return path
+    trust = f"ca_file: {ca_file}\n" if ca_file else ""
+    gateway = f"gateways:\n  - name: gw\n    metrics_url: {url}/metrics\n" + (f"    {trust}" if trust else "")
+    return cockpit_config(tmp_path, url, f"  {trust}" if trust else "", gateway)
 
 
 def test_with_ca_file_the_poller_the_steps_and_the_gateway_trust_the_internal_ca(tmp_path, tls_prom):
