@@ -82,6 +82,14 @@ class PrometheusConfig:
                 headers["Authorization"] = f"Basic {base64.b64encode(pair).decode('ascii')}"
         return headers
 
+    def login_hint(self, env: Mapping[str, str] | None = None) -> str:
+        """What to check when Prometheus refuses the login (401, 403), in a few words for the status line: the
+        variable that is not set, or that holds a wrong secret, or that no login is configured."""
+        name = self.bearer_token_env or (self.basic_auth.password_env if self.basic_auth is not None else None)
+        if name is None:
+            return "set bearer_token_env or basic_auth"
+        return f"{name} is not set" if _token(name, env) is None else f"is {name} right?"
+
 
 @dataclass(frozen=True, slots=True)
 class GatewayConfig:

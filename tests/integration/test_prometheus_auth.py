@@ -1,6 +1,6 @@
 """A Prometheus behind basic auth (its own `--web.config.file`, as Grafana Cloud and a Mimir or Thanos behind
-a proxy ask): the config's user and password variable log the poller and the runbook steps in; a wrong
-password is one line on the source, never the password itself.
+a proxy ask): the config's user and password variable log the poller and the runbook steps in; a refused
+login is one line on the source that names the variable to check, never the password itself.
 
 Skipped with a one-line reason where Debian's prometheus is missing; CI requires it.
 """
@@ -14,7 +14,6 @@ import pytest
 
 from aiops_tui.config import load_config
 from aiops_tui.recorder import sources_from_config
-from aiops_tui.sources.prometheus import NOT_LET_IN
 from aiops_tui.sources.promql_values import instant_values
 from prom_harness import PromServer, cockpit_config
 
@@ -46,16 +45,20 @@ def test_the_configured_user_and_password_log_the_poller_and_the_runbook_steps_i
     assert (step.ok, step.text) == (True, "1 series: 2")
 
 
-@pytest.mark.parametrize("password", ["wrong", None])
-def test_a_wrong_or_missing_password_is_one_line_on_the_source(tmp_path, prom, monkeypatch, password):
+@pytest.mark.parametrize(("login", "password", "said"), [
+    ("basic_auth", "wrong", "is PROM_PASSWORD right?"),
+    ("basic_auth", None, "PROM_PASSWORD is not set"),
+    ("none", None, "set bearer_token_env or basic_auth"),
+])
+def test_a_refused_login_is_one_line_that_says_what_to_check(tmp_path, prom, monkeypatch, login, password, said):
     if password is None:
         monkeypatch.delenv("PROM_PASSWORD", raising=False)
     else:
         monkeypatch.setenv("PROM_PASSWORD", password)
-    cfg = load_config(config_for(tmp_path, prom.url))
+    path = config_for(tmp_path, prom.url) if login == "basic_auth" else cockpit_config(tmp_path, prom.url)
+    cfg = load_config(path)
     [source] = sources_from_config(cfg)
     batch = asyncio.run(source.poll())
-    assert batch.error == "HTTP 401: login refused; check bearer_token_env or basic_auth" == f"HTTP 401: {NOT_LET_IN}"
-    assert batch.samples == []
+    assert batch.error == f"HTTP 401: login refused; {said}" and batch.samples == []
     [step] = asyncio.run(instant_values(cfg.prometheus, ["vector(2)"], 3.0))
-    assert (step.ok, step.text) == (False, f"error: HTTP 401: {NOT_LET_IN}")
+    assert (step.ok, step.text) == (False, f"error: HTTP 401: login refused; {said}")

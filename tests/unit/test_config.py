@@ -246,6 +246,14 @@ def test_basic_auth_password_is_read_from_env_and_never_shown(tmp_path: Path, ho
         assert "glc_s3cret" not in shown
 
 
+def test_a_refused_login_names_the_tokens_variable_to_check(tmp_path: Path, home: Path):
+    text = "prometheus:\n  url: http://127.0.0.1:9090\n  bearer_token_env: PROM_TOKEN\n"
+    cfg = load_config(write(tmp_path / "c.yaml", text), env={"HOME": str(home)}, cwd=tmp_path)
+    assert cfg.prometheus is not None
+    assert cfg.prometheus.login_hint({}) == "PROM_TOKEN is not set"
+    assert cfg.prometheus.login_hint({"PROM_TOKEN": "t0ken"}) == "is PROM_TOKEN right?"
+
+
 def test_example_config_is_valid_and_documents_every_key(tmp_path: Path, home: Path):
     cfg = load_config(REPO / "aiops.example.yaml", env={"HOME": str(home)}, cwd=tmp_path)
     assert cfg.prometheus is not None and cfg.prometheus.interval_s == 15

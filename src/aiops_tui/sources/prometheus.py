@@ -32,10 +32,6 @@ sample in it lies within two steps of the window's start (0.9 of a window from 2
 low: `rate()` divides what it saw by the whole window (started 40 s ago, a fifth of 5 minutes' traffic)."""
 
 
-NOT_LET_IN = "login refused; check bearer_token_env or basic_auth"
-"""What a 401 or 403 from Prometheus means here, after its status: short enough for the status line."""
-
-
 def connect(cfg: "PrometheusConfig", timeout_s: float, env: Mapping[str, str] | None = None, *,
             redirects: int | None = None):
     """A client for the configured Prometheus: its URL, its headers and login (read from the environment now),
@@ -237,6 +233,9 @@ class PrometheusSource:
             self._conn = connect(self.cfg, self.timeout_s, self._env, redirects=3)
         return self._conn
 
+    def _login_hint(self) -> str:
+        return self.cfg.login_hint(self._env)
+
     async def _call(self, func, *args, **kwargs):
         # One semaphore per event loop: a semaphore is bound to the loop it first waited in.
         loop_id = id(asyncio.get_running_loop())
@@ -286,7 +285,7 @@ class PrometheusSource:
         except SourceError as exc:
             batch.error = str(exc)
         except Exception as exc:  # noqa: BLE001 — connection errors, HTML bodies, bad JSON: one line each
-            batch.error = _describe(exc)
+            batch.error = _describe(exc, self._login_hint())
         if batch.error:
             batch.samples.clear()
             batch.alerts = None
@@ -364,7 +363,7 @@ class PrometheusSource:
         except SourceError:
             raise
         except Exception as exc:  # noqa: BLE001 — as in poll(): one line each
-            raise SourceError(_describe(exc)) from None
+            raise SourceError(_describe(exc, self._login_hint())) from None
 
     async def _past(
         self, spans: Sequence[tuple[float, float, float]], deadline: float,
@@ -396,7 +395,7 @@ class PrometheusSource:
                 if missed is None and not failed:
                     read.insert(0, answers.result())
                 elif missed is None:
-                    missed = _why_unread(answers, self.bound_s)
+                    missed = _why_unread(answers, self.bound_s, self._login_hint())
         finally:
             for answers in reads:  # those still waiting (or all, if this was cancelled): their threads' answers dropped
                 answers.cancel()
@@ -455,15 +454,16 @@ def _firing_alert(item: Mapping[str, Any]) -> Alert:
                  active_since=None)
 
 
-def _why_unread(answers: asyncio.Future, bound_s: float) -> str:
+def _why_unread(answers: asyncio.Future, bound_s: float, login_hint: str) -> str:
     """Why a range of the gap was not read, in one line: no answer within the bound, or its failure."""
     if not answers.done():
         return f"no answer within {bound_s:g} s"
     exc = answers.exception()
-    return str(exc) if isinstance(exc, SourceError) else _describe(exc)
+    return str(exc) if isinstance(exc, SourceError) else _describe(exc, login_hint)
 
 
-def _describe(exc: Exception) -> str:
+def _describe(exc: Exception, login_hint: str) -> str:
+    """`exc` in one line; a login refused ends with `login_hint` (`PrometheusConfig.login_hint`)."""
     from aiops_tui.sources.gateway import describe_tls_failure
 
     name = type(exc).__name__
@@ -479,7 +479,7 @@ def _describe(exc: Exception) -> str:
         # Its message carries the whole response body; keep the status only.
         status = text.split("(", 1)[0].strip() or "bad answer"
         if status.endswith((" 401", " 403")):
-            return f"HTTP {status[-3:]}: {NOT_LET_IN}"
+            return f"HTTP {status[-3:]}: login refused; {login_hint}"
         return status
     if name == "JSONDecodeError":
         return "answer is not JSON (an HTML error page or a proxy in the way?)"

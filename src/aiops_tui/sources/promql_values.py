@@ -104,6 +104,7 @@ class _Session:
 
         self.timeout_s = timeout_s
         self.conn = connect(cfg, timeout_s, env)
+        self.login_hint = cfg.login_hint(env)
 
     def query(self, promql: str) -> Any:
         conn = self.conn
@@ -113,9 +114,7 @@ class _Session:
             timeout=self.timeout_s, verify=conn._session.verify, allow_redirects=False,
         )
         if resp.status_code in (401, 403):
-            from aiops_tui.sources.prometheus import NOT_LET_IN
-
-            raise _AnswerError(f"HTTP {resp.status_code}: {NOT_LET_IN}")
+            raise _AnswerError(f"HTTP {resp.status_code}: login refused; {self.login_hint}")
         try:
             doc = resp.json()
         except ValueError:
