@@ -379,17 +379,15 @@ def run_demo(args: argparse.Namespace) -> int:
     def serve() -> None:
         """After the first views are drawn: the model at the hour's end served over HTTP, and the sources
         that poll it."""
-        import httpx
-
         from aiops_tui.sim.server import SimServer
-        from aiops_tui.sources.gateway import GatewaySource
+        from aiops_tui.sources.gateway import GatewaySource, client_for
         from aiops_tui.sources.local_alerts import LocalAlertSource
 
         server = SimServer(model=served[0], clock=time.time)
         stack.callback(server.stop)
         server.start()
         gateway = GatewayConfig(DEMO_SOURCE, f"{server.url}/metrics", f"{server.url}/status", "health_json", None, 5.0, 3.0)
-        recorder.poller.add_source(GatewaySource(gateway, httpx.AsyncClient(follow_redirects=True, timeout=3.0)))
+        recorder.poller.add_source(GatewaySource(gateway, client_for(gateway)))  # as a configured gateway's
         # No Prometheus in the demo: the shipped alert rules are evaluated against the history instead.
         recorder.poller.add_source(LocalAlertSource(
             recorder.history, source=DEMO_SOURCE, monthly_budget_usd=cfg.budget.monthly_usd,
